@@ -1,0 +1,48 @@
+"""The ``sceau`` command: one module per command group, each a thin layer over a room.
+
+Every command fails the same way: a :class:`SceauError` is printed as one plain line on stderr
+and the exit status is 2. Anything else is a bug, reported without its message (which could
+hold a value from the data) and with a request to file it.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+import click
+
+from sceau import __version__
+from sceau.errors import SceauError
+
+# name -> module under sceau.cli holding a click command of the same name
+COMMANDS = {"scan": "scan", "synth": "synth", "demo": "demo"}
+
+
+class _Group(click.Group):
+    """Loads each command's module only when it is used, so ``sceau --help`` stays instant."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in COMMANDS:
+            return None
+        module = importlib.import_module(f"sceau.cli.{COMMANDS[cmd_name]}")
+        return getattr(module, cmd_name)
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except SceauError as error:
+            click.secho(f"error: {error}", fg="red", err=True)
+            sys.exit(2)
+        except KeyboardInterrupt:
+            click.echo("interrupted; nothing was left half-written", err=True)
+            sys.exit(130)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="sceau")
+def main() -> None:
+    """sceau keeps medical-lab patient data from leaking, and answers the day it does."""
