@@ -1,0 +1,46 @@
+"""Logins and clear-text passwords: shape heuristics, weak alone (the header decides)."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from sceau.detect.base import Category, Detector, register
+from sceau.detect.lexicons import load_words
+
+_SYMBOL = r"[!-/:-@\[-`{-~]"
+_EMAIL = r"^[^@]+@[^@]+\.[A-Za-z]{2,}$"
+
+
+@register
+class Login(Detector):
+    """One token of lower-case letters and digits with ``._-``, 3-32 characters, a letter in it.
+
+    Matches many ordinary codes and words too; it is not an e-mail address (no ``@``)."""
+
+    name = "login"
+    category = Category.LOGIN
+    pattern = r"[a-z0-9][a-z0-9._-]{1,30}[a-z0-9]"
+
+    def validate(self, candidates: pl.Expr) -> pl.Expr:
+        return candidates.str.contains("[a-z]")
+
+
+@register
+class Password(Detector):
+    """6-64 printable ASCII characters without spaces, with a letter and at least two character
+    classes (lower, upper, digit, symbol) and not an e-mail address; or a most common password."""
+
+    name = "password"
+    category = Category.PASSWORD
+    pattern = r"[!-~]{6,64}"
+
+    def validate(self, candidates: pl.Expr) -> pl.Expr:
+        classes = (
+            candidates.str.contains("[a-z]").cast(pl.Int8)
+            + candidates.str.contains("[A-Z]").cast(pl.Int8)
+            + candidates.str.contains("[0-9]").cast(pl.Int8)
+            + candidates.str.contains(_SYMBOL).cast(pl.Int8)
+        )
+        common = candidates.str.to_lowercase().is_in(load_words("common_passwords"))
+        lettered = candidates.str.contains("[A-Za-z]") & ~candidates.str.contains(_EMAIL)
+        return ((classes >= 2) & lettered) | common

@@ -1,0 +1,25 @@
+"""E-mail addresses: the dot-atom subset of RFC 5322 that real mailboxes use."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from sceau.detect.base import Category, Detector, register
+
+_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+
+
+@register
+class Email(Detector):
+    """local@domain.tld; no quoted local parts, comments or IP-literal domains."""
+
+    name = "email"
+    category = Category.EMAIL
+    embeddable = True
+    pattern = rf"{_ATOM}(?:\.{_ATOM})*@(?:{_LABEL}\.)+[A-Za-z]{{2,63}}\b"
+
+    def validate(self, candidates: pl.Expr) -> pl.Expr:
+        # RFC 5321 limits: 64 characters before the @, 254 in all.
+        local = candidates.str.extract(r"^(.*)@", 1)
+        return (candidates.str.len_bytes() <= 254) & (local.str.len_bytes() <= 64)

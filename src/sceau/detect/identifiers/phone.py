@@ -1,0 +1,40 @@
+"""French telephone numbers, national or international, in the usual groupings."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from sceau.detect.base import Category, Detector, register
+
+# The national significant number (9 digits, after the 0 or +33) that libphonenumber holds valid
+# for region FR (fixed, mobile, toll-free, premium, shared-cost, VoIP, UAN), plus the overseas
+# departments dialled as French numbers (0262/0269/0590/0594/0596 fixed, 0639/069x mobile), which
+# libphonenumber files under RE/YT/GP/GF/MQ.
+_FR = (
+    r"(?:26[013-9]|59[1-35-9])[0-9]{6}|(?:[13][0-9]|2[0-57-9]|4[1-9]|5[0-8])[0-9]{7}"
+    r"|(?:6(?:[0-24-8][0-9]|3[0-8]|9[589])|7[3-9][0-9])[0-9]{6}"
+    r"|80[0-9][0-9]{6}"
+    r"|836(?:0[0-36-9]|[1-9][0-9])[0-9]{4}|8(?:1[2-9]|2[2-47-9]|3[0-57-9]|[569][0-9]|8[0-35-9])[0-9]{6}"
+    r"|8(?:1[01]|2[0156]|4[024]|84)[0-9]{6}"
+    r"|9[0-9]{8}"
+)
+_OVERSEAS = r"262[0-9]{6}|59[046][0-9]{6}|639[0-9]{6}|69[0-7][0-9]{6}"
+_VALID = rf"^(?:{_FR}|{_OVERSEAS})$"
+
+
+@register
+class Phone(Detector):
+    """+33 6 12 34 56 78, 0033 6..., +33 (0)6..., 06 12 34 56 78, 06.12.34.56.78, 0612345678."""
+
+    name = "phone"
+    category = Category.PHONE
+    embeddable = True
+    pattern = r"(?:(?:\+|\b00)33[ .-]?(?:\(0\)[ .-]?)?|\b0)[1-9](?:[ .-]?[0-9]{2}){4}\b"
+
+    def validate(self, candidates: pl.Expr) -> pl.Expr:
+        national = (
+            candidates.str.replace("(0)", "", literal=True)
+            .str.replace_all("[^0-9]+", "")
+            .str.replace(r"^(?:0033|33|0)", "")
+        )
+        return national.str.contains(_VALID)
