@@ -1,0 +1,285 @@
+"""Free text (lab comments): which health categories and which identifiers a column's cells hold.
+
+A column is analysed in a fixed, small number of passes, whatever the lexicon's size: one fold
+(:mod:`sceau.detect.health.fold`), one Aho-Corasick search for every health pattern at once, and
+one regex pass per embeddable detector; repeated comments are analysed once. Results are counts,
+never values, and they add up: the scanner analyses batch after batch and sums the
+:class:`TextAnalysis` it gets.
+
+:func:`find_spans` does the same for one string and says where each finding sits, for reports and
+redaction; a span records the lexicon id or detector name, not the words it covers.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import cache
+
+import polars as pl
+
+from sceau.detect.base import Category, DetectError, Detector, HealthCategory, registered
+from sceau.detect.health.fold import fold_series, fold_text
+from sceau.detect.health.lexicon import Lexicon, load_lexicon
+
+_BIT = {category: 1 << index for index, category in enumerate(HealthCategory)}
+_HIT = "sceau_hit"
+_OPEN, _CLOSE = "\ue000", "\ue001"  # private-use marks around a regex match in one string
+_DISTINCT_MIN_ROWS = 1_000  # below, counting distinct texts costs more than it saves
+_DISTINCT_SHARE = 0.5  # analyse distinct texts when at most this share of cells differ
+_UNICODE_BOUNDARY = re.compile(r"(?<!\\)((?:\\\\)*)\\([bB])")  # \b or \B, not \\b
+
+
+@dataclass
+class TextAnalysis:
+    """Counts over the cells of a free-text column; two analyses of two batches add up."""
+
+    cells: int = 0  # non-null cells read
+    cells_with_health: int = 0  # cells mentioning at least one health category
+    health: dict[HealthCategory, int] = field(default_factory=dict)  # cells per category
+    embedded: dict[Category, int] = field(default_factory=dict)  # valid identifiers found
+
+    def __add__(self, other: TextAnalysis) -> TextAnalysis:
+        return TextAnalysis(
+            self.cells + other.cells,
+            self.cells_with_health + other.cells_with_health,
+            _add(self.health, other.health),
+            _add(self.embedded, other.embedded),
+        )
+
+
+@dataclass(frozen=True)
+class Span:
+    """Where one finding sits in a string: ``text[start:end]``, and which rule found it."""
+
+    category: HealthCategory | Category
+    start: int
+    end: int
+    source: str  # lexicon id ("HIV.vih") or detector name ("nir")
+
+
+def embeddable_detectors() -> list[Detector]:
+    """The registered detectors that can find their category inside free text."""
+    return [detector for detector in registered() if detector.embeddable]
+
+
+def analyse_text(
+    values: pl.Series,
+    detectors: Sequence[Detector] | None = None,
+    *,
+    lexicon: Lexicon | None = None,
+) -> TextAnalysis:
+    """Count the health categories and valid embedded identifiers of a string column."""
+    cells = _distinct_cells(values)
+    mask, weight = health_mask(cells["text"], lexicon), cells["weight"]
+    health = {
+        category: int(weight.filter((mask & bit) != 0).sum()) for category, bit in _BIT.items()
+    }
+    return TextAnalysis(
+        cells=values.len() - values.null_count(),
+        cells_with_health=int(weight.filter(mask != 0).sum()),
+        health={category: n for category, n in health.items() if n},
+        embedded=_count_embedded(cells, detectors),
+    )
+
+
+def _distinct_cells(values: pl.Series) -> pl.DataFrame:
+    """The cells as ``text`` and ``weight`` (how many cells hold that text).
+
+    Lab comments repeat ("RAS", "hémolysé", a template): when few cells differ, each distinct
+    text is analysed once and counted as often as it occurs. Otherwise every cell weighs 1.
+    """
+    text = values.cast(pl.String).rename("text")
+    if text.len() >= _DISTINCT_MIN_ROWS and text.n_unique() <= _DISTINCT_SHARE * text.len():
+        return text.value_counts(name="weight")
+    return pl.DataFrame(
+        {"text": text, "weight": pl.repeat(1, text.len(), dtype=pl.UInt32, eager=True)}
+    )
+
+
+def health_mask(values: pl.Series, lexicon: Lexicon | None = None) -> pl.Series:
+    """Per cell, a bit set for each health category it mentions (``UInt16``; 0 for nulls)."""
+    lexicon = lexicon or load_lexicon()
+    bits = {
+        pattern: _BIT[lexicon.category_of(entry_id)]
+        for pattern, entry_id in lexicon.pattern_ids.items()
+    }
+    found = fold_series(values).str.extract_many(lexicon.patterns, overlapping=True)
+    mask = found.list.eval(
+        pl.element().replace_strict(bits, return_dtype=pl.UInt16).bitwise_or()
+    ).list.first()
+    return mask.fill_null(0).cast(pl.UInt16).alias(values.name)
+
+
+def health_by_row(values: pl.Series, lexicon: Lexicon | None = None) -> pl.Series:
+    """Per cell, the health categories it mentions (``list[str]``, in enum order; [] for nulls)."""
+    mask = health_mask(values, lexicon)
+    listed = (
+        pl.DataFrame({"mask": mask})
+        .select(
+            pl.concat_list(
+                pl.when((pl.col("mask") & bit) != 0).then(pl.lit(category.value))
+                for category, bit in _BIT.items()
+            ).list.drop_nulls()
+        )
+        .to_series()
+    )
+    return listed.alias(values.name)
+
+
+def count_embedded(
+    values: pl.Series, detectors: Sequence[Detector] | None = None
+) -> dict[Category, int]:
+    """How many valid identifiers of each category the cells hold, every occurrence counted."""
+    return _count_embedded(_distinct_cells(values), detectors)
+
+
+def _count_embedded(
+    cells: pl.DataFrame, detectors: Sequence[Detector] | None
+) -> dict[Category, int]:
+    detectors = embeddable_detectors() if detectors is None else list(detectors)
+    if not detectors or cells.height == 0:
+        return {}
+    try:
+        counts = cells.select(
+            _valid_count(detector).alias(str(index)) for index, detector in enumerate(detectors)
+        ).row(0)
+    except pl.exceptions.PolarsError:
+        _name_failing_detector(cells, detectors)
+        raise
+    result: dict[Category, int] = {}
+    for detector, count in zip(detectors, counts, strict=True):
+        if count:
+            result[detector.category] = result.get(detector.category, 0) + count
+    return result
+
+
+@cache
+def text_pattern(pattern: str) -> str:
+    """A detector's pattern with ASCII word boundaries, for searching inside text.
+
+    A Unicode ``\\b`` stops the regex engine's fast DFA at the first accented letter, and French
+    comments are full of them: with ASCII boundaries the same search runs about ten times faster.
+    Identifiers are ASCII, so what they match is the same, except that an accented letter now
+    ends a word. A pattern the rewrite would break is kept as it is.
+    """
+    rewritten = _UNICODE_BOUNDARY.sub(lambda m: f"{m.group(1)}(?-u:\\{m.group(2)})", pattern)
+    try:
+        pl.Series([""]).str.contains(rewritten)
+    except pl.exceptions.PolarsError:
+        return pattern
+    return rewritten
+
+
+def _valid_count(detector: Detector) -> pl.Expr:
+    """Valid occurrences, each counted with its cell's weight (exploded in step, row by row)."""
+    found = pl.col("text").str.extract_all(text_pattern(detector.pattern))
+    weight = pl.col("weight").repeat_by(found.list.len()).explode()
+    cell = detector.normalise(found.explode())
+    valid = (detector.validate(cell) & cell.is_not_null()).fill_null(False)
+    return weight.filter(valid).sum()
+
+
+def _name_failing_detector(frame: pl.DataFrame, detectors: Sequence[Detector]) -> None:
+    """Re-run the detectors one by one to raise an error naming the faulty one."""
+    for detector in detectors:
+        try:
+            frame.select(_valid_count(detector))
+        except pl.exceptions.PolarsError:
+            raise DetectError(
+                f"detector {detector.name!r} failed on free text",
+                hint="check its `pattern` (Rust regex syntax), `normalise` and `validate`",
+                where=f"detector {detector.name}",
+            ) from None
+
+
+def prose_share(values: pl.Series) -> float:
+    """Share of non-empty cells that read as prose: three words or more, 15 characters or more.
+
+    Evidence for the classifier that a column is free text rather than codes, names or dates.
+    """
+    text = values.cast(pl.String).str.strip_chars()
+    text = text.filter(text.is_not_null() & (text != ""))
+    if text.len() == 0:
+        return 0.0
+    words = text.str.count_matches(r"[^\W\d_]{2,}")
+    prose = (words >= 3) & (text.str.len_chars() >= 15) & text.str.contains(" ", literal=True)
+    return float(prose.sum()) / text.len()
+
+
+def find_spans(
+    text: str,
+    detectors: Sequence[Detector] | None = None,
+    *,
+    lexicon: Lexicon | None = None,
+) -> list[Span]:
+    """Every health term and valid embedded identifier in one string, with its character offsets.
+
+    Finds exactly what :func:`analyse_text` counts for a one-cell column.
+    """
+    return sorted(
+        _health_spans(text, lexicon or load_lexicon()) + _identifier_spans(text, detectors),
+        key=lambda span: (span.start, span.end, span.source),
+    )
+
+
+def _health_spans(text: str, lexicon: Lexicon) -> list[Span]:
+    folded, origin = fold_text(text)
+    found = pl.Series([folded]).str.extract_many(lexicon.patterns, overlapping=True).item()
+    spans = []
+    for pattern in set(found.to_list() if found is not None else []):
+        entry_id = lexicon.pattern_ids[pattern]
+        inner = len(pattern.strip(" "))
+        position = folded.find(pattern)
+        while position >= 0:
+            first, last = position + 1, position + inner  # the pattern's own characters
+            spans.append(
+                Span(lexicon.category_of(entry_id), origin[first], origin[last] + 1, entry_id)
+            )
+            position = folded.find(pattern, position + 1)
+    return spans
+
+
+def _identifier_spans(text: str, detectors: Sequence[Detector] | None) -> list[Span]:
+    detectors = embeddable_detectors() if detectors is None else list(detectors)
+    # The marks must not occur in the text: a private-use character becomes U+FFFD, one for one.
+    safe = text.replace(_OPEN, "\ufffd").replace(_CLOSE, "\ufffd")
+    spans = []
+    for detector in detectors:
+        marked = (
+            pl.Series([safe])
+            .str.replace_all(
+                f"(?P<{_HIT}>{text_pattern(detector.pattern)})", f"{_OPEN}${{{_HIT}}}{_CLOSE}"
+            )
+            .item()
+        )
+        found = [(start, end) for start, end in _marked_ranges(marked) if end > start]
+        if not found:
+            continue
+        candidates = pl.DataFrame({"text": [text[start:end] for start, end in found]})
+        cell = detector.normalise(pl.col("text"))
+        valid = candidates.select((detector.validate(cell) & cell.is_not_null()).fill_null(False))
+        for (start, end), ok in zip(found, valid.to_series().to_list(), strict=True):
+            if ok:
+                spans.append(Span(detector.category, start, end, detector.name))
+    return spans
+
+
+def _marked_ranges(marked: str) -> list[tuple[int, int]]:
+    """The (start, end) of each marked match, in the unmarked string's characters."""
+    ranges = []
+    opening = marked.find(_OPEN)
+    while opening >= 0:
+        closing = marked.find(_CLOSE, opening)
+        marks_before = 2 * len(ranges)
+        ranges.append((opening - marks_before, closing - marks_before - 1))
+        opening = marked.find(_OPEN, closing)
+    return ranges
+
+
+def _add(left: dict, right: dict) -> dict:
+    total = dict(left)
+    for key, value in right.items():
+        total[key] = total.get(key, 0) + value
+    return total

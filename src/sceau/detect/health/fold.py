@@ -1,0 +1,140 @@
+"""Fold free text to the form the health lexicon is matched against, a whole column at a time.
+
+Folding lowercases, strips accents (``é`` → ``e``, ``œ`` → ``oe``), turns every digit into
+``0`` (so ``12 SA`` and ``28 SA`` are one pattern), keeps ``+`` (``séro+``, ``OH+``) and turns
+anything else into a space, collapses runs of spaces, and pads each cell with one space at each
+end: whole words are then found with a plain multi-pattern search for ``" vih "``.
+
+Polars' ``replace_many`` plus a regex do this in about 0.8 s for 500,000 comments; a few NumPy
+table look-ups on the Arrow buffers take about 0.2 s, still without a loop over cells. The fold
+works on UTF-8 bytes: an ASCII byte maps to one byte, a two-byte character (all Latin accented
+letters are) to at most two, and any longer character to a space. Every output byte is ASCII, so
+byte offsets in the folded text are character offsets; :func:`fold_text` also says where each folded
+character came from, for spans in the original string.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+import numpy as np
+import polars as pl
+import pyarrow as pa
+
+SPACE = 0x20
+
+
+def _replacement(character: str) -> str:
+    """What one character folds to: one or two of ``a-z``, ``0``, ``+``, or a space."""
+    if character == "+":
+        return "+"
+    decomposed = unicodedata.normalize("NFKD", character)
+    kept = "".join(c for c in decomposed if not unicodedata.combining(c))
+    kept = {"ß": "ss", "æ": "ae", "Æ": "ae", "œ": "oe", "Œ": "oe", "ø": "o", "Ø": "o"}.get(
+        character, kept
+    )
+    kept = kept.lower()
+    if kept.isascii() and kept.isalnum() and 1 <= len(kept) <= 2:
+        return "".join("0" if c.isdigit() else c for c in kept)
+    return " "
+
+
+def _tables() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Look-up tables: any byte → byte (0: decide later or drop); two-byte code point → first
+    byte, second byte (0: none)."""
+    by_byte = np.zeros(256, dtype=np.uint8)  # continuation bytes (0x80-0xBF) are dropped
+    by_byte[:128] = [ord(_replacement(chr(b))) for b in range(128)]
+    by_byte[0xC2:0xE0] = _LEAD
+    by_byte[0xE0:] = SPACE  # any character of three or four bytes
+    first = np.full(0x800, SPACE, dtype=np.uint8)
+    second = np.zeros(0x800, dtype=np.uint8)
+    for code_point in range(0x80, 0x800):
+        folded = _replacement(chr(code_point))
+        first[code_point] = ord(folded[0])
+        if len(folded) == 2:
+            second[code_point] = ord(folded[1])
+    return by_byte, first, second
+
+
+_LEAD = 1  # marks the first byte of a two-byte character until its code point is looked up
+_PAD = 2  # marks a cell's leading padding until the cells' new offsets are known
+_BY_BYTE, _FIRST, _SECOND = _tables()
+
+
+def _fold_padded(
+    data: np.ndarray, starts: np.ndarray, with_origin: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """Fold UTF-8 ``data`` whose cells each begin with a padding space at ``starts``.
+
+    Returns the folded bytes, the offsets of its cells, and (when asked) for each folded byte the
+    index of the input byte it came from.
+    """
+    out = np.take(_BY_BYTE, data)
+    leads = np.flatnonzero(out == _LEAD)
+    if len(leads):
+        code_point = ((data[leads].astype(np.uint16) & 0x1F) << 6) | (data[leads + 1] & 0x3F)
+        out[leads] = np.take(_FIRST, code_point)
+        out[leads + 1] = np.take(_SECOND, code_point)
+    out[starts] = _PAD
+    keep = out != 0
+    out = out[keep]
+    # Collapse runs of spaces; after a cell's padding, a space is one too many.
+    repeated = np.zeros(len(out), dtype=bool)
+    np.logical_and(out[1:] == SPACE, out[:-1] <= SPACE, out=repeated[1:])
+    folded = out[~repeated]
+    cell_starts = np.flatnonzero(folded == _PAD)
+    folded[cell_starts] = SPACE
+    offsets = np.append(cell_starts, len(folded)).astype(np.int64)
+    origin = None
+    if with_origin:
+        origin = np.flatnonzero(keep)[~repeated]
+    return folded, offsets, origin
+
+
+def _as_large_string(values: pl.Series) -> pa.LargeStringArray:
+    array = values.to_arrow()
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    if not pa.types.is_large_string(array.type):
+        array = array.cast(pa.large_string())
+    return array
+
+
+def fold_series(values: pl.Series) -> pl.Series:
+    """Fold a whole string column; nulls stay null."""
+    text = values.cast(pl.String)
+    padded = _as_large_string((" " + text.fill_null("") + " ").rechunk())
+    _, offsets_buffer, data_buffer = padded.buffers()
+    offsets = np.frombuffer(offsets_buffer, dtype=np.int64)[
+        padded.offset : padded.offset + len(padded) + 1
+    ]
+    data = np.frombuffer(data_buffer, dtype=np.uint8)[offsets[0] : offsets[-1]]
+    folded, new_offsets, _ = _fold_padded(data, offsets[:-1] - offsets[0], with_origin=False)
+    validity = None
+    if text.null_count():
+        valid = text.is_not_null().to_numpy()
+        validity = pa.py_buffer(np.packbits(valid, bitorder="little"))
+    result = pa.LargeStringArray.from_buffers(
+        len(padded), pa.py_buffer(new_offsets), pa.py_buffer(folded), validity, text.null_count()
+    )
+    return pl.Series(values.name, result, dtype=pl.String)
+
+
+def fold_text(text: str) -> tuple[str, list[int]]:
+    """Fold one string; also return, per folded character, its index in ``text`` (-1: padding).
+
+    Uses the very same byte tables as :func:`fold_series`, so one cell folds identically either way.
+    """
+    raw = np.frombuffer(f" {text} ".encode(), dtype=np.uint8)
+    folded, _, origin = _fold_padded(raw, np.zeros(1, dtype=np.int64), with_origin=True)
+    assert origin is not None
+    # Byte index in the padded string → character index in ``text``.
+    char_index = np.cumsum((raw & 0xC0) != 0x80) - 2
+    mapped = char_index[origin]
+    mapped[(origin == 0) | (origin == len(raw) - 1)] = -1
+    return folded.tobytes().decode("ascii"), mapped.tolist()
+
+
+def fold_term(term: str) -> str:
+    """Fold one lexicon term, without its padding: the pattern's inside."""
+    return fold_text(term)[0].strip(" ")
