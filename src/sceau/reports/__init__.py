@@ -1,0 +1,23 @@
+"""Every command's result in the same three formats: JSON, HTML, SARIF (see :mod:`.base`)."""
+
+from __future__ import annotations
+
+from sceau.reports.base import (
+    Report,
+    ReportError,
+    ReportFormat,
+    SarifReport,
+    render,
+    write_atomic,
+    write_report,
+)
+
+__all__ = [
+    "Report",
+    "ReportError",
+    "ReportFormat",
+    "SarifReport",
+    "render",
+    "write_atomic",
+    "write_report",
+]

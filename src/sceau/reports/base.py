@@ -1,0 +1,147 @@
+"""What a report is, the formats it renders to, and the one safe way to put it on disk.
+
+Every command's result (scan now; migrate, audit, trace later) is a :class:`Report`: an object
+with a ``kind`` and a ``to_dict()``. That is enough for JSON and, given a template named after the
+kind, for HTML. SARIF also needs :meth:`SarifReport.sarif_results`. Rooms import this module;
+this module never imports a room.
+
+Reports describe patient data (column names, counts, shapes), so they are written atomically
+with mode 0600: a reader sees the previous report or the new one, never half of one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterable
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol, assert_never, runtime_checkable
+
+from sceau.errors import SceauError
+
+if TYPE_CHECKING:
+    from sceau.reports.sarif import SarifResult
+
+REPORT_FILE_MODE = 0o600
+
+
+class ReportError(SceauError):
+    """A report could not be rendered or written. ``where`` names the output file."""
+
+
+@runtime_checkable
+class Report(Protocol):
+    """Anything a command hands to the formats: a stable ``kind`` and a JSON-ready dict."""
+
+    kind: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """Names, counts and shapes only: never a value read from the data."""
+        ...
+
+
+@runtime_checkable
+class SarifReport(Report, Protocol):
+    """A report that also knows its findings as SARIF results (see :mod:`sceau.reports.sarif`)."""
+
+    def sarif_results(self) -> Iterable[SarifResult]:
+        """One result per finding, each naming its rule; in a stable order."""
+        ...
+
+
+class ReportFormat(StrEnum):
+    """The formats every command writes: ``--json``, ``--html``, ``--sarif``."""
+
+    JSON = "json"
+    HTML = "html"
+    SARIF = "sarif"
+
+
+def render(report: Report, fmt: ReportFormat) -> str:
+    """The whole report as text in ``fmt``. Raises ReportError if the report has no such form."""
+    match fmt:
+        case ReportFormat.JSON:
+            from sceau.reports.json import render_json
+
+            return render_json(report)
+        case ReportFormat.HTML:
+            from sceau.reports.html import render_html
+
+            return render_html(report)
+        case ReportFormat.SARIF:
+            from sceau.reports.sarif import render_sarif
+
+            return render_sarif(report)
+        case _:
+            assert_never(fmt)
+
+
+def write_report(report: Report, fmt: ReportFormat, path: Path | str) -> Path:
+    """Render ``report`` and write it to ``path`` atomically, mode 0600; returns the path.
+
+    The report is rendered in full before anything touches the disk, so a rendering error
+    leaves no file, and an existing report at ``path`` stays as it was.
+    """
+    text = render(report, fmt)
+    target = Path(path)
+    write_atomic(target, text.encode("utf-8"))
+    return target
+
+
+def write_atomic(path: Path, data: bytes, *, mode: int = REPORT_FILE_MODE) -> None:
+    """Write ``data`` to ``path`` through a temporary file in the same folder, fsync, rename.
+
+    The temporary file is created with ``mode`` from the start (never world-readable, even for
+    an instant) and removed if anything fails before the rename.
+    """
+    folder = path.parent
+    if path.is_dir():
+        raise ReportError("the report's path is a folder", hint="give a file name", where=str(path))
+    if not folder.is_dir():
+        raise ReportError(
+            "the report's folder does not exist",
+            hint="create the folder first or choose another path",
+            where=str(path),
+        )
+    try:
+        handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as error:
+        raise _os_error("cannot create a file in the report's folder", error, path) from None
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            os.fchmod(stream.fileno(), mode)
+            stream.write(data)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, path)
+    except BaseException as error:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        if isinstance(error, OSError):
+            raise _os_error("cannot write the report", error, path) from None
+        raise
+    _fsync_folder(folder)
+
+
+def _fsync_folder(folder: Path) -> None:
+    """Make the rename itself durable; not every platform lets a folder be opened."""
+    try:
+        descriptor = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        with contextlib.suppress(OSError):
+            os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def _os_error(message: str, error: OSError, path: Path) -> ReportError:
+    reason = error.strerror or type(error).__name__
+    return ReportError(
+        f"{message} ({reason})",
+        hint="check the folder's permissions and free space",
+        where=str(path),
+    )
