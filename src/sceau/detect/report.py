@@ -1,0 +1,105 @@
+"""The result of a scan, as every report format renders it. Counts and names only, no values."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from sceau.detect.base import Category, ColumnFinding, Sensitivity
+
+if TYPE_CHECKING:
+    from sceau.reports.sarif import SarifResult
+
+
+@dataclass
+class TableScan:
+    """One table's findings: a file, a database table."""
+
+    source: str  # the file path or the database URL without password, plus "#table"
+    kind: str  # the reader's kind: "csv", "postgresql", ...
+    rows: int
+    columns: list[ColumnFinding]
+    complete: bool = True  # False when --max-rows stopped the count early
+    seconds: float = 0.0
+
+    @property
+    def sensitivities(self) -> set[Sensitivity]:
+        found = {column.sensitivity for column in self.columns}
+        for column in self.columns:
+            found |= {category.sensitivity for category, n in column.embedded.items() if n}
+        return found
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "kind": self.kind,
+            "rows": self.rows,
+            "complete": self.complete,
+            "seconds": round(self.seconds, 3),
+            "columns": [_column_dict(column) for column in self.columns],
+        }
+
+
+@dataclass
+class ScanReport:
+    """Everything one ``sceau scan`` found, over every table of every source it was given."""
+
+    tables: list[TableScan]
+    started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    kind: str = "scan"
+
+    @property
+    def sensitivities(self) -> set[Sensitivity]:
+        return set().union(*(table.sensitivities for table in self.tables))
+
+    def to_dict(self) -> dict[str, Any]:
+        from sceau import __version__
+
+        return {
+            "report": self.kind,
+            "schema_version": 1,
+            "sceau_version": __version__,
+            "started_at": self.started_at.isoformat(timespec="seconds"),
+            "summary": self.summary(),
+            "sources": [table.to_dict() for table in self.tables],
+        }
+
+    def sarif_results(self) -> list[SarifResult]:
+        """One SARIF result per sensitive column, health category and embedded identifier."""
+        from sceau.detect.sarif import scan_results
+
+        return scan_results(self.to_dict())
+
+    def summary(self) -> dict[str, Any]:
+        columns = [c for t in self.tables for c in t.columns]
+        return {
+            "tables": len(self.tables),
+            "rows": sum(t.rows for t in self.tables),
+            "columns": len(columns),
+            "special_category_data": Sensitivity.SPECIAL in self.sensitivities,
+            "identifiers": Sensitivity.IDENTIFIER in self.sensitivities,
+            "credentials_in_clear": any(c.category is Category.PASSWORD for c in columns),
+            "by_sensitivity": {
+                s.value: sum(1 for c in columns if c.sensitivity is s) for s in Sensitivity
+            },
+        }
+
+
+def _column_dict(column: ColumnFinding) -> dict[str, Any]:
+    return {
+        "name": column.name,
+        "category": column.category.value,
+        "confidence": round(column.confidence, 3),
+        "sensitivity": column.sensitivity.value,
+        "subject": column.subject.value,
+        "non_null": column.non_null,
+        "matches": column.matches,
+        "health_categories": {k.value: v for k, v in column.health_categories.items() if v},
+        "embedded": {k.value: v for k, v in column.embedded.items() if v},
+        "example": column.example,
+        "evidence": [
+            {"source": e.source, "detail": e.detail, "weight": round(e.weight, 3)}
+            for e in column.evidence
+        ],
+    }

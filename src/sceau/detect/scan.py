@@ -1,0 +1,197 @@
+"""The scan: classify every column of every table on a sample, then count over every row.
+
+Classification needs only a sample (``sample_rows``, the first rows read); the counts that a
+report states — valid identifiers, cells holding health data, identifiers hidden in text — are
+taken over every row, batch by batch, so memory stays bounded by the batch size. The batches
+read for the sample are counted too, never read twice.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import polars as pl
+import pyarrow as pa
+
+from sceau.detect.base import Category, ColumnFinding, Detector, registered
+from sceau.detect.classify import Classification, classify_column
+from sceau.detect.freetext import analyse_text
+from sceau.detect.report import ScanReport, TableScan
+from sceau.sources.base import Table, open_source
+
+DEFAULT_SAMPLE_ROWS = 10_000
+_EXAMPLE_LENGTH = 32
+
+
+class ScanProgress(Protocol):
+    """What a scan reports while it runs; the CLI draws it, tests may record it."""
+
+    def table_started(self, name: str, expected_rows: int | None) -> None: ...
+
+    def rows_read(self, rows: int) -> None: ...
+
+    def table_finished(self, scan: TableScan) -> None: ...
+
+
+class _Silent:
+    def table_started(self, name: str, expected_rows: int | None) -> None:
+        pass
+
+    def rows_read(self, rows: int) -> None:
+        pass
+
+    def table_finished(self, scan: TableScan) -> None:
+        pass
+
+
+@dataclass(frozen=True)
+class ScanOptions:
+    """How much to read: the sample for classification, and an optional cap on counting."""
+
+    sample_rows: int = DEFAULT_SAMPLE_ROWS
+    max_rows: int | None = None  # None: count every row (the default; reports say if capped)
+
+
+def scan(
+    locations: Iterable[str | Path],
+    *,
+    options: ScanOptions | None = None,
+    progress: ScanProgress | None = None,
+    **source_options: object,
+) -> ScanReport:
+    """Scan files, folders and database URLs; every table of each becomes one TableScan."""
+    options = options or ScanOptions()
+    progress = progress or _Silent()
+    detectors = list(registered())
+    tables: list[TableScan] = []
+    for location in locations:
+        source = open_source(location, **source_options)
+        for table in source.tables():
+            tables.append(scan_table(table, source.kind, detectors, options, progress))
+    return ScanReport(tables)
+
+
+def scan_table(
+    table: Table,
+    kind: str,
+    detectors: Sequence[Detector],
+    options: ScanOptions,
+    progress: ScanProgress,
+) -> TableScan:
+    """Classify one table's columns on its first rows, then count over all of it."""
+    started = time.perf_counter()
+    progress.table_started(table.name, table.expected_rows)
+    batches = _capped(table.batches(), options.max_rows)
+    buffered: list[pa.RecordBatch] = []
+    sampled = 0
+    for batch in batches:
+        buffered.append(batch)
+        sampled += batch.num_rows
+        if sampled >= options.sample_rows:
+            break
+    if not buffered:
+        scan = TableScan(table.name, kind, 0, [], seconds=time.perf_counter() - started)
+        progress.table_finished(scan)
+        return scan
+    sample = pl.from_arrow(pa.Table.from_batches(buffered)).head(options.sample_rows)
+    assert isinstance(sample, pl.DataFrame)
+    classes = [classify_column(name, sample[name], detectors) for name in sample.columns]
+    counter = _Counter(classes)
+    rows = 0
+    for batch in _chain(buffered, batches):
+        frame = pl.from_arrow(batch)
+        assert isinstance(frame, pl.DataFrame)
+        counter.add(frame)
+        rows += batch.num_rows
+        progress.rows_read(batch.num_rows)
+    complete = options.max_rows is None or rows < options.max_rows
+    scan = TableScan(
+        source=table.name,
+        kind=kind,
+        rows=rows,
+        columns=counter.findings(rows),
+        complete=complete,
+        seconds=time.perf_counter() - started,
+    )
+    progress.table_finished(scan)
+    return scan
+
+
+class _Counter:
+    """Sums, batch after batch, what the report states about each classified column."""
+
+    def __init__(self, classes: list[Classification]) -> None:
+        self.classes = classes
+        self.examples: dict[str, str] = {}
+
+    def add(self, frame: pl.DataFrame) -> None:
+        expressions: list[pl.Expr] = []
+        for cls in self.classes:
+            column = pl.col(cls.finding.name).cast(pl.String)
+            name = cls.finding.name
+            expressions.append(column.is_not_null().sum().alias(f"n\0{name}"))
+            if cls.detectors:
+                hit = pl.any_horizontal([d.matches(column) for d in cls.detectors])
+                expressions.append(hit.sum().alias(f"m\0{name}"))
+                if name not in self.examples:
+                    expressions.append(column.filter(hit).first().alias(f"e\0{name}"))
+        counts = frame.select(expressions).row(0, named=True)
+        for cls in self.classes:
+            finding = cls.finding
+            finding.non_null += counts[f"n\0{finding.name}"]
+            finding.matches += counts.get(f"m\0{finding.name}") or 0
+            example = counts.get(f"e\0{finding.name}")
+            if example is not None and finding.name not in self.examples:
+                self.examples[finding.name] = _shape(example)
+            if cls.is_text:
+                analysis = analyse_text(frame[finding.name].cast(pl.String))
+                for health, n in analysis.health.items():
+                    finding.health_categories[health] = finding.health_categories.get(health, 0) + n
+                for category, n in analysis.embedded.items():
+                    finding.embedded[category] = finding.embedded.get(category, 0) + n
+                finding.matches += analysis.cells_with_health
+
+    def findings(self, rows: int) -> list[ColumnFinding]:
+        result = []
+        for cls in self.classes:
+            finding = cls.finding
+            finding.rows = rows
+            if cls.is_text:
+                has_health = any(finding.health_categories.values())
+                finding.category = Category.HEALTH_TEXT if has_health else Category.FREE_TEXT
+                finding.example = "(free text)"
+            else:
+                finding.example = self.examples.get(finding.name, "")
+            result.append(finding)
+        return result
+
+
+def _shape(value: str) -> str:
+    """A value's shape, never the value: digits become 9, letters x or X, the rest is kept."""
+    shaped = "".join(
+        "9" if ch.isdigit() else ("X" if ch.isupper() else "x") if ch.isalpha() else ch
+        for ch in value[:_EXAMPLE_LENGTH]
+    )
+    return shaped + ("…" if len(value) > _EXAMPLE_LENGTH else "")
+
+
+def _capped(batches: Iterator[pa.RecordBatch], limit: int | None) -> Iterator[pa.RecordBatch]:
+    if limit is None:
+        yield from batches
+        return
+    left = limit
+    for batch in batches:
+        if left <= 0:
+            return
+        yield batch.slice(0, left)
+        left -= batch.num_rows
+
+
+def _chain(first: list[pa.RecordBatch], rest: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+    yield from first
+    first.clear()  # let the sample's memory go as soon as it is counted
+    yield from rest
