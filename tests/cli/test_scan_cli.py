@@ -1,0 +1,135 @@
+"""``sceau scan`` as a user meets it: the table, the reports, the exit status, the errors."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from sceau.cli import main
+
+NIR = "1 85 05 78 006 084 91"  # a valid key: 97 - (1850578006084 mod 97) = 91
+HEADER = "NUM_DOSSIER;N_SS;NOM_PAT;PRENOM_PAT;DDN;TEL1;COMMENT1;MP\n"
+ROWS = [
+    f"D{i:04d};{NIR};DUPONT;Jean;12/03/1985;06 12 34 56 78;patiente enceinte SA 12;Azerty{i}!\n"
+    for i in range(40)
+]
+
+
+@pytest.fixture
+def export(tmp_path: Path) -> Path:
+    path = tmp_path / "export.csv"
+    path.write_text(HEADER + "".join(ROWS), encoding="cp1252")
+    return path
+
+
+def run(*args: str):
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+def test_scan_prints_a_table_and_a_plain_summary(export):
+    result = run("scan", str(export))
+    assert result.exit_code == 0, result.output
+    assert "NIR" in result.output
+    assert "40 rows scanned" in result.output
+    assert "Health data" in result.output
+    assert "Passwords stored in clear" in result.output
+    assert NIR not in result.output
+    assert "DUPONT" not in result.output
+
+
+def test_json_report_follows_the_documented_fields(export):
+    result = run("scan", str(export), "--json", "-")
+    assert result.exit_code == 0
+    document = json.loads(result.output)
+    (source,) = document["sources"]
+    assert source["rows"] == 40
+    columns = {c["name"]: c for c in source["columns"]}
+    assert columns["N_SS"]["category"] == "NIR"
+    assert columns["N_SS"]["matches"] == 40
+    assert columns["COMMENT1"]["health_categories"] == {"PREGNANCY": 40}
+    assert columns["COMMENT1"]["sensitivity"] == "special"
+    for column in columns.values():
+        assert {"name", "category", "confidence", "sensitivity", "subject"} <= column.keys()
+        assert {"health_categories", "embedded"} <= column.keys()
+
+
+def test_reports_are_written_to_files(export, tmp_path):
+    html, sarif = tmp_path / "r.html", tmp_path / "r.sarif"
+    result = run("scan", str(export), "--html", str(html), "--sarif", str(sarif), "-q")
+    assert result.exit_code == 0
+    assert "<html" in html.read_text().lower()
+    assert json.loads(sarif.read_text())["version"] == "2.1.0"
+    assert NIR not in html.read_text()
+    assert NIR not in sarif.read_text()
+
+
+@pytest.mark.parametrize(
+    ("threshold", "status"), [("special", 1), ("identifier", 1), ("credential", 1)]
+)
+def test_fail_on_sets_the_exit_status_for_ci(export, threshold, status):
+    assert run("scan", str(export), "-q", "--fail-on", threshold).exit_code == status
+
+
+def test_fail_on_passes_when_nothing_that_sensitive_is_found(tmp_path):
+    path = tmp_path / "harmless.csv"
+    path.write_text("code;libelle\n" + "".join(f"A{i};analyse {i}\n" for i in range(30)))
+    assert run("scan", str(path), "-q", "--fail-on", "special").exit_code == 0
+
+
+def test_a_database_is_scanned_table_by_table(tmp_path):
+    database = tmp_path / "lab.sqlite"
+    with sqlite3.connect(database) as connection:
+        connection.execute("create table patients (nir text, nom text)")
+        connection.executemany("insert into patients values (?, ?)", [(NIR, "DUPONT")] * 20)
+        connection.execute("create table analyses (code text)")
+        connection.executemany("insert into analyses values (?)", [("GLY",)] * 5)
+    document = json.loads(run("scan", str(database), "--json", "-").output)
+    assert sorted(s["source"].rsplit("#", 1)[1] for s in document["sources"]) == [
+        "analyses",
+        "patients",
+    ]
+
+
+def test_max_rows_caps_the_count_and_says_so(export):
+    document = json.loads(run("scan", str(export), "--max-rows", "10", "--json", "-").output)
+    assert document["sources"][0]["rows"] == 10
+    assert document["sources"][0]["complete"] is False
+
+
+BAD_INPUTS = {
+    "empty.csv": b"",
+    "binary.csv": bytes(range(256)) * 8,
+    "ragged.csv": b"a;b;c\n1;2;3\n4;5\n6;7;8\n",
+    "truncated.csv": b'a;b\n1;"unterminated\n',
+    "broken.hl7": b"this is not HL7\r",
+}
+
+
+@pytest.mark.parametrize("name", sorted(BAD_INPUTS))
+def test_bad_input_gets_one_clear_line_and_status_2(tmp_path, name):
+    path = tmp_path / name
+    path.write_bytes(BAD_INPUTS[name])
+    result = CliRunner().invoke(main, ["scan", str(path)])
+    assert result.exit_code == 2, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert "Traceback" not in result.output
+    assert str(path) in result.output or name in result.output
+    assert "—" in result.output  # a hint follows the message
+
+
+def test_a_missing_file_is_named(tmp_path):
+    result = CliRunner().invoke(main, ["scan", str(tmp_path / "nope.csv")])
+    assert result.exit_code == 2
+    assert "nope.csv" in result.output
+    assert "no such file" in result.output
+
+
+def test_an_unreachable_database_is_named_without_its_password():
+    result = CliRunner().invoke(main, ["scan", "postgresql://lab:s3cret@127.0.0.1:1/lab"])
+    assert result.exit_code == 2
+    assert "s3cret" not in result.output
+    assert "127.0.0.1" in result.output
