@@ -61,6 +61,7 @@ _IMPLIED_SUBJECT = {
 VALUE_FLOOR = 0.5  # below this share of matching values, values do not vote for a category
 _FEW_DISTINCT = 5  # a column of at most this many distinct values names organisations
 _BIRTH_SPREAD_YEARS = 25  # birth dates spread over generations; visit dates over a few years
+_REPETITIVE_SHARE = 0.5  # at most this share of distinct values: count distinct values once
 
 
 @dataclass
@@ -70,13 +71,20 @@ class Classification:
     finding: ColumnFinding
     detectors: list[Detector] = field(default_factory=list)  # whose matches are counted
     is_text: bool = False  # analysed as free text over every row
+    repetitive: bool = False  # few distinct values: count each distinct value once
 
 
 def classify_column(name: str, sample: pl.Series, detectors: Sequence[Detector]) -> Classification:
     """Classify one column from its name and a sample of its values (strings, nulls allowed)."""
-    hint = read_header(name)
     values = sample.cast(pl.String).str.strip_chars()
     values = values.filter(values.is_not_null() & (values != ""))
+    result = _decide(name, values, detectors)
+    result.repetitive = values.n_unique() <= _REPETITIVE_SHARE * values.len()
+    return result
+
+
+def _decide(name: str, values: pl.Series, detectors: Sequence[Detector]) -> Classification:
+    hint = read_header(name)
     evidence: list[Evidence] = []
     if hint.category is not None:
         evidence.append(Evidence("header", hint.reason, hint.weight))
@@ -124,20 +132,31 @@ def classify_column(name: str, sample: pl.Series, detectors: Sequence[Detector])
             )
 
     distinct = values.n_unique()
-    if not scores:
-        category, confidence = _without_evidence(values, distinct, evidence)
-        return _result(name, category, confidence, hint, evidence, detectors)
-    category = max(scores, key=lambda c: scores[c])
+    category = max(scores, key=lambda c: scores[c]) if scores else None
+    weak = category is not None and hint.category is None and STRENGTH.get(category, 0.5) < 0.5
+    if category is None or weak:
+        record = _record_id_evidence(values, distinct)
+        if record is not None:
+            evidence.append(record)
+            return _result(name, C.RECORD_ID, 0.6 * record.weight, hint, evidence, detectors)
+    if category is None:
+        evidence.append(Evidence("values", "no detector recognises these values", 0.0))
+        return _result(name, C.OTHER, 0.3, hint, evidence, detectors)
     confidence = scores[category]
     category = _settle_family(category, hint, values, shares, distinct, evidence)
     return _result(name, category, confidence, hint, evidence, detectors)
 
 
 def value_shares(values: pl.Series, detectors: Sequence[Detector]) -> dict[Category, float]:
-    """For each category, the share of values that match and validate (best of its detectors)."""
-    frame = values.to_frame("v")
+    """For each category, the share of values that match and validate (best of its detectors).
+
+    Each distinct value is tested once and weighed by how often it occurs.
+    """
+    frame = values.rename("v").value_counts(name="n")
+    total = frame["n"].sum()
     expressions = [
-        detector.matches(pl.col("v")).mean().alias(str(i)) for i, detector in enumerate(detectors)
+        (pl.col("n").filter(detector.matches(pl.col("v"))).sum() / total).alias(str(i))
+        for i, detector in enumerate(detectors)
     ]
     row = frame.select(expressions).row(0)
     shares: dict[Category, float] = {}
@@ -169,26 +188,18 @@ def _settle_family(
         few = distinct <= _FEW_DISTINCT
         evidence.append(Evidence("cardinality", f"{distinct:,} distinct values in the sample", 1.0))
         return C.FINESS if few else C.PRACTITIONER_ID
-    if category is C.INSURER_ID and hint.category is None and distinct > values.len() * 0.5:
-        evidence.append(Evidence("cardinality", "nearly every value is distinct", 0.8))
-        return C.RECORD_ID
     return category
 
 
-def _without_evidence(
-    values: pl.Series, distinct: int, evidence: list[Evidence]
-) -> tuple[Category, float]:
-    """No detector and no header: a unique, regular column is a record id; else OTHER."""
+def _record_id_evidence(values: pl.Series, distinct: int) -> Evidence | None:
+    """A column of unique values of one shape, without spaces, numbers records."""
     unique = distinct / values.len()
     shapes = values.str.replace_all(r"\d", "9").str.replace_all(r"[A-Za-z]", "a")
     regular = float(shapes.value_counts(sort=True)["count"][0]) / values.len()
     if unique >= 0.9 and regular >= 0.8 and not values.str.contains(" ").any():
-        evidence.append(
-            Evidence("cardinality", f"{unique:.0%} of values distinct, {regular:.0%} one shape", 1)
-        )
-        return C.RECORD_ID, 0.6 * unique * regular
-    evidence.append(Evidence("values", "no detector recognises these values", 0.0))
-    return C.OTHER, 0.3
+        detail = f"{unique:.0%} of values distinct, {regular:.0%} of one shape"
+        return Evidence("cardinality", detail, unique * regular)
+    return None
 
 
 def _year_spread(values: pl.Series) -> int:

@@ -129,24 +129,18 @@ class _Counter:
         self.examples: dict[str, str] = {}
 
     def add(self, frame: pl.DataFrame) -> None:
-        expressions: list[pl.Expr] = []
-        for cls in self.classes:
-            column = pl.col(cls.finding.name).cast(pl.String)
-            name = cls.finding.name
-            expressions.append(column.is_not_null().sum().alias(f"n\0{name}"))
-            if cls.detectors:
-                hit = pl.any_horizontal([d.matches(column) for d in cls.detectors])
-                expressions.append(hit.sum().alias(f"m\0{name}"))
-                if name not in self.examples:
-                    expressions.append(column.filter(hit).first().alias(f"e\0{name}"))
-        counts = frame.select(expressions).row(0, named=True)
-        for cls in self.classes:
+        counted = [cls for cls in self.classes if cls.detectors]
+        queries = [self._query(frame, cls) for cls in counted]
+        non_null = frame.select(pl.all().is_not_null().sum()).row(0, named=True)
+        for cls, result in zip(counted, pl.collect_all(queries), strict=True):
             finding = cls.finding
-            finding.non_null += counts[f"n\0{finding.name}"]
-            finding.matches += counts.get(f"m\0{finding.name}") or 0
-            example = counts.get(f"e\0{finding.name}")
+            finding.matches += int(result["matches"][0] or 0)
+            example = result["example"][0]
             if example is not None and finding.name not in self.examples:
                 self.examples[finding.name] = _shape(example)
+        for cls in self.classes:
+            finding = cls.finding
+            finding.non_null += non_null[finding.name]
             if cls.is_text:
                 analysis = analyse_text(frame[finding.name].cast(pl.String))
                 for health, n in analysis.health.items():
@@ -154,6 +148,19 @@ class _Counter:
                 for category, n in analysis.embedded.items():
                     finding.embedded[category] = finding.embedded.get(category, 0) + n
                 finding.matches += analysis.cells_with_health
+
+    def _query(self, frame: pl.DataFrame, cls: Classification) -> pl.LazyFrame:
+        """Matches of the column's detectors, on each distinct value once when values repeat."""
+        values = frame.lazy().select(pl.col(cls.finding.name).cast(pl.String).alias("v"))
+        if cls.repetitive:
+            values = values.group_by("v").agg(pl.len().alias("n"))
+        else:
+            values = values.with_columns(n=pl.lit(1, pl.UInt32))
+        hit = pl.any_horizontal([d.matches(pl.col("v")) for d in cls.detectors])
+        return values.select(
+            pl.col("n").filter(hit).sum().alias("matches"),
+            pl.col("v").filter(hit).first().alias("example"),
+        )
 
     def findings(self, rows: int) -> list[ColumnFinding]:
         result = []
