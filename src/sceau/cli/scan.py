@@ -89,7 +89,7 @@ def scan(
         }.items()
         if v is not None
     }
-    with _ProgressBar(console) as progress:
+    with ProgressBar(console) as progress:
         report = run_scan(
             sources,
             options=ScanOptions(sample_rows=sample_rows, max_rows=max_rows),
@@ -97,7 +97,7 @@ def scan(
             **reader_options,
         )
     if not quiet and not to_stdout:
-        _print_report(Console(), report)
+        print_report(Console(), report)
     for path, fmt in ((json_path, ReportFormat.JSON), (html_path, ReportFormat.HTML)):
         if path == "-":
             click.echo(render(report, fmt))
@@ -116,7 +116,7 @@ def _fails(report: ScanReport, threshold: Sensitivity) -> bool:
     return any(s.rank <= threshold.rank for s in report.sensitivities if s is not Sensitivity.NONE)
 
 
-class _ProgressBar:
+class ProgressBar:
     """Draws the scan's progress: one bar per table, by rows."""
 
     def __init__(self, console: Console) -> None:
@@ -131,7 +131,7 @@ class _ProgressBar:
         )
         self.task: int | None = None
 
-    def __enter__(self) -> _ProgressBar:
+    def __enter__(self) -> ProgressBar:
         self.bar.__enter__()
         return self
 
@@ -152,7 +152,7 @@ class _ProgressBar:
             self.task = None
 
 
-def _print_report(console: Console, report: ScanReport) -> None:
+def print_report(console: Console, report: ScanReport) -> None:
     for table in report.tables:
         grid = RichTable(
             title=f"{table.source} — {table.rows:,} rows" + ("" if table.complete else " (capped)"),

@@ -61,7 +61,6 @@ _IMPLIED_SUBJECT = {
 VALUE_FLOOR = 0.5  # below this share of matching values, values do not vote for a category
 _FEW_DISTINCT = 5  # a column of at most this many distinct values names organisations
 _BIRTH_SPREAD_YEARS = 25  # birth dates spread over generations; visit dates over a few years
-_REPETITIVE_SHARE = 0.5  # at most this share of distinct values: count distinct values once
 
 
 @dataclass
@@ -71,16 +70,13 @@ class Classification:
     finding: ColumnFinding
     detectors: list[Detector] = field(default_factory=list)  # whose matches are counted
     is_text: bool = False  # analysed as free text over every row
-    repetitive: bool = False  # few distinct values: count each distinct value once
 
 
 def classify_column(name: str, sample: pl.Series, detectors: Sequence[Detector]) -> Classification:
     """Classify one column from its name and a sample of its values (strings, nulls allowed)."""
     values = sample.cast(pl.String).str.strip_chars()
     values = values.filter(values.is_not_null() & (values != ""))
-    result = _decide(name, values, detectors)
-    result.repetitive = values.n_unique() <= _REPETITIVE_SHARE * values.len()
-    return result
+    return _decide(name, values, detectors)
 
 
 def _decide(name: str, values: pl.Series, detectors: Sequence[Detector]) -> Classification:

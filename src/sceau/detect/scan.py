@@ -24,6 +24,7 @@ from sceau.detect.report import ScanReport, TableScan
 from sceau.sources.base import Table, open_source
 
 DEFAULT_SAMPLE_ROWS = 10_000
+COUNT_ROWS = 131_072  # rows counted at once: large enough to amortise, small enough to bound memory
 _EXAMPLE_LENGTH = 32
 
 
@@ -102,7 +103,7 @@ def scan_table(
     classes = [classify_column(name, sample[name], detectors) for name in sample.columns]
     counter = _Counter(classes)
     rows = 0
-    for batch in _chain(buffered, batches):
+    for batch in _rechunked(_chain(buffered, batches), COUNT_ROWS):
         frame = pl.from_arrow(batch)
         assert isinstance(frame, pl.DataFrame)
         counter.add(frame)
@@ -150,12 +151,17 @@ class _Counter:
                 finding.matches += analysis.cells_with_health
 
     def _query(self, frame: pl.DataFrame, cls: Classification) -> pl.LazyFrame:
-        """Matches of the column's detectors, on each distinct value once when values repeat."""
-        values = frame.lazy().select(pl.col(cls.finding.name).cast(pl.String).alias("v"))
-        if cls.repetitive:
-            values = values.group_by("v").agg(pl.len().alias("n"))
-        else:
-            values = values.with_columns(n=pl.lit(1, pl.UInt32))
+        """Matches of the column's detectors, testing each distinct value once.
+
+        Grouping costs little on a column of unique values and saves most of the work on the
+        many that repeat (dates of birth, doctors, cities, insurers).
+        """
+        values = (
+            frame.lazy()
+            .select(pl.col(cls.finding.name).cast(pl.String).alias("v"))
+            .group_by("v")
+            .agg(pl.len().alias("n"))
+        )
         hit = pl.any_horizontal([d.matches(pl.col("v")) for d in cls.detectors])
         return values.select(
             pl.col("n").filter(hit).sum().alias("matches"),
@@ -196,6 +202,20 @@ def _capped(batches: Iterator[pa.RecordBatch], limit: int | None) -> Iterator[pa
             return
         yield batch.slice(0, left)
         left -= batch.num_rows
+
+
+def _rechunked(batches: Iterator[pa.RecordBatch], rows: int) -> Iterator[pa.RecordBatch]:
+    """Readers' batches gathered into batches of about ``rows`` rows."""
+    pending: list[pa.RecordBatch] = []
+    count = 0
+    for batch in batches:
+        pending.append(batch)
+        count += batch.num_rows
+        if count >= rows:
+            yield from pa.Table.from_batches(pending).combine_chunks().to_batches()
+            pending, count = [], 0
+    if pending:
+        yield from pa.Table.from_batches(pending).combine_chunks().to_batches()
 
 
 def _chain(first: list[pa.RecordBatch], rest: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
