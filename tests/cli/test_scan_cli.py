@@ -133,3 +133,12 @@ def test_an_unreachable_database_is_named_without_its_password():
     assert result.exit_code == 2
     assert "s3cret" not in result.output
     assert "127.0.0.1" in result.output
+
+
+def test_help_lists_every_command_without_error():
+    from sceau.cli import COMMANDS
+
+    result = run("--help")
+    assert result.exit_code == 0
+    for name in COMMANDS:
+        assert name in result.output

@@ -1,0 +1,37 @@
+"""The curated public surface: everything exported exists, nothing private leaks in."""
+
+import sceau
+
+EXPECTED = {
+    "Category",
+    "ColumnFinding",
+    "Detector",
+    "HealthCategory",
+    "ReportFormat",
+    "ScanOptions",
+    "ScanReport",
+    "SceauError",
+    "Sensitivity",
+    "Source",
+    "SourceError",
+    "Subject",
+    "Table",
+    "TableScan",
+    "__version__",
+    "open_source",
+    "render",
+    "scan",
+    "write_report",
+}
+
+
+def test_all_is_the_curated_list():
+    assert set(sceau.__all__) == EXPECTED
+
+
+def test_every_exported_name_exists_and_says_where_it_lives():
+    for name in sceau.__all__:
+        member = getattr(sceau, name)
+        if name != "__version__":
+            assert member.__module__.startswith("sceau."), name
+            assert member.__doc__, f"{name} has no docstring"
