@@ -16,7 +16,7 @@ from sceau import __version__
 from sceau.errors import SceauError
 
 # name -> module under sceau.cli holding a click command of the same name
-COMMANDS = {"scan": "scan"}
+COMMANDS = {"scan": "scan", "synth": "synth", "demo": "demo"}
 
 
 class _Group(click.Group):

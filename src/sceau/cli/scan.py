@@ -158,9 +158,9 @@ def print_report(console: Console, report: ScanReport) -> None:
             title=f"{table.source} — {table.rows:,} rows" + ("" if table.complete else " (capped)"),
             title_justify="left",
         )
-        for heading in ("column", "category", "sensitivity", "subject", "conf.", "example"):
-            grid.add_column(heading)
-        grid.add_column("health / embedded")
+        for heading in ("column", "category", "sensitivity", "whose", "conf."):
+            grid.add_column(heading, overflow="fold")
+        grid.add_column("health data / identifiers in text", overflow="fold")
         for column in table.columns:
             found = {**column.health_categories, **column.embedded}
             details = ", ".join(f"{k} {v:,}" for k, v in found.items() if v)
@@ -171,7 +171,6 @@ def print_report(console: Console, report: ScanReport) -> None:
                 f"[{colour}]{column.sensitivity.value}[/{colour}]",
                 column.subject.value,
                 f"{column.confidence:.2f}",
-                column.example,
                 details,
             )
         console.print(grid)

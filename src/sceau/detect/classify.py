@@ -58,6 +58,7 @@ _IMPLIED_SUBJECT = {
     C.OTHER: Subject.UNKNOWN,
 }
 
+_CONSTANT_PROOF = 0.8  # a constant column is personal data only if a checksum says so
 VALUE_FLOOR = 0.5  # below this share of matching values, values do not vote for a category
 _FEW_DISTINCT = 5  # a column of at most this many distinct values names organisations
 _BIRTH_SPREAD_YEARS = 25  # birth dates spread over generations; visit dates over a few years
@@ -129,6 +130,10 @@ def _decide(name: str, values: pl.Series, detectors: Sequence[Detector]) -> Clas
 
     distinct = values.n_unique()
     category = max(scores, key=lambda c: scores[c]) if scores else None
+    constant = distinct == 1 and category is not None and category is not hint.category
+    if constant and STRENGTH.get(category, 0.5) < _CONSTANT_PROOF:
+        evidence.append(Evidence("cardinality", "one value on every row: a constant", 1.0))
+        return _result(name, C.OTHER, 0.5, hint, evidence, detectors)
     weak = category is not None and hint.category is None and STRENGTH.get(category, 0.5) < 0.5
     if category is None or weak:
         record = _record_id_evidence(values, distinct)

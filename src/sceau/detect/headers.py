@@ -213,6 +213,9 @@ _HL7_FIELDS: dict[str, tuple[Category, Subject]] = {
     "PID-7": (C.BIRTH_DATE, Subject.PATIENT),
     "PID-8": (C.SEX, Subject.PATIENT),
     "PID-11": (C.ADDRESS, Subject.PATIENT),
+    "PID-11.4": (C.OTHER, Subject.UNKNOWN),  # state or province
+    "PID-11.6": (C.OTHER, Subject.UNKNOWN),  # country
+    "PID-11.7": (C.OTHER, Subject.UNKNOWN),  # address type
     "PID-11.3": (C.CITY, Subject.PATIENT),
     "PID-11.5": (C.POSTCODE, Subject.PATIENT),
     "PID-13": (C.PHONE, Subject.PATIENT),
