@@ -54,7 +54,7 @@ def people(patients: int, seed: int, *, harmless_comment_2: bool = False) -> Can
             "postcode": np.array([c[1] for c in vocab.COMMUNES])[commune],
             "city": np.array([c[0] for c in vocab.COMMUNES])[commune],
             "phone": phone,
-            "email": email,
+            "email": pl.Series(email.tolist(), dtype=pl.String),
             "birth_date": birth,
             "last_visit": _dates(rng, n, np.datetime64("2018-01-01"), np.datetime64("2021-12-31")),
             "portal_login": _logins(rng, first, surname),
