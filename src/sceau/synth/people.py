@@ -13,11 +13,9 @@ import numpy as np
 import polars as pl
 
 from sceau.synth import vocab
-from sceau.synth.comments import EMBEDDED, HARMLESS, HEALTH
+from sceau.synth.comments import comments as _free_text
 
 LOOKALIKE_SHARE = 0.005  # NIRs with a wrong key: a scanner must never count them
-HEALTH_SHARE = 0.3  # comments that mention health data
-EMBEDDED_SHARE = 0.02  # comments that carry one of the patient's identifiers
 _DOCTORS, _SAMPLERS, _INSURERS = 300, 40, 30
 
 
@@ -64,12 +62,16 @@ def people(patients: int, seed: int, *, harmless_comment_2: bool = False) -> Can
     )
     frame = frame.with_columns(pl.col("birth_date").cast(pl.String))
     frame = frame.with_columns(pl.col("last_visit").cast(pl.String))
-    identifiers = {"phone": phone, "nir": nir, "email": email, "nir_valid": nir_valid}
+    iban = _ibans(rng, 50)[rng.integers(0, 50, n)]
+    identifiers = {"phone": phone, "nir": nir, "email": email, "iban": iban}
+    identifiers = {k: pl.Series(v.tolist(), dtype=pl.String) for k, v in identifiers.items()}
+    identifiers["nir_valid"] = nir_valid
     comments, health, embedded = {}, {}, {}
     for column, harmless_only in (("comment_1", False), ("comment_2", harmless_comment_2)):
-        text, health[column], embedded[column] = _comments(rng, n, identifiers, harmless_only)
-        comments[column] = text
-    frame = frame.with_columns(pl.Series(k, v, dtype=pl.String) for k, v in comments.items())
+        text, rows, found = _free_text(rng, n, identifiers, harmless_only=harmless_only)
+        comments[column] = text.alias(column)
+        health[column], embedded[column] = rows.to_list(), found.to_list()
+    frame = frame.with_columns(comments.values())
     frame = pl.concat(
         [frame, _pool(rng, "doctor", _DOCTORS, n), _pool(rng, "sampler", _SAMPLERS, n)],
         how="horizontal",
@@ -114,7 +116,9 @@ def _nirs(
     """NIRs consistent with sex and birth date, born in France, Corsica, overseas or abroad."""
     years = birth.astype("datetime64[Y]").astype(int) + 1970
     months = birth.astype("datetime64[M]").astype(int) % 12 + 1
-    places = np.array(["75", "13", "69", "59", "33", "2A", "2B", "971", "974", "99", "44", "67"])
+    places = np.array(
+        ["75", "13", "69", "59", "33", "2A", "2B", "971", "972", "973", "974", "976", "99", "44"]
+    )
     place = places[rng.choice(len(places), n, p=_weights(len(places), heavy=(0, 1, 2, 3, 4)))]
     commune = rng.integers(1, 990, n)
     order = rng.integers(1, 999, n)
@@ -266,68 +270,6 @@ def _insurers(rng: np.random.Generator, n: int) -> pl.DataFrame:
         }
     )
     return pool[rng.integers(0, _INSURERS, n)]
-
-
-def _comments(
-    rng: np.random.Generator, n: int, identifiers: dict[str, np.ndarray], harmless_only: bool
-) -> tuple[list[str | None], list[list[str]], list[list[str]]]:
-    """Comment texts and, per row, the health categories and identifiers each carries."""
-    kind = rng.random(n)
-    health = (kind < HEALTH_SHARE) & (not harmless_only)
-    embedded = (kind >= 0.95) & (kind < 0.95 + EMBEDDED_SHARE)
-    empty = (kind >= 0.85) & (kind < 0.95)
-    h_index = rng.integers(0, len(HEALTH), n)
-    e_index = rng.integers(0, len(EMBEDDED), n)
-    plain = _pick(rng, HARMLESS, n)
-    number = rng.integers(4, 40, n).astype(str)
-    shout = rng.random(n) < 0.15
-    bare = rng.random(n) < 0.2
-    iban = _ibans(rng, 50)[rng.integers(0, 50, n)]
-    texts: list[str | None] = []
-    health_rows: list[list[str]] = []
-    embedded_rows: list[list[str]] = []
-    for i in range(n):  # strings are assembled per row; every choice above was vectorised
-        categories: tuple[str, ...] = ()
-        found: tuple[str, ...] = ()
-        if health[i]:
-            template, categories = HEALTH[h_index[i]]
-        elif embedded[i]:
-            template, found = EMBEDDED[e_index[i]]
-        elif empty[i]:
-            texts.append(None if i % 2 else "")
-            health_rows.append([])
-            embedded_rows.append([])
-            continue
-        else:
-            template = plain[i]
-        text = template.format(
-            n=number[i],
-            phone=_spaced(identifiers["phone"][i]),
-            nir=identifiers["nir"][i],
-            email=identifiers["email"][i] or "contact@example.fr",
-            iban=iban[i],
-        )
-        if "NIR" in found and not identifiers["nir_valid"][i]:
-            found = ()  # a look-alike in the text is not a NIR either
-        if bare[i]:
-            text = _strip_accents(text)
-        if shout[i]:
-            text = text.upper()
-        texts.append(text)
-        health_rows.append(sorted(set(categories)))
-        embedded_rows.append(list(found))
-    return texts, health_rows, embedded_rows
-
-
-def _spaced(phone: str) -> str:
-    return " ".join(phone[i : i + 2] for i in range(0, 10, 2))
-
-
-_ACCENTS = str.maketrans("éèêëàâäîïôöûüçÉÈÊÀÂÎÔÛÇ", "eeeeaaaiioouucEEEAAIOUC")
-
-
-def _strip_accents(text: str) -> str:
-    return text.translate(_ACCENTS)
 
 
 def _ibans(rng: np.random.Generator, count: int) -> np.ndarray:
