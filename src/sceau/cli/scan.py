@@ -158,9 +158,9 @@ def print_report(console: Console, report: ScanReport) -> None:
             title=f"{table.source} — {table.rows:,} rows" + ("" if table.complete else " (capped)"),
             title_justify="left",
         )
-        for heading in ("column", "category", "sensitivity", "whose", "conf."):
+        for heading in ("column", "category", "sensitivity", "whose", "conf.", "example"):
             grid.add_column(heading, overflow="fold")
-        grid.add_column("health data / identifiers in text", overflow="fold")
+        grid.add_column("found in text", overflow="fold")
         for column in table.columns:
             found = {**column.health_categories, **column.embedded}
             details = ", ".join(f"{k} {v:,}" for k, v in found.items() if v)
@@ -171,6 +171,7 @@ def print_report(console: Console, report: ScanReport) -> None:
                 f"[{colour}]{column.sensitivity.value}[/{colour}]",
                 column.subject.value,
                 f"{column.confidence:.2f}",
+                column.example,
                 details,
             )
         console.print(grid)
