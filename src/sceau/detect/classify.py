@@ -71,13 +71,17 @@ class Classification:
     finding: ColumnFinding
     detectors: list[Detector] = field(default_factory=list)  # whose matches are counted
     is_text: bool = False  # analysed as free text over every row
+    distinct_share: float = 1.0  # distinct values / values in the sample
 
 
 def classify_column(name: str, sample: pl.Series, detectors: Sequence[Detector]) -> Classification:
     """Classify one column from its name and a sample of its values (strings, nulls allowed)."""
     values = sample.cast(pl.String).str.strip_chars()
     values = values.filter(values.is_not_null() & (values != ""))
-    return _decide(name, values, detectors)
+    result = _decide(name, values, detectors)
+    if values.len():
+        result.distinct_share = values.n_unique() / values.len()
+    return result
 
 
 def _decide(name: str, values: pl.Series, detectors: Sequence[Detector]) -> Classification:
