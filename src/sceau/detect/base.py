@@ -164,10 +164,20 @@ class Detector(ABC):
 
     def matches(self, values: pl.Expr) -> pl.Expr:
         """True where the whole cell is one valid occurrence; null cells are False."""
+        # The cell where it is one whole occurrence, null elsewhere: cells that fail the pattern
+        # reach `validate` as nulls, which cost it nothing. It is computed once and `validate`
+        # reads it as often as it likes: `validate` runs on one-item lists (`list.eval`), as
+        # Polars' common sub-expression elimination cannot be relied on (it shares no
+        # expression holding a null literal, as `strip_chars()` or `pl.when` without
+        # `otherwise` do, nor does the eager `select`).
         cell = self.normalise(values)
-        whole = cell.str.contains(f"^(?:{self.pattern})$")
-        # cells that fail the pattern reach `validate` as nulls, which cost it nothing
-        return (whole & self.validate(pl.when(whole).then(cell))).fill_null(False)
+        if type(self).validate is Detector.validate:  # every occurrence is valid
+            return cell.str.contains(f"^(?:{self.pattern})$").fill_null(False)
+        candidates = cell.str.extract(f"^(?:{self.pattern})$", 0)
+        whole = pl.concat_list([candidates]).list.eval(
+            pl.element().is_not_null() & self.validate(pl.element())
+        )
+        return whole.list.first().fill_null(False)
 
 
 _REGISTRY: dict[str, type[Detector]] = {}

@@ -163,7 +163,7 @@ def value_shares(values: pl.Series, detectors: Sequence[Detector]) -> dict[Categ
         (pl.col("n").filter(detector.matches(pl.col("v"))).sum() / total).alias(str(i))
         for i, detector in enumerate(detectors)
     ]
-    row = frame.select(expressions).row(0)
+    row = frame.lazy().select(expressions).collect().row(0)  # lazy: the optimiser applies
     shares: dict[Category, float] = {}
     for detector, share in zip(detectors, row, strict=True):
         shares[detector.category] = max(shares.get(detector.category, 0.0), float(share or 0.0))

@@ -164,9 +164,9 @@ class _Counter:
         else:
             values = values.with_columns(n=pl.lit(1, pl.UInt32))
         hit = pl.any_horizontal([d.matches(pl.col("v")) for d in cls.detectors])
-        return values.select(
-            pl.col("n").filter(hit).sum().alias("matches"),
-            pl.col("v").filter(hit).first().alias("example"),
+        return values.with_columns(hit=hit).select(  # a column, so it is computed once
+            pl.col("n").filter("hit").sum().alias("matches"),
+            pl.col("v").filter("hit").first().alias("example"),
         )
 
     def findings(self, rows: int) -> list[ColumnFinding]:

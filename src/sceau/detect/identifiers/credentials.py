@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 import polars as pl
 
 from sceau.detect.base import Category, Detector, register
@@ -35,12 +37,20 @@ class Password(Detector):
     pattern = r"[!-~]{6,64}"
 
     def validate(self, candidates: pl.Expr) -> pl.Expr:
-        classes = (
-            candidates.str.contains("[a-z]").cast(pl.Int8)
-            + candidates.str.contains("[A-Z]").cast(pl.Int8)
+        # Two classes, one of them letters: with letters weighing 3 and the others 1, a sum of
+        # 4 or more (3 + 1, 3 + 3), which says it without reading any class twice.
+        weight = (
+            candidates.str.contains("[a-z]").cast(pl.Int8) * 3
+            + candidates.str.contains("[A-Z]").cast(pl.Int8) * 3
             + candidates.str.contains("[0-9]").cast(pl.Int8)
             + candidates.str.contains(_SYMBOL).cast(pl.Int8)
         )
-        common = candidates.str.to_lowercase().is_in(load_words("common_passwords"))
-        lettered = candidates.str.contains("[A-Za-z]") & ~candidates.str.contains(_EMAIL)
-        return ((classes >= 2) & lettered) | common
+        at = pl.when(candidates.str.contains("@", literal=True)).then(candidates)
+        email = at.str.contains(_EMAIL).fill_null(False)  # an e-mail address has an @
+        common = candidates.str.to_lowercase().is_in(_common_passwords().implode())
+        return ((weight >= 4) & ~email) | common
+
+
+@cache
+def _common_passwords() -> pl.Series:
+    return pl.Series(load_words("common_passwords"), dtype=pl.String)

@@ -7,6 +7,7 @@ import datetime as dt
 import polars as pl
 
 from sceau.detect.base import Category, Detector, register
+from sceau.detect.identifiers._arith import bind
 
 _D2 = "[0-9]{1,2}"
 _TIME = (
@@ -66,4 +67,44 @@ class Date(Detector):
     pattern = rf"(?:{_DAY_FIRST}|{_ISO}|{_COMPACT}){_TIME}"
 
     def validate(self, candidates: pl.Expr) -> pl.Expr:
-        return parse_dates(candidates).dt.year().is_between(_EARLIEST, _LATEST)
+        # Candidates match the pattern. The usual forms, dd/mm/yyyy and yyyy-mm-dd (10
+        # characters, then the time if any) and a bare yyyymmdd, are read as one integer and
+        # checked by arithmetic; the others (d/m/yy...) go through `parse_dates`.
+        ten = candidates.str.head(10)
+        ten = pl.when(ten.str.len_bytes() == 10).then(ten)  # shorter: a time starts before
+        dated = ten.str.replace_many(_SEPARATORS, _NOTHING).cast(pl.Int64, strict=False)
+        compact = candidates.cast(pl.Int64, strict=False)  # digits only: yyyymmdd, no time
+        iso = (candidates.str.find("-", literal=True) == 4).fill_null(False)
+        day_first = (~iso).cast(pl.Int64)
+        ymd = pl.coalesce(compact, bind(dated + day_first * _DAY_FIRST_FLAG, _year_month_day))
+        parts = pl.struct(text=candidates, ymd=ymd)
+        return bind(parts, _valid_parts)
+
+
+_SEPARATORS = ["/", ".", "-"]
+_NOTHING = ["", "", ""]
+
+
+_DAY_FIRST_FLAG = 10**8  # added to a ddmmyyyy number (8 digits) to tell it from a yyyymmdd one
+
+
+def _year_month_day(number: pl.Expr) -> pl.Expr:
+    """yyyymmdd, from yyyymmdd or from ddmmyyyy + _DAY_FIRST_FLAG."""
+    day_first = number % _DAY_FIRST_FLAG
+    day_first = day_first % 10**4 * 10**4 + day_first // 10**4 % 100 * 100 + day_first // 10**6
+    return pl.when(number >= _DAY_FIRST_FLAG).then(day_first).otherwise(number)
+
+
+def _valid_parts(parts: pl.Expr) -> pl.Expr:
+    ymd, text = parts.struct.field("ymd"), parts.struct.field("text")
+    parsed = parse_dates(pl.when(ymd.is_null()).then(text)).dt.year()
+    return pl.coalesce(bind(ymd, _real_date), parsed.is_between(_EARLIEST, _LATEST))
+
+
+def _real_date(ymd: pl.Expr) -> pl.Expr:
+    """Whether yyyymmdd is a day of the Gregorian calendar between 1850 and 2100."""
+    year, month, day = ymd // 10**4, ymd // 100 % 100, ymd % 100
+    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
+    days = 30 + (month + month // 8) % 2  # 31 in January, March... July, August... December
+    days = pl.when(month == 2).then(28 + leap.cast(pl.Int64)).otherwise(days)
+    return year.is_between(_EARLIEST, _LATEST) & month.is_between(1, 12) & day.is_between(1, days)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import polars as pl
 
 from sceau.detect.base import Category, Detector, register
+from sceau.detect.identifiers._arith import bind
 
 _ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
@@ -20,6 +21,8 @@ class Email(Detector):
     pattern = rf"{_ATOM}(?:\.{_ATOM})*@(?:{_LABEL}\.)+[A-Za-z]{{2,63}}\b"
 
     def validate(self, candidates: pl.Expr) -> pl.Expr:
-        # RFC 5321 limits: 64 characters before the @, 254 in all.
-        local = candidates.str.extract(r"^(.*)@", 1)
-        return (candidates.str.len_bytes() <= 254) & (local.str.len_bytes() <= 64)
+        # RFC 5321 limits: 64 characters before the @, 254 in all. The pattern allows one @.
+        return bind(
+            candidates,
+            lambda c: (c.str.len_bytes() <= 254) & (c.str.find("@", literal=True) <= 64),
+        )

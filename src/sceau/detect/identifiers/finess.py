@@ -20,6 +20,7 @@ class FINESS(Detector):
         return values.str.strip_chars().str.to_uppercase()
 
     def validate(self, candidates: pl.Expr) -> pl.Expr:
-        # Corsica: the key is computed with the department read as 20 (to be confirmed).
-        digits = candidates.str.to_uppercase().str.replace(r"^2[AB]", "20")
-        return luhn_valid(digits, 9)
+        # Corsica: the key is computed with the department read as 20 (to be confirmed). The
+        # pattern puts a letter (upper case) nowhere but in 2A/2B: what does not cast is one.
+        corsica = candidates.str.slice(2).cast(pl.Int64, strict=False) + 20 * 10**7
+        return luhn_valid(pl.coalesce(candidates.cast(pl.Int64, strict=False), corsica), 9)

@@ -5,16 +5,20 @@ from __future__ import annotations
 import polars as pl
 
 from sceau.detect.base import Category, Detector, register
-from sceau.detect.identifiers._arith import bind, mod97
+from sceau.detect.identifiers._arith import bind
 
 _SEP = "[ .-]?"
 
 # sex (1, 2; 3, 4 for foreigners' provisional numbers; 7, 8 for temporary ones), year, month
 # (01-12, 20-42 and 50-99 for unknown or fictitious months), department (01-95, 2A, 2B, 20 before
 # 1976, 97x/98x overseas, 99 born abroad), six digits of commune and order, two of key.
-_MONTH = "(?:0[1-9]|1[0-2]|[23][0-9]|4[0-2]|[5-9][0-9])"
-_DEPARTMENT = "(?:0[1-9]|[1-8][0-9]|9[0-57-9]|2[AB])"
-_STRUCTURE = rf"^[1-478][0-9]{{2}}{_MONTH}{_DEPARTMENT}[0-9]{{8}}$"
+# The pattern checks the sex; `validate` checks month, department and key, on the number.
+_BAD_MONTHS = [0, *range(13, 20), *range(43, 50)]
+_BAD_DEPARTMENTS = [0, 96]
+# Corsica: the key is computed with 2A read as 19 and 2B as 18 (19 and 18 are valid departments).
+# Separators go in the same pass; the pattern puts a letter nowhere but in the department.
+_FROM = [" ", ".", "-", "2A", "2B", "2a", "2b"]
+_TO = ["", "", "", "19", "18", "19", "18"]
 
 
 @register
@@ -30,17 +34,27 @@ class NIR(Detector):
     )
 
     def normalise(self, values: pl.Expr) -> pl.Expr:
-        return values.str.strip_chars().str.to_uppercase()
+        # no upper case: the pattern takes 2a/2b as they are, and so does `validate`
+        return values.str.strip_chars()
 
     def validate(self, candidates: pl.Expr) -> pl.Expr:
-        compact = candidates.str.to_uppercase().str.replace_all("[ .-]+", "")
-        return bind(compact, _valid_compact)
+        # The pattern guarantees 15 characters once the separators are gone: digits, except a
+        # department 2A/2B. Compact numbers cast at once; the others are rewritten first.
+        return bind(candidates, _valid_candidate)
 
 
-def _valid_compact(compact: pl.Expr) -> pl.Expr:
-    # Corsica: the key is computed with 2A read as 19 and 2B as 18.
-    shaped = compact.str.contains(_STRUCTURE)
-    candidate = pl.when(shaped).then(compact)  # the arithmetic skips the nulls: cheap
-    number = candidate.str.slice(0, 13).str.replace_many(["2A", "2B"], ["19", "18"])
-    key = candidate.str.slice(13, 2).cast(pl.Int64, strict=False)
-    return shaped & (97 - mod97(number, 13) == key)
+def _valid_candidate(candidate: pl.Expr) -> pl.Expr:
+    compact = candidate.cast(pl.Int64, strict=False)
+    rewritten = pl.when(compact.is_null()).then(candidate).str.replace_many(_FROM, _TO)
+    return bind(pl.coalesce(compact, rewritten.cast(pl.Int64, strict=False)), _valid_number)
+
+
+def _valid_number(number: pl.Expr) -> pl.Expr:
+    month = number // 10**10 % 100
+    department = number // 10**8 % 100
+    key = number % 100
+    return (
+        ~month.is_in(_BAD_MONTHS)
+        & ~department.is_in(_BAD_DEPARTMENTS)
+        & (97 - number // 100 % 97 == key)
+    )

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 import polars as pl
 
 from sceau.detect.base import Category, Detector, register
+from sceau.detect.identifiers._arith import bind
 
 # The national significant number (9 digits, after the 0 or +33) that libphonenumber holds valid
 # for region FR (fixed, mobile, toll-free, premium, shared-cost, VoIP, UAN), plus the overseas
@@ -20,6 +23,19 @@ _FR = (
 )
 _OVERSEAS = r"262[0-9]{6}|59[046][0-9]{6}|639[0-9]{6}|69[0-7][0-9]{6}"
 _VALID = rf"^(?:{_FR}|{_OVERSEAS})$"
+# Every branch of _VALID constrains at most the first five digits of the nine; the rest is free.
+_PREFIX_DIGITS = 5
+_SEPARATORS = ["(0)", " ", ".", "-"]
+_NOTHING = [""] * len(_SEPARATORS)
+
+
+@cache
+def _valid_prefixes() -> pl.Series:
+    """The first five digits of every valid national number."""
+    prefixes = pl.Series(range(10 ** (_PREFIX_DIGITS - 1), 10**_PREFIX_DIGITS), dtype=pl.Int64)
+    padding = "0" * (9 - _PREFIX_DIGITS)
+    valid = (prefixes.cast(pl.String) + padding).str.contains(_VALID)
+    return prefixes.filter(valid)
 
 
 @register
@@ -32,9 +48,14 @@ class Phone(Detector):
     pattern = r"(?:(?:\+|\b00)33[ .-]?(?:\(0\)[ .-]?)?|\b0)[1-9](?:[ .-]?[0-9]{2}){4}\b"
 
     def validate(self, candidates: pl.Expr) -> pl.Expr:
-        national = (
-            candidates.str.replace("(0)", "", literal=True)
-            .str.replace_all("[^0-9]+", "")
-            .str.replace(r"^(?:0033|33|0)", "")
-        )
-        return national.str.contains(_VALID)
+        # The pattern guarantees a prefix (0, +33, 0033, maybe (0)) then the nine digits of the
+        # national number: once the separators are gone, they are the number's last nine.
+        return bind(candidates, _valid_candidate)
+
+
+def _valid_candidate(candidate: pl.Expr) -> pl.Expr:
+    number = candidate.cast(pl.Int64, strict=False)  # "0612345678", "+33612345678"
+    spaced = pl.when(number.is_null()).then(candidate).str.replace_many(_SEPARATORS, _NOTHING)
+    number = pl.coalesce(number, spaced.cast(pl.Int64, strict=False))
+    national = number % 10**9
+    return (national // 10 ** (9 - _PREFIX_DIGITS)).is_in(_valid_prefixes().implode())
