@@ -18,7 +18,7 @@ import polars as pl
 import pyarrow as pa
 
 from sceau.detect.base import Category, ColumnFinding, Detector, registered
-from sceau.detect.classify import Classification, classify_column
+from sceau.detect.classify import Classification, classify_table
 from sceau.detect.freetext import analyse_text
 from sceau.detect.report import ScanReport, TableScan
 from sceau.sources.base import Table, open_source
@@ -101,7 +101,7 @@ def scan_table(
         return scan
     sample = pl.from_arrow(pa.Table.from_batches(buffered)).head(options.sample_rows)
     assert isinstance(sample, pl.DataFrame)
-    classes = [classify_column(name, sample[name], detectors) for name in sample.columns]
+    classes = classify_table(sample, detectors)
     counter = _Counter(classes)
     rows = 0
     for batch in _rechunked(_chain(buffered, batches), COUNT_ROWS):
