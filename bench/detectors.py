@@ -22,6 +22,7 @@ import polars as pl
 
 from sceau.detect.base import Detector, registered
 from sceau.synth import vocab
+from sceau.synth.labs import phone_forms
 
 ROWS = 491_840
 SEED = 2021
@@ -114,20 +115,7 @@ def _address(rng: Rng, n: int) -> pl.Series:
 
 def _phone(rng: Rng, n: int) -> pl.Series:
     frame = pl.DataFrame({"e": _pick(rng, ["06", "07", "01", "04", "09"], n) + _digits(rng, n, 8)})
-    e, row = pl.col("e"), pl.int_range(pl.len()) % 5
-    pairs = e.str.replace(r"^(..)(..)(..)(..)(..)$", "$1 $2 $3 $4 $5")
-    forms = (
-        pl.when(row == 0)
-        .then(pairs)
-        .when(row == 1)
-        .then(pairs.str.replace_all(" ", "."))
-        .when(row == 2)
-        .then(e)
-        .when(row == 3)
-        .then(pl.lit("+33 ") + pairs.str.slice(1))
-        .otherwise(pl.lit("+33") + e.str.slice(1))
-    )
-    return frame.select(forms).to_series()
+    return frame.select(phone_forms(pl.col("e"))).to_series()
 
 
 def _email(rng: Rng, n: int) -> pl.Series:

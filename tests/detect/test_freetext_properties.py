@@ -8,31 +8,12 @@ import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sceau.detect.base import Category, Detector, HealthCategory
+from sceau.detect.base import Category, HealthCategory
 from sceau.detect.freetext import analyse_text, find_spans, health_by_row
 from sceau.detect.health.fold import fold_term
 from sceau.detect.health.lexicon import load_lexicon
 
-
-class EvenCode(Detector):
-    """'C' and six digits whose sum is even: a stand-in for a checksummed identifier."""
-
-    name = "test_even_code"
-    category = Category.RECORD_ID
-    pattern = r"\bC[0-9]{6}\b"
-    embeddable = True
-
-    def validate(self, candidates: pl.Expr) -> pl.Expr:
-        digits = candidates.str.extract_all(r"[0-9]").list.eval(pl.element().cast(pl.Int32))
-        return digits.list.sum() % 2 == 0
-
-
-class Mail(Detector):
-    name = "test_mail"
-    category = Category.EMAIL
-    pattern = r"[a-z]+@[a-z]+\.fr\b"
-    embeddable = True
-
+from .stand_ins import EvenCode, Mail
 
 DETECTORS = [EvenCode(), Mail()]
 LEXICON = load_lexicon()

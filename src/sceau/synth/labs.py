@@ -56,7 +56,7 @@ def _spaced_nir(share: int) -> Format:
     return lambda e: pl.when(pl.int_range(pl.len()) % share == 0).then(spaced(e)).otherwise(e)
 
 
-def _phone_forms(e: pl.Expr) -> pl.Expr:
+def phone_forms(e: pl.Expr) -> pl.Expr:
     """The usual French ways of writing a number, varying from row to row."""
     row = pl.int_range(pl.len()) % 5
     pairs = e.str.replace(r"^(..)(..)(..)(..)(..)$", "$1 $2 $3 $4 $5")
@@ -99,22 +99,22 @@ LABS: dict[str, Lab] = {
             _c("ADR_PAT", "address", "ADDRESS"),
             _c("CP_PAT", "postcode", "POSTCODE"),
             _c("VILLE_PAT", "city", "CITY", _UPPER),
-            _c("TEL1", "phone", "PHONE", _phone_forms),
+            _c("TEL1", "phone", "PHONE", phone_forms),
             _c("MAIL_PAT", "email", "EMAIL"),
             _c("DT_DERN_VISITE", "last_visit", "DATE", _date("%d/%m/%Y")),
             _c("COMMENT1", "comment_1", _COMMENT),
             _c("COMMENT2", "comment_2", _COMMENT),
             _c("NOM_MED", "doctor_name", "PERSON_NAME"),
             _c("ADR_MED", "doctor_address", "ADDRESS"),
-            _c("TEL_MED", "doctor_phone", "PHONE", _phone_forms),
+            _c("TEL_MED", "doctor_phone", "PHONE", phone_forms),
             _c("MAIL_MED", "doctor_email", "EMAIL"),
             _c("RPPS_MED", "doctor_rpps", "PRACTITIONER_ID"),
             _c("NOM_PREL", "sampler_name", "PERSON_NAME"),
             _c("ADR_PREL", "sampler_address", "ADDRESS"),
-            _c("TEL_PREL", "sampler_phone", "PHONE", _phone_forms),
+            _c("TEL_PREL", "sampler_phone", "PHONE", phone_forms),
             _c("NUM_AMC", "insurer_tp_id", "INSURER_ID"),
             _c("ADR_MUT", "insurer_address", "ADDRESS"),
-            _c("TEL_MUT", "insurer_phone", "PHONE", _phone_forms),
+            _c("TEL_MUT", "insurer_phone", "PHONE", phone_forms),
             _c("LOGIN", "portal_login", "LOGIN"),
             _c("MP", "portal_password", "PASSWORD"),
             _c("FINESS", "lab_finess", "FINESS"),
@@ -136,7 +136,7 @@ LABS: dict[str, Lab] = {
             _c("address", "address", "ADDRESS"),
             _c("zip_code", "postcode", "POSTCODE"),
             _c("city", "city", "CITY"),
-            _c("phone", "phone", "PHONE", _phone_forms),
+            _c("phone", "phone", "PHONE", phone_forms),
             _c("email", "email", "EMAIL"),
             _c("last_visit", "last_visit", "DATE"),
             _c("notes", "comment_1", _COMMENT),
@@ -193,14 +193,14 @@ LABS: dict[str, Lab] = {
             _c("Adresse", "address", "ADDRESS"),
             _c("Code postal", "postcode", "POSTCODE"),
             _c("Commune", "city", "CITY"),
-            _c("Téléphone portable", "phone", "PHONE", _phone_forms),
+            _c("Téléphone portable", "phone", "PHONE", phone_forms),
             _c("Courriel", "email", "EMAIL"),
             _c("Date de dernière visite", "last_visit", "DATE", _date("%Y%m%d")),
             _c("Commentaire clinique", "comment_1", _COMMENT),
             _c("Remarques", "comment_2", _COMMENT),
             _c("Médecin prescripteur", "doctor_name", "PERSON_NAME"),
             _c("RPPS prescripteur", "doctor_rpps", "PRACTITIONER_ID"),
-            _c("Téléphone du médecin", "doctor_phone", "PHONE", _phone_forms),
+            _c("Téléphone du médecin", "doctor_phone", "PHONE", phone_forms),
             _c("Préleveur", "sampler_name", "PERSON_NAME"),
             _c("Adresse du préleveur", "sampler_address", "ADDRESS"),
             _c("N° AMC", "insurer_tp_id", "INSURER_ID"),
