@@ -7,12 +7,14 @@ category F1 >= 0.95 (per row), and no invalid-key NIR look-alike ever counted.
 from __future__ import annotations
 
 import json
+import uuid
 from collections import Counter
 from pathlib import Path
 
 import polars as pl
 import pyarrow as pa
 import pytest
+import sqlalchemy as sa
 from click.testing import CliRunner
 
 from sceau.cli import main
@@ -20,6 +22,8 @@ from sceau.detect.freetext import health_by_row
 from sceau.detect.report import ScanReport
 from sceau.detect.scan import scan
 from sceau.sources.base import open_source
+from sceau.synth import generate
+from sceau.synth.writers import write_sql
 
 SEEDS = (11, 23, 37)
 PATIENTS = 800
@@ -124,3 +128,33 @@ def _column(out: Path, table: str, column: str) -> pl.Series:
             arrow = pa.Table.from_batches(list(candidate.batches()))
             return pl.from_arrow(arrow.column(column)).cast(pl.String)
     raise AssertionError(f"table {table} not found")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://postgres@127.0.0.1:5432/test",
+        "mysql+pymysql://root@127.0.0.1:3306/test",
+    ],
+)
+def test_a_lab_loaded_into_a_real_database_scans_like_its_file(url):
+    synth = generate(PATIENTS, seed=41, lab="lab-a")
+    table = f"accuracy_{uuid.uuid4().hex[:10]}"
+    write_url = url.replace("postgresql://", "postgresql+psycopg://")
+    labels, _ = write_sql(synth, write_url, table)
+    try:
+        report = scan([f"{url}#{table}"])
+        (found,) = report.tables
+        truth = labels[table]["columns"]
+        assert found.rows == PATIENTS
+        wrong = [
+            (c.name, truth[c.name]["category"], c.category.value)
+            for c in found.columns
+            if c.category.value != truth[c.name]["category"]
+        ]
+        assert not wrong
+    finally:
+        engine = sa.create_engine(write_url)
+        with engine.begin() as connection:
+            connection.execute(sa.text(f"drop table if exists {table}"))
+        engine.dispose()
