@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table as RichTable
 
-from sceau.detect.base import Sensitivity
+from sceau.detect.base import Category, Sensitivity
 from sceau.detect.report import ScanReport, TableScan
 from sceau.detect.scan import DEFAULT_SAMPLE_ROWS, ScanOptions
 from sceau.detect.scan import scan as run_scan
@@ -183,7 +183,7 @@ def _summary_sentence(report: ScanReport) -> str:
     columns = [c for t in report.tables for c in t.columns]
     special = sum(1 for c in columns if c.sensitivity is Sensitivity.SPECIAL)
     identifiers = sum(1 for c in columns if c.sensitivity is Sensitivity.IDENTIFIER)
-    passwords = sum(1 for c in columns if c.category.value == "PASSWORD")
+    passwords = sum(1 for c in columns if c.category is Category.PASSWORD)
     parts = [f"{summary['tables']:,} table(s), {summary['rows']:,} rows scanned."]
     if special:
         parts.append(f"[bold red]Health data (GDPR art. 9) in {special} column(s).[/bold red]")
