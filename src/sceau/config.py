@@ -1,0 +1,123 @@
+"""Settings: a TOML file, with a ``SCEAU_*`` environment twin for every option.
+
+Precedence, highest first: the environment (``SCEAU_STORE_URL``), the TOML file (``store_url``),
+the default. The file is ``$SCEAU_HOME/config.toml`` unless ``SCEAU_CONFIG`` names another.
+Secrets (the keyring passphrase, the OpenBao token, the PKCS#11 PIN) are read from the
+environment only, never from a file that could be copied around with the configuration.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+from sceau.errors import SceauError
+
+
+class ConfigError(SceauError):
+    """The configuration file or an environment setting is invalid."""
+
+
+def _default_home() -> Path:
+    return Path.home() / ".sceau"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every option sceau reads. Build with :func:`load_settings`, not directly."""
+
+    home: Path = field(default_factory=_default_home)
+    store_url: str = ""  # empty: SQLite at home/state.db
+    key_provider: str = "local"  # local | openbao | pkcs11
+    keyring: Path | None = None  # local provider's file; empty: home/keyring.sealed
+    staging: Path | None = None  # where encrypted staging folders go; empty: home/staging
+    session_minutes: int = 60  # how long `sceau login` lasts
+    batch_rows: int = 65_536  # rows per migration batch
+    openbao_addr: str = "http://127.0.0.1:8200"
+    openbao_mount: str = "transit"
+    pkcs11_library: str = "/usr/lib/softhsm/libsofthsm2.so"
+    pkcs11_token: str = "sceau"
+    # secrets: environment only
+    keyring_passphrase: str = field(default="", repr=False)
+    openbao_token: str = field(default="", repr=False)
+    pkcs11_pin: str = field(default="", repr=False)
+
+    @property
+    def store(self) -> str:
+        return self.store_url or f"sqlite:///{self.home / 'state.db'}"
+
+    @property
+    def keyring_path(self) -> Path:
+        return self.keyring or self.home / "keyring.sealed"
+
+    @property
+    def staging_root(self) -> Path:
+        return self.staging or self.home / "staging"
+
+    @property
+    def session_file(self) -> Path:
+        return self.home / "session"
+
+
+_SECRETS = {"keyring_passphrase", "openbao_token", "pkcs11_pin"}
+
+
+def load_settings(env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
+    """Settings from the environment and the TOML file; ``overrides`` win over both."""
+    env = os.environ if env is None else env
+    home = Path(env.get("SCEAU_HOME") or _default_home()).expanduser()
+    config_path = Path(env.get("SCEAU_CONFIG") or home / "config.toml").expanduser()
+    from_file = _read_toml(config_path)
+    values: dict[str, object] = {"home": home}
+    for option in fields(Settings):
+        if option.name == "home":
+            continue
+        env_name = f"SCEAU_{option.name.upper()}"
+        if env_name in env:
+            raw: object = env[env_name]
+        elif option.name in from_file and option.name not in _SECRETS:
+            raw = from_file[option.name]
+        else:
+            continue
+        values[option.name] = _coerce(option.name, raw, where=env_name)
+    unknown = set(from_file) - {option.name for option in fields(Settings)} - _SECRETS
+    if unknown:
+        raise ConfigError(
+            f"unknown option {sorted(unknown)[0]!r}",
+            hint="see docs/configuration.md for the options sceau reads",
+            where=str(config_path),
+        )
+    values.update(overrides)
+    return Settings(**values)  # type: ignore[arg-type]
+
+
+def _read_toml(path: Path) -> dict[str, object]:
+    if not path.is_file():
+        return {}
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(
+            f"the configuration is not valid TOML ({error})",
+            hint="fix the file or remove it to use the defaults",
+            where=str(path),
+        ) from None
+
+
+def _coerce(name: str, raw: object, *, where: str) -> object:
+    default = getattr(Settings(), name)
+    if name in {"keyring", "staging"}:
+        return Path(str(raw)).expanduser() if raw else None
+    if isinstance(default, int):
+        try:
+            number = int(str(raw))
+        except ValueError:
+            raise ConfigError(f"{name} must be a whole number", where=where) from None
+        if number <= 0:
+            raise ConfigError(f"{name} must be positive", where=where)
+        return number
+    return str(raw)

@@ -1,0 +1,239 @@
+"""Typed events with stable names: the one thing every room may import.
+
+Every action that touches personal data or its keys emits one event: who did it, what, which
+run or mandate, counts and hashes. Events never hold patient data — no values, only column
+names, counts, identifiers that sceau itself minted and keyed hashes. Their fields are limited
+to plain scalars and tuples of them, so a data frame or a batch cannot slip in by mistake.
+
+The sink that records them is the state store's event log (:mod:`sceau.store.events`); a sink
+that cannot record an event raises, and the action that needed the event does not happen.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from datetime import UTC, datetime
+from typing import Any, ClassVar, Protocol
+
+_SCALARS = (str, int, float, bool, type(None))
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Event:
+    """Base of every event. ``name`` is stable across versions: rules and exports key on it."""
+
+    name: ClassVar[str]
+    alert: ClassVar[bool] = False  # an event a person must look at (issue "Supervise" escalates)
+    actor: str  # the individual's account name, or "sceau" for the system itself
+    at: datetime = field(default_factory=_now)
+
+    def __post_init__(self) -> None:
+        for item in fields(self):
+            value = getattr(self, item.name)
+            if item.name == "at":
+                continue
+            items = value if isinstance(value, tuple) else (value,)
+            if not all(isinstance(v, _SCALARS) for v in items):
+                raise TypeError(f"event field {item.name} must hold plain scalars")
+
+    def payload(self) -> dict[str, Any]:
+        """The event's own fields, JSON-ready (tuples become lists)."""
+        return {
+            item.name: list(value)
+            if isinstance(value := getattr(self, item.name), tuple)
+            else value
+            for item in fields(self)
+            if item.name not in {"actor", "at"}
+        }
+
+
+class EventSink(Protocol):
+    """Where events go. ``record`` raises when it cannot record: no event, no action."""
+
+    def record(self, event: Event) -> None: ...
+
+
+# --- accounts ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class UserAdded(Event):
+    name = "user.added"
+    user: str
+    role: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class UserDisabled(Event):
+    name = "user.disabled"
+    user: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class LoginSucceeded(Event):
+    name = "auth.login"
+    user: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class LoginFailed(Event):
+    name = "auth.login_failed"
+    alert = True
+    user: str
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class AccessDenied(Event):
+    name = "auth.denied"
+    alert = True
+    command: str
+    reason: str
+
+
+# --- keys -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class KeyCreated(Event):
+    name = "key.created"
+    key_id: str
+    provider: str
+    purpose: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class KeyRotated(Event):
+    name = "key.rotated"
+    key_id: str
+    provider: str
+    version: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class KeyDestroyed(Event):
+    name = "key.destroyed"
+    key_id: str
+    provider: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class SignerCreated(Event):
+    name = "signer.created"
+    signer: str
+    fingerprint: str
+
+
+# --- mandates ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class MandateDrafted(Event):
+    name = "mandate.drafted"
+    mandate_id: str
+    columns: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class MandateSigned(Event):
+    name = "mandate.signed"
+    mandate_id: str
+    mandate_sha256: str
+    fingerprint: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class MandateRefused(Event):
+    name = "mandate.refused"
+    alert = True
+    mandate_sha256: str
+    reason: str
+
+
+# --- migrations -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class RunStarted(Event):
+    name = "run.started"
+    run_id: str
+    mandate_sha256: str
+    source: str  # location without password
+    destination: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class DriftRefused(Event):
+    name = "run.drift_refused"
+    alert = True
+    mandate_sha256: str
+    column: str
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class BatchStaged(Event):
+    name = "run.batch_staged"
+    run_id: str
+    batch: int
+    rows: int
+    refused_rows: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class BatchLoaded(Event):
+    name = "run.batch_loaded"
+    run_id: str
+    batch: int
+    rows: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class RunVerified(Event):
+    name = "run.verified"
+    run_id: str
+    rows: int
+    digest: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class VerificationFailed(Event):
+    name = "run.verification_failed"
+    alert = True
+    run_id: str
+    staged_rows: int
+    target_rows: int
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class RunFailed(Event):
+    name = "run.failed"
+    alert = True
+    run_id: str
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class StagingShredded(Event):
+    name = "run.shredded"
+    run_id: str
+    key_id: str
+    reason: str  # "verified" or "retention"
+
+
+@dataclass(frozen=True, kw_only=True)
+class CertificateIssued(Event):
+    name = "run.certificate"
+    run_id: str
+    certificate_sha256: str
+
+
+EVENTS: dict[str, type[Event]] = {
+    cls.name: cls
+    for cls in Event.__subclasses__()  # every event above, by its stable name
+}

@@ -1,0 +1,56 @@
+"""The state store's engine, from a URL: tables created on first use, SQLite made safe."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import SQLAlchemyError
+
+from sceau.errors import SceauError
+from sceau.sources.base import redact_url
+from sceau.store.schema import metadata
+
+
+class StoreError(SceauError):
+    """The state store cannot be reached or written."""
+
+
+def open_store(url: str) -> Engine:
+    """An engine on ``url`` whose tables exist. SQLite files are created mode 0600 in a 0700 folder.
+
+    SQLite runs in WAL mode with full synchronous commits, so a checkpoint that returned is on
+    disk even if the process is killed the next instant.
+    """
+    if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
+        path = Path(url.removeprefix("sqlite:///"))
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if not path.exists():
+            path.touch(mode=0o600)
+    try:
+        engine = create_engine(url, future=True)
+    except (SQLAlchemyError, ValueError, ModuleNotFoundError) as error:
+        raise StoreError(
+            f"cannot use the state store URL ({type(error).__name__})",
+            hint="set SCEAU_STORE_URL to sqlite:///path or postgresql+psycopg://user@host/db",
+            where=redact_url(url),
+        ) from None
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    try:
+        metadata.create_all(engine)
+    except SQLAlchemyError as error:
+        raise StoreError(
+            f"cannot open the state store ({type(error).__name__})",
+            hint="check that the database is running and that its URL and permissions are right",
+            where=redact_url(url),
+        ) from None
+    return engine
+
+
+def _sqlite_pragmas(connection: object, _record: object) -> None:
+    cursor = connection.cursor()  # type: ignore[attr-defined]
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=FULL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
