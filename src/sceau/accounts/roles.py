@@ -1,0 +1,45 @@
+"""Roles and what each may do: one table, deny by default.
+
+An action that is not in :data:`PERMISSIONS` is allowed to nobody, so a new command is refused
+until someone decides, here, who may run it.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    """What an individual is to the data: the lab that owns it, the vendor moving it, ..."""
+
+    CONTROLLER = "controller"  # the lab (director, DPO): decides and signs
+    OPERATOR = "operator"  # the processor's engineer: scans, drafts, migrates
+    AUDITOR = "auditor"  # reads and verifies, changes nothing
+    ADMIN = "admin"  # manages accounts and keys, never reads data
+
+
+_C, _O, _A, _ADM = Role.CONTROLLER, Role.OPERATOR, Role.AUDITOR, Role.ADMIN
+
+PERMISSIONS: dict[str, frozenset[Role]] = {
+    "scan": frozenset({_C, _O}),
+    "mandate.draft": frozenset({_C, _O}),
+    "mandate.sign": frozenset({_C}),
+    "mandate.verify": frozenset({_C, _O, _A}),
+    "keys.new-signer": frozenset({_C}),
+    "keys.rotate": frozenset({_ADM}),
+    "migrate": frozenset({_O}),
+    "retention.enforce": frozenset({_C, _O, _ADM}),
+    "reports.read": frozenset({_C, _O, _A, _ADM}),
+    "users.manage": frozenset({_ADM}),
+}
+
+
+def allowed(role: Role, action: str) -> bool:
+    """Whether ``role`` may run ``action``; an action missing from the table is refused."""
+    return role in PERMISSIONS.get(action, frozenset())
+
+
+def roles_for(action: str) -> list[Role]:
+    """The roles that may run ``action``, in the order of :class:`Role` (for error hints)."""
+    permitted = PERMISSIONS.get(action, frozenset())
+    return [role for role in Role if role in permitted]

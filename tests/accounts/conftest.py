@@ -1,0 +1,94 @@
+"""Accounts against real state stores: SQLite in tmp_path, and PostgreSQL in a schema of its own.
+
+Each PostgreSQL test gets a fresh schema (dropped afterwards), so the bootstrap rule — the first
+account of an empty store must be an admin — holds there too, and parallel workers never meet.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from uuid import uuid4
+
+import pytest
+from sqlalchemy import Engine, create_engine, select
+
+from sceau.accounts import PasswordParams, Role, add_user
+from sceau.config import Settings, load_settings
+from sceau.store import open_store
+from sceau.store.events import EventLog
+from sceau.store.schema import events as events_table
+
+POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+CHEAP = PasswordParams(time_cost=1, memory_cost=8, parallelism=1)  # tests only
+ADMIN_PASSWORD = "admin: correct horse battery staple"
+# for tests of rules that do not depend on the database: one state store is enough
+SQLITE_ONLY = pytest.mark.parametrize("engine", ["sqlite"], indirect=True)
+
+
+@pytest.fixture
+def params() -> PasswordParams:
+    return CHEAP
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return load_settings({"SCEAU_HOME": str(tmp_path / "home")})
+
+
+@pytest.fixture
+def sqlite_engine(settings: Settings) -> Iterator[Engine]:
+    engine = open_store(settings.store)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def postgresql_engine() -> Iterator[Engine]:
+    schema = f"sceau_accounts_{uuid4().hex[:12]}"
+    server = create_engine(POSTGRES)
+    with server.begin() as connection:
+        connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+    engine = open_store(f"{POSTGRES}?options=-csearch_path%3D{schema}")
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+        with server.begin() as connection:
+            connection.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+        server.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def engine(request: pytest.FixtureRequest) -> Engine:
+    """The state store, once as SQLite and once as PostgreSQL."""
+    return request.getfixturevalue(f"{request.param}_engine")
+
+
+@pytest.fixture
+def events(engine: Engine) -> EventLog:
+    return EventLog(engine)
+
+
+@pytest.fixture
+def admin(engine: Engine, events: EventLog, params: PasswordParams) -> str:
+    """The bootstrap admin's name."""
+    add_user(
+        engine, events, "root.admin", Role.ADMIN, ADMIN_PASSWORD, by="root.admin", params=params
+    )
+    return "root.admin"
+
+
+def recorded(engine: Engine) -> list[dict[str, object]]:
+    """Every event row, as the audit trail holds it."""
+    with engine.connect() as connection:
+        rows = connection.execute(select(events_table).order_by(events_table.c.seq)).all()
+    return [{"name": r.name, "actor": r.actor, **r.payload} for r in rows]
+
+
+def dump(engine: Engine, table: object) -> str:
+    """A whole table as text, to search for what must not be there."""
+    with engine.connect() as connection:
+        rows = connection.execute(select(table)).all()  # type: ignore[arg-type]
+    return json.dumps([[str(value) for value in row] for row in rows])

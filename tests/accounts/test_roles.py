@@ -1,0 +1,55 @@
+"""The roles table: exactly the issue's actions, and nothing for an action it does not name."""
+
+from __future__ import annotations
+
+import pytest
+
+from sceau.accounts import PERMISSIONS, Role, allowed, roles_for
+
+CTL, OPS, AUD, ADM = Role.CONTROLLER, Role.OPERATOR, Role.AUDITOR, Role.ADMIN
+
+EXPECTED = {
+    "scan": {CTL, OPS},
+    "mandate.draft": {CTL, OPS},
+    "mandate.sign": {CTL},
+    "mandate.verify": {CTL, OPS, AUD},
+    "keys.new-signer": {CTL},
+    "keys.rotate": {ADM},
+    "migrate": {OPS},
+    "retention.enforce": {CTL, OPS, ADM},
+    "reports.read": {CTL, OPS, AUD, ADM},
+    "users.manage": {ADM},
+}
+
+
+def test_the_table_is_exactly_the_agreed_one():
+    assert {action: set(roles) for action, roles in PERMISSIONS.items()} == EXPECTED
+
+
+@pytest.mark.parametrize("role", list(Role))
+@pytest.mark.parametrize("action", sorted(EXPECTED))
+def test_allowed_follows_the_table(role, action):
+    assert allowed(role, action) is (role in EXPECTED[action])
+
+
+@pytest.mark.parametrize("action", ["", "shred", "SCAN", "scan ", "users", "mandate.*", "*"])
+def test_an_action_not_in_the_table_is_allowed_to_nobody(action):
+    assert not any(allowed(role, action) for role in Role)
+    assert roles_for(action) == []
+
+
+def test_admins_manage_accounts_and_keys_but_never_touch_data():
+    for action in ("scan", "migrate", "mandate.draft", "mandate.sign", "mandate.verify"):
+        assert not allowed(Role.ADMIN, action)
+
+
+def test_auditors_change_nothing():
+    assert {a for a in PERMISSIONS if allowed(Role.AUDITOR, a)} == {
+        "mandate.verify",
+        "reports.read",
+    }
+
+
+def test_roles_are_plain_words_stored_as_such():
+    assert [str(role) for role in Role] == ["controller", "operator", "auditor", "admin"]
+    assert roles_for("retention.enforce") == [CTL, OPS, ADM]
