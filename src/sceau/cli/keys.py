@@ -1,0 +1,103 @@
+"""``sceau keys``: the controller's signer keys for mandates, and the key provider's keys."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import click
+
+from sceau.cli._context import Context
+from sceau.config import Settings
+from sceau.events import KeyRotated
+from sceau.keys import open_provider
+from sceau.mandate.sign import KEY_SUFFIX, list_signers, new_signer
+
+PASSPHRASE_ENV = "SCEAU_SIGNER_PASSPHRASE"
+
+
+def signers_folder(settings: Settings) -> Path:
+    """Where signer keys are written: ``<home>/signers``, mode 0700."""
+    return settings.home / "signers"
+
+
+def default_key(settings: Settings, name: str) -> Path:
+    """The signer key a person signs with unless they name another."""
+    return signers_folder(settings) / f"{name}{KEY_SUFFIX}"
+
+
+def read_passphrase(*, confirm: bool) -> str:
+    """The signer key's passphrase: from SCEAU_SIGNER_PASSPHRASE, else a hidden prompt."""
+    from_env = os.environ.get(PASSPHRASE_ENV)
+    if from_env:
+        return from_env
+    return str(
+        click.prompt(
+            "Signer key passphrase", hide_input=True, confirmation_prompt=confirm, err=True
+        )
+    )
+
+
+@click.group()
+def keys() -> None:
+    """Signer keys (who may sign mandates) and the key provider's keys."""
+
+
+@keys.command("new-signer")
+@click.argument("name", required=False)
+def new_signer_command(name: str | None) -> None:
+    """Create your key for signing mandates; NAME defaults to your account name.
+
+    \b
+    The private key is written to <home>/signers/NAME.signer.pem, encrypted under the
+    passphrase you choose (or SCEAU_SIGNER_PASSPHRASE); only its public half is registered.
+    """
+    context = Context.load()
+    user = context.actor("keys.new-signer")
+    passphrase = read_passphrase(confirm=True)
+    signer = new_signer(
+        context.engine,
+        context.events,
+        name or user.name,
+        passphrase,
+        signers_folder(context.settings),
+        user=user.name,
+    )
+    click.echo(f"Created the signer {signer.name} for {user.name}.")
+    click.echo(f"Fingerprint: {signer.fingerprint}")
+    click.echo(f"Private key, encrypted under your passphrase: {signer.path}")
+    click.echo("Keep the passphrase safe: without it the key cannot sign.")
+
+
+@keys.command()
+def signers() -> None:
+    """List the registered signers: name, account, fingerprint, created, revoked."""
+    context = Context.load()
+    context.actor("reports.read")
+    found = list_signers(context.engine)
+    if not found:
+        click.echo("No signer yet: a controller creates one with `sceau keys new-signer`.")
+        return
+    for signer in found:
+        revoked = f"revoked {signer.revoked_at:%Y-%m-%d}" if signer.revoked_at else "active"
+        click.echo(
+            f"{signer.name}  account {signer.user or '-'}  {signer.fingerprint}  "
+            f"created {signer.created_at:%Y-%m-%d}  {revoked}"
+        )
+
+
+@keys.command()
+@click.argument("key_id")
+def rotate(key_id: str) -> None:
+    """Add a new version of the provider's key KEY_ID; what older versions wrapped still opens."""
+    context = Context.load()
+    user = context.actor("keys.rotate")
+    provider = open_provider(context.settings)
+    try:
+        version = provider.rotate(key_id)
+    finally:
+        provider.close()
+    context.events.record(
+        KeyRotated(actor=user.name, key_id=key_id, provider=provider.name, version=version)
+    )
+    click.echo(f"Rotated {key_id} at the {provider.name} provider: now version {version}.")

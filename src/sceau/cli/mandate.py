@@ -1,0 +1,202 @@
+"""``sceau mandate``: draft a mandate from a scan, sign it, verify it, say what it allows."""
+
+from __future__ import annotations
+
+import hashlib
+import tomllib
+from pathlib import Path
+
+import click
+from rich.console import Console
+
+from sceau.cli._context import Context
+from sceau.cli.keys import default_key, read_passphrase
+from sceau.cli.scan import ProgressBar
+from sceau.detect.scan import scan
+from sceau.events import MandateDrafted, MandateRefused
+from sceau.mandate.draft import draft_mandate
+from sceau.mandate.model import Mandate, MandateError, RowCondition, parse_mandate
+from sceau.mandate.policy import allowed_columns, check_mandate
+from sceau.mandate.sign import read_mandate, sign_mandate, signature_path, write_private_file
+from sceau.mandate.verify import VerificationError, load_verified
+from sceau.sources.base import redact_url
+
+_MANDATE = click.Path(dir_okay=False, path_type=Path)
+_TREATMENTS = {
+    "keep": "kept as is",
+    "pseudonymise": "pseudonymised (a keyed token in place of each value)",
+    "pseudonymise:nir": "pseudonymised as a NIR-shaped token",
+    "encrypt": "encrypted under the controller's field key",
+    "generalise:year": "generalised to the year",
+    "generalise:month": "generalised to the month",
+    "generalise:department": "generalised to the department",
+    "redact-identifiers": "identifiers in the text replaced by their category",
+    "rehash-password": "password re-hashed with Argon2id",
+}
+
+
+@click.group()
+def mandate() -> None:
+    """The controller's signed instruction: nothing moves without one."""
+
+
+@mandate.command()
+@click.argument("source")
+@click.option("--table", help="The table to draft for, when the source holds several.")
+@click.option("-o", "--output", type=_MANDATE, help="Where to write the draft.")
+@click.option("--force", is_flag=True, help="Replace the output file if it exists.")
+def draft(source: str, table: str | None, output: Path | None, force: bool) -> None:
+    """Draft a mandate for SOURCE from a scan: every column listed, every column dropped.
+
+    \b
+    The draft goes to -o FILE (default: <mandate_id>.toml). Fill in every TODO, choose what
+    moves, then have the controller sign it with `sceau mandate sign FILE`.
+    """
+    context = Context.load()
+    user = context.actor("mandate.draft")
+    if output is not None and output.exists() and not force:  # say so before a long scan
+        raise MandateError(
+            "the file already exists; it was left as it was",
+            hint="pass --force to replace it",
+            where=str(output),
+        )
+    with ProgressBar(Console(stderr=True)) as progress:
+        report = scan([source], progress=progress)
+    text = draft_mandate(source, table=table, scan_report=report)
+    facts = tomllib.loads(text)
+    path = output or Path(f"{facts['mandate_id']}.toml")
+    context.events.record(
+        MandateDrafted(
+            actor=user.name,
+            mandate_id=facts["mandate_id"],
+            columns=len(facts["source"]["columns"]),
+        )
+    )
+    write_private_file(
+        path, text.encode("utf-8"), overwrite=force, hint="pass --force to replace it"
+    )
+    click.echo(f"Wrote the draft mandate to {path}: {len(facts['source']['columns'])} columns,")
+    click.echo("every one dropped. Fill in every TODO, choose what moves, then sign it:")
+    click.echo(f"  sceau mandate sign {path}")
+
+
+@mandate.command()
+@click.argument("mandate_path", metavar="MANDATE", type=_MANDATE)
+@click.option(
+    "--key",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Your signer key (default: <home>/signers/<you>.signer.pem).",
+)
+def sign(mandate_path: Path, key: Path | None) -> None:
+    """Sign MANDATE as the controller; the signature goes beside it, in MANDATE.sig.
+
+    The passphrase of the key is read from SCEAU_SIGNER_PASSPHRASE, or asked for.
+    """
+    context = Context.load()
+    user = context.actor("mandate.sign")
+    key_path = key or default_key(context.settings, user.name)
+    # a mandate that cannot be signed is refused before the passphrase is asked for
+    check_mandate(parse_mandate(read_mandate(mandate_path), where=str(mandate_path)))
+    passphrase = read_passphrase(confirm=False)
+    written = sign_mandate(
+        mandate_path, key_path, passphrase, context.engine, context.events, user=user.name
+    )
+    click.echo(f"Signed {mandate_path} as {user.name}. The signature is in {written}.")
+
+
+@mandate.command()
+@click.argument("mandate_path", metavar="MANDATE", type=_MANDATE)
+def verify(mandate_path: Path) -> None:
+    """Check MANDATE's signature, signer and dates, and say what it allows."""
+    context = Context.load()
+    user = context.actor("mandate.verify")
+    try:
+        verified = load_verified(mandate_path, context.engine)
+    except VerificationError as error:
+        context.events.record(
+            MandateRefused(
+                actor=user.name, mandate_sha256=_digest(mandate_path), reason=error.reason
+            )
+        )
+        raise
+    click.echo(
+        f"Valid: signed by {verified.signer} on {verified.signed_at:%Y-%m-%d %H:%M %Z} "
+        f"(key {verified.fingerprint[:16]}…, mandate sha256 {verified.sha256[:16]}…)."
+    )
+    _describe(verified.mandate)
+
+
+@mandate.command()
+@click.argument("mandate_path", metavar="MANDATE", type=_MANDATE)
+def show(mandate_path: Path) -> None:
+    """Say what MANDATE allows, signed or not (this checks no signature)."""
+    parsed = parse_mandate(read_mandate(mandate_path), where=str(mandate_path))
+    signed = signature_path(mandate_path).exists()
+    click.echo(
+        "Signed: a signature file is present; `sceau mandate verify` checks it."
+        if signed
+        else "Not signed yet."
+    )
+    _describe(parsed)
+    check_mandate(parsed)
+
+
+def _describe(parsed: Mandate) -> None:
+    """What the mandate allows, in plain words."""
+    controller = parsed.controller
+    processor = parsed.processor
+    table = f", table {parsed.source_table}" if parsed.source_table else ""
+    created = " (created if missing)" if parsed.create_table else ""
+    lines = [
+        f"Mandate {parsed.mandate_id}",
+        f"  Controller:   {controller.name} (FINESS {controller.finess})",
+        f"  Processor:    {processor.name}"
+        + (f" (FINESS {processor.finess})" if processor.finess else ""),
+        f"  Purpose:      {parsed.purpose}",
+        f"  Legal basis:  {parsed.legal_reference}",
+        f"  Valid:        from {parsed.valid_from:%Y-%m-%d %H:%M %Z} "
+        f"until {parsed.valid_until:%Y-%m-%d %H:%M %Z}",
+        f"  Source:       {redact_url(parsed.source)}{table}",
+        f"  Destination:  {redact_url(parsed.destination)}, "
+        f"table {parsed.destination_table}{created}",
+        f"  Rows:         {_scope(parsed.rows)}",
+        f"  Staging:      encrypted; shredded {parsed.retention.days} day(s) after a run "
+        "that is not verified",
+    ]
+    moved = parsed.moved
+    lines.append(f"Moves {len(moved)} of {len(parsed.source_columns)} column(s):")
+    width = max(len(rule.source) for rule in moved)
+    for rule in moved:
+        renamed = f" → {rule.target}" if rule.target and rule.target != rule.source else ""
+        what = _TREATMENTS.get(rule.spec, rule.spec)
+        lines.append(f"  {rule.source:<{width}}  {what}{renamed}")
+    kept = set(allowed_columns(parsed))
+    dropped = [column for column in parsed.source_columns if column not in kept]
+    if dropped:
+        lines.append(f"Drops {len(dropped)} column(s), which never leave the source:")
+        lines.append("  " + ", ".join(dropped))
+    for line in lines:
+        click.echo(line)
+
+
+def _scope(rows: tuple[RowCondition, ...]) -> str:
+    if not rows:
+        return "every row"
+    parts = []
+    for condition in rows:
+        tests = []
+        if condition.one_of is not None:
+            tests.append("is one of " + ", ".join(f'"{v}"' for v in condition.one_of))
+        if condition.since is not None:
+            tests.append(f"is on or after {condition.since:%Y-%m-%d}")
+        if condition.until is not None:
+            tests.append(f"is before {condition.until:%Y-%m-%d}")
+        parts.append(f"{condition.column} " + " and ".join(tests))
+    return "only rows whose " + "; and whose ".join(parts)
+
+
+def _digest(path: Path) -> str:
+    try:
+        return hashlib.sha256(read_mandate(path)).hexdigest()
+    except MandateError:
+        return ""

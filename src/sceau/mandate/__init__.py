@@ -1,0 +1,1 @@
+"""The mandate: model, draft (scan → mandate), policy, scope, sign and verify."""

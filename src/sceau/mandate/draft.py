@@ -1,0 +1,217 @@
+"""A mandate drafted from a scan: every column listed, every column dropped, the rest to fill in.
+
+The draft is where deny by default starts: it moves nothing until the controller chooses, column
+by column, what moves and how. It notes what the scan found in each column (``detected``), which
+the drift guard later compares with a fresh scan. The parts only the controller can write —
+who they are, who processes, why, until when, where to — are ``TODO`` placeholders that
+:func:`sceau.mandate.model.parse_mandate` refuses, so a draft cannot be signed unfilled. The
+draft holds column names, categories and counts, never a value from the data.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+from sceau.detect.base import Category, ColumnFinding
+from sceau.detect.report import ScanReport, TableScan
+from sceau.detect.scan import ScanProgress, scan
+from sceau.mandate.model import MandateError, Party
+from sceau.sources.base import redact_url
+
+VALIDITY_DAYS = 30
+RETENTION_DAYS = 7
+_BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
+_ESCAPES = {
+    '"': '\\"',
+    "\\": "\\\\",
+    "\b": "\\b",
+    "\t": "\\t",
+    "\n": "\\n",
+    "\f": "\\f",
+    "\r": "\\r",
+}
+
+
+def draft_mandate(
+    source: str,
+    *,
+    table: str | None = None,
+    scan_report: ScanReport | None = None,
+    controller: Party | None = None,
+    processor: Party | None = None,
+    today: date | None = None,
+    progress: ScanProgress | None = None,
+) -> str:
+    """The TOML text of a mandate for one table of ``source``, every column dropped.
+
+    ``scan_report`` saves a second scan when the caller already has one; ``table`` picks the
+    table when the source holds several.
+    """
+    report = scan_report if scan_report is not None else scan([source], progress=progress)
+    chosen = pick_table(report, table, where=redact_url(source))
+    if not chosen.columns:
+        raise MandateError(
+            "the table has no column to draft a mandate for", where=redact_url(chosen.source)
+        )
+    today = today or datetime.now(UTC).date()
+    location, table_name = _location(chosen.source)
+    lines = [
+        *_header(chosen, today),
+        f"mandate_id = {_string(_mandate_id(table_name or location, today))}",
+        'purpose = "TODO: why the data moves, e.g. migration of the lab\'s records to its new LIS"',
+        'legal_reference = "TODO: the contract or clause (GDPR art. 28) that instructs the '
+        'processor"',
+        "",
+        "[controller]  # the lab that owns the data and signs this mandate",
+        f"name = {_string(controller.name if controller else _TODO_CONTROLLER)}",
+        f"finess = {_string((controller and controller.finess) or 'TODO')}"
+        "  # the lab's 9-character FINESS number",
+        "",
+        "[processor]  # who carries out the work on the controller's instruction",
+        f"name = {_string(processor.name if processor else _TODO_PROCESSOR)}",
+        *([f"finess = {_string(processor.finess)}"] if processor and processor.finess else []),
+        "",
+        "[validity]  # TODO: check the dates; outside them the mandate allows nothing",
+        f"from = {today.isoformat()}T00:00:00Z",
+        f"until = {(today + timedelta(days=VALIDITY_DAYS)).isoformat()}T00:00:00Z",
+        "",
+        "[source]  # every column the source had when this draft was made",
+        f"location = {_string(location)}",
+        *([f"table = {_string(table_name)}"] if table_name else []),
+        "columns = [",
+        *(f"  {_string(column.name)}," for column in chosen.columns),
+        "]",
+        "",
+        "[destination]",
+        'location = "TODO: where the data goes, e.g. postgresql://lis@new-host/lab (no password)"',
+        'table = "TODO: the target table"',
+        "create = false  # true: create the table if it does not exist",
+        "",
+        "[staging]",
+        f"retention_days = {RETENTION_DAYS}  # encrypted staging of an unverified run is "
+        "shredded after this",
+        "",
+        *_rows_example(chosen.columns),
+        "",
+        "[columns]",
+        "# TODO: choose what moves. Every column is dropped until you give it another treatment:",
+        "#   keep, pseudonymise, pseudonymise:nir, encrypt, generalise:year, generalise:month,",
+        "#   generalise:department, redact-identifiers, rehash-password (see docs/treatments.md).",
+        '# Add to = "name" to load a column under another name. Keep `detected`: the drift',
+        "# guard compares it with the source before every migration.",
+    ]
+    for column in chosen.columns:
+        lines.append(f"# {_finding(column)}")
+        lines.append(
+            f'{_key(column.name)} = {{ treatment = "drop", detected = "{column.category}" }}'
+        )
+    return "\n".join(lines) + "\n"
+
+
+_TODO_CONTROLLER = "TODO: the lab's legal name"
+_TODO_PROCESSOR = "TODO: the vendor or host that carries out the migration"
+
+
+def pick_table(report: ScanReport, table: str | None, *, where: str = "") -> TableScan:
+    """The one table of the report that ``table`` names (its full name, file name or #table)."""
+    if table is None:
+        if len(report.tables) == 1:
+            return report.tables[0]
+        raise MandateError(
+            f"the source holds {len(report.tables)} tables and a mandate covers one",
+            hint="choose one with --table: "
+            + ", ".join(_short(t.source) for t in report.tables[:10]),
+            where=where,
+        )
+    for candidate in report.tables:
+        if table in {candidate.source, _short(candidate.source), Path(candidate.source).name}:
+            return candidate
+    raise MandateError(
+        "no table of that name in the source",
+        hint="choose one of: " + ", ".join(_short(t.source) for t in report.tables[:10]),
+        where=where,
+    )
+
+
+def _short(name: str) -> str:
+    return name.rsplit("#", 1)[1] if "#" in name and not Path(name).exists() else Path(name).name
+
+
+def _location(name: str) -> tuple[str, str | None]:
+    """A table's location and, for a database or a multi-table file, its table name."""
+    if "#" in name and not Path(name).exists():
+        location, table = name.rsplit("#", 1)
+        return redact_url(location), table
+    return redact_url(name), None
+
+
+def _mandate_id(label: str, today: date) -> str:
+    stem = Path(label).stem if "://" not in label else label.rsplit("/", 1)[-1]
+    ascii_stem = unicodedata.normalize("NFKD", stem).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^A-Za-z0-9._-]+", "-", ascii_stem).strip("-._")[:96] or "mandate"
+    return f"{slug}-{today:%Y%m%d}"
+
+
+def _header(chosen: TableScan, today: date) -> list[str]:
+    rows = f"{chosen.rows:,} rows" + ("" if chosen.complete else " (counting was capped)")
+    return [
+        f"# sceau mandate, drafted on {today.isoformat()} from a scan of {chosen.kind} data "
+        f"({rows}).",
+        "# The controller fills in every TODO and chooses each column's treatment, then signs:",
+        "#   sceau keys new-signer            (once)",
+        "#   sceau mandate sign <this file>",
+        "# Deny by default: a column left as drop, or not listed, never leaves the source.",
+        "# Every field is documented in docs/mandate.md.",
+        "",
+    ]
+
+
+def _rows_example(columns: list[ColumnFinding]) -> list[str]:
+    dates = [c.name for c in columns if c.category is Category.DATE]
+    labs = [c.name for c in columns if c.category is Category.FINESS]
+    return [
+        "# Row scope: without [[rows]], every row moves. With them, a row moves only if it meets",
+        "# every condition (`from` included, `until` excluded; dates written 2019-01-01).",
+        "# [[rows]]",
+        f"# column = {_string(labs[0] if labs else 'FINESS')}",
+        '# in = ["750000001", "750000002"]',
+        "# [[rows]]",
+        f"# column = {_string(dates[0] if dates else 'DATE_OF_VISIT')}",
+        "# from = 2019-01-01",
+        "# until = 2021-01-01",
+    ]
+
+
+def _finding(column: ColumnFinding) -> str:
+    """What the scan found in a column, in one comment line: categories and counts only."""
+    parts = [f"{column.category} · {column.sensitivity}"]
+    health = {k: n for k, n in column.health_categories.items() if n}
+    if health:
+        found = ", ".join(f"{k} {n:,}" for k, n in sorted(health.items(), key=lambda i: -i[1]))
+        parts.append(f"health data in text (cells): {found}")
+    inside = {k: n for k, n in column.embedded.items() if n}
+    if inside:
+        found = ", ".join(f"{k} {n:,}" for k, n in sorted(inside.items(), key=lambda i: -i[1]))
+        parts.append(f"identifiers inside the text: {found}")
+    return " · ".join(parts)
+
+
+def _key(name: str) -> str:
+    """A TOML key: bare when it can be, quoted otherwise (spaces, accents, quotes, dots)."""
+    return name if _BARE_KEY.match(name) else _string(name)
+
+
+def _string(value: str) -> str:
+    """A TOML basic string holding exactly ``value``."""
+    out = []
+    for ch in value:
+        if ch in _ESCAPES:
+            out.append(_ESCAPES[ch])
+        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
+            out.append(f"\\u{ord(ch):04X}")
+        else:
+            out.append(ch)
+    return '"' + "".join(out) + '"'
