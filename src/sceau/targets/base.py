@@ -1,0 +1,110 @@
+"""What a target is: a place that loads batches exactly once and reads them back for checking.
+
+Exactly once rests on one rule: a batch's rows and the record that the batch was loaded are
+committed together (one database transaction; for files, one atomic rename). After a crash,
+:meth:`Target.loaded_batches` is the truth about what the target holds, and loading a batch it
+already lists is a no-op. Every column is text: sceau moves values as the source gave them
+(transformed values are text too), so what is read back compares byte for byte with what was
+staged.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import ClassVar
+
+import pyarrow as pa
+
+from sceau.errors import SceauError
+from sceau.sources.base import redact_url
+
+
+class TargetError(SceauError):
+    """The target refused, went away, or does not have the expected table."""
+
+
+@dataclass(frozen=True)
+class TargetTable:
+    """The table a mandate loads: its name and its columns, in order, all text."""
+
+    name: str
+    columns: tuple[str, ...]
+
+
+class Target(ABC):
+    """One kind of destination. Subclasses register with :func:`register`."""
+
+    kind: ClassVar[str]  # "postgresql", "mariadb", "sqlite", "parquet", "fhir"
+    schemes: ClassVar[tuple[str, ...]] = ()  # URL schemes: ("postgresql",)
+    suffixes: ClassVar[tuple[str, ...]] = ()  # folder endings for file targets: (".parquet",)
+
+    def __init__(self, location: str, table: TargetTable) -> None:
+        self.location = location
+        self.table = table
+
+    @property
+    def display(self) -> str:
+        """The location for messages and reports: never a password."""
+        return redact_url(self.location)
+
+    @abstractmethod
+    def prepare(self, *, create: bool) -> None:
+        """Make sure the table exists with exactly these columns; create it if ``create``.
+
+        Raises TargetError if it is missing (and not ``create``), has other columns, or holds
+        rows that no sceau run loaded (a run starts on an empty table).
+        """
+
+    @abstractmethod
+    def loaded_batches(self, run_id: str) -> dict[int, int]:
+        """Batch number → row count, for every batch of ``run_id`` the target has committed."""
+
+    @abstractmethod
+    def write_batch(self, run_id: str, batch_no: int, batch: pa.RecordBatch) -> None:
+        """Load ``batch`` and record (run_id, batch_no) in the same commit; no-op if recorded."""
+
+    @abstractmethod
+    def read_rows(self) -> Iterator[pa.RecordBatch]:
+        """Every row of the table, as string columns named like ``table.columns``, for verify."""
+
+    def close(self) -> None:  # noqa: B027  (optional hook)
+        """Release connections."""
+
+
+_REGISTRY: dict[str, type[Target]] = {}
+
+
+def register(cls: type[Target]) -> type[Target]:
+    """Class decorator: sceau's own targets register exactly as a plug-in's would."""
+    _REGISTRY[cls.kind] = cls
+    return cls
+
+
+def registered() -> dict[str, type[Target]]:
+    """Every registered target by kind, built-ins included."""
+    import sceau.targets.fhir
+    import sceau.targets.mariadb
+    import sceau.targets.parquet
+    import sceau.targets.postgres
+    import sceau.targets.sqlite  # noqa: F401
+
+    return dict(_REGISTRY)
+
+
+def open_target(location: str, table: TargetTable) -> Target:
+    """The target for ``location``: a database URL by its scheme, a folder by its ending."""
+    targets = registered()
+    scheme = location.split("://", 1)[0].split("+", 1)[0].lower() if "://" in location else ""
+    for cls in targets.values():
+        if scheme and scheme in cls.schemes:
+            return cls(location, table)
+        if not scheme and any(location.rstrip("/").endswith(s) for s in cls.suffixes):
+            return cls(location, table)
+    raise TargetError(
+        "no target for this location",
+        hint="use a postgresql://, mysql:// (MariaDB) or sqlite:/// URL, "
+        "or a folder ending in .parquet or .fhir",
+        where=redact_url(location),
+    )
