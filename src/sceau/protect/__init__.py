@@ -1,0 +1,1 @@
+"""Protect: pseudonymise, generalise, redact, re-hash, encrypt — vectorised, on Arrow batches."""

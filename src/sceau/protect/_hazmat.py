@@ -1,0 +1,36 @@
+"""Raw primitives, private to ``sceau.protect``: everything else uses :mod:`envelope`.
+
+Like pyca/cryptography's ``hazmat``, these are easy to misuse (a repeated nonce under AES-GCM
+is fatal); :mod:`sceau.protect.envelope` is the one recipe that uses them safely.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+KEY_BYTES = 32  # AES-256, HMAC-SHA-256
+NONCE_BYTES = 12  # the 96-bit nonce AES-GCM is defined for
+
+
+def random_key() -> bytes:
+    return os.urandom(KEY_BYTES)
+
+
+def random_nonce() -> bytes:
+    return os.urandom(NONCE_BYTES)
+
+
+def aes_gcm_encrypt(key: bytes, nonce: bytes, plaintext: bytes, aad: bytes) -> bytes:
+    return AESGCM(key).encrypt(nonce, plaintext, aad)
+
+
+def aes_gcm_decrypt(key: bytes, nonce: bytes, ciphertext: bytes, aad: bytes) -> bytes:
+    return AESGCM(key).decrypt(nonce, ciphertext, aad)
+
+
+def hmac_sha256(key: bytes, message: bytes) -> bytes:
+    return hmac.new(key, message, hashlib.sha256).digest()

@@ -1,0 +1,86 @@
+"""Generalisation: a date becomes its year or month, a postcode its department.
+
+Coarser values still serve statistics and most follow-up, and identify far fewer people: a
+birth date and a postcode single out most of the population; a birth year and a department do
+not. A cell that cannot be read is nulled, never copied: what sceau cannot understand, it does not
+pass on.
+
+Dates (``year`` → ``1984``, ``month`` → ``1984-03``) are read in the forms lab exports write:
+``dd/mm/yyyy``, ``dd-mm-yyyy``, ``dd.mm.yyyy`` (day and month on one or two digits), ``yyyy-mm-dd``
+(also with ``/`` or ``.``), ``yyyymmdd``, each optionally followed by a time (``14:30``,
+``14h30``, ``T14:30:00Z``...). The day must exist in the calendar and the year lie between 1850
+and 2100, as for the scan's date detector. Two-digit years (``12/03/84``) are nulled: reading them
+needs a guess of the century, and a birth year guessed wrong is wrong data.
+
+Postcodes (``department``): five digits that the scan's postcode detector accepts. Mainland
+codes give their first two digits (``13008`` → ``13``), overseas ones (97x, 98x) their first three
+(``97411`` → ``974``), and Corsica's 20xxx its department: ``2A`` for 200xx-201xx, ``2B`` for
+202xx-206xx; 207xx-209xx are no Corsican postcode and are nulled.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from sceau.detect.identifiers.date import parse_dates
+from sceau.detect.identifiers.postcode import Postcode
+
+LEVELS = ("year", "month", "department")
+EARLIEST, LATEST = 1850, 2100
+
+_D2, _Y4 = "[0-9]{1,2}", "[0-9]{4}"
+_SEPARATORS = ["/", r"\.", "-"]  # one separator throughout a date
+_DATE = "|".join(
+    [f"{_D2}{sep}{_D2}{sep}{_Y4}" for sep in _SEPARATORS]
+    + [f"{_Y4}{sep}{_D2}{sep}{_D2}" for sep in _SEPARATORS]
+    + [f"{_Y4}[0-9]{{4}}"]
+)
+_TIME = (
+    r"(?:[ T](?:[01]?[0-9]|2[0-3])[:h][0-5][0-9](?::[0-5][0-9](?:[.,][0-9]+)?)?"
+    r"(?:Z|[+-][0-9]{2}:?[0-9]{2})?)?"
+)
+_DATE_CELL = f"^(?:{_DATE}){_TIME}$"
+_FORMATS = {"year": "%Y", "month": "%Y-%m"}
+
+
+def generalise(values: pl.Series, level: str) -> pl.Series:
+    """Each cell at ``level`` ("year", "month" or "department"); null where it cannot be read."""
+    if level not in LEVELS:
+        from sceau.protect.apply import ProtectError  # apply imports this module
+
+        raise ProtectError(
+            f"unknown generalisation level {level!r}",
+            hint=f"use one of: {', '.join(LEVELS)}",
+            where="generalise",
+        )
+    value = pl.col("value").str.strip_chars()
+    expression = _department(value) if level == "department" else _date(value, level)
+    # Dates and postcodes repeat: each distinct one is read once, then joined back.
+    frame = pl.DataFrame({"value": values.cast(pl.String)})
+    distinct = frame.unique().with_columns(expression.alias("general"))
+    mapped = frame.join(distinct, on="value", how="left", maintain_order="left")
+    return mapped.get_column("general").alias(values.name)
+
+
+def _date(value: pl.Expr, level: str) -> pl.Expr:
+    # Only four-digit years reach `parse_dates`: its two-digit rule never applies, so the pivot
+    # (today's year by default) is fixed to keep this a pure function of the cell.
+    shaped = pl.when(value.str.contains(_DATE_CELL)).then(value)
+    day = parse_dates(shaped, pivot=99)
+    real = pl.when(day.dt.year().is_between(EARLIEST, LATEST)).then(day)
+    return real.dt.strftime(_FORMATS[level])
+
+
+def _department(value: pl.Expr) -> pl.Expr:
+    code = pl.when(Postcode().matches(value)).then(value)
+    corsica = code.str.slice(2, 1)
+    return (
+        pl.when(code.str.starts_with("97") | code.str.starts_with("98"))
+        .then(code.str.head(3))
+        .when(~code.str.starts_with("20"))
+        .then(code.str.head(2))
+        .when(corsica.is_in(["0", "1"]))
+        .then(pl.lit("2A"))
+        .when(corsica.is_in(["2", "3", "4", "5", "6"]))
+        .then(pl.lit("2B"))
+    )
