@@ -16,7 +16,20 @@ from sceau import __version__
 from sceau.errors import SceauError
 
 # name -> module under sceau.cli holding a click command of the same name
-COMMANDS = {"scan": "scan", "synth": "synth", "demo": "demo"}
+COMMANDS = {
+    "scan": "scan",
+    "synth": "synth",
+    "demo": "demo",
+    "mandate": "mandate",
+    "keys": "keys",
+    "users": "users",
+    "login": "login",
+    "logout": "login",
+    "whoami": "login",
+    "migrate": "migrate",
+    "certificate": "migrate",
+    "retention": "retention",
+}
 
 
 class _Group(click.Group):

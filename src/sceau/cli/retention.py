@@ -1,0 +1,54 @@
+"""``sceau retention``: shred every run whose staging outlived its mandate's retention."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import click
+from rich.console import Console
+
+from sceau.cli._context import Context
+from sceau.keys import open_provider
+from sceau.migrate.pipeline import MigrationSession
+from sceau.migrate.shred import enforce_retention, overdue_runs
+from sceau.reports.base import ReportFormat, write_report
+
+
+@click.group()
+def retention() -> None:
+    """Staging that outlived its mandate's retention."""
+
+
+@retention.command()
+def show() -> None:
+    """List the runs whose staging is overdue for shredding."""
+    context = Context.load()
+    context.actor("reports.read")
+    overdue = overdue_runs(context.engine, datetime.now(UTC))
+    click.echo("No staging is overdue." if not overdue else "Overdue: " + ", ".join(overdue))
+
+
+@retention.command()
+def enforce() -> None:
+    """Shred every overdue run's staging and write a signed certificate for each."""
+    console = Console()
+    context = Context.load()
+    user = context.actor("retention.enforce")
+    provider = open_provider(context.settings)
+    try:
+        session = MigrationSession(
+            context.settings, context.engine, context.events, provider, user.name
+        )
+        certificates = enforce_retention(session)
+    finally:
+        provider.close()
+    if not certificates:
+        console.print("No staging was overdue; nothing to shred.")
+        return
+    for certificate in certificates:
+        run_id = certificate.body["run_id"]
+        folder = context.settings.home / "reports" / run_id
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        for fmt in (ReportFormat.JSON, ReportFormat.HTML):
+            write_report(certificate, fmt, folder / f"certificate.{fmt.value}")
+        console.print(f"  shredded run {run_id}; certificate in {folder}")

@@ -1,0 +1,121 @@
+"""The signed deletion certificate: what the controller keeps to show the staging is gone.
+
+It states the run, the mandate's hash, the counts and digests, which key was destroyed where,
+when and by whom, and is signed with the installation's Ed25519 certificate key (minted on first
+use, held wrapped by the key provider like every other secret). Anyone with the certificate can
+check it: the public key and its fingerprint are in it, and :func:`verify_certificate` raises on
+any change.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from sqlalchemy import Engine
+
+from sceau.errors import SceauError
+from sceau.events import EventSink
+from sceau.keys import material
+from sceau.keys.base import KeyProvider
+
+CERTIFICATE_KEY_ID = "sceau-certificates"
+_DOMAIN = b"sceau deletion certificate v1\n"
+
+
+class CertificateError(SceauError):
+    """A deletion certificate does not verify."""
+
+
+@dataclass(frozen=True)
+class Certificate:
+    """A signed deletion certificate; ``kind`` picks its HTML template."""
+
+    body: dict[str, Any]
+    signature: dict[str, str]
+    kind: str = "certificate"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**self.body, "signature": self.signature}
+
+    @property
+    def sha256(self) -> str:
+        return certificate_sha256(self.to_dict())
+
+
+def issue_certificate(
+    provider: KeyProvider, engine: Engine, events: EventSink, body: dict[str, Any], *, actor: str
+) -> Certificate:
+    """Sign ``body`` (JSON-ready facts of one shredded run) with the installation's key."""
+    secret = material.fetch(provider, engine, CERTIFICATE_KEY_ID) or material.mint(
+        provider,
+        engine,
+        events,
+        CERTIFICATE_KEY_ID,
+        purpose="certificate",
+        owner="sceau",
+        actor=actor,
+        value=Ed25519PrivateKey.generate().private_bytes_raw(),
+    )
+    private = Ed25519PrivateKey.from_private_bytes(secret.value)
+    public = private.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+    signature = private.sign(_DOMAIN + _canonical(body))
+    return Certificate(
+        body=body,
+        signature={
+            "algorithm": "Ed25519",
+            "public_key": base64.b64encode(public).decode(),
+            "fingerprint": hashlib.sha256(public).hexdigest(),
+            "value": base64.b64encode(signature).decode(),
+        },
+    )
+
+
+def verify_certificate(data: dict[str, Any], *, fingerprint: str | None = None) -> None:
+    """Raise CertificateError unless ``data`` is a certificate exactly as signed (and, when
+    ``fingerprint`` is given, signed by that key)."""
+    body = {k: v for k, v in data.items() if k != "signature"}
+    signature = data.get("signature")
+    if not isinstance(signature, dict) or signature.get("algorithm") != "Ed25519":
+        raise CertificateError("the certificate has no Ed25519 signature")
+    try:
+        public = base64.b64decode(signature["public_key"], validate=True)
+        value = base64.b64decode(signature["value"], validate=True)
+        key = Ed25519PublicKey.from_public_bytes(public)
+    except (KeyError, ValueError, TypeError):
+        raise CertificateError("the certificate's signature block is malformed") from None
+    if hashlib.sha256(public).hexdigest() != signature.get("fingerprint"):
+        raise CertificateError("the certificate's key does not match its fingerprint")
+    if fingerprint is not None and signature.get("fingerprint") != fingerprint:
+        raise CertificateError("the certificate was signed by another key")
+    try:
+        key.verify(value, _DOMAIN + _canonical(body))
+    except InvalidSignature:
+        raise CertificateError(
+            "the certificate was changed after signing", hint="ask for the original"
+        ) from None
+
+
+def certificate_sha256(data: dict[str, Any]) -> str:
+    """The certificate's hash, as events and reports cite it: SHA-256 of its canonical JSON
+    (keys sorted, no spaces, UTF-8), so it does not depend on how the file was indented."""
+    return hashlib.sha256(_canonical(data)).hexdigest()
+
+
+def _canonical(data: dict[str, Any]) -> bytes:
+    return json.dumps(
+        data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_iso
+    ).encode()
+
+
+def _iso(value: object) -> str:
+    if isinstance(value, datetime):
+        return value.isoformat(timespec="seconds")
+    raise TypeError(type(value).__name__)

@@ -1,0 +1,492 @@
+"""The driver of a migration: it owns I/O, checkpoints and events; the stages stay pure.
+
+    verify the mandate → scan the source (drift guard) → start a run (its own key)
+    → extract: read, minimise, protect, seal each batch into staging      (status "staging")
+    → load: each staged batch into the target, with its checkpoint         (status "loading")
+    → verify: counts and digest of the target against the staging          (status "verifying")
+    → shred: destroy the run's key, delete the staging, sign a certificate (status "shredded")
+
+A run killed anywhere resumes with ``migrate(..., resume=run_id)``. Extraction is redone from
+the start if it had not finished (nothing has reached the target yet); loading skips every batch
+the target itself records as committed, so each row is loaded exactly once.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, delete, insert, select, update
+
+from sceau.config import Settings
+from sceau.detect.base import registered
+from sceau.detect.scan import ScanOptions, scan_table
+from sceau.errors import SceauError
+from sceau.events import (
+    BatchLoaded,
+    BatchStaged,
+    DriftRefused,
+    EventSink,
+    MandateRefused,
+    RunStarted,
+    RunVerified,
+    VerificationFailed,
+)
+from sceau.keys import material
+from sceau.keys.base import KeyProvider
+from sceau.mandate.model import MandateError
+from sceau.mandate.policy import DriftError, check_drift
+from sceau.mandate.verify import VerifiedMandate, load_verified
+from sceau.migrate.certificate import Certificate
+from sceau.migrate.plan import Plan, stage_batch
+from sceau.migrate.progress import MigrateProgress, Silent
+from sceau.migrate.runs import checkpoints_of, record_checkpoint
+from sceau.migrate.shred import shred_run
+from sceau.migrate.staging import Staging
+from sceau.migrate.verify import Digest, digest_batches
+from sceau.protect.apply import ProtectKeys
+from sceau.sources.base import Table, open_source, redact_url
+from sceau.store.schema import checkpoints, runs
+from sceau.targets.base import Target, TargetTable, open_target
+
+DRIFT_SAMPLE_ROWS = 10_000  # rows the drift guard classifies columns on
+DRIFT_COUNT_ROWS = 200_000  # rows it counts embedded identifiers and credentials over
+
+
+class MigrationError(SceauError):
+    """A run cannot start, go on, or be verified."""
+
+
+@dataclass
+class MigrationSession:
+    """Who runs, with what: everything the driver needs besides the mandate."""
+
+    settings: Settings
+    engine: Engine
+    events: EventSink
+    provider: KeyProvider
+    actor: str
+    progress: MigrateProgress = field(default_factory=Silent)
+    now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+
+
+@dataclass
+class RunOutcome:
+    """What a finished (or stopped) run did: the facts the report and certificate state."""
+
+    run_id: str
+    verified: VerifiedMandate
+    status: str
+    source: str
+    destination: str
+    operator: str = ""  # the account that started the run
+    source_rows: int = 0
+    refused_rows: int = 0
+    staged: Digest = field(default_factory=Digest)
+    loaded: Digest = field(default_factory=Digest)
+    batches: int = 0
+    key_id: str = ""
+    key_provider: str = ""
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    shredded_at: datetime | None = None
+    shredded_by: str | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+    certificate: Certificate | None = None
+
+
+def migrate(
+    session: MigrationSession, mandate_path: Path, *, resume: str | None = None
+) -> RunOutcome:
+    """Run the mandate at ``mandate_path`` (or resume run ``resume`` of it) to its end."""
+    verified = _verified(session, mandate_path)
+    mandate = verified.mandate
+    progress = session.progress
+    progress.step(
+        f"Mandate {mandate.mandate_id} verified: signed by {verified.signer} for "
+        f"{mandate.controller.name}, valid until {mandate.valid_until:%Y-%m-%d}."
+    )
+    table = _source_table(session, verified)
+    outcome = (
+        _resumed(session, verified, resume, table) if resume else _started(session, verified, table)
+    )
+    status = outcome.status
+    if status in {"staging", "loading"}:
+        keys = material.controller_keys(
+            session.provider,
+            session.engine,
+            session.events,
+            mandate.controller.finess or "",
+            actor=session.actor,
+        )
+        run_key = _run_key(session, outcome)
+        staging = Staging(_staging_folder(session, outcome.run_id), outcome.run_id, run_key)
+        plan = Plan(mandate, verified.sha256, ProtectKeys(keys.pseudonym, keys.field))
+        if status == "staging":
+            _extract(session, outcome, plan, staging, table)
+            status = _set_status(session.engine, outcome, "loading")
+        target = _target(verified)
+        try:
+            _load(session, outcome, staging, target)
+            status = _set_status(session.engine, outcome, "verifying")
+            _verify(session, outcome, target)
+        finally:
+            target.close()
+    elif status == "verifying":
+        target = _target(verified)
+        try:
+            _verify(session, outcome, target)
+        finally:
+            target.close()
+    _fill_totals(session.engine, outcome)
+    if outcome.status == "verified":
+        _shred(session, outcome, reason="verified")
+    return outcome
+
+
+# --- starting and resuming --------------------------------------------------------------
+
+
+def _verified(session: MigrationSession, path: Path) -> VerifiedMandate:
+    try:
+        return load_verified(path, session.engine, now=session.now())
+    except MandateError as error:
+        digest = _file_sha256(path)
+        session.events.record(
+            MandateRefused(actor=session.actor, mandate_sha256=digest, reason=error.message)
+        )
+        raise
+
+
+def _file_sha256(path: Path) -> str:
+    import hashlib
+
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return ""
+
+
+def _source_table(session: MigrationSession, verified: VerifiedMandate) -> Table:
+    mandate = verified.mandate
+    source = open_source(mandate.source, batch_rows=session.settings.batch_rows)
+    tables = list(source.tables())
+    if mandate.source_table:
+        tables = [t for t in tables if t.name.rsplit("#", 1)[-1] == mandate.source_table]
+    if len(tables) != 1:
+        raise MigrationError(
+            "the mandate's source does not hold exactly one table to migrate",
+            hint="name the table in the mandate's [source] table field",
+            where=redact_url(mandate.source),
+        )
+    return tables[0]
+
+
+def _guard_drift(session: MigrationSession, verified: VerifiedMandate, table: Table) -> None:
+    session.progress.step("Scanning the source for drift from what was signed…")
+    options = ScanOptions(sample_rows=DRIFT_SAMPLE_ROWS, max_rows=DRIFT_COUNT_ROWS)
+    scan = scan_table(table, "source", list(registered()), options, _ScanRows(session.progress))
+    try:
+        check_drift(verified.mandate, scan)
+    except DriftError as error:
+        session.events.record(
+            DriftRefused(
+                actor=session.actor,
+                mandate_sha256=verified.sha256,
+                column=error.column,
+                reason=error.reason,
+            )
+        )
+        raise
+    session.progress.step(
+        f"The source matches the mandate: {len(scan.columns)} columns, "
+        f"{len(verified.mandate.moved)} to move, the others stay where they are."
+    )
+
+
+def _started(session: MigrationSession, verified: VerifiedMandate, table: Table) -> RunOutcome:
+    mandate = verified.mandate
+    _guard_drift(session, verified, table)
+    started = session.now()
+    run_id = f"{started:%Y%m%d}-{secrets.token_hex(6)}"
+    key_id = f"sceau-run-{run_id}"
+    outcome = RunOutcome(
+        run_id=run_id,
+        verified=verified,
+        status="staging",
+        source=redact_url(mandate.source),
+        destination=redact_url(mandate.destination),
+        operator=session.actor,
+        key_id=key_id,
+        key_provider=session.provider.name,
+        started_at=started,
+    )
+    session.events.record(
+        RunStarted(
+            actor=session.actor,
+            run_id=run_id,
+            mandate_sha256=verified.sha256,
+            source=outcome.source,
+            destination=outcome.destination,
+        )
+    )
+    with session.engine.begin() as connection:
+        connection.execute(
+            insert(runs).values(
+                run_id=run_id,
+                mandate_sha256=verified.sha256,
+                actor=session.actor,
+                status="staging",
+                source=outcome.source,
+                destination=outcome.destination,
+                key_id=key_id,
+                key_provider=session.provider.name,
+                staging_path=str(_staging_folder(session, run_id)),
+                started_at=started,
+                retention_until=started + mandate.retention,
+            )
+        )
+    session.progress.step(
+        f"Run {run_id} started; its staging key is held by {session.provider.name}."
+    )
+    return outcome
+
+
+def _run_key(session: MigrationSession, outcome: RunOutcome) -> bytes:
+    """The run's data key; minted when the run has none yet (a run killed while starting)."""
+    secret = material.fetch(session.provider, session.engine, outcome.key_id)
+    if secret is None:
+        secret = material.mint(
+            session.provider,
+            session.engine,
+            session.events,
+            outcome.key_id,
+            purpose="run",
+            owner=outcome.run_id,
+            actor=session.actor,
+        )
+    return secret.value
+
+
+def _resumed(
+    session: MigrationSession, verified: VerifiedMandate, run_id: str, table: Table
+) -> RunOutcome:
+    with session.engine.connect() as connection:
+        row = connection.execute(select(runs).where(runs.c.run_id == run_id)).mappings().first()
+    if row is None:
+        raise MigrationError(
+            "no run with this id", hint="`sceau migrate --list` shows runs", where=run_id
+        )
+    if row["mandate_sha256"] != verified.sha256:
+        raise MigrationError(
+            "this run executes another mandate",
+            hint="resume it with the mandate file it started with",
+            where=run_id,
+        )
+    if row["status"] in {"shredded", "failed"}:
+        raise MigrationError(
+            f"this run is {row['status']} and cannot be resumed",
+            hint="start a new run"
+            if row["status"] == "shredded"
+            else "see its report; the staging is kept for investigation",
+            where=run_id,
+        )
+    if row["status"] in {"staging", "loading"}:
+        _guard_drift(session, verified, table)
+    session.progress.step(f"Resuming run {run_id} (it stopped while {row['status']}).")
+    return RunOutcome(
+        run_id=run_id,
+        verified=verified,
+        status=row["status"],
+        source=row["source"],
+        destination=row["destination"],
+        operator=row["actor"],
+        key_id=row["key_id"],
+        key_provider=row["key_provider"],
+        started_at=row["started_at"],
+        timings=dict((row["summary"] or {}).get("timings", {})),
+    )
+
+
+# --- the phases -------------------------------------------------------------------------
+
+
+def _extract(
+    session: MigrationSession, outcome: RunOutcome, plan: Plan, staging: Staging, table: Table
+) -> None:
+    started = time.perf_counter()
+    staging.create()
+    staging.clear()
+    with session.engine.begin() as connection:
+        connection.execute(
+            delete(checkpoints).where(
+                (checkpoints.c.run_id == outcome.run_id) & (checkpoints.c.phase == "staged")
+            )
+        )
+    progress = session.progress
+    progress.phase("extract", table.expected_rows)
+    for number, batch in enumerate(table.batches()):
+        staged, refused = stage_batch(batch, plan)
+        digest = digest_batches([staged])
+        staging.write(number, staged)
+        record_checkpoint(session.engine, outcome.run_id, "staged", number, digest, refused)
+        session.events.record(
+            BatchStaged(
+                actor=session.actor,
+                run_id=outcome.run_id,
+                batch=number,
+                rows=staged.num_rows,
+                refused_rows=refused,
+            )
+        )
+        progress.rows(batch.num_rows)
+    progress.phase_done()
+    _add_timing(session.engine, outcome, "extract", time.perf_counter() - started)
+
+
+def _load(session: MigrationSession, outcome: RunOutcome, staging: Staging, target: Target) -> None:
+    started = time.perf_counter()
+    mandate = outcome.verified.mandate
+    target.prepare(create=mandate.create_table)
+    staged = checkpoints_of(session.engine, outcome.run_id, "staged")
+    recorded = checkpoints_of(session.engine, outcome.run_id, "loaded")
+    committed = target.loaded_batches(outcome.run_id)
+    progress = session.progress
+    progress.phase("load", sum(d.rows for d, _ in staged.values()))
+    for number in sorted(staged):
+        digest, _ = staged[number]
+        if number not in committed:
+            target.write_batch(outcome.run_id, number, staging.read(number))
+            session.events.record(
+                BatchLoaded(
+                    actor=session.actor, run_id=outcome.run_id, batch=number, rows=digest.rows
+                )
+            )
+        if number not in recorded:  # the target committed it; the store may not know yet
+            record_checkpoint(session.engine, outcome.run_id, "loaded", number, digest, 0)
+        progress.rows(digest.rows)
+    progress.phase_done()
+    _add_timing(session.engine, outcome, "load", time.perf_counter() - started)
+
+
+def _verify(session: MigrationSession, outcome: RunOutcome, target: Target) -> None:
+    started = time.perf_counter()
+    staged = checkpoints_of(session.engine, outcome.run_id, "staged")
+    expected = sum((digest for digest, _ in staged.values()), Digest())
+    session.progress.phase("verify", expected.rows)
+    found = digest_batches(_counted(target.read_rows(), session.progress))
+    session.progress.phase_done()
+    _add_timing(session.engine, outcome, "verify", time.perf_counter() - started)
+    outcome.staged, outcome.loaded = expected, found
+    if found != expected:
+        reason = (
+            f"the target holds {found.rows} rows, {expected.rows} were staged"
+            if found.rows != expected.rows
+            else "the target's rows differ from the staged rows (same count, other digest)"
+        )
+        session.events.record(
+            VerificationFailed(
+                actor=session.actor,
+                run_id=outcome.run_id,
+                staged_rows=expected.rows,
+                target_rows=found.rows,
+                reason=reason,
+            )
+        )
+        _set_status(session.engine, outcome, "failed")
+        raise MigrationError(
+            f"verification failed: {reason}",
+            hint="the staging is kept for investigation; an alert was raised",
+            where=f"run {outcome.run_id}",
+        )
+    session.events.record(
+        RunVerified(actor=session.actor, run_id=outcome.run_id, rows=found.rows, digest=found.hex)
+    )
+    _set_status(session.engine, outcome, "verified", finished_at=session.now())
+    session.progress.step(
+        f"Verified: the target holds exactly the {found.rows:,} rows staged "
+        f"(digest {found.hex[:16]}…)."
+    )
+
+
+def _shred(session: MigrationSession, outcome: RunOutcome, *, reason: str) -> None:
+    outcome.certificate = shred_run(session, outcome.run_id, reason=reason)
+    outcome.status = "shredded"
+    outcome.shredded_at = session.now()
+    outcome.shredded_by = session.actor
+    session.progress.step(
+        f"Shredded: the run's key was destroyed at {outcome.key_provider} and the staging deleted."
+    )
+
+
+# --- helpers ----------------------------------------------------------------------------
+
+
+def _target(verified: VerifiedMandate) -> Target:
+    mandate = verified.mandate
+    return open_target(
+        mandate.destination, TargetTable(mandate.destination_table, mandate.target_columns)
+    )
+
+
+def _staging_folder(session: MigrationSession, run_id: str) -> Path:
+    return session.settings.staging_root / run_id
+
+
+class _ScanRows:
+    """Draws the drift scan as a phase of the migration's progress."""
+
+    def __init__(self, progress: MigrateProgress) -> None:
+        self.progress = progress
+
+    def table_started(self, name: str, expected_rows: int | None) -> None:
+        self.progress.phase("scan", min(expected_rows or DRIFT_COUNT_ROWS, DRIFT_COUNT_ROWS))
+
+    def rows_read(self, rows: int) -> None:
+        self.progress.rows(rows)
+
+    def table_finished(self, scan: object) -> None:
+        self.progress.phase_done()
+
+
+def _counted(batches: Any, progress: MigrateProgress) -> Any:
+    for batch in batches:
+        progress.rows(batch.num_rows)
+        yield batch
+
+
+def _set_status(engine: Engine, outcome: RunOutcome, status: str, **values: object) -> str:
+    with engine.begin() as connection:
+        connection.execute(
+            update(runs).where(runs.c.run_id == outcome.run_id).values(status=status, **values)
+        )
+    outcome.status = status
+    if "finished_at" in values:
+        outcome.finished_at = values["finished_at"]  # type: ignore[assignment]
+    return status
+
+
+def _add_timing(engine: Engine, outcome: RunOutcome, phase: str, seconds: float) -> None:
+    outcome.timings[phase] = round(outcome.timings.get(phase, 0.0) + seconds, 3)
+    with engine.begin() as connection:
+        connection.execute(
+            update(runs)
+            .where(runs.c.run_id == outcome.run_id)
+            .values(summary={"timings": outcome.timings})
+        )
+
+
+def _fill_totals(engine: Engine, outcome: RunOutcome) -> None:
+    staged = checkpoints_of(engine, outcome.run_id, "staged")
+    outcome.batches = len(staged)
+    outcome.staged = sum((d for d, _ in staged.values()), Digest())
+    outcome.refused_rows = sum(refused for _, refused in staged.values())
+    outcome.source_rows = outcome.staged.rows + outcome.refused_rows
+    loaded = checkpoints_of(engine, outcome.run_id, "loaded")
+    if outcome.loaded.rows == 0:
+        outcome.loaded = sum((d for d, _ in loaded.values()), Digest())

@@ -1,0 +1,106 @@
+"""Crypto-shredding: a run's key destroyed at its provider, its staging deleted, a signed
+certificate for the controller — once a run is verified, or when its mandate's retention for
+staging runs out (``sceau retention enforce``)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Engine, select, update
+
+from sceau.events import CertificateIssued, StagingShredded
+from sceau.keys import material
+from sceau.mandate.model import parse_mandate
+from sceau.migrate.certificate import Certificate, issue_certificate
+from sceau.migrate.runs import total
+from sceau.migrate.staging import Staging
+from sceau.store.schema import mandates, runs
+
+if TYPE_CHECKING:
+    from sceau.migrate.pipeline import MigrationSession
+
+
+def shred_run(session: MigrationSession, run_id: str, *, reason: str) -> Certificate:
+    """Crypto-shred one run's staging: destroy its key, delete its folder, record who and when,
+    and sign the deletion certificate. Safe to call again on a run stopped half-way through."""
+    with session.engine.connect() as connection:
+        row = connection.execute(select(runs).where(runs.c.run_id == run_id)).mappings().one()
+        signed = (
+            connection.execute(select(mandates).where(mandates.c.sha256 == row["mandate_sha256"]))
+            .mappings()
+            .one()
+        )
+    material.destroy(
+        session.provider, session.engine, session.events, row["key_id"], actor=session.actor
+    )
+    Staging(Path(row["staging_path"]), run_id, b"").delete()
+    shredded_at = session.now()
+    session.events.record(
+        StagingShredded(actor=session.actor, run_id=run_id, key_id=row["key_id"], reason=reason)
+    )
+    mandate = parse_mandate(signed["body"].encode("utf-8"), where="stored mandate")
+    staged = total(session.engine, run_id, "staged")
+    loaded = total(session.engine, run_id, "loaded")
+    body = {
+        "certificate": "deletion",
+        "schema_version": 1,
+        "run_id": run_id,
+        "reason": reason,
+        "mandate": {
+            "mandate_id": mandate.mandate_id,
+            "sha256": row["mandate_sha256"],
+            "controller": {"name": mandate.controller.name, "finess": mandate.controller.finess},
+            "processor": {"name": mandate.processor.name},
+        },
+        "source": row["source"],
+        "destination": row["destination"],
+        "rows": {"staged": staged.rows, "loaded": loaded.rows},
+        "digests": {"staged": staged.hex, "loaded": loaded.hex},
+        "key": {"key_id": row["key_id"], "provider": row["key_provider"], "destroyed": True},
+        "staging": {"path": row["staging_path"], "deleted": True},
+        "shredded_at": shredded_at.isoformat(timespec="seconds"),
+        "shredded_by": session.actor,
+    }
+    certificate = issue_certificate(
+        session.provider, session.engine, session.events, body, actor=session.actor
+    )
+    summary = dict(row["summary"] or {})
+    summary["certificate"] = certificate.to_dict()
+    with session.engine.begin() as connection:
+        connection.execute(
+            update(runs)
+            .where(runs.c.run_id == run_id)
+            .values(
+                status="shredded",
+                shredded_at=shredded_at,
+                shredded_by=session.actor,
+                summary=summary,
+            )
+        )
+    session.events.record(
+        CertificateIssued(actor=session.actor, run_id=run_id, certificate_sha256=certificate.sha256)
+    )
+    return certificate
+
+
+def overdue_runs(engine: Engine, now: datetime) -> list[str]:
+    """Runs whose staging still exists past the mandate's retention."""
+    query = select(runs.c.run_id, runs.c.retention_until).where(runs.c.shredded_at.is_(None))
+    with engine.connect() as connection:
+        rows = connection.execute(query).all()
+    return [run_id for run_id, until in rows if _aware(until) <= now]
+
+
+def enforce_retention(session: MigrationSession) -> list[Certificate]:
+    """Shred every overdue run; one certificate each."""
+    now = session.now()
+    return [
+        shred_run(session, run_id, reason="retention")
+        for run_id in overdue_runs(session.engine, now)
+    ]
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -1,0 +1,587 @@
+"""The migration report and the certificate of deletion, in JSON and HTML.
+
+Both are built by hand: a RunOutcome shaped like the 2021 case (491,840 rows of 28 columns, of
+which the mandate allowed 9 columns and 120,000 rows), and a certificate signed here with a
+throw-away key, the way sceau signs them.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import re
+import stat
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+from sceau.mandate.model import parse_mandate
+from sceau.mandate.verify import VerifiedMandate
+from sceau.migrate.certificate import Certificate, verify_certificate
+from sceau.migrate.pipeline import RunOutcome
+from sceau.migrate.report import MigrationReport
+from sceau.migrate.verify import Digest
+from sceau.reports.base import ReportFormat, render, write_report
+from sceau.reports.json import report_schema
+
+DOC = Path(__file__).resolve().parents[2] / "docs" / "migration-report.md"
+STARTED = datetime(2025, 3, 14, 9, 30, 5, tzinfo=UTC)
+VERIFIED_AT = datetime(2025, 3, 14, 9, 41, 26, tzinfo=UTC)
+SHREDDED_AT = datetime(2025, 3, 14, 9, 41, 27, tzinfo=UTC)
+PATIENT_VALUE = "1 85 05 78 006 084 36"  # a NIR-shaped value: must never show up anywhere
+STAGED = Digest(120_000, 0x4BE1C0D2A9F35E7781C6D0B2E4F9A713)
+SHORT = Digest(119_998, 0x1F)  # what a target missing two rows gives
+
+MOVED = {
+    "NIR": 'treatment = "pseudonymise:nir", detected = "NIR"',
+    "NOM": 'treatment = "pseudonymise", detected = "PERSON_NAME"',
+    "DDN": 'treatment = "generalise:year", to = "annee_naissance", detected = "BIRTH_DATE"',
+    "CP": 'treatment = "generalise:department", detected = "POSTCODE"',
+    "COMMENTAIRE_1": 'treatment = "redact-identifiers", detected = "HEALTH_TEXT"',
+    "MDP": 'treatment = "rehash-password", detected = "PASSWORD"',
+    "MUTUELLE_ID": 'treatment = "encrypt", detected = "INSURER_ID"',
+    "DATE_PRELEVEMENT": 'treatment = "keep", detected = "DATE"',
+    "DATE_DERNIERE_VISITE": 'treatment = "generalise:month", to = "mois_visite"',
+}
+DROPPED = ["PRENOM", "TEL", "EMAIL", "COMMENTAIRE_2"]
+UNNAMED = [
+    "NOM_NAISSANCE", "SEXE", "ADRESSE", "VILLE", "MEDECIN_NOM",
+    "MEDECIN_ADRESSE", "MEDECIN_TEL", "MEDECIN_EMAIL", "PRELEVEUR_NOM", "PRELEVEUR_ADRESSE",
+    "PRELEVEUR_TEL", "MUTUELLE_ADRESSE", "MUTUELLE_TEL", "LOGIN", "CODE_LABO",
+]  # fmt: skip
+
+
+def _mandate_toml(moved: dict[str, str], *, purpose: str = "Migration to the new LIS") -> str:
+    columns = [*moved, *DROPPED, *UNNAMED]
+    rules = "\n".join(f"{json.dumps(name)} = {{ {spec} }}" for name, spec in moved.items())
+    drops = "\n".join(f'{name} = {{ treatment = "drop" }}' for name in DROPPED)
+    return f"""
+mandate_id = "labo-17-migration-2025"
+purpose = {json.dumps(purpose)}
+legal_reference = "Processing contract of 2025-02-12, art. 4"
+
+[controller]
+name = "Laboratoire d'analyses du Littoral"
+finess = "170000017"
+
+[processor]
+name = "Biosoft Hébergement"
+
+[validity]
+from = 2025-03-10
+until = 2025-04-10
+
+[source]
+location = "postgresql://sceau@lis-old.example/lis"
+table = "patients"
+columns = {json.dumps(columns)}
+
+[destination]
+location = "postgresql://sceau@lis-new.example/lis"
+table = "patients"
+create = true
+
+[staging]
+retention_days = 30
+
+[[rows]]
+column = "CODE_LABO"
+in = ["LABO_17"]
+
+[[rows]]
+column = "DATE_PRELEVEMENT"
+from = 2019-01-01
+until = 2021-01-01
+
+[columns]
+{rules}
+{drops}
+"""
+
+
+def _verified(moved: dict[str, str] = MOVED, **fields: str) -> VerifiedMandate:
+    body = _mandate_toml(moved, **fields).encode()
+    return VerifiedMandate(
+        mandate=parse_mandate(body),
+        sha256=hashlib.sha256(body).hexdigest(),
+        fingerprint="3b" * 32,
+        signer="dr-durand-2025",
+        signed_at=datetime(2025, 3, 1, 10, 12, tzinfo=UTC),
+        body=body,
+    )
+
+
+def _signed(body: dict[str, Any]) -> Certificate:
+    """The body signed as sceau signs certificates (docs/migration-report.md), by a test key."""
+    key = Ed25519PrivateKey.from_private_bytes(hashlib.sha256(b"test certificate key").digest())
+    public = key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    value = key.sign(b"sceau deletion certificate v1\n" + canonical.encode())
+    return Certificate(
+        body=body,
+        signature={
+            "algorithm": "Ed25519",
+            "public_key": base64.b64encode(public).decode(),
+            "fingerprint": hashlib.sha256(public).hexdigest(),
+            "value": base64.b64encode(value).decode(),
+        },
+    )
+
+
+def _certificate(verified: VerifiedMandate, **fields: Any) -> Certificate:
+    mandate = verified.mandate
+    body = {
+        "certificate": "deletion",
+        "schema_version": 1,
+        "run_id": "20250314-5f0c2a9e71d3",
+        "reason": "verified",
+        "mandate": {
+            "mandate_id": mandate.mandate_id,
+            "sha256": verified.sha256,
+            "controller": {"name": mandate.controller.name, "finess": mandate.controller.finess},
+            "processor": {"name": mandate.processor.name},
+        },
+        "source": "postgresql://sceau@lis-old.example/lis#patients",
+        "destination": "postgresql://sceau@lis-new.example/lis",
+        "rows": {"staged": STAGED.rows, "loaded": STAGED.rows},
+        "digests": {"staged": STAGED.hex, "loaded": STAGED.hex},
+        "key": {
+            "key_id": "sceau-run-20250314-5f0c2a9e71d3",
+            "provider": "openbao",
+            "destroyed": True,
+        },
+        "staging": {"path": "/var/lib/sceau/staging/20250314-5f0c2a9e71d3", "deleted": True},
+        "shredded_at": SHREDDED_AT.isoformat(timespec="seconds"),
+        "shredded_by": "j.martin",
+    }
+    return _signed(body | fields)
+
+
+def _shredded(verified: VerifiedMandate | None = None) -> RunOutcome:
+    verified = verified or _verified()
+    return RunOutcome(
+        run_id="20250314-5f0c2a9e71d3",
+        verified=verified,
+        status="shredded",
+        source="postgresql://sceau@lis-old.example/lis#patients",
+        destination="postgresql://sceau@lis-new.example/lis",
+        operator="j.martin",
+        source_rows=491_840,
+        refused_rows=371_840,
+        staged=STAGED,
+        loaded=STAGED,
+        batches=3,
+        key_id="sceau-run-20250314-5f0c2a9e71d3",
+        key_provider="openbao",
+        started_at=STARTED,
+        finished_at=VERIFIED_AT,
+        shredded_at=SHREDDED_AT,
+        shredded_by="j.martin",
+        timings={"extract": 412.6, "load": 231.9, "verify": 24.1},
+        certificate=_certificate(verified),
+    )
+
+
+def _failed(loaded: Digest = SHORT) -> RunOutcome:
+    return replace(
+        _shredded(),
+        status="failed",
+        loaded=loaded,
+        finished_at=None,
+        shredded_at=None,
+        shredded_by=None,
+        certificate=None,
+    )
+
+
+def _in_progress() -> RunOutcome:
+    return replace(
+        _failed(Digest()),
+        status="loading",
+        source_rows=200_000,
+        refused_rows=150_000,
+        staged=Digest(50_000, 0x2A),
+        timings={"extract": 80.25},
+        batches=1,
+    )
+
+
+def _validator(kind: str) -> jsonschema.Draft202012Validator:
+    schema = report_schema(kind)
+    jsonschema.Draft202012Validator.check_schema(schema)
+    return jsonschema.Draft202012Validator(
+        schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
+    )
+
+
+def _html(report: Any) -> str:
+    return render(report, ReportFormat.HTML)
+
+
+def _text(page: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page))
+
+
+class _Tags(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
+
+
+def _tags(page: str) -> list[tuple[str, dict[str, str | None]]]:
+    parser = _Tags()
+    parser.feed(page)
+    return parser.tags
+
+
+# --- JSON ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("outcome", [_shredded, _failed, _in_progress])
+def test_the_migration_report_validates_against_its_schema(outcome):
+    data = json.loads(render(MigrationReport(outcome()), ReportFormat.JSON))
+    _validator("migration").validate(data)
+    assert data == MigrationReport(outcome()).to_dict()
+
+
+def test_a_failed_run_has_nulls_where_nothing_was_shredded():
+    data = MigrationReport(_failed()).to_dict()
+    assert data["shredding"]["shredded_at"] is None
+    assert data["shredding"]["shredded_by"] is None
+    assert data["shredding"]["certificate_sha256"] is None
+    assert data["finished_at"] is None
+    assert data["verification"]["match"] is False
+
+
+def test_the_certificate_validates_against_its_schema_and_its_signature():
+    certificate = _certificate(_verified())
+    data = json.loads(render(certificate, ReportFormat.JSON))
+    _validator("certificate").validate(data)
+    verify_certificate(data, fingerprint=certificate.signature["fingerprint"])
+
+
+@pytest.mark.parametrize(
+    ("kind", "build", "where"),
+    [
+        ("migration", lambda: MigrationReport(_shredded()), ("columns_moved", 0)),
+        ("migration", lambda: MigrationReport(_shredded()), ("verification",)),
+        ("certificate", lambda: _certificate(_verified()), ("rows",)),
+        ("certificate", lambda: _certificate(_verified()), ()),
+    ],
+)
+def test_the_schemas_refuse_a_field_they_do_not_know(kind, build, where):
+    data = build().to_dict()
+    node = data
+    for step in where:
+        node = node[step]
+    node["value"] = PATIENT_VALUE
+    with pytest.raises(jsonschema.ValidationError):
+        _validator(kind).validate(data)
+
+
+# --- HTML: the migration report -----------------------------------------------------------
+
+
+def test_the_summary_compares_extracted_and_mandated_in_plain_words():
+    text = _text(_html(MigrationReport(_shredded())))
+    assert (
+        "491,840 rows of 28 columns were in the source; the mandate allowed 9 columns and"
+        " 120,000 rows; exactly those were extracted, protected and loaded; 19 columns and"
+        " 371,840 rows were refused and never left the source."
+    ) in text
+    assert "Of the 9 columns moved, 8 were protected on the way" in text
+    assert "re-hashed) and 1 moved as it was." in text
+    assert "Verified: the target holds the same 120,000 rows as the encrypted staging" in text
+    assert "destroyed at openbao on 2025-03-14 09:41 UTC by j.martin" in text
+
+
+def test_the_head_names_the_run_the_mandate_and_the_status():
+    page = _html(MigrationReport(_shredded()))
+    assert "<title>Migration 20250314-5f0c2a9e71d3 — what moved and what was refused" in page
+    assert '<span class="badge ok">completed, staging shredded</span>' in page
+    text = _text(page)
+    for fact in (
+        "labo-17-migration-2025",
+        "Laboratoire d'analyses du Littoral (FINESS 170000017 )",
+        "Biosoft Hébergement",
+        "Processing contract of 2025-02-12, art. 4",
+        "from 2025-03-10 00:00 UTC until 2025-04-10 00:00 UTC",
+        "dr-durand-2025, on 2025-03-01 10:12 UTC",
+        _verified().sha256,
+    ):
+        assert fact.replace("'", "&#39;") in text
+
+
+@pytest.mark.parametrize(
+    ("column", "words"),
+    [
+        ("NIR", "NIR-shaped pseudonym (FF3-1)"),
+        ("NOM", "Replaced by a keyed pseudonym"),
+        ("DDN", "Birth date reduced to the year"),
+        ("CP", "Postcode reduced to the département"),
+        ("COMMENTAIRE_1", "Identifiers inside the text replaced by their kind"),
+        ("MDP", "Re-hashed with Argon2id"),
+        ("MUTUELLE_ID", "Encrypted (AES-256-GCM) under the controller’s key"),
+        ("DATE_PRELEVEMENT", "Moved as is"),
+        ("DATE_DERNIERE_VISITE", "Date reduced to the month"),
+    ],
+)
+def test_each_column_moved_shows_its_treatment_in_plain_words(column, words):
+    page = _html(MigrationReport(_shredded()))
+    row = re.search(rf'<td class="name">{column}</td>.*?</tr>', page, re.DOTALL)
+    assert row is not None
+    assert words in row.group(0)
+
+
+def test_each_refused_column_shows_why():
+    page = _html(MigrationReport(_shredded()))
+    for name in DROPPED:
+        assert re.search(rf'<td class="name">{name}</td>.*?Dropped by the mandate', page, re.DOTALL)
+    for name in UNNAMED:
+        assert re.search(
+            rf'<td class="name">{name}</td>.*?Not named in the mandate \(deny by default\)',
+            page,
+            re.DOTALL,
+        )
+
+
+def test_the_row_scope_is_in_words():
+    text = _text(_html(MigrationReport(_shredded())))
+    assert "CODE_LABO is one of LABO_17 ." in text
+    assert "DATE_PRELEVEMENT is on or after 2019-01-01 and is before 2021-01-01." in text
+
+
+def test_a_run_without_row_scope_says_every_row_was_in_scope():
+    outcome = _shredded()
+    mandate = replace(outcome.verified.mandate, rows=())
+    outcome = replace(outcome, verified=replace(outcome.verified, mandate=mandate), refused_rows=0)
+    text = _text(_html(MigrationReport(outcome)))
+    assert "the mandate allowed 9 columns and all 120,000 rows;" in text
+    assert "19 columns were refused and never left the source." in text
+    assert "The mandate sets no row scope" in text
+
+
+def test_the_verification_and_the_shredding_are_shown():
+    page = _html(MigrationReport(_shredded()))
+    assert '<span class="badge ok">match</span>' in page
+    assert page.count(STAGED.hex) == 2
+    text = _text(page)
+    assert "sceau-run-20250314-5f0c2a9e71d3 , held by openbao" in text
+    assert _shredded().certificate.sha256 in text
+    assert "Extract, protect, stage 6 min 52 s" in text
+    assert "Total 11 min 08 s" in text
+
+
+def test_a_failed_run_renders_in_red_with_nothing_shredded():
+    page = _html(MigrationReport(_failed()))
+    assert '<span class="badge bad">failed</span>' in page
+    assert '<span class="badge bad">mismatch</span>' in page
+    assert '<span class="badge bad">not yet</span>' in page
+    assert '<span class="badge ok">' not in page
+    text = _text(page)
+    assert "they were extracted and protected, but the target does not hold exactly them;" in text
+    assert (
+        "Verification failed: 120,000 rows were staged, but the target holds 119,998 rows." in text
+    )
+    assert "The staging was not shredded: it is kept, encrypted, for investigation" in text
+    assert "Finished —" in text
+
+
+def test_a_mismatch_with_the_same_count_says_the_rows_differ():
+    text = _text(_html(MigrationReport(_failed(Digest(120_000, 0x1F)))))
+    assert "as many rows as were staged (120,000), but not the same ones" in text
+
+
+def test_a_run_in_progress_renders_without_a_verdict():
+    page = _html(MigrationReport(_in_progress()))
+    assert '<span class="badge none">in progress: loading</span>' in page
+    assert '<span class="badge none">not verified yet</span>' in page
+    assert "mismatch" not in page
+    text = _text(page)
+    assert "The run has not finished (status: loading)." in text
+    assert "So far 200,000 rows of the source’s 28 columns were read" in text
+
+
+def test_column_names_and_mandate_text_are_escaped():
+    moved = {"<script>alert(1)</script>": 'treatment = "keep"', **MOVED}
+    verified = _verified(moved, purpose='Migration "><img src=x onerror=alert(1)>')
+    page = _html(MigrationReport(_shredded(verified)))
+    assert "<script>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "<img" not in page
+    assert not [tag for tag, _ in _tags(page) if tag in {"script", "img"}]
+
+
+@pytest.mark.parametrize(
+    "build", [lambda: MigrationReport(_shredded()), lambda: _certificate(_verified())]
+)
+def test_the_pages_are_self_contained_and_print(build):
+    page = _html(build())
+    for tag, attributes in _tags(page):
+        assert tag not in {"script", "link", "img", "iframe", "object", "embed"}
+        for name, value in attributes.items():
+            assert not name.startswith("on")
+            assert name not in {"src", "href"} or not value or value.startswith("#")
+    assert "url(" not in page
+    assert "@media print" in page
+
+
+@dataclass
+class _Planted:
+    """A report whose dict carries an extra field holding a patient's value at every level
+    (but inside ``timings``, a map the page lists whole)."""
+
+    inner: Any
+
+    @property
+    def kind(self) -> str:
+        return str(self.inner.kind)
+
+    def to_dict(self) -> dict[str, Any]:
+        return _plant(self.inner.to_dict())
+
+
+def _plant(node: Any) -> Any:
+    if isinstance(node, dict):
+        planted = {k: v if k == "timings" else _plant(v) for k, v in node.items()}
+        return planted | {"patient_value": PATIENT_VALUE}
+    if isinstance(node, list):
+        return [_plant(item) for item in node]
+    return node
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda: MigrationReport(_shredded()),
+        lambda: MigrationReport(_failed()),
+        lambda: _certificate(_verified()),
+    ],
+)
+def test_the_pages_show_only_the_fields_they_name(build):
+    page = _html(_Planted(build()))
+    assert PATIENT_VALUE not in page
+    assert PATIENT_VALUE.replace(" ", "") not in page
+
+
+# --- HTML: the certificate ----------------------------------------------------------------
+
+
+def test_the_certificate_states_what_was_destroyed_when_and_by_whom():
+    certificate = _certificate(_verified())
+    page = _html(certificate)
+    assert (
+        "<title>Certificate of deletion — run 20250314-5f0c2a9e71d3, 2025-03-14 09:41 UTC" in page
+    )
+    text = _text(page)
+    assert (
+        "On 2025-03-14 09:41 UTC, j.martin destroyed the key sceau-run-20250314-5f0c2a9e71d3"
+        " held by openbao"
+    ) in text
+    assert "The staging was shredded because the load into the target was verified" in text
+    assert "Laboratoire d&#39;analyses du Littoral (FINESS 170000017 )" in text
+    assert "Rows staged 120,000 Rows loaded 120,000" in text
+    assert text.count(STAGED.hex) == 2
+    assert _verified().sha256 in text
+    assert certificate.signature["fingerprint"] in text
+    assert certificate.signature["value"] in text
+    assert "sceau certificate FILE" in text
+    assert '<span class="badge bad">' not in page
+    assert "size: A4 portrait" in page
+
+
+def test_a_certificate_for_an_expired_retention_says_so():
+    text = _text(_html(_certificate(_verified(), reason="retention")))
+    assert "because the retention period the mandate sets for the staging ran out" in text
+
+
+def test_a_certificate_that_destroyed_nothing_is_shown_in_red():
+    certificate = _certificate(
+        _verified(), key={"key_id": "k", "provider": "local", "destroyed": False}
+    )
+    page = _html(certificate)
+    assert '<span class="badge bad">no</span>' in page
+    assert "The staging’s key was not destroyed." in _text(page)
+
+
+def test_the_certificate_escapes_what_it_quotes():
+    certificate = _certificate(_verified(), shredded_by="<script>alert(1)</script>")
+    page = _html(certificate)
+    assert "<script>" not in page
+    assert "&lt;script&gt;" in page
+
+
+# --- writing ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", [ReportFormat.JSON, ReportFormat.HTML])
+def test_both_are_written_owner_only(tmp_path, fmt):
+    for name, report in (
+        ("migration", MigrationReport(_shredded())),
+        ("certificate", _certificate(_verified())),
+    ):
+        path = write_report(report, fmt, tmp_path / f"{name}.{fmt}")
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+        assert path.read_text(encoding="utf-8") == render(report, fmt)
+
+
+# --- the documentation --------------------------------------------------------------------
+
+
+def _paths(value: Any, prefix: str = "") -> set[str]:
+    found: set[str] = set()
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            path = f"{prefix}.{key}" if prefix else key
+            found.add(path)
+            if key != "timings":  # phase → seconds, documented as a map
+                found |= _paths(inner, path)
+    elif isinstance(value, list):
+        for item in value:
+            found |= _paths(item, f"{prefix}[]")
+    return found
+
+
+def _schema_paths(node: dict[str, Any], defs: dict[str, Any], prefix: str = "") -> set[str]:
+    if "$ref" in node:
+        node = defs[node["$ref"].rsplit("/", 1)[1]]
+    found: set[str] = set()
+    for key, inner in node.get("properties", {}).items():
+        path = f"{prefix}.{key}" if prefix else key
+        found.add(path)
+        found |= _schema_paths(inner, defs, path)
+    if "items" in node:
+        found |= _schema_paths(node["items"], defs, f"{prefix}[]")
+    return found
+
+
+def _section(kind: str) -> str:
+    report, certificate = DOC.read_text(encoding="utf-8").split("## The certificate of deletion")
+    return report if kind == "migration" else certificate
+
+
+@pytest.mark.parametrize(
+    ("kind", "build"),
+    [
+        ("migration", lambda: MigrationReport(_shredded())),
+        ("certificate", lambda: _certificate(_verified())),
+    ],
+)
+def test_every_field_is_in_the_schema_and_documented(kind, build):
+    schema = report_schema(kind)
+    declared = _schema_paths(schema, schema.get("$defs", {}))
+    emitted = _paths(build().to_dict())
+    assert emitted <= declared
+    text = _section(kind)
+    assert sorted(path for path in declared if f"`{path}`" not in text) == []
