@@ -1,22 +1,94 @@
-"""``sceau demo``: the story so far, on synthetic labs, in plain words. It asks no questions."""
+"""``sceau demo``: the whole story on synthetic labs, in plain words. It asks no questions.
+
+Two labs leave their old software. Each lab's director scans the export, drafts a mandate,
+decides column by column, and signs it; the vendor's operator migrates exactly that into the
+new software's database (SQLite here), sceau verifies the load, shreds the encrypted staging,
+and hands each lab a signed certificate. Then it shows what sceau refuses.
+"""
 
 from __future__ import annotations
 
+import re
+import secrets
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 import click
 from rich.console import Console
 
+from sceau.accounts import Role, User, add_user, login, require
+from sceau.cli.migrate import StepPrinter, write_outcome
 from sceau.cli.scan import ProgressBar, print_report
+from sceau.config import Settings
+from sceau.detect.report import ScanReport
 from sceau.detect.scan import scan
 from sceau.errors import SceauError
+from sceau.keys import open_provider
+from sceau.mandate.draft import draft_mandate
+from sceau.mandate.model import MandateError
+from sceau.mandate.sign import new_signer, sign_mandate
+from sceau.migrate.pipeline import MigrationSession, migrate
 from sceau.reports.base import ReportFormat, write_report
+from sceau.store import open_store
+from sceau.store.events import EventLog
 from sceau.synth import generate
-from sceau.synth.writers import write_csv, write_fhir, write_hl7
+from sceau.synth.writers import write_csv
 
 MARKER = ".sceau-demo"  # a folder the demo made, and may therefore empty again
-LABS = ("lab-a", "lab-b", "lab-c", "lab-d")
+
+
+@dataclass(frozen=True)
+class DemoLab:
+    """One lab of the story: its export, its director, and what the director decides."""
+
+    name: str
+    title: str
+    director: str
+    visit_column: str
+    decisions: dict[str, str]  # column -> treatment; every other column stays dropped
+
+
+LABS = (
+    DemoLab(
+        name="lab-a",
+        title="Laboratoire A",
+        director="dr.martin",
+        visit_column="DT_DERN_VISITE",
+        decisions={
+            "NUM_DOSSIER": "keep",
+            "N_SS": "pseudonymise",
+            "NOM_PAT": "pseudonymise",
+            "PRENOM_PAT": "pseudonymise",
+            "SEXE": "keep",
+            "DDN": "generalise:year",
+            "CP_PAT": "generalise:department",
+            "DT_DERN_VISITE": "keep",
+            "COMMENT1": "redact-identifiers",
+            "TEL1": "encrypt",
+            "FINESS": "keep",
+        },
+    ),
+    DemoLab(
+        name="lab-b",
+        title="Laboratoire B",
+        director="dr.bernard",
+        visit_column="last_visit",
+        decisions={
+            "patient_id": "keep",
+            "ssn": "pseudonymise:nir",
+            "last_name": "pseudonymise",
+            "gender": "keep",
+            "birth_date": "generalise:month",
+            "zip_code": "generalise:department",
+            "last_visit": "keep",
+            "notes": "redact-identifiers",
+            "lab_finess": "keep",
+        },
+    ),
+)
+OPERATOR = "op.durand"
+PROCESSOR = "LIS Vendor SAS"
 
 
 @click.command()
@@ -25,55 +97,221 @@ LABS = ("lab-a", "lab-b", "lab-c", "lab-d")
     type=click.Path(file_okay=False, path_type=Path),
     default=Path("demo-output"),
     show_default=True,
-    help="Folder for the synthetic exports and the reports (remade at each run).",
+    help="Folder for the synthetic exports, the state and the reports (remade at each run).",
 )
 @click.option(
     "--patients",
-    type=click.IntRange(min=10),
+    type=click.IntRange(min=50),
     default=20_000,
     show_default=True,
     help="Patients per synthetic lab.",
 )
 def demo(out: Path, patients: int) -> None:
-    """Make four labs' synthetic exports, scan them as a DPO would, and write the reports."""
+    """Two labs migrate to new software under signed mandates: scan, mandate, migrate, shred."""
     console = Console()
     _prepare(out)
-    exports = out / "exports"
+    Story(console, out, patients).tell()
 
-    console.rule("[bold]1. Four labs export their patients")
-    console.print(
-        "Each lab's software writes its own dialect: separators, encodings, column names, "
-        "one without a header row; lab A also sends HL7 v2 messages, lab B FHIR resources. "
-        "The data is synthetic, shaped like the file that leaked in 2021."
+
+class Story:
+    def __init__(self, console: Console, out: Path, patients: int) -> None:
+        self.console = console
+        self.out = out
+        self.patients = patients
+        self.exports = out / "exports"
+        # A real installation asks for these; the demo makes throw-away ones.
+        self.password = secrets.token_urlsafe(18)
+        self.passphrase = secrets.token_urlsafe(18)
+        self.settings = Settings(
+            home=out / "home",
+            keyring_passphrase=secrets.token_urlsafe(24),
+            batch_rows=8_192,
+        )
+        self.engine = open_store(self.settings.store)
+        self.events = EventLog(self.engine)
+
+    def say(self, text: str) -> None:
+        self.console.print(text)
+
+    def tell(self) -> None:
+        self.exports_step()
+        self.scan_step()
+        self.accounts_step()
+        mandates = [self.mandate_step(lab) for lab in LABS]
+        for lab, mandate in zip(LABS, mandates, strict=True):
+            self.migrate_step(lab, mandate)
+        self.refusal_step(mandates[0])
+        self.console.rule("[bold]The end")
+        self.say(
+            "Each lab holds a signed mandate, a migration report and a deletion certificate; the "
+            f"new software's database is {self.out / 'new-lis.db'}. Nothing outside the mandates "
+            "left the exports, nothing was ever on disk in clear, and the staging is gone."
+        )
+
+    def exports_step(self) -> None:
+        self.console.rule("[bold]1. Two labs export their patients")
+        self.say(
+            "Laboratoire A and Laboratoire B leave their old software. Each exports every "
+            f"patient — {self.patients:,} each, synthetic, shaped like the file that leaked in "
+            "2021: identity, social-security number, comments about HIV, cancers, pregnancies, "
+            "portal passwords."
+        )
+        self.exports.mkdir(parents=True)
+        self.frames = {}
+        for index, lab in enumerate(LABS):
+            synth = generate(self.patients, seed=2021 + index, lab=lab.name)
+            write_csv(synth, self.exports)
+            self.frames[lab.name] = synth.frame
+            self.say(f"  wrote {(self.exports / f'{lab.name}.csv').relative_to(self.out)}")
+
+    def scan_step(self) -> None:
+        self.console.rule("[bold]2. sceau scan: what do these exports hold?")
+        with ProgressBar(Console(stderr=True)) as progress:
+            self.report = scan([self.exports], progress=progress)
+        print_report(self.console, self.report)
+        for fmt in (ReportFormat.HTML, ReportFormat.JSON, ReportFormat.SARIF):
+            write_report(self.report, fmt, self.out / f"scan.{fmt.value}")
+        self.say(f"  scan reports: {self.out}/scan.html, scan.json, scan.sarif")
+
+    def accounts_step(self) -> None:
+        self.console.rule("[bold]3. People, not shared accounts")
+        add_user(self.engine, self.events, "admin", Role.ADMIN, self.password, by="admin")
+        for lab in LABS:
+            add_user(
+                self.engine, self.events, lab.director, Role.CONTROLLER, self.password, by="admin"
+            )
+        add_user(self.engine, self.events, OPERATOR, Role.OPERATOR, self.password, by="admin")
+        directors = ", ".join(lab.director for lab in LABS)
+        self.say(
+            f"  an administrator adds each lab's director ({directors}, role controller) and "
+            f"the vendor's engineer ({OPERATOR}, role operator). Every "
+            "action from now on is recorded under one person's name."
+        )
+
+    def mandate_step(self, lab: DemoLab) -> Path:
+        self.console.rule(f"[bold]4. {lab.title}'s director writes and signs a mandate")
+        self._login(lab.director, "mandate.sign")
+        source = self.exports / f"{lab.name}.csv"
+        table = next(t for t in self.report.tables if t.source.endswith(f"{lab.name}.csv"))
+        draft = draft_mandate(str(source), scan_report=ScanReport([table]))
+        finess = str(self.frames[lab.name][_finess_column(lab)][0])
+        text = _decide(draft, lab, finess, self.out / "new-lis.db")
+        path = self.out / f"mandate-{lab.name}.toml"
+        path.write_text(text, encoding="utf-8")
+        moved = len(lab.decisions)
+        self.say(
+            f"  sceau drafted {path.name} from the scan: {len(table.columns)} columns, each "
+            f"dropped until decided. The director keeps {moved}, protected, for patients "
+            "seen in 2019 and 2020, and drops the rest — the portal passwords among them: "
+            "patients will choose new ones."
+        )
+        new_signer(
+            self.engine,
+            self.events,
+            lab.director,
+            self.passphrase,
+            self.settings.home / "signers",
+            user=lab.director,
+        )
+        key = self.settings.home / "signers" / f"{lab.director}.signer.pem"
+        sign_mandate(path, key, self.passphrase, self.engine, self.events, user=lab.director)
+        self.say(f"  {lab.director} made a signing key and signed it: {path.name}.sig (Ed25519).")
+        return path
+
+    def migrate_step(self, lab: DemoLab, mandate: Path) -> None:
+        self.console.rule(f"[bold]5. The operator migrates {lab.title}, exactly as signed")
+        user = self._login(OPERATOR, "migrate")
+        provider = open_provider(self.settings)
+        try:
+            with StepPrinter(self.console) as printer:
+                session = MigrationSession(
+                    settings=self.settings,
+                    engine=self.engine,
+                    events=self.events,
+                    provider=provider,
+                    actor=user.name,
+                    progress=printer,
+                )
+                outcome = migrate(session, mandate)
+        finally:
+            provider.close()
+        written = write_outcome(outcome, self.out / "reports" / lab.name)
+        self.say(
+            f"  {outcome.loaded.rows:,} rows loaded; {outcome.refused_rows:,} rows outside the "
+            "mandate's dates never left the export."
+        )
+        for path in written:
+            self.say(f"  {path.relative_to(self.out)}")
+
+    def refusal_step(self, mandate: Path) -> None:
+        self.console.rule("[bold]6. What sceau refuses")
+        user = self._login(OPERATOR, "migrate")
+        tampered = self.out / "mandate-lab-a-altered.toml"
+        body = mandate.read_bytes().replace(b"from = 2019-01-01", b"from = 2009-01-01")
+        tampered.write_bytes(body)
+        shutil.copy(
+            mandate.with_name(mandate.name + ".sig"), tampered.with_name(tampered.name + ".sig")
+        )
+        provider = open_provider(self.settings)
+        try:
+            session = MigrationSession(self.settings, self.engine, self.events, provider, user.name)
+            migrate(session, tampered)
+        except MandateError as error:
+            self.say(
+                "  The operator changes one date in the signed mandate to take ten more years "
+                f"of patients. sceau refuses: {error.message}."
+            )
+        else:
+            raise SceauError("the altered mandate was not refused", hint="this is a bug")
+        finally:
+            provider.close()
+
+    def _login(self, name: str, action: str) -> User:
+        login(self.settings, self.engine, self.events, name, self.password)
+        return require(self.settings, self.engine, self.events, action)
+
+
+def _finess_column(lab: DemoLab) -> str:
+    return "FINESS" if "FINESS" in lab.decisions else "lab_finess"
+
+
+def _decide(draft: str, lab: DemoLab, finess: str, database: Path) -> str:
+    """What the director types into the draft: the parties, the destination, the scope, and a
+    treatment for each column that moves."""
+    filled = {  # pattern -> what replaces its TODO (after the pattern's first group, if any)
+        'purpose = "TODO[^"]*"': 'purpose = "Migration of the lab\'s records to its new LIS"',
+        'legal_reference = "TODO[^"]*"': (
+            'legal_reference = "Processing agreement 2026-014, art. 28 GDPR"'
+        ),
+        r'(\[controller\][^\n]*\n)name = "TODO[^"]*"': f'name = "{lab.title}"',
+        'finess = "TODO"': f'finess = "{finess}"',
+        r'(\[processor\][^\n]*\n)name = "TODO[^"]*"': f'name = "{PROCESSOR}"',
+        r'(\[destination\][^\n]*\n)location = "TODO[^"]*"': f'location = "sqlite:///{database}"',
+        'table = "TODO[^"]*"': f'table = "{lab.name.replace("-", "_")}_patients"',
+        "create = false": "create = true",
+    }
+    text = draft
+    for pattern, value in filled.items():
+        text, count = re.subn(
+            pattern, lambda match, value=value: (match.groups() or ("",))[0] + value, text
+        )
+        if count != 1:
+            raise SceauError("the draft's layout changed", hint="update the demo", where=pattern)
+    text = text.replace(
+        "[columns]",
+        f'[[rows]]\ncolumn = "{lab.visit_column}"\nfrom = 2019-01-01\nuntil = 2021-01-01\n\n'
+        "[columns]",
     )
-    exports.mkdir()
-    for index, lab in enumerate(LABS):
-        synth = generate(patients, seed=2021 + index, lab=lab)
-        write_csv(synth, exports)
-        if lab == "lab-a":
-            write_hl7(synth, exports)
-        if lab == "lab-b":
-            write_fhir(synth, exports)
-    for path in sorted(exports.iterdir()):
-        console.print(f"  wrote {path.relative_to(out)}")
-
-    console.rule("[bold]2. sceau scan: what do these exports hold?")
-    with ProgressBar(Console(stderr=True)) as progress:
-        report = scan([exports], progress=progress)
-    print_report(console, report)
-
-    console.rule("[bold]3. Reports to keep and to hand over")
-    for fmt, what in (
-        (ReportFormat.HTML, "for the DPO and the regulator"),
-        (ReportFormat.JSON, "for tools"),
-        (ReportFormat.SARIF, "for CI pipelines"),
-    ):
-        path = write_report(report, fmt, out / f"scan.{fmt.value}")
-        console.print(f"  {path} — {what}")
-    console.print(
-        "\nThe vendor in 2021 had no such map before extracting everything. With it, the "
-        "controller can sign for exactly the columns a migration needs — the next step of sceau."
-    )
+    for column, treatment in lab.decisions.items():
+        text, count = re.subn(
+            rf'^({re.escape(column)} = {{ treatment = )"drop"',
+            rf'\1"{treatment}"',
+            text,
+            flags=re.MULTILINE,
+        )
+        if count != 1:
+            raise SceauError("the draft has no such column", hint="update the demo", where=column)
+    return text
 
 
 def _prepare(out: Path) -> None:
