@@ -9,7 +9,13 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from sceau.accounts import PasswordParams, Role, add_user, has_users, login
 from sceau.cli import main
+from sceau.config import load_settings
+from sceau.store import open_store
+from sceau.store.events import EventLog
+
+PASSWORD = "a password for the scan tests"
 
 NIR = "1 85 05 78 006 084 91"  # a valid key: 97 - (1850578006084 mod 97) = 91
 HEADER = "NUM_DOSSIER;N_SS;NOM_PAT;PRENOM_PAT;DDN;TEL1;COMMENT1;MP\n"
@@ -17,6 +23,39 @@ ROWS = [
     f"D{i:04d};{NIR};DUPONT;Jean;12/03/1985;06 12 34 56 78;patiente enceinte SA 12;Azerty{i}!\n"
     for i in range(40)
 ]
+
+
+@pytest.fixture(autouse=True)
+def logged_in(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Scanning reads patient data: an operator is logged in for every test here."""
+    monkeypatch.setenv("SCEAU_HOME", str(tmp_path / "home"))
+    log_in_as("op.durand", Role.OPERATOR)
+
+
+def log_in_as(name: str, role: Role) -> None:
+    settings = load_settings()
+    engine = open_store(settings.store)
+    events = EventLog(engine)
+    cheap = PasswordParams(time_cost=1, memory_cost=1024, parallelism=1)
+    if not has_users(engine):
+        add_user(engine, events, "admin", Role.ADMIN, PASSWORD, by="admin", params=cheap)
+    add_user(engine, events, name, role, PASSWORD, by="admin", params=cheap)
+    login(settings, engine, events, name, PASSWORD, params=cheap)
+
+
+def test_scan_refuses_without_a_login(export, monkeypatch, tmp_path):
+    monkeypatch.setenv("SCEAU_HOME", str(tmp_path / "nobody"))
+    result = CliRunner().invoke(main, ["scan", str(export)])
+    assert result.exit_code == 2
+    assert "sceau login" in result.output
+    assert "NIR" not in result.output
+
+
+def test_scan_refuses_an_auditor(export, tmp_path):
+    log_in_as("auditor", Role.AUDITOR)
+    result = CliRunner().invoke(main, ["scan", str(export)])
+    assert result.exit_code == 2
+    assert "auditor" in result.output
 
 
 @pytest.fixture

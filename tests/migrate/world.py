@@ -82,6 +82,7 @@ class World:
         rules: dict[str, str] | None = None,
         scope: str = SCOPE,
         columns: list[str] | None = None,
+        targets: dict[str, str] | None = None,
         valid_days: int = 30,
         retention_days: int = 7,
     ) -> str:
@@ -116,6 +117,8 @@ class World:
             category = truth.get(name, {}).get("category", "OTHER")
             lines += [f'[columns."{name}"]', f'treatment = "{rules.get(name, "drop")}"']
             lines.append(f'detected = "{category}"')
+            if targets and name in targets:
+                lines.append(f'to = "{targets[name]}"')
         return "\n".join(lines) + "\n"
 
     def signed_mandate(self, path: Path | None = None, **options: object) -> Path:

@@ -122,7 +122,13 @@ def test_nulls_stay_null_through_every_treatment():
     out = apply_rules(frame, rules, KEYS, context=CONTEXT)
     assert out.row(0) == (None,) * 7
     assert out["g"][1] == "1984-03"
-    assert out.schema["k"] == pl.String
+    assert all(dtype == pl.String for dtype in out.dtypes)
+    empty = apply_rules(frame.clear(), rules, KEYS, context=CONTEXT)
+    assert empty.height == 0
+    assert all(dtype == pl.String for dtype in empty.dtypes)
+    nulls = apply_rules(frame.select(c=pl.col("n"), n=pl.col("n")), rules, KEYS, context=CONTEXT)
+    assert all(dtype == pl.String for dtype in nulls.dtypes)
+    assert nulls.null_count().row(0) == (2,) * 7
 
 
 @pytest.mark.parametrize(

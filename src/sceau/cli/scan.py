@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table as RichTable
 
+from sceau.cli._context import Context
 from sceau.detect.base import Category, Sensitivity
 from sceau.detect.report import ScanReport, TableScan
 from sceau.detect.scan import DEFAULT_SAMPLE_ROWS, ScanOptions
@@ -77,6 +78,7 @@ def scan(
       sceau scan exports/ --html report.html
       sceau scan postgresql://user@host/lab --fail-on special --sarif scan.sarif
     """
+    Context.load().actor("scan")  # reading patient data takes a logged-in individual
     to_stdout = json_path == "-"
     console = Console(stderr=True, quiet=quiet)
     reader_options = {

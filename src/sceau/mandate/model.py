@@ -108,6 +108,7 @@ class Mandate:
 
 
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
+_COLUMN = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\[\]-]{0,127}$")  # FHIR paths: name[0].family
 _FINESS = re.compile(r"^[0-9]{2}[0-9AB][0-9]{6}$")
 _TABLES = {
     "controller": {"name", "finess"},
@@ -271,8 +272,11 @@ def _column_rule(name: str, spec: object, where: str) -> ColumnRule:
     if not option and treatment in REQUIRED_OPTION:
         raise MandateError(f"{treatment} needs a level", hint=_TREATMENTS_HINT, where=where)
     target = spec.get("to")
-    if target is not None and (not isinstance(target, str) or not _ID.match(target)):
-        raise MandateError("`to` must be a column name (letters, digits, _ . -)", where=where)
+    if target is not None and (not isinstance(target, str) or not _COLUMN.match(target)):
+        raise MandateError(
+            "`to` must be a column name (letters, digits, _ . - and [ ] for FHIR paths)",
+            where=where,
+        )
     detected = spec.get("detected")
     return ColumnRule(
         source=name,

@@ -50,7 +50,9 @@ def pseudonymise(values: pl.Series, key: bytes) -> pl.Series:
     """A ``psd1_`` token per cell (nulls stay null), keyed: same key and value, same token."""
     frame = pl.DataFrame({"value": values.cast(pl.String)}).select(_canonical(pl.col("value")))
     distinct = frame.get_column("value").drop_nulls().unique()
-    tokens = pl.DataFrame({"value": distinct, "token": _tokens(key, distinct.to_list())})
+    tokens = pl.DataFrame(
+        {"value": distinct, "token": pl.Series(_tokens(key, distinct.to_list()), dtype=pl.String)}
+    )
     mapped = frame.join(tokens, on="value", how="left", maintain_order="left")
     return mapped.get_column("token").alias(values.name)
 

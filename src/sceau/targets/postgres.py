@@ -83,7 +83,7 @@ class PostgresTarget(Target):
                 autocommit=True,
                 connect_timeout=10,
                 client_encoding="UTF8",
-                application_name="sceau",
+                application_name=f"sceau load {self.table.name}"[:63],  # for the DBA
                 keepalives=1,
                 keepalives_idle=30,
                 keepalives_interval=10,

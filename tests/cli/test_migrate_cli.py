@@ -1,0 +1,85 @@
+"""``sceau migrate``, ``sceau certificate`` and ``sceau retention`` as an operator meets them."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from tests.migrate.world import CHEAP, PASSWORD, World, make_world
+
+from sceau.accounts import login
+from sceau.cli import main
+
+
+@pytest.fixture
+def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> World:
+    world = make_world(tmp_path / "home")
+    monkeypatch.setenv("SCEAU_HOME", str(world.home))
+    monkeypatch.setenv("SCEAU_KEYRING_PASSPHRASE", world.settings.keyring_passphrase)
+    return world
+
+
+def run(*args: str):
+    return CliRunner().invoke(main, list(args))
+
+
+def test_an_operator_migrates_and_gets_a_checkable_certificate(world: World, tmp_path: Path):
+    mandate = world.signed_mandate(destination=f"sqlite:///{tmp_path / 'lis.db'}")
+    login(world.settings, world.engine, world.events, "op.durand", PASSWORD, params=CHEAP)
+    reports = tmp_path / "reports"
+    result = run("migrate", str(mandate), "--reports", str(reports))
+    assert result.exit_code == 0, result.output
+    assert "verified" in result.output.lower()
+    assert "shredded" in result.output.lower()
+    for name in ("migration.json", "migration.html", "certificate.json", "certificate.html"):
+        assert (reports / name).stat().st_mode & 0o777 == 0o600
+    checked = run("certificate", str(reports / "certificate.json"))
+    assert checked.exit_code == 0, checked.output
+    assert "intact" in checked.output
+    data = json.loads((reports / "certificate.json").read_text())
+    data["shredded_by"] = "someone else"
+    (reports / "forged.json").write_text(json.dumps(data))
+    forged = run("certificate", str(reports / "forged.json"))
+    assert forged.exit_code == 2
+    assert "changed after signing" in forged.output
+    frame = world.synth.frame
+    for value in frame["N_SS"].to_list()[:20] + frame["NOM_PAT"].to_list()[:20]:
+        assert value not in result.output
+
+
+def test_a_controller_may_not_run_a_migration(world: World, tmp_path: Path):
+    mandate = world.signed_mandate(destination=f"sqlite:///{tmp_path / 'lis.db'}")
+    login(world.settings, world.engine, world.events, "dr.martin", PASSWORD, params=CHEAP)
+    result = run("migrate", str(mandate))
+    assert result.exit_code == 2
+    assert "operator" in result.output
+    assert not (tmp_path / "lis.db").exists()
+
+
+def test_nobody_logged_in_is_refused(world: World, tmp_path: Path):
+    mandate = world.signed_mandate(destination=f"sqlite:///{tmp_path / 'lis.db'}")
+    result = run("migrate", str(mandate))
+    assert result.exit_code == 2
+    assert "sceau login" in result.output
+
+
+def test_an_unsigned_mandate_is_refused_in_one_line(world: World, tmp_path: Path):
+    mandate = world.signed_mandate(destination=f"sqlite:///{tmp_path / 'lis.db'}")
+    mandate.with_name(mandate.name + ".sig").unlink()
+    login(world.settings, world.engine, world.events, "op.durand", PASSWORD, params=CHEAP)
+    result = run("migrate", str(mandate))
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
+    assert "sign" in result.output
+
+
+def test_retention_show_and_enforce_with_nothing_due(world: World):
+    login(world.settings, world.engine, world.events, "op.durand", PASSWORD, params=CHEAP)
+    shown = run("retention", "show")
+    assert shown.exit_code == 0, shown.output
+    assert "No staging is overdue" in shown.output
+    enforced = run("retention", "enforce")
+    assert enforced.exit_code == 0, enforced.output
+    assert "nothing to shred" in enforced.output
