@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from sceau.reports import base
+from sceau import files
 from sceau.reports.base import (
     Report,
     ReportError,
@@ -101,7 +101,7 @@ def test_a_failed_write_removes_its_temporary_file(tmp_path, monkeypatch):
     def full_disk(descriptor):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(base.os, "fsync", full_disk)
+    monkeypatch.setattr(files.os, "fsync", full_disk)
     with pytest.raises(ReportError) as caught:
         write_atomic(tmp_path / "scan.json", b"{}")
     assert "No space left on device" in str(caught.value)
@@ -113,7 +113,7 @@ def test_an_interrupted_write_removes_its_temporary_file(tmp_path, monkeypatch):
     def interrupted(source, destination):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(base.os, "replace", interrupted)
+    monkeypatch.setattr(files.os, "replace", interrupted)
     with pytest.raises(KeyboardInterrupt):
         write_atomic(tmp_path / "scan.json", b"{}")
     assert _files(tmp_path) == []
@@ -136,8 +136,8 @@ def test_a_folder_it_cannot_write_to_is_a_clear_error(report, tmp_path, monkeypa
     def refused(**options):
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(base.tempfile, "mkstemp", refused)
-    with pytest.raises(ReportError, match="cannot create a file") as caught:
+    monkeypatch.setattr(files.tempfile, "mkstemp", refused)
+    with pytest.raises(ReportError, match="cannot write the report") as caught:
         write_report(report, ReportFormat.JSON, tmp_path / "scan.json")
     assert "Permission denied" in str(caught.value)
     assert _files(tmp_path) == []

@@ -34,6 +34,7 @@ from sceau.accounts.users import (
 from sceau.config import Settings
 from sceau.events import AccessDenied as AccessDeniedEvent
 from sceau.events import EventSink, LoginFailed, LoginSucceeded
+from sceau.files import write_atomic
 from sceau.store.schema import sessions
 
 ANONYMOUS = "(anonymous)"  # the actor of a refusal when nobody is logged in
@@ -289,16 +290,4 @@ def _write_private(path: Path, token: str) -> None:
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     if stat.S_IMODE(folder.stat().st_mode) & 0o077:
         folder.chmod(0o700)
-    temporary = folder / f".{path.name}.{secrets.token_hex(8)}.tmp"
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            os.fchmod(handle.fileno(), 0o600)
-            handle.write(f"{token}\n".encode("ascii"))
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            temporary.unlink()
-        raise
+    write_atomic(path, f"{token}\n".encode("ascii"))

@@ -16,7 +16,6 @@ import fcntl
 import json
 import os
 import stat
-import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,6 +23,7 @@ from typing import TYPE_CHECKING
 
 from argon2.low_level import Type, hash_secret_raw
 
+from sceau.files import write_atomic
 from sceau.keys.base import KeyDestroyedError, KeyProvider, KeyProviderError, register
 from sceau.protect.envelope import SealError, new_data_key, seal, unseal
 
@@ -200,22 +200,7 @@ class LocalKeyring(KeyProvider):
             os.close(lock)  # closing releases the lock
 
     def _replace(self, content: bytes) -> None:
-        folder = self.path.parent
-        handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{self.path.name}.")
-        try:
-            with os.fdopen(handle, "wb") as file:  # mkstemp creates it 0600
-                file.write(content)
-                file.flush()
-                os.fsync(file.fileno())
-            os.replace(temporary, self.path)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
-        directory = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(directory)  # the rename itself survives a crash
-        finally:
-            os.close(directory)
+        write_atomic(self.path, content)
 
     def _corrupt(self) -> KeyProviderError:
         return KeyProviderError(

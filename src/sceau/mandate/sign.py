@@ -16,9 +16,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import os
 import re
-import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,6 +27,7 @@ from sqlalchemy import Engine, delete, insert, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from sceau.events import EventSink, MandateSigned, SignerCreated
+from sceau.files import write_atomic
 from sceau.mandate.model import MandateError, parse_mandate
 from sceau.mandate.policy import check_mandate
 from sceau.store.engine import StoreError
@@ -249,23 +248,10 @@ def read_mandate(path: Path) -> bytes:
 
 
 def write_private_file(path: Path, data: bytes, *, overwrite: bool, hint: str = "") -> None:
-    """Write ``data`` to ``path``, mode 0600, atomically: whole or not at all.
-
-    Without ``overwrite``, an existing file is refused — and the refusal is atomic too (the new
-    file is linked into place, which fails if the name exists).
-    """
-    temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}.part")
+    """Write ``data`` to ``path``, mode 0600, whole or not at all; without ``overwrite`` an
+    existing file is refused (atomically too) and left as it was."""
     try:
-        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(descriptor, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        if overwrite:
-            os.replace(temporary, path)
-        else:
-            os.link(temporary, path)
-        _sync_folder(path.parent)
+        write_atomic(path, data, overwrite=overwrite)
     except FileExistsError:
         raise MandateError(
             "the file already exists; it was left as it was",
@@ -278,16 +264,6 @@ def write_private_file(path: Path, data: bytes, *, overwrite: bool, hint: str = 
             hint="check the folder exists and that you may write to it",
             where=str(path),
         ) from None
-    finally:
-        temporary.unlink(missing_ok=True)
-
-
-def _sync_folder(folder: Path) -> None:
-    descriptor = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
 
 
 def _load_key(path: Path, passphrase: str) -> Ed25519PrivateKey:

@@ -6,7 +6,6 @@ another run or renamed. Nothing is ever written in clear: the folder is mode 070
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shutil
 from pathlib import Path
@@ -14,6 +13,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from sceau.errors import SceauError
+from sceau.files import write_atomic
 from sceau.protect.envelope import seal, unseal
 
 _SUFFIX = ".sealed"
@@ -58,17 +58,9 @@ class Staging:
             writer.write_batch(batch)
         sealed = seal(self._key, sink.getvalue().to_pybytes(), context=self._context(batch_no))
         target = self.path(batch_no)
-        temporary = target.with_suffix(".tmp")
         try:
-            descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            with os.fdopen(descriptor, "wb") as stream:
-                stream.write(sealed)
-                stream.flush()
-                os.fsync(stream.fileno())
-            os.replace(temporary, target)
+            write_atomic(target, sealed)
         except OSError as error:
-            with contextlib.suppress(OSError):
-                temporary.unlink()
             raise StagingError(
                 f"cannot write a staged batch ({error.strerror})",
                 hint="check free space and permissions; the run can be resumed",

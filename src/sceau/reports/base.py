@@ -11,14 +11,12 @@ with mode 0600: a reader sees the previous report or the new one, never half of 
 
 from __future__ import annotations
 
-import contextlib
-import os
-import tempfile
 from collections.abc import Iterable
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, assert_never, runtime_checkable
 
+from sceau import files
 from sceau.errors import SceauError
 
 if TYPE_CHECKING:
@@ -91,51 +89,19 @@ def write_report(report: Report, fmt: ReportFormat, path: Path | str) -> Path:
 
 
 def write_atomic(path: Path, data: bytes, *, mode: int = REPORT_FILE_MODE) -> None:
-    """Write ``data`` to ``path`` through a temporary file in the same folder, fsync, rename.
-
-    The temporary file is created with ``mode`` from the start (never world-readable, even for
-    an instant) and removed if anything fails before the rename.
-    """
-    folder = path.parent
+    """Write ``data`` to ``path`` whole or not at all, created with ``mode`` from the start."""
     if path.is_dir():
         raise ReportError("the report's path is a folder", hint="give a file name", where=str(path))
-    if not folder.is_dir():
+    if not path.parent.is_dir():
         raise ReportError(
             "the report's folder does not exist",
             hint="create the folder first or choose another path",
             where=str(path),
         )
     try:
-        handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+        files.write_atomic(path, data, mode=mode)
     except OSError as error:
-        raise _os_error("cannot create a file in the report's folder", error, path) from None
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            os.fchmod(stream.fileno(), mode)
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, path)
-    except BaseException as error:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        if isinstance(error, OSError):
-            raise _os_error("cannot write the report", error, path) from None
-        raise
-    _fsync_folder(folder)
-
-
-def _fsync_folder(folder: Path) -> None:
-    """Make the rename itself durable; not every platform lets a folder be opened."""
-    try:
-        descriptor = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        with contextlib.suppress(OSError):
-            os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
+        raise _os_error("cannot write the report", error, path) from None
 
 
 def _os_error(message: str, error: OSError, path: Path) -> ReportError:

@@ -12,8 +12,9 @@ from pathlib import Path
 
 import polars as pl
 
+from sceau.files import write_atomic
 from sceau.synth.labs import LABS, Lab, SynthTable, generate
-from sceau.synth.writers import FILE_WRITERS, write_atomic, write_sql
+from sceau.synth.writers import FILE_WRITERS, write_sql
 
 FORMATS = (*FILE_WRITERS, "sqlite")
 LABELS_FILE = "labels.json"

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -16,20 +15,11 @@ import polars as pl
 import sqlalchemy as sa
 
 from sceau.errors import SceauError
+from sceau.files import write_atomic
 from sceau.synth.labs import SynthTable, subject_of
 
 Labels = dict[str, dict]  # table name -> {"columns": {...}}
 Health = list[dict]  # rows of health_labels.parquet
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file in the same folder."""
-    temporary = path.with_name(f".{path.name}.part")
-    with temporary.open("wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    temporary.replace(path)
 
 
 def _health_rows(table: str, synth: SynthTable, names: dict[str, str] | None = None) -> Health:

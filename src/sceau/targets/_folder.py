@@ -11,7 +11,6 @@ from __future__ import annotations
 import errno
 import os
 import re
-import tempfile
 from abc import abstractmethod
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -19,6 +18,7 @@ from typing import BinaryIO, ClassVar, TypeVar
 
 import pyarrow as pa
 
+from sceau.files import atomic_file
 from sceau.targets._checks import check_batch_no, check_names, check_run_id, text_columns
 from sceau.targets.base import Target, TargetError, TargetTable
 
@@ -132,23 +132,8 @@ class FolderTarget(Target):
     def _write_atomic(
         self, path: Path, run_id: str, batch_no: int, columns: list[pa.Array]
     ) -> None:
-        descriptor, temporary = tempfile.mkstemp(
-            prefix=f".{path.name}.", suffix=".part", dir=self.folder
-        )
-        try:
-            with os.fdopen(descriptor, "wb") as handle:
-                self._write(handle, run_id, batch_no, columns)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(temporary, path)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
-        folder = os.open(self.folder, os.O_RDONLY)
-        try:
-            os.fsync(folder)  # the rename itself reaches the disk
-        finally:
-            os.close(folder)
+        with atomic_file(path) as handle:
+            self._write(handle, run_id, batch_no, columns)
 
     def read_rows(self) -> Iterator[pa.RecordBatch]:
         for path in self._files():
