@@ -11,9 +11,9 @@ from pathlib import Path
 
 import click
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from sceau.cli._context import Context
+from sceau.cli._progress import rows_bar
 from sceau.errors import SceauError
 from sceau.keys import open_provider
 from sceau.migrate.certificate import CertificateError, certificate_sha256, verify_certificate
@@ -35,15 +35,7 @@ class StepPrinter:
 
     def __init__(self, console: Console) -> None:
         self.console = console
-        self.bar = Progress(
-            TextColumn("[bold]{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TextColumn("rows"),
-            TimeElapsedColumn(),
-            console=console,
-            transient=True,
-        )
+        self.bar = rows_bar(console)
         self.task: int | None = None
 
     def __enter__(self) -> StepPrinter:

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import click
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table as RichTable
 
 from sceau.cli._context import Context
+from sceau.cli._progress import rows_bar
 from sceau.detect.base import Category, Sensitivity
 from sceau.detect.report import ScanReport, TableScan
 from sceau.detect.scan import DEFAULT_SAMPLE_ROWS, ScanOptions
@@ -122,15 +122,7 @@ class ProgressBar:
     """Draws the scan's progress: one bar per table, by rows."""
 
     def __init__(self, console: Console) -> None:
-        self.bar = Progress(
-            TextColumn("[bold]{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TextColumn("rows"),
-            TimeElapsedColumn(),
-            console=console,
-            transient=True,
-        )
+        self.bar = rows_bar(console)
         self.task: int | None = None
 
     def __enter__(self) -> ProgressBar:

@@ -24,7 +24,7 @@ import hmac
 import polars as pl
 from ff3 import FF3Cipher
 
-from sceau.detect.identifiers.nir import _BAD_DEPARTMENTS, _BAD_MONTHS, NIR
+from sceau.detect.identifiers.nir import BAD_DEPARTMENTS, BAD_MONTHS, NIR
 from sceau.protect.envelope import derive_key
 
 TOKEN_PREFIX = "psd1_"
@@ -38,8 +38,8 @@ _SEPARATORS = "[ .-]"
 # A NIR's 12 middle characters (birth year, month, department, commune and order number) are
 # numbered 0 .. _DOMAIN - 1 in mixed radix over the values the NIR detector accepts, so that
 # FF3-1, walked in cycles over 12 decimal digits, permutes exactly the well-formed NIRs.
-_MONTHS = [f"{m:02d}" for m in range(100) if m not in _BAD_MONTHS]
-_DEPARTMENTS = [f"{d:02d}" for d in range(100) if d not in _BAD_DEPARTMENTS] + ["2A", "2B"]
+_MONTHS = [f"{m:02d}" for m in range(100) if m not in BAD_MONTHS]
+_DEPARTMENTS = [f"{d:02d}" for d in range(100) if d not in BAD_DEPARTMENTS] + ["2A", "2B"]
 _REST = 10**6  # commune (3 digits) and order number (3 digits)
 _DOMAIN = 100 * len(_MONTHS) * len(_DEPARTMENTS) * _REST
 _DIGITS = 12

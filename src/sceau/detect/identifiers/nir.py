@@ -13,8 +13,8 @@ _SEP = "[ .-]?"
 # (01-12, 20-42 and 50-99 for unknown or fictitious months), department (01-95, 2A, 2B, 20 before
 # 1976, 97x/98x overseas, 99 born abroad), six digits of commune and order, two of key.
 # The pattern checks the sex; `validate` checks month, department and key, on the number.
-_BAD_MONTHS = [0, *range(13, 20), *range(43, 50)]
-_BAD_DEPARTMENTS = [0, 96]
+BAD_MONTHS = [0, *range(13, 20), *range(43, 50)]
+BAD_DEPARTMENTS = [0, 96]
 # Corsica: the key is computed with 2A read as 19 and 2B as 18 (19 and 18 are valid departments).
 # Separators go in the same pass; the pattern puts a letter nowhere but in the department.
 _FROM = [" ", ".", "-", "2A", "2B", "2a", "2b"]
@@ -54,7 +54,7 @@ def _valid_number(number: pl.Expr) -> pl.Expr:
     department = number // 10**8 % 100
     key = number % 100
     return (
-        ~month.is_in(_BAD_MONTHS)
-        & ~department.is_in(_BAD_DEPARTMENTS)
+        ~month.is_in(BAD_MONTHS)
+        & ~department.is_in(BAD_DEPARTMENTS)
         & (97 - number // 100 % 97 == key)
     )
