@@ -17,11 +17,11 @@ NIR-shaped pseudonym (``pseudonymise_nir``): FF3-1 format-preserving encryption,
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import hmac
 
+import numpy as np
 import polars as pl
+import pyarrow as pa
 from ff3 import FF3Cipher
 
 from sceau.detect.identifiers.nir import BAD_DEPARTMENTS, BAD_MONTHS, NIR
@@ -43,6 +43,7 @@ _DEPARTMENTS = [f"{d:02d}" for d in range(100) if d not in BAD_DEPARTMENTS] + ["
 _REST = 10**6  # commune (3 digits) and order number (3 digits)
 _DOMAIN = 100 * len(_MONTHS) * len(_DEPARTMENTS) * _REST
 _DIGITS = 12
+_BASE32 = np.frombuffer(b"abcdefghijklmnopqrstuvwxyz234567", dtype=np.uint8)  # RFC 4648
 _CORSICA_FOR_KEY = (["2A", "2B"], ["19", "18"])  # how the control key reads 2A and 2B
 
 
@@ -50,9 +51,7 @@ def pseudonymise(values: pl.Series, key: bytes) -> pl.Series:
     """A ``psd1_`` token per cell (nulls stay null), keyed: same key and value, same token."""
     frame = pl.DataFrame({"value": values.cast(pl.String)}).select(_canonical(pl.col("value")))
     distinct = frame.get_column("value").drop_nulls().unique()
-    tokens = pl.DataFrame(
-        {"value": distinct, "token": pl.Series(_tokens(key, distinct.to_list()), dtype=pl.String)}
-    )
+    tokens = pl.DataFrame({"value": distinct, "token": _tokens(key, distinct.to_list())})
     mapped = frame.join(tokens, on="value", how="left", maintain_order="left")
     return mapped.get_column("token").alias(values.name)
 
@@ -104,15 +103,22 @@ def _canonical(value: pl.Expr) -> pl.Expr:
     return pl.when(nir_shaped).then(compact).otherwise(stripped)
 
 
-def _tokens(key: bytes, values: list[str]) -> list[str]:
-    """The token of each value: one HMAC per value, then one base32 pass over all of them."""
+def _tokens(key: bytes, values: list[str]) -> pl.Series:
+    """The token of each value: one HMAC per value, then base32 and the prefix, vectorised."""
     sub_key = derive_key(key, _HMAC_LABEL)
+    digest = hmac.digest
     # 20 bytes of each digest make 32 base32 characters exactly, of which the token keeps 26
-    digests = b"".join(
-        hmac.digest(sub_key, value.encode("utf-8"), hashlib.sha256)[:20] for value in values
-    )
-    text = base64.b32encode(digests).decode("ascii").lower()
-    return [TOKEN_PREFIX + text[i : i + TOKEN_CHARS] for i in range(0, len(text), 32)]
+    digests = b"".join([digest(sub_key, value.encode("utf-8"), "sha256")[:20] for value in values])
+    count = len(values)
+    bits = np.unpackbits(np.frombuffer(digests, dtype=np.uint8).reshape(count, 20), axis=1)
+    fives = bits.reshape(count, 32, 5) @ np.array([16, 8, 4, 2, 1], dtype=np.uint8)
+    width = len(TOKEN_PREFIX) + TOKEN_CHARS
+    text = np.empty((count, width), dtype=np.uint8)
+    text[:, : len(TOKEN_PREFIX)] = np.frombuffer(TOKEN_PREFIX.encode("ascii"), dtype=np.uint8)
+    text[:, len(TOKEN_PREFIX) :] = _BASE32[fives[:, :TOKEN_CHARS]]
+    offsets = np.arange(0, width * (count + 1), width, dtype=np.int32)
+    tokens = pa.StringArray.from_buffers(count, pa.py_buffer(offsets), pa.py_buffer(text))
+    return pl.Series("token", tokens, dtype=pl.String)
 
 
 def _encode(nir: pl.Expr) -> list[pl.Expr]:
