@@ -1,9 +1,14 @@
 """Order-independent digests of rows, and the check that the target holds what was staged.
 
-A row's hash is BLAKE2b-128 over its cells, each preceded by its length in bytes (null by -1),
-so ("ab", "c") and ("a", "bc") differ, and so do null and "". The table's digest is the
-row count with the sum of the row hashes modulo 2**128: the same rows in any order, in any
-batching, give the same digest; one row missing, added twice or changed gives another.
+A row is written as one canonical string: each cell as its length in UTF-8 bytes, a colon and
+its text (null as ``-1:``), the cells joined by colons — so ("ab", "c") and ("a", "bc") differ,
+and so do null and "". The row's hash is the first 16 bytes of SHA-256 over that string, read
+as a big-endian number. A database target can compute the same digest where the rows are
+(:meth:`sceau.targets.base.Target.digest`), so verifying does not move the table again.
+
+The table's digest is the row count with the sum of the row hashes modulo 2**128: the same
+rows in any order, in any batching, give the same digest; one row missing, added twice or
+changed gives another.
 """
 
 from __future__ import annotations
@@ -53,10 +58,8 @@ def digest_batch(batch: pa.RecordBatch) -> Digest:
         cells += [pl.col(name).str.len_bytes().fill_null(-1), pl.col(name).fill_null("")]
     row = pl.concat_str(cells, separator=":").alias("row")
     rows = frame.lazy().select(row).collect()["row"].to_list()
-    blake = hashlib.blake2b
-    total = sum(
-        int.from_bytes(blake(row.encode("utf-8"), digest_size=16).digest(), "big") for row in rows
-    )
+    sha256 = hashlib.sha256
+    total = sum(int.from_bytes(sha256(row.encode("utf-8")).digest()[:16], "big") for row in rows)
     return Digest(batch.num_rows, total % _MODULUS)
 
 
