@@ -47,21 +47,13 @@ from sceau.store.events import EventLog
 
 POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
 GOAL = 3.0
-IDENTITY = {  # lab-a's identity columns: a keyed pseudonym each
+IDENTITY = {  # the patient's identity: a keyed pseudonym each
     "N_SS",
     "NOM_PAT",
     "PRENOM_PAT",
     "ADR_PAT",
     "TEL1",
     "MAIL_PAT",
-    "NOM_MED",
-    "ADR_MED",
-    "TEL_MED",
-    "MAIL_MED",
-    "NOM_PREL",
-    "ADR_PREL",
-    "TEL_PREL",
-    "NUM_AMC",
     "LOGIN",
 }
 FREE_TEXT = {"COMMENT1", "COMMENT2"}

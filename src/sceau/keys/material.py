@@ -15,6 +15,7 @@ from sqlalchemy import Engine, insert, select, update
 
 from sceau.events import EventSink, KeyCreated, KeyDestroyed
 from sceau.keys.base import KeyDestroyedError, KeyProvider, KeyProviderError
+from sceau.protect.apply import ProtectKeys
 from sceau.protect.envelope import derive_key, new_data_key
 from sceau.store.schema import keys
 
@@ -107,23 +108,17 @@ def destroy(
         )
 
 
-@dataclass(frozen=True)
-class ControllerKeys:
-    """The controller's long-lived keys: pseudonyms must stay the same from run to run."""
-
-    pseudonym: bytes
-    field: bytes
-
-
 def controller_keys(
     provider: KeyProvider, engine: Engine, events: EventSink, finess: str, *, actor: str
-) -> ControllerKeys:
-    """The controller's keys, minted on first use. Both derive from one secret per controller."""
+) -> ProtectKeys:
+    """The controller's keys, minted on first use: pseudonyms stay the same from run to run.
+
+    Both derive from one secret per controller, held wrapped like every other."""
     key_id = f"sceau-controller-{finess.lower()}"
     secret = fetch(provider, engine, key_id) or mint(
         provider, engine, events, key_id, purpose="controller", owner=finess, actor=actor
     )
-    return ControllerKeys(
+    return ProtectKeys(
         pseudonym=derive_key(secret.value, "pseudonym v1"),
         field=derive_key(secret.value, "field encryption v1"),
     )

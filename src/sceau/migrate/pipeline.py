@@ -13,13 +13,13 @@ the target itself records as committed, so each row is loaded exactly once.
 
 from __future__ import annotations
 
+import os
 import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy import Engine, delete, insert, select, update
 
@@ -43,13 +43,13 @@ from sceau.mandate.model import MandateError
 from sceau.mandate.policy import DriftError, check_drift
 from sceau.mandate.verify import VerifiedMandate, load_verified
 from sceau.migrate.certificate import Certificate
-from sceau.migrate.plan import Plan, stage_batch
+from sceau.migrate.plan import Plan
 from sceau.migrate.progress import MigrateProgress, Silent
 from sceau.migrate.runs import checkpoints_of, record_checkpoint
 from sceau.migrate.shred import shred_run
 from sceau.migrate.staging import Staging
-from sceau.migrate.verify import Digest, digest_batches
-from sceau.protect.apply import ProtectKeys
+from sceau.migrate.verify import Digest
+from sceau.migrate.workers import PARALLEL_FROM_ROWS, Cores, digest_on_cores, sealed_batches
 from sceau.sources.base import Table, open_source, redact_url
 from sceau.store.schema import checkpoints, runs
 from sceau.targets.base import Target, TargetTable, open_target
@@ -115,34 +115,30 @@ def migrate(
     outcome = (
         _resumed(session, verified, resume, table) if resume else _started(session, verified, table)
     )
-    status = outcome.status
-    if status in {"staging", "loading"}:
-        keys = material.controller_keys(
-            session.provider,
-            session.engine,
-            session.events,
-            mandate.controller.finess or "",
-            actor=session.actor,
-        )
-        run_key = _run_key(session, outcome)
-        staging = Staging(_staging_folder(session, outcome.run_id), outcome.run_id, run_key)
-        plan = Plan(mandate, verified.sha256, ProtectKeys(keys.pseudonym, keys.field))
-        if status == "staging":
-            _extract(session, outcome, plan, staging, table)
-            status = _set_status(session.engine, outcome, "loading")
-        target = _target(verified)
-        try:
-            _load(session, outcome, staging, target)
-            status = _set_status(session.engine, outcome, "verifying")
-            _verify(session, outcome, target)
-        finally:
-            target.close()
-    elif status == "verifying":
-        target = _target(verified)
-        try:
-            _verify(session, outcome, target)
-        finally:
-            target.close()
+    workers = (os.cpu_count() or 1) if (table.expected_rows or 0) >= PARALLEL_FROM_ROWS else 1
+    with Cores(workers) as cores:
+        if outcome.status in {"staging", "loading"}:
+            keys = material.controller_keys(
+                session.provider,
+                session.engine,
+                session.events,
+                mandate.controller.finess or "",
+                actor=session.actor,
+            )
+            run_key = _run_key(session, outcome)
+            staging = Staging(_staging_folder(session, outcome.run_id), outcome.run_id, run_key)
+            if outcome.status == "staging":
+                _extract(
+                    session, outcome, Plan(mandate, verified.sha256, keys), staging, table, cores
+                )
+                _set_status(session.engine, outcome, "loading")
+            with _target(verified) as target:
+                _load(session, outcome, staging, target)
+                _set_status(session.engine, outcome, "verifying")
+                _verify(session, outcome, target, cores)
+        elif outcome.status == "verifying":
+            with _target(verified) as target:
+                _verify(session, outcome, target, cores)
     _fill_totals(session.engine, outcome)
     if outcome.status == "verified":
         _shred(session, outcome, reason="verified")
@@ -317,7 +313,12 @@ def _resumed(
 
 
 def _extract(
-    session: MigrationSession, outcome: RunOutcome, plan: Plan, staging: Staging, table: Table
+    session: MigrationSession,
+    outcome: RunOutcome,
+    plan: Plan,
+    staging: Staging,
+    table: Table,
+    cores: Cores,
 ) -> None:
     started = time.perf_counter()
     staging.create()
@@ -330,21 +331,21 @@ def _extract(
         )
     progress = session.progress
     progress.phase("extract", table.expected_rows)
-    for number, batch in enumerate(table.batches()):
-        staged, refused = stage_batch(batch, plan)
-        digest = digest_batches([staged])
-        staging.write(number, staged)
-        record_checkpoint(session.engine, outcome.run_id, "staged", number, digest, refused)
+    for done in sealed_batches(cores, table.batches(), plan, staging):
+        staging.store(done.number, done.sealed)
+        record_checkpoint(
+            session.engine, outcome.run_id, "staged", done.number, done.digest, done.refused
+        )
         session.events.record(
             BatchStaged(
                 actor=session.actor,
                 run_id=outcome.run_id,
-                batch=number,
-                rows=staged.num_rows,
-                refused_rows=refused,
+                batch=done.number,
+                rows=done.digest.rows,
+                refused_rows=done.refused,
             )
         )
-        progress.rows(batch.num_rows)
+        progress.rows(done.rows_read)
     progress.phase_done()
     _add_timing(session.engine, outcome, "extract", time.perf_counter() - started)
 
@@ -374,17 +375,15 @@ def _load(session: MigrationSession, outcome: RunOutcome, staging: Staging, targ
     _add_timing(session.engine, outcome, "load", time.perf_counter() - started)
 
 
-def _verify(session: MigrationSession, outcome: RunOutcome, target: Target) -> None:
+def _verify(session: MigrationSession, outcome: RunOutcome, target: Target, cores: Cores) -> None:
     started = time.perf_counter()
     staged = checkpoints_of(session.engine, outcome.run_id, "staged")
     expected = sum((digest for digest, _ in staged.values()), Digest())
     session.progress.phase("verify", expected.rows)
-    computed = target.digest()
-    if computed is None:
-        found = digest_batches(_counted(target.read_rows(), session.progress))
-    else:
-        found = Digest(*computed)
-        session.progress.rows(found.rows)
+    found = Digest()
+    for digest in digest_on_cores(cores, target.read_rows()):
+        found = found + digest
+        session.progress.rows(digest.rows)
     session.progress.phase_done()
     _add_timing(session.engine, outcome, "verify", time.perf_counter() - started)
     outcome.staged, outcome.loaded = expected, found
@@ -457,12 +456,6 @@ class _ScanRows:
 
     def table_finished(self, scan: object) -> None:
         self.progress.phase_done()
-
-
-def _counted(batches: Any, progress: MigrateProgress) -> Any:
-    for batch in batches:
-        progress.rows(batch.num_rows)
-        yield batch
 
 
 def _set_status(engine: Engine, outcome: RunOutcome, status: str, **values: object) -> str:

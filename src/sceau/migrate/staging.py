@@ -51,12 +51,18 @@ class Staging:
     def path(self, batch_no: int) -> Path:
         return self.folder / f"batch-{batch_no:06d}{_SUFFIX}"
 
-    def write(self, batch_no: int, batch: pa.RecordBatch) -> None:
-        """Seal ``batch`` and write it atomically; an existing file for the number is replaced."""
+    def seal(self, batch_no: int, batch: pa.RecordBatch) -> bytes:
+        """``batch`` as an Arrow IPC stream, sealed for this run, number and key version.
+
+        Pure: worker processes seal in parallel, the driver stores in order.
+        """
         sink = pa.BufferOutputStream()
         with pa.ipc.new_stream(sink, batch.schema) as writer:
             writer.write_batch(batch)
-        sealed = seal(self._key, sink.getvalue().to_pybytes(), context=self._context(batch_no))
+        return seal(self._key, sink.getvalue().to_pybytes(), context=self._context(batch_no))
+
+    def store(self, batch_no: int, sealed: bytes) -> None:
+        """Write a sealed batch atomically; an existing file for the number is replaced."""
         target = self.path(batch_no)
         try:
             write_atomic(target, sealed)
@@ -66,6 +72,10 @@ class Staging:
                 hint="check free space and permissions; the run can be resumed",
                 where=str(target),
             ) from None
+
+    def write(self, batch_no: int, batch: pa.RecordBatch) -> None:
+        """Seal ``batch`` and store it."""
+        self.store(batch_no, self.seal(batch_no, batch))
 
     def read(self, batch_no: int) -> pa.RecordBatch:
         """The batch back, after checking it was sealed for this run, number and key version."""

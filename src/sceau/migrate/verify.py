@@ -3,8 +3,7 @@
 A row is written as one canonical string: each cell as its length in UTF-8 bytes, a colon and
 its text (null as ``-1:``), the cells joined by colons — so ("ab", "c") and ("a", "bc") differ,
 and so do null and "". The row's hash is the first 16 bytes of SHA-256 over that string, read
-as a big-endian number. A database target can compute the same digest where the rows are
-(:meth:`sceau.targets.base.Target.digest`), so verifying does not move the table again.
+as a big-endian number: SHA-256 is everywhere, so anyone can recompute a digest from the rows.
 
 The table's digest is the row count with the sum of the row hashes modulo 2**128: the same
 rows in any order, in any batching, give the same digest; one row missing, added twice or

@@ -69,18 +69,14 @@ class Target(ABC):
     def read_rows(self) -> Iterator[pa.RecordBatch]:
         """Every row of the table, as string columns named like ``table.columns``, for verify."""
 
-    def digest(self) -> tuple[int, int] | None:
-        """(rows, digest) of the whole table computed where it lives, or None to have the
-        verifier read every row back (the default).
-
-        The digest is the sum modulo 2**128 of each row's hash, defined in
-        :mod:`sceau.migrate.verify`: the first 16 bytes of SHA-256 over the row's canonical
-        string, as a big-endian number.
-        """
-        return None
-
     def close(self) -> None:  # noqa: B027  (optional hook)
         """Release connections."""
+
+    def __enter__(self) -> Target:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 _REGISTRY: dict[str, type[Target]] = {}

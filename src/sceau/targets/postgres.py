@@ -238,27 +238,6 @@ class PostgresTarget(Target):
                 where=self.where,
             )
 
-    def digest(self) -> tuple[int, int] | None:
-        """The verifier's digest, computed by the server: nothing moves back over the wire."""
-        cells = sql.SQL(", ").join(
-            sql.SQL("coalesce(octet_length({c}), -1)::text, coalesce({c}, '')").format(
-                c=sql.Identifier(name)
-            )
-            for name in self.table.columns
-        )
-        hashed = sql.SQL("sha256(convert_to(concat_ws(':', {}), 'UTF8'))").format(cells)
-        query = sql.SQL(
-            "SELECT count(*), {high}, {low} FROM (SELECT {h} AS h FROM {t}) AS hashed"
-        ).format(
-            high=_unsigned_sum(sql.SQL("substring(h from 1 for 8)")),
-            low=_unsigned_sum(sql.SQL("substring(h from 9 for 8)")),
-            h=hashed,
-            t=self._name,
-        )
-        with self._guard() as connection:
-            rows, high, low = connection.execute(query).fetchone()
-        return int(rows), (int(high) * _HALF + int(low)) % (_HALF * _HALF)
-
     def read_rows(self) -> Iterator[pa.RecordBatch]:
         query = sql.SQL("COPY (SELECT {} FROM {}) TO STDOUT (FORMAT csv)").format(
             self._columns, self._name
@@ -278,17 +257,6 @@ class PostgresTarget(Target):
         except GeneratorExit:  # the reader stopped early: the COPY is left half read
             self._drop()
             raise
-
-
-_HALF = 1 << 64
-
-
-def _unsigned_sum(half: sql.Composable) -> sql.Composable:
-    """SQL: the sum, as an exact numeric, of an 8-byte slice of each row's hash read unsigned."""
-    signed = sql.SQL("('x' || encode({}, 'hex'))::bit(64)::bigint").format(half)
-    return sql.SQL("coalesce(sum({s}::numeric + CASE WHEN {s} < 0 THEN {m} ELSE 0 END), 0)").format(
-        s=signed, m=sql.Literal(_HALF)
-    )
 
 
 def _parse(data: bytes, names: tuple[str, ...]) -> Iterator[pa.RecordBatch]:
