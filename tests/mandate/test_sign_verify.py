@@ -121,7 +121,9 @@ def test_the_signer_key_is_private_and_encrypted(store, key, tmp_path):
     assert key == tmp_path / "signers" / "claire.signer.pem"
     assert stat.S_IMODE(key.stat().st_mode) == 0o600
     assert stat.S_IMODE(key.parent.stat().st_mode) == 0o700
-    pem = key.read_text()
+    header, pem = key.read_text().split("\n", 1)
+    assert header.startswith("sceau-signer-key ")
+    assert json.loads(header.split(" ", 1)[1])["kdf"]["memory_kib"] >= 65_536  # Argon2id
     assert pem.startswith("-----BEGIN ENCRYPTED PRIVATE KEY-----")
     assert PASSPHRASE not in pem
     (row,) = store.rows(signers)

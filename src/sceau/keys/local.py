@@ -21,19 +21,23 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from argon2.low_level import Type, hash_secret_raw
-
 from sceau.files import write_atomic
 from sceau.keys.base import KeyDestroyedError, KeyProvider, KeyProviderError, register
-from sceau.protect.envelope import SealError, new_data_key, seal, unseal
+from sceau.protect.envelope import (
+    PASSPHRASE_KDF,
+    SealError,
+    new_data_key,
+    passphrase_key,
+    seal,
+    unseal,
+)
 
 if TYPE_CHECKING:
     from sceau.config import Settings
 
 FORMAT = "sceau-keyring"
 VERSION = 1
-# Argon2id, RFC 9106's second recommended option: 64 MiB, 3 passes, 1 lane.
-DEFAULT_KDF = {"memory_kib": 65_536, "time": 3, "parallelism": 1}
+DEFAULT_KDF = PASSPHRASE_KDF  # Argon2id, RFC 9106's second recommended option
 _MAX_MEMORY_KIB = 4 * 1024 * 1024
 _PREFIX = b"local:v"
 
@@ -54,7 +58,7 @@ class LocalKeyring(KeyProvider):
                 where=str(path),
             )
         self.path = path
-        self._passphrase = passphrase.encode("utf-8")
+        self._passphrase = passphrase
         self._kdf = dict(kdf or DEFAULT_KDF)
         self._derived: tuple[bytes, bytes] | None = None  # (header line, key): derived once
 
@@ -157,7 +161,7 @@ class LocalKeyring(KeyProvider):
             kdf, salt = meta["kdf"], bytes.fromhex(meta["salt"])
             if not 0 < kdf["memory_kib"] <= _MAX_MEMORY_KIB or not 0 < kdf["time"] <= 100:
                 raise ValueError  # an altered header must not make us allocate without bound
-            key = _derive(self._passphrase, salt, kdf)
+            key = passphrase_key(self._passphrase, salt, kdf)
         except (ValueError, KeyError, TypeError):
             raise self._corrupt() from None
         self._derived = (header, key)
@@ -208,19 +212,6 @@ class LocalKeyring(KeyProvider):
             hint="restore the file from backup; sceau never writes a partial keyring",
             where=str(self.path),
         )
-
-
-def _derive(passphrase: bytes, salt: bytes, kdf: dict[str, int]) -> bytes:
-    """The key that seals the file; Argon2id makes each passphrase guess cost ``memory_kib``."""
-    return hash_secret_raw(
-        passphrase,
-        salt,
-        time_cost=int(kdf["time"]),
-        memory_cost=int(kdf["memory_kib"]),
-        parallelism=int(kdf["parallelism"]),
-        hash_len=32,
-        type=Type.ID,
-    )
 
 
 def _body_context(header: bytes) -> str:

@@ -17,6 +17,7 @@ import base64
 import hashlib
 import json
 import re
+import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -30,6 +31,7 @@ from sceau.events import EventSink, MandateSigned, SignerCreated
 from sceau.files import write_atomic
 from sceau.mandate.model import MandateError, parse_mandate
 from sceau.mandate.policy import check_mandate
+from sceau.protect.envelope import PASSPHRASE_KDF, passphrase_key
 from sceau.store.engine import StoreError
 from sceau.store.schema import mandates, signers, users
 
@@ -37,6 +39,8 @@ SIGNATURE_FORMAT = "sceau-mandate-signature"
 SIGNATURE_VERSION = 1
 DOMAIN = b"sceau mandate v1\n"
 KEY_SUFFIX = ".signer.pem"
+_KEY_HEADER = "sceau-signer-key"
+_MAX_KDF_MEMORY_KIB = 4 * 1024 * 1024  # the header is read before it can be trusted
 MIN_PASSPHRASE = 12
 MAX_MANDATE_BYTES = 4 * 1024 * 1024
 CONTROLLER = "controller"  # the role whose signature a mandate needs (sceau.accounts.Role)
@@ -98,11 +102,7 @@ def new_signer(
         folder.chmod(0o700)  # whatever the umask
     path = folder / f"{name}{KEY_SUFFIX}"
     key = Ed25519PrivateKey.generate()
-    pem = key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.BestAvailableEncryption(passphrase.encode("utf-8")),
-    )
+    pem = _sealed_key(key, passphrase)
     public = _raw(key)
     created = Signer(name, fingerprint(public), user, public, _utc(now), path=path)
     write_private_file(
@@ -266,6 +266,24 @@ def write_private_file(path: Path, data: bytes, *, overwrite: bool, hint: str = 
         ) from None
 
 
+def _sealed_key(key: Ed25519PrivateKey, passphrase: str) -> bytes:
+    """The private key as encrypted PKCS#8 PEM, under a password stretched by Argon2id.
+
+    PKCS#8's own passphrase protection is PBKDF2 with 2,048 rounds: cheap to guess against if
+    the file is copied. The PEM's password is therefore Argon2id(passphrase, salt), and the
+    first line of the file says how to derive it: ``sceau-signer-key {"kdf": …, "salt": …}``.
+    """
+    salt = secrets.token_bytes(16)
+    header = {"kdf": PASSPHRASE_KDF, "salt": salt.hex()}
+    password = passphrase_key(passphrase, salt).hex().encode("ascii")
+    pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.BestAvailableEncryption(password),
+    )
+    return f"{_KEY_HEADER} {json.dumps(header)}\n".encode("ascii") + pem
+
+
 def _load_key(path: Path, passphrase: str) -> Ed25519PrivateKey:
     try:
         data = path.read_bytes()
@@ -275,9 +293,18 @@ def _load_key(path: Path, passphrase: str) -> Ed25519PrivateKey:
             hint="create it with `sceau keys new-signer`, or name it with --key",
             where=str(path),
         ) from None
+    key = None
+    first, _, pem = data.partition(b"\n")
     try:
-        key = serialization.load_pem_private_key(data, password=passphrase.encode("utf-8"))
-    except (ValueError, TypeError):
+        label, _, meta = first.decode("ascii").partition(" ")
+        header = json.loads(meta) if label == _KEY_HEADER else None
+        if isinstance(header, dict):
+            kdf = {name: int(header["kdf"][name]) for name in PASSPHRASE_KDF}
+            if 0 < kdf["memory_kib"] <= _MAX_KDF_MEMORY_KIB and 0 < kdf["time"] <= 100:
+                salt = bytes.fromhex(header["salt"])
+                password = passphrase_key(passphrase, salt, kdf).hex().encode("ascii")
+                key = serialization.load_pem_private_key(pem, password=password)
+    except (ValueError, TypeError, KeyError, UnicodeDecodeError):
         key = None
     if not isinstance(key, Ed25519PrivateKey):
         raise MandateError(

@@ -10,6 +10,7 @@ import hashlib
 import hmac
 import os
 
+from argon2.low_level import Type, hash_secret_raw
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 KEY_BYTES = 32  # AES-256, HMAC-SHA-256
@@ -34,3 +35,15 @@ def aes_gcm_decrypt(key: bytes, nonce: bytes, ciphertext: bytes, aad: bytes) -> 
 
 def hmac_sha256(key: bytes, message: bytes) -> bytes:
     return hmac.new(key, message, hashlib.sha256).digest()
+
+
+def argon2id(secret: bytes, salt: bytes, *, memory_kib: int, time: int, lanes: int) -> bytes:
+    return hash_secret_raw(
+        secret,
+        salt,
+        time_cost=time,
+        memory_cost=memory_kib,
+        parallelism=lanes,
+        hash_len=KEY_BYTES,
+        type=Type.ID,
+    )

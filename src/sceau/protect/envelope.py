@@ -27,6 +27,25 @@ def new_data_key() -> bytes:
     return _hazmat.random_key()
 
 
+PASSPHRASE_KDF = {"memory_kib": 65_536, "time": 3, "parallelism": 1}  # RFC 9106's second choice
+
+
+def passphrase_key(passphrase: str, salt: bytes, kdf: dict[str, int] | None = None) -> bytes:
+    """A 256-bit key from a passphrase by Argon2id: each guess costs 64 MiB and three passes.
+
+    ``kdf`` (memory_kib, time, parallelism) is stored beside the salt by the caller, so that
+    files sealed today still open if the defaults grow.
+    """
+    kdf = kdf or PASSPHRASE_KDF
+    return _hazmat.argon2id(
+        passphrase.encode("utf-8"),
+        salt,
+        memory_kib=int(kdf["memory_kib"]),
+        time=int(kdf["time"]),
+        lanes=int(kdf["parallelism"]),
+    )
+
+
 def derive_key(key: bytes, label: str) -> bytes:
     """A 256-bit sub-key of ``key`` for one use, named by ``label`` (one of sceau's constants)."""
     return _hazmat.hmac_sha256(key, b"sceau derive " + label.encode("ascii"))
