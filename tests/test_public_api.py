@@ -22,6 +22,23 @@ EXPECTED = {
     "render",
     "scan",
     "write_report",
+    # migration, loaded on first use
+    "KeyProvider",
+    "Mandate",
+    "MandateError",
+    "MigrationReport",
+    "MigrationSession",
+    "RunOutcome",
+    "Settings",
+    "Target",
+    "TargetTable",
+    "VerifiedMandate",
+    "load_settings",
+    "load_verified",
+    "open_provider",
+    "open_target",
+    "parse_mandate",
+    "verify_certificate",
 }
 
 

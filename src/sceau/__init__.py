@@ -26,6 +26,35 @@ from sceau.errors import SceauError
 from sceau.reports.base import ReportFormat, render, write_report
 from sceau.sources.base import Source, SourceError, Table, open_source
 
+# Migration's names load on first use: `import sceau` (and `sceau --help`) stays quick.
+_LAZY = {
+    "Settings": "sceau.config",
+    "load_settings": "sceau.config",
+    "Mandate": "sceau.mandate.model",
+    "MandateError": "sceau.mandate.model",
+    "parse_mandate": "sceau.mandate.model",
+    "VerifiedMandate": "sceau.mandate.verify",
+    "load_verified": "sceau.mandate.verify",
+    "KeyProvider": "sceau.keys.base",
+    "open_provider": "sceau.keys.base",
+    "Target": "sceau.targets.base",
+    "TargetTable": "sceau.targets.base",
+    "open_target": "sceau.targets.base",
+    "MigrationSession": "sceau.migrate.pipeline",
+    "RunOutcome": "sceau.migrate.pipeline",
+    "MigrationReport": "sceau.migrate.report",
+    "verify_certificate": "sceau.migrate.certificate",
+}
+
+
+def __getattr__(name: str) -> object:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'sceau' has no attribute {name!r}")
+
+
 __all__ = [
     "Category",
     "ColumnFinding",
@@ -46,4 +75,5 @@ __all__ = [
     "render",
     "scan",
     "write_report",
+    *_LAZY,
 ]

@@ -21,7 +21,7 @@ from sceau.detect.base import Category, ColumnFinding, Detector, registered
 from sceau.detect.classify import Classification, classify_table
 from sceau.detect.freetext import analyse_text
 from sceau.detect.report import ScanReport, TableScan
-from sceau.sources.base import Table, open_source
+from sceau.sources.base import Table, batched, open_source
 
 DEFAULT_SAMPLE_ROWS = 10_000
 _UNIQUE_SHARE = 0.95  # a sample this distinct: count cell by cell, grouping would not pay
@@ -104,7 +104,7 @@ def scan_table(
     classes = classify_table(sample, detectors)
     counter = _Counter(classes)
     rows = 0
-    for batch in _rechunked(_chain(buffered, batches), COUNT_ROWS):
+    for batch in batched(_chain(buffered, batches), COUNT_ROWS):
         frame = pl.from_arrow(batch)
         assert isinstance(frame, pl.DataFrame)
         counter.add(frame)
@@ -203,20 +203,6 @@ def _capped(batches: Iterator[pa.RecordBatch], limit: int | None) -> Iterator[pa
             return
         yield batch.slice(0, left)
         left -= batch.num_rows
-
-
-def _rechunked(batches: Iterator[pa.RecordBatch], rows: int) -> Iterator[pa.RecordBatch]:
-    """Readers' batches gathered into batches of about ``rows`` rows."""
-    pending: list[pa.RecordBatch] = []
-    count = 0
-    for batch in batches:
-        pending.append(batch)
-        count += batch.num_rows
-        if count >= rows:
-            yield from pa.Table.from_batches(pending).combine_chunks().to_batches()
-            pending, count = [], 0
-    if pending:
-        yield from pa.Table.from_batches(pending).combine_chunks().to_batches()
 
 
 def _chain(first: list[pa.RecordBatch], rest: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:

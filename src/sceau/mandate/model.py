@@ -68,12 +68,16 @@ class RowCondition:
 
 @dataclass(frozen=True)
 class Party:
+    """A party to the mandate: the controller (with its FINESS) or the processor."""
+
     name: str
     finess: str | None = None  # the controller's FINESS (a lab's registration number)
 
 
 @dataclass(frozen=True)
 class Mandate:
+    """The controller's instruction, parsed and validated: what may move, where, and how."""
+
     mandate_id: str
     purpose: str
     legal_reference: str

@@ -50,7 +50,7 @@ from sceau.migrate.shred import shred_run
 from sceau.migrate.staging import Staging
 from sceau.migrate.verify import Digest
 from sceau.migrate.workers import PARALLEL_FROM_ROWS, Cores, digest_on_cores, sealed_batches
-from sceau.sources.base import Table, open_source, redact_url
+from sceau.sources.base import Table, batched, open_source, redact_url
 from sceau.store.schema import checkpoints, runs
 from sceau.targets.base import Target, TargetTable, open_target
 
@@ -331,7 +331,8 @@ def _extract(
         )
     progress = session.progress
     progress.phase("extract", table.expected_rows)
-    for done in sealed_batches(cores, table.batches(), plan, staging):
+    batches = batched(table.batches(), session.settings.batch_rows)
+    for done in sealed_batches(cores, batches, plan, staging):
         staging.store(done.number, done.sealed)
         record_checkpoint(
             session.engine, outcome.run_id, "staged", done.number, done.digest, done.refused

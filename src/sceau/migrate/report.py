@@ -23,6 +23,8 @@ def _iso(moment: datetime | None) -> str | None:
 
 @dataclass
 class MigrationReport:
+    """A run's report for the controller, rendered as JSON or HTML by :mod:`sceau.reports`."""
+
     outcome: RunOutcome
     kind: str = "migration"
 

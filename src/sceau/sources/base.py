@@ -9,7 +9,7 @@ a CSV reader that guessed types would turn the phone number 0612345678 into an i
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
@@ -119,6 +119,25 @@ def open_source(location: str | Path, *, kind: str | None = None, **options: obj
         hint="name its kind with --kind (csv, parquet, jsonl, xlsx, hl7, fhir)",
         where=text,
     )
+
+
+def batched(batches: Iterable[pa.RecordBatch], rows: int) -> Iterator[pa.RecordBatch]:
+    """Readers' batches (blocks of whatever size their parser likes) as batches of exactly
+    ``rows`` rows, the last one excepted."""
+    pending: list[pa.RecordBatch] = []
+    count = 0
+    for batch in batches:
+        pending.append(batch)
+        count += batch.num_rows
+        if count >= rows:
+            whole = pa.Table.from_batches(pending).combine_chunks()
+            cut = count - count % rows
+            for offset in range(0, cut, rows):
+                yield from whole.slice(offset, rows).to_batches()
+            pending = whole.slice(cut).to_batches() if cut < count else []
+            count -= cut
+    if count:
+        yield from pa.Table.from_batches(pending).combine_chunks().to_batches()
 
 
 def redact_url(url: str) -> str:
