@@ -9,8 +9,7 @@ import click
 
 from sceau.cli._context import Context
 from sceau.config import Settings
-from sceau.events import KeyRotated
-from sceau.keys import open_provider
+from sceau.keys import material, open_provider
 from sceau.mandate.sign import KEY_SUFFIX, list_signers, new_signer
 
 PASSPHRASE_ENV = "SCEAU_SIGNER_PASSPHRASE"
@@ -89,15 +88,15 @@ def signers() -> None:
 @keys.command()
 @click.argument("key_id")
 def rotate(key_id: str) -> None:
-    """Add a new version of the provider's key KEY_ID; what older versions wrapped still opens."""
+    """Add a new version of the key KEY_ID and re-wrap what it protects under it."""
     context = Context.load()
     user = context.actor("keys.rotate")
     provider = open_provider(context.settings)
     try:
-        version = provider.rotate(key_id)
+        version = material.rotate(provider, context.engine, context.events, key_id, actor=user.name)
     finally:
         provider.close()
-    context.events.record(
-        KeyRotated(actor=user.name, key_id=key_id, provider=provider.name, version=version)
+    click.echo(
+        f"Rotated {key_id} at the {provider.name} provider: now version {version}; "
+        "the secret it protects is wrapped under the new version."
     )
-    click.echo(f"Rotated {key_id} at the {provider.name} provider: now version {version}.")

@@ -27,7 +27,7 @@ class KeyDestroyedError(KeyProviderError):
 class KeyProvider(ABC):
     """One place keys live. Subclasses register with :func:`register` and build from settings.
 
-    ``key_id`` values are minted by sceau (``sceau-run-<run id>``, ``sceau-pseudonym-<FINESS>``):
+    ``key_id`` values are minted by sceau (``sceau-run-<run id>``, ``sceau-controller-<FINESS>``):
     letters, digits and dashes only, so every provider can use them as names.
     """
 

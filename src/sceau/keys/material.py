@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Engine, insert, select, update
 
-from sceau.events import EventSink, KeyCreated, KeyDestroyed
+from sceau.events import EventSink, KeyCreated, KeyDestroyed, KeyRotated
 from sceau.keys.base import KeyDestroyedError, KeyProvider, KeyProviderError
 from sceau.protect.apply import ProtectKeys
 from sceau.protect.envelope import derive_key, new_data_key
@@ -92,6 +92,23 @@ def fetch(provider: KeyProvider, engine: Engine, key_id: str) -> Secret | None:
             where=key_id,
         )
     return Secret(key_id, provider.unwrap(key_id, row["wrapped"]))
+
+
+def rotate(
+    provider: KeyProvider, engine: Engine, events: EventSink, key_id: str, *, actor: str
+) -> int:
+    """A new version of the KEK, and the stored secret re-wrapped under it, so the older
+    versions protect nothing any more; returns the new version."""
+    secret = fetch(provider, engine, key_id)
+    version = provider.rotate(key_id)
+    events.record(KeyRotated(actor=actor, key_id=key_id, provider=provider.name, version=version))
+    if secret is not None:
+        wrapped = provider.wrap(key_id, secret.value)
+        with engine.begin() as connection:
+            connection.execute(
+                update(keys).where(keys.c.key_id == key_id).values(wrapped=wrapped, version=version)
+            )
+    return version
 
 
 def destroy(
