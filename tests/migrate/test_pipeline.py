@@ -278,3 +278,28 @@ def test_retention_shreds_a_stopped_run(world: World, tmp_path: Path) -> None:
     assert certificate.body["reason"] == "retention"
     assert not any(world.settings.staging_root.rglob("*.sealed"))
     verify_certificate(json.loads(json.dumps(certificate.to_dict())))
+
+
+def test_the_remaining_treatments_end_to_end(tmp_path: Path) -> None:
+    """Passwords re-hashed, NIR-shaped pseudonyms, birth dates to the month, through a run."""
+    from argon2 import PasswordHasher
+    from stdnum.fr import nir
+
+    world = make_world(tmp_path / "home", patients=60)
+    rules = {"NUM_DOSSIER": "keep", "N_SS": "pseudonymise:nir", "DDN": "generalise:month"}
+    rules["MP"] = "rehash-password"
+    target = tmp_path / "lis.db"
+    migrate(world.session(), world.signed_mandate(destination=f"sqlite:///{target}", rules=rules))
+
+    loaded = {row[0]: row[1:] for row in _target_rows(target)}
+    source = {row["NUM_DOSSIER"]: row for row in world.synth.frame.iter_rows(named=True)}
+    assert loaded
+    hasher = PasswordHasher()
+    for record, (pseudonym, month, rehashed) in loaded.items():
+        original = source[record]
+        assert nir.is_valid(pseudonym)
+        assert pseudonym != original["N_SS"].replace(" ", "")
+        assert pseudonym[0] == original["N_SS"][0]  # the sex digit is kept
+        assert month == f"{original['DDN'][6:10]}-{original['DDN'][3:5]}"
+        assert rehashed.startswith("$argon2id$")
+        assert hasher.verify(rehashed, original["MP"])

@@ -16,11 +16,13 @@ from __future__ import annotations
 import os
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pyarrow as pa
 from sqlalchemy import Engine, delete, insert, select, update
 
 from sceau.config import Settings
@@ -276,7 +278,9 @@ def _resumed(
         row = connection.execute(select(runs).where(runs.c.run_id == run_id)).mappings().first()
     if row is None:
         raise MigrationError(
-            "no run with this id", hint="`sceau migrate --list` shows runs", where=run_id
+            "no run with this id",
+            hint="the run id is printed when a run starts, and named in its report",
+            where=run_id,
         )
     if row["mandate_sha256"] != verified.sha256:
         raise MigrationError(
@@ -360,10 +364,12 @@ def _load(session: MigrationSession, outcome: RunOutcome, staging: Staging, targ
     committed = target.loaded_batches(outcome.run_id)
     progress = session.progress
     progress.phase("load", sum(d.rows for d, _ in staged.values()))
+    to_load = [number for number in sorted(staged) if number not in committed]
+    opened = _read_ahead(staging, to_load)
     for number in sorted(staged):
         digest, _ = staged[number]
         if number not in committed:
-            target.write_batch(outcome.run_id, number, staging.read(number))
+            target.write_batch(outcome.run_id, number, next(opened))
             session.events.record(
                 BatchLoaded(
                     actor=session.actor, run_id=outcome.run_id, batch=number, rows=digest.rows
@@ -374,6 +380,18 @@ def _load(session: MigrationSession, outcome: RunOutcome, staging: Staging, targ
         progress.rows(digest.rows)
     progress.phase_done()
     _add_timing(session.engine, outcome, "load", time.perf_counter() - started)
+
+
+def _read_ahead(staging: Staging, numbers: list[int]) -> Iterator[pa.RecordBatch]:
+    """The staged batches in order, each opened by a thread while the one before is loading
+    (decryption and the target's network wait overlap; one batch ahead, memory bounded)."""
+    with ThreadPoolExecutor(1) as reader:
+        ahead = reader.submit(staging.read, numbers[0]) if numbers else None
+        for following in [*numbers[1:], None]:
+            assert ahead is not None
+            current = ahead.result()
+            ahead = reader.submit(staging.read, following) if following is not None else None
+            yield current
 
 
 def _verify(session: MigrationSession, outcome: RunOutcome, target: Target, cores: Cores) -> None:
