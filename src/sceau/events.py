@@ -211,8 +211,8 @@ class VerificationFailed(Event):
 
 
 @dataclass(frozen=True, kw_only=True)
-class RunFailed(Event):
-    name = "run.failed"
+class RunStopped(Event):
+    name = "run.stopped"  # on an error; resumable where it stands
     alert = True
     run_id: str
     reason: str

@@ -137,6 +137,7 @@ def test_a_target_that_goes_away_leaves_a_resumable_run(tmp_path: Path) -> None:
         with world.engine.connect() as connection:
             run_id, status = connection.execute(select(runs.c.run_id, runs.c.status)).one()
         assert status == "loading"
+        assert "run.stopped" in world.events.names()  # an alert: someone must resume it
         assert partial == total(world.engine, run_id, "loaded").rows > 0  # whole batches only
         outcome = migrate(world.session(), mandate, resume=run_id)
         assert outcome.status == "shredded"

@@ -96,7 +96,4 @@ def rotate(key_id: str) -> None:
         version = material.rotate(provider, context.engine, context.events, key_id, actor=user.name)
     finally:
         provider.close()
-    click.echo(
-        f"Rotated {key_id} at the {provider.name} provider: now version {version}; "
-        "the secret it protects is wrapped under the new version."
-    )
+    click.echo(f"Rotated {key_id} at the {provider.name} provider: now version {version}.")

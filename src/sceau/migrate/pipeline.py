@@ -13,6 +13,8 @@ the target itself records as committed, so each row is loaded exactly once.
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import os
 import secrets
 import time
@@ -36,6 +38,7 @@ from sceau.events import (
     EventSink,
     MandateRefused,
     RunStarted,
+    RunStopped,
     RunVerified,
     VerificationFailed,
 )
@@ -117,6 +120,21 @@ def migrate(
     outcome = (
         _resumed(session, verified, resume, table) if resume else _started(session, verified, table)
     )
+    try:
+        _run_phases(session, outcome, table)
+    except SceauError as error:
+        if outcome.status != "failed":  # a failed verification has raised its own alert
+            _record_stop(session, outcome, error)
+        raise
+    _fill_totals(session.engine, outcome)
+    if outcome.status == "verified":
+        _shred(session, outcome, reason="verified")
+    return outcome
+
+
+def _run_phases(session: MigrationSession, outcome: RunOutcome, table: Table) -> None:
+    """Extract, load and verify, from wherever the run stands."""
+    verified = outcome.verified
     workers = (os.cpu_count() or 1) if (table.expected_rows or 0) >= PARALLEL_FROM_ROWS else 1
     with Cores(workers) as cores:
         if outcome.status in {"staging", "loading"}:
@@ -124,15 +142,14 @@ def migrate(
                 session.provider,
                 session.engine,
                 session.events,
-                mandate.controller.finess or "",
+                verified.mandate.controller.finess or "",
                 actor=session.actor,
             )
             run_key = _run_key(session, outcome)
             staging = Staging(_staging_folder(session, outcome.run_id), outcome.run_id, run_key)
             if outcome.status == "staging":
-                _extract(
-                    session, outcome, Plan(mandate, verified.sha256, keys), staging, table, cores
-                )
+                plan = Plan(verified.mandate, verified.sha256, keys)
+                _extract(session, outcome, plan, staging, table, cores)
                 _set_status(session.engine, outcome, "loading")
             with _target(verified) as target:
                 _load(session, outcome, staging, target)
@@ -141,10 +158,18 @@ def migrate(
         elif outcome.status == "verifying":
             with _target(verified) as target:
                 _verify(session, outcome, target, cores)
-    _fill_totals(session.engine, outcome)
-    if outcome.status == "verified":
-        _shred(session, outcome, reason="verified")
-    return outcome
+
+
+def _record_stop(session: MigrationSession, outcome: RunOutcome, error: SceauError) -> None:
+    """A run stopped on an error: an alert, with the run left resumable where it stands."""
+    with contextlib.suppress(SceauError):  # the store itself may be what failed
+        session.events.record(
+            RunStopped(
+                actor=session.actor,
+                run_id=outcome.run_id,
+                reason=f"stopped while {outcome.status}: {error.message}",
+            )
+        )
 
 
 # --- starting and resuming --------------------------------------------------------------
@@ -162,8 +187,6 @@ def _verified(session: MigrationSession, path: Path) -> VerifiedMandate:
 
 
 def _file_sha256(path: Path) -> str:
-    import hashlib
-
     try:
         return hashlib.sha256(path.read_bytes()).hexdigest()
     except OSError:
