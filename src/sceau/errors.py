@@ -25,8 +25,20 @@ class SceauError(Exception):
         self.hint = hint
         self.where = where
 
+    def __reduce__(self) -> tuple[object, ...]:
+        # Errors cross process boundaries (a worker's error is raised in the driver): rebuild
+        # them from their attributes, whatever a subclass's __init__ takes.
+        return (_rebuild, (type(self), self.args, self.__dict__))
+
     def __str__(self) -> str:
         text = f"{self.where}: {self.message}" if self.where else self.message
         if self.hint:
             text += f" — {self.hint}"
         return text
+
+
+def _rebuild(cls: type[SceauError], args: tuple[object, ...], state: dict) -> SceauError:
+    error = cls.__new__(cls)
+    error.args = args
+    error.__dict__.update(state)
+    return error

@@ -303,3 +303,31 @@ def test_the_remaining_treatments_end_to_end(tmp_path: Path) -> None:
         assert month == f"{original['DDN'][6:10]}-{original['DDN'][3:5]}"
         assert rehashed.startswith("$argon2id$")
         assert hasher.verify(rehashed, original["MP"])
+
+
+def test_identifiers_past_the_drift_scans_sample_stop_the_run_before_loading(tmp_path: Path):
+    """The drift scan classifies a sample; every row of free text moved as is is checked."""
+    world = make_world(tmp_path / "home", patients=12_000, batch_rows=4_000)
+    late = pl.int_range(pl.len()) >= 11_000
+    frame = world.synth.frame.with_columns(
+        pl.when(late)
+        .then(pl.lit("rappel au ") + pl.col("N_SS").str.replace_all(" ", ""))
+        .otherwise(pl.lit("rien à signaler"))
+        .alias("COMMENT1")
+    )
+    frame.write_csv(world.source, separator=";")
+    rules = dict(LAB_A_RULES, COMMENT1="keep")
+    target = tmp_path / "lis.db"
+    mandate = world.signed_mandate(destination=f"sqlite:///{target}", rules=rules, scope="")
+    with pytest.raises(DriftError) as refused:
+        migrate(world.session(), mandate)
+    assert refused.value.column == "COMMENT1"
+    assert "past the drift scan's sample" in refused.value.reason
+    assert not target.exists()  # nothing was loaded
+    with world.engine.connect() as connection:
+        run = connection.execute(select(runs)).mappings().one()
+        names = connection.execute(select(events.c.name)).scalars().all()
+    assert run["status"] == "shredded"
+    assert "run.drift_refused" in names
+    assert run["summary"]["certificate"]["reason"] == "drift"
+    assert not any(world.settings.staging_root.rglob("*.sealed"))

@@ -146,6 +146,33 @@ def _check_column(rule: ColumnRule, finding: ColumnFinding, where: str) -> None:
         )
 
 
+def watched_text(mandate: Mandate, table_scan: TableScan) -> tuple[str, ...]:
+    """Free-text columns the mandate moves as is: extraction checks every row of them for
+    identifiers (:func:`check_text`), where the drift scan saw only a sample."""
+    found = {column.name: column for column in table_scan.columns}
+    return tuple(
+        rule.source
+        for rule in mandate.moved
+        if rule.treatment in _AS_IS
+        and found[rule.source].category in {Category.FREE_TEXT, Category.HEALTH_TEXT}
+    )
+
+
+def check_text(rule: ColumnRule, embedded: dict[Category, int], where: str) -> None:
+    """Refuse a batch whose free text, moved as is, holds identifiers or credentials."""
+    inside = {category: n for category, n in embedded.items() if n}
+    if not inside:
+        return
+    counts = ", ".join(f"{n:,} {category}" for category, n in sorted(inside.items()))
+    raise DriftError(
+        rule.source,
+        f"its text holds identifiers ({counts} found past the drift scan's sample) and the "
+        f"mandate would move it as is ({rule.spec})",
+        hint="use redact-identifiers, pseudonymise, encrypt or drop for this column",
+        where=where,
+    )
+
+
 def noted_category(rule: ColumnRule, where: str) -> Category | None:
     """The category the mandate notes for a column (``detected``); MandateError if unknown."""
     if rule.detected is None:

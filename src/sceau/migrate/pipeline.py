@@ -45,7 +45,7 @@ from sceau.events import (
 from sceau.keys import material
 from sceau.keys.base import KeyProvider
 from sceau.mandate.model import MandateError
-from sceau.mandate.policy import DriftError, check_drift
+from sceau.mandate.policy import DriftError, check_drift, watched_text
 from sceau.mandate.verify import VerifiedMandate, load_verified
 from sceau.migrate.certificate import Certificate
 from sceau.migrate.plan import Plan
@@ -59,8 +59,8 @@ from sceau.sources.base import Table, batched, open_source, redact_url
 from sceau.store.schema import checkpoints, runs
 from sceau.targets.base import Target, TargetTable, open_target
 
-DRIFT_SAMPLE_ROWS = 10_000  # rows the drift guard classifies columns on
-DRIFT_COUNT_ROWS = 200_000  # rows it counts embedded identifiers and credentials over
+DRIFT_SAMPLE_ROWS = 10_000  # rows the drift guard classifies before a run (extraction checks
+# every row of free text moved as is: see mandate.policy.watched_text)
 
 
 class MigrationError(SceauError):
@@ -117,13 +117,16 @@ def migrate(
         f"{mandate.controller.name}, valid until {mandate.valid_until:%Y-%m-%d}."
     )
     table = _source_table(session, verified)
-    outcome = (
-        _resumed(session, verified, resume, table) if resume else _started(session, verified, table)
-    )
+    if resume:
+        outcome = _resumed(session, verified, resume)
+        watched = _guard_drift(session, verified, table) if outcome.status == "staging" else ()
+    else:
+        watched = _guard_drift(session, verified, table)
+        outcome = _started(session, verified)
     try:
-        _run_phases(session, outcome, table)
+        _run_phases(session, outcome, table, watched)
     except SceauError as error:
-        if outcome.status != "failed":  # a failed verification has raised its own alert
+        if outcome.status not in {"failed", "shredded"}:  # those have raised their own alert
             _record_stop(session, outcome, error)
         raise
     _fill_totals(session.engine, outcome)
@@ -132,7 +135,9 @@ def migrate(
     return outcome
 
 
-def _run_phases(session: MigrationSession, outcome: RunOutcome, table: Table) -> None:
+def _run_phases(
+    session: MigrationSession, outcome: RunOutcome, table: Table, watched: tuple[str, ...]
+) -> None:
     """Extract, load and verify, from wherever the run stands."""
     verified = outcome.verified
     workers = (os.cpu_count() or 1) if (table.expected_rows or 0) >= PARALLEL_FROM_ROWS else 1
@@ -148,8 +153,13 @@ def _run_phases(session: MigrationSession, outcome: RunOutcome, table: Table) ->
             run_key = _run_key(session, outcome)
             staging = Staging(_staging_folder(session, outcome.run_id), outcome.run_id, run_key)
             if outcome.status == "staging":
-                plan = Plan(verified.mandate, verified.sha256, keys)
-                _extract(session, outcome, plan, staging, table, cores)
+                plan = Plan(verified.mandate, verified.sha256, keys, watched)
+                try:
+                    _extract(session, outcome, plan, staging, table, cores)
+                except DriftError as error:
+                    _refuse_drift(session, verified, error)
+                    _shred(session, outcome, reason="drift")  # what was staged is useless
+                    raise
                 _set_status(session.engine, outcome, "loading")
             with _target(verified) as target:
                 _load(session, outcome, staging, target)
@@ -208,31 +218,39 @@ def _source_table(session: MigrationSession, verified: VerifiedMandate) -> Table
     return tables[0]
 
 
-def _guard_drift(session: MigrationSession, verified: VerifiedMandate, table: Table) -> None:
+def _guard_drift(
+    session: MigrationSession, verified: VerifiedMandate, table: Table
+) -> tuple[str, ...]:
+    """Refuse a source that changed since signing, on a sample; return the free-text columns
+    that move as is, which extraction then checks row by row."""
     session.progress.step("Scanning the source for drift from what was signed…")
-    options = ScanOptions(sample_rows=DRIFT_SAMPLE_ROWS, max_rows=DRIFT_COUNT_ROWS)
+    options = ScanOptions(sample_rows=DRIFT_SAMPLE_ROWS, max_rows=DRIFT_SAMPLE_ROWS)
     scan = scan_table(table, "source", list(registered()), options, _ScanRows(session.progress))
     try:
         check_drift(verified.mandate, scan)
     except DriftError as error:
-        session.events.record(
-            DriftRefused(
-                actor=session.actor,
-                mandate_sha256=verified.sha256,
-                column=error.column,
-                reason=error.reason,
-            )
-        )
+        _refuse_drift(session, verified, error)
         raise
     session.progress.step(
         f"The source matches the mandate: {len(scan.columns)} columns, "
         f"{len(verified.mandate.moved)} to move, the others stay where they are."
     )
+    return watched_text(verified.mandate, scan)
 
 
-def _started(session: MigrationSession, verified: VerifiedMandate, table: Table) -> RunOutcome:
+def _refuse_drift(session: MigrationSession, verified: VerifiedMandate, error: DriftError) -> None:
+    session.events.record(
+        DriftRefused(
+            actor=session.actor,
+            mandate_sha256=verified.sha256,
+            column=error.column,
+            reason=error.reason,
+        )
+    )
+
+
+def _started(session: MigrationSession, verified: VerifiedMandate) -> RunOutcome:
     mandate = verified.mandate
-    _guard_drift(session, verified, table)
     started = session.now()
     run_id = f"{started:%Y%m%d}-{secrets.token_hex(6)}"
     key_id = f"sceau-run-{run_id}"
@@ -294,9 +312,7 @@ def _run_key(session: MigrationSession, outcome: RunOutcome) -> bytes:
     return secret.value
 
 
-def _resumed(
-    session: MigrationSession, verified: VerifiedMandate, run_id: str, table: Table
-) -> RunOutcome:
+def _resumed(session: MigrationSession, verified: VerifiedMandate, run_id: str) -> RunOutcome:
     with session.engine.connect() as connection:
         row = connection.execute(select(runs).where(runs.c.run_id == run_id)).mappings().first()
     if row is None:
@@ -319,8 +335,6 @@ def _resumed(
             else "see its report; the staging is kept for investigation",
             where=run_id,
         )
-    if row["status"] in {"staging", "loading"}:
-        _guard_drift(session, verified, table)
     session.progress.step(f"Resuming run {run_id} (it stopped while {row['status']}).")
     return RunOutcome(
         run_id=run_id,
@@ -491,7 +505,7 @@ class _ScanRows:
         self.progress = progress
 
     def table_started(self, name: str, expected_rows: int | None) -> None:
-        self.progress.phase("scan", min(expected_rows or DRIFT_COUNT_ROWS, DRIFT_COUNT_ROWS))
+        self.progress.phase("scan", min(expected_rows or DRIFT_SAMPLE_ROWS, DRIFT_SAMPLE_ROWS))
 
     def rows_read(self, rows: int) -> None:
         self.progress.rows(rows)

@@ -12,7 +12,9 @@ from dataclasses import dataclass
 import polars as pl
 import pyarrow as pa
 
+from sceau.detect.freetext import count_embedded
 from sceau.mandate.model import ColumnRule, Mandate, MandateError
+from sceau.mandate.policy import check_text
 from sceau.mandate.scope import scope_filter
 from sceau.protect.apply import ProtectKeys, apply_rules
 
@@ -22,6 +24,7 @@ class Plan:
     mandate: Mandate
     mandate_sha256: str
     keys: ProtectKeys
+    watched: tuple[str, ...] = ()  # free text moved as is: every row checked for identifiers
 
     @property
     def rules(self) -> tuple[ColumnRule, ...]:
@@ -56,6 +59,10 @@ def stage_batch(batch: pa.RecordBatch, plan: Plan) -> tuple[pa.RecordBatch, int]
     assert isinstance(frame, pl.DataFrame)
     frame = frame.with_columns(pl.all().cast(pl.String))
     in_scope = frame.filter(scope_filter(plan.mandate.rows))
+    for name in plan.watched:
+        rule = plan.mandate.rule(name)
+        assert rule is not None
+        check_text(rule, count_embedded(in_scope[name]), f"mandate {plan.mandate.mandate_id}")
     protected = apply_rules(in_scope, plan.rules, plan.keys, context=plan.context)
     table = protected.to_arrow().cast(plan.target_schema).combine_chunks()
     batches = table.to_batches()
