@@ -18,7 +18,7 @@ import click
 from rich.console import Console
 
 from sceau.accounts import Role, User, add_user, login, require
-from sceau.cli.migrate import StepPrinter, write_outcome
+from sceau.cli.migrate import run_printed, write_outcome
 from sceau.cli.scan import ProgressBar, print_report
 from sceau.config import Settings
 from sceau.detect.report import ScanReport
@@ -221,20 +221,9 @@ class Story:
     def migrate_step(self, lab: DemoLab, mandate: Path) -> None:
         self.console.rule(f"[bold]5. The operator migrates {lab.title}, exactly as signed")
         user = self._login(OPERATOR, "migrate")
-        provider = open_provider(self.settings)
-        try:
-            with StepPrinter(self.console) as printer:
-                session = MigrationSession(
-                    settings=self.settings,
-                    engine=self.engine,
-                    events=self.events,
-                    provider=provider,
-                    actor=user.name,
-                    progress=printer,
-                )
-                outcome = migrate(session, mandate)
-        finally:
-            provider.close()
+        outcome = run_printed(
+            self.console, self.settings, self.engine, self.events, user.name, mandate
+        )
         written = write_outcome(outcome, self.out / "reports" / lab.name)
         self.say(
             f"  {outcome.loaded.rows:,} rows loaded; {outcome.refused_rows:,} rows outside the "

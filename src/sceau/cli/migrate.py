@@ -11,10 +11,13 @@ from pathlib import Path
 
 import click
 from rich.console import Console
+from sqlalchemy import Engine
 
 from sceau.cli._context import Context
 from sceau.cli._progress import rows_bar
+from sceau.config import Settings
 from sceau.errors import SceauError
+from sceau.events import EventSink
 from sceau.keys import open_provider
 from sceau.migrate.certificate import CertificateError, certificate_sha256, verify_certificate
 from sceau.migrate.pipeline import MigrationSession, RunOutcome
@@ -75,25 +78,33 @@ def migrate(mandate_file: Path, run_id: str | None, report_dir: Path | None) -> 
     console = Console()
     context = Context.load()
     user = context.actor("migrate")
-    provider = open_provider(context.settings)
-    try:
-        with StepPrinter(console) as printer:
-            session = MigrationSession(
-                settings=context.settings,
-                engine=context.engine,
-                events=context.events,
-                provider=provider,
-                actor=user.name,
-                progress=printer,
-            )
-            outcome = run_mandate(session, mandate_file, resume=run_id)
-    finally:
-        provider.close()
+    outcome = run_printed(
+        console, context.settings, context.engine, context.events, user.name, mandate_file, run_id
+    )
     folder = report_dir or context.settings.home / "reports" / outcome.run_id
     written = write_outcome(outcome, folder)
     console.print(_summary(outcome))
     for path in written:
         console.print(f"  wrote {path}")
+
+
+def run_printed(
+    console: Console,
+    settings: Settings,
+    engine: Engine,
+    events: EventSink,
+    actor: str,
+    mandate: Path,
+    resume: str | None = None,
+) -> RunOutcome:
+    """Run (or resume) a mandate as ``actor``, each step printed, its key provider closed after."""
+    provider = open_provider(settings)
+    try:
+        with StepPrinter(console) as printer:
+            session = MigrationSession(settings, engine, events, provider, actor, progress=printer)
+            return run_mandate(session, mandate, resume=resume)
+    finally:
+        provider.close()
 
 
 def write_outcome(outcome: RunOutcome, folder: Path) -> list[Path]:

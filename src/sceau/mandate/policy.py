@@ -134,16 +134,7 @@ def _check_column(rule: ColumnRule, finding: ColumnFinding, where: str) -> None:
             hint="check the source; have a new mandate signed that covers what it now holds",
             where=where,
         )
-    inside = {category: n for category, n in finding.embedded.items() if n}
-    if inside and rule.treatment in _AS_IS:
-        counts = ", ".join(f"{n:,} {category}" for category, n in sorted(inside.items()))
-        raise DriftError(
-            rule.source,
-            f"its text holds identifiers ({counts} found) and the mandate would move it as is "
-            f"({rule.spec})",
-            hint="use redact-identifiers, pseudonymise, encrypt or drop for this column",
-            where=where,
-        )
+    check_text(rule, finding.embedded, where, found="found")
 
 
 def watched_text(mandate: Mandate, table_scan: TableScan) -> tuple[str, ...]:
@@ -158,16 +149,22 @@ def watched_text(mandate: Mandate, table_scan: TableScan) -> tuple[str, ...]:
     )
 
 
-def check_text(rule: ColumnRule, embedded: dict[Category, int], where: str) -> None:
-    """Refuse a batch whose free text, moved as is, holds identifiers or credentials."""
+def check_text(
+    rule: ColumnRule,
+    embedded: dict[Category, int],
+    where: str,
+    *,
+    found: str = "found past the drift scan's sample",
+) -> None:
+    """Refuse text that holds identifiers when the mandate would move it as is."""
     inside = {category: n for category, n in embedded.items() if n}
-    if not inside:
+    if not inside or rule.treatment not in _AS_IS:
         return
     counts = ", ".join(f"{n:,} {category}" for category, n in sorted(inside.items()))
     raise DriftError(
         rule.source,
-        f"its text holds identifiers ({counts} found past the drift scan's sample) and the "
-        f"mandate would move it as is ({rule.spec})",
+        f"its text holds identifiers ({counts} {found}) and the mandate would move it as is "
+        f"({rule.spec})",
         hint="use redact-identifiers, pseudonymise, encrypt or drop for this column",
         where=where,
     )
