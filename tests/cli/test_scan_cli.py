@@ -181,3 +181,24 @@ def test_help_lists_every_command_without_error():
     assert result.exit_code == 0
     for name in COMMANDS:
         assert name in result.output
+
+
+def test_a_bug_is_reported_by_its_type_never_its_message(export, monkeypatch):
+    def broken(*args, **kwargs):
+        raise ValueError("DUPONT 1 85 05 78 006 084 91")
+
+    monkeypatch.setattr("sceau.cli.scan.run_scan", broken)
+    result = CliRunner().invoke(main, ["scan", str(export)])
+    assert result.exit_code == 2
+    assert "internal error (ValueError)" in result.output
+    assert "DUPONT" not in result.output
+
+
+def test_a_home_that_cannot_be_a_folder_is_one_clear_line(export, monkeypatch, tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    monkeypatch.setenv("SCEAU_HOME", str(blocker / "home"))
+    result = CliRunner().invoke(main, ["scan", str(export)])
+    assert result.exit_code == 2
+    assert "cannot create the state store" in result.output
+    assert "Traceback" not in result.output

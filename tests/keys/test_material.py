@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import insert, select
 
 from sceau.config import Settings
-from sceau.keys import KeyDestroyedError, open_provider
+from sceau.keys import KeyDestroyedError, KeyProviderError, open_provider
 from sceau.keys.material import destroy, fetch, mint, rotate
 from sceau.store import open_store
 from sceau.store.events import EventLog
@@ -71,3 +71,14 @@ def test_destroyed_means_gone_everywhere(world, key_id):
     assert _stored(engine, key_id)["wrapped"] is None
     with pytest.raises(KeyDestroyedError):
         fetch(provider, engine, key_id)
+
+
+def test_a_key_is_only_destroyed_through_the_provider_that_holds_it(world, key_id):
+    provider, engine, events = world
+    mint(provider, engine, events, key_id, purpose="run", owner="r", actor="t")
+    provider.name = "elsewhere"  # the settings now name another provider
+    with pytest.raises(KeyProviderError, match="held by the local provider"):
+        destroy(provider, engine, events, key_id, actor="op")
+    del provider.name
+    assert provider.exists(key_id)
+    assert _stored(engine, key_id)["wrapped"] is not None  # not marked destroyed either

@@ -18,9 +18,11 @@ from sceau.mandate.policy import DriftError
 from sceau.migrate.certificate import CertificateError, verify_certificate
 from sceau.migrate.pipeline import MigrationError, migrate
 from sceau.migrate.report import MigrationReport
+from sceau.migrate.runs import RunBusy, run_lock
 from sceau.migrate.staging import Staging
 from sceau.protect.envelope import SealError
 from sceau.store.schema import events, keys, runs
+from sceau.targets import TargetError
 
 
 @pytest.fixture
@@ -104,7 +106,7 @@ def test_the_run_leaves_no_readable_staging(world: World, tmp_path: Path) -> Non
     staging_root = world.settings.staging_root
 
     def look() -> None:
-        for path in staging_root.rglob("*"):
+        for path in staging_root.rglob("*.sealed"):
             if path.is_file():
                 seen[str(path)] = path.read_bytes()
         assert (staging_root.stat().st_mode & 0o777) == 0o700
@@ -272,9 +274,12 @@ def test_retention_shreds_a_stopped_run(world: World, tmp_path: Path) -> None:
     with pytest.raises(KeyboardInterrupt):
         migrate(world.session(progress=_Watcher(world, {"load": stop})), mandate)
     assert any(world.settings.staging_root.rglob("*.sealed"))
-    assert enforce_retention(world.session()) == []  # not yet due
+    assert enforce_retention(world.session()).certificates == []  # not yet due
     later = datetime.now(UTC) + timedelta(days=3)
-    (certificate,) = enforce_retention(world.session(now=lambda: later))
+    with run_lock(world.settings.staging_root, _only_run(world)):  # a process still drives it
+        busy = enforce_retention(world.session(now=lambda: later))
+    assert (busy.certificates, busy.busy) == ([], [_only_run(world)])
+    (certificate,) = enforce_retention(world.session(now=lambda: later)).certificates
     assert certificate.body["reason"] == "retention"
     assert not any(world.settings.staging_root.rglob("*.sealed"))
     verify_certificate(json.loads(json.dumps(certificate.to_dict())))
@@ -331,3 +336,30 @@ def test_identifiers_past_the_drift_scans_sample_stop_the_run_before_loading(tmp
     assert "run.drift_refused" in names
     assert run["summary"]["certificate"]["reason"] == "drift"
     assert not any(world.settings.staging_root.rglob("*.sealed"))
+
+
+def _only_run(world: World) -> str:
+    with world.engine.connect() as connection:
+        return connection.execute(select(runs.c.run_id)).scalar_one()
+
+
+def test_a_second_run_never_loads_over_a_first_runs_rows(world: World, tmp_path: Path) -> None:
+    target = tmp_path / "lis.db"
+    first = migrate(world.session(), world.signed_mandate(destination=f"sqlite:///{target}"))
+    with pytest.raises(TargetError, match="already holds rows"):
+        migrate(world.session(), world.signed_mandate(destination=f"sqlite:///{target}"))
+    assert len(_target_rows(target)) == first.loaded.rows  # nothing loaded twice
+    assert "run.stopped" in world.events.names()
+
+
+def test_a_run_driven_by_another_process_is_not_resumed(world: World, tmp_path: Path) -> None:
+    def stop() -> None:
+        raise KeyboardInterrupt
+
+    mandate = world.signed_mandate(destination=f"sqlite:///{tmp_path / 'lis.db'}")
+    with pytest.raises(KeyboardInterrupt):
+        migrate(world.session(progress=_Watcher(world, {"load": stop})), mandate)
+    run_id = _only_run(world)
+    with run_lock(world.settings.staging_root, run_id), pytest.raises(RunBusy):
+        migrate(world.session(), mandate, resume=run_id)
+    assert migrate(world.session(), mandate, resume=run_id).status == "shredded"

@@ -53,6 +53,16 @@ class _Group(click.Group):
         except KeyboardInterrupt:
             click.echo("interrupted; nothing was left half-written", err=True)
             sys.exit(130)
+        except (click.exceptions.Exit, click.ClickException, SystemExit):
+            raise
+        except Exception as error:  # a bug: its message could hold a value, so it is not shown
+            click.secho(
+                f"internal error ({type(error).__name__}): sceau stopped; nothing was left "
+                "half-written. Please report it, with the command you ran (not your data).",
+                fg="red",
+                err=True,
+            )
+            sys.exit(2)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})

@@ -8,6 +8,7 @@ import click
 from rich.console import Console
 
 from sceau.cli._context import Context
+from sceau.errors import SceauError
 from sceau.keys import open_provider
 from sceau.migrate.pipeline import MigrationSession
 from sceau.migrate.shred import enforce_retention, overdue_runs
@@ -39,16 +40,24 @@ def enforce() -> None:
         session = MigrationSession(
             context.settings, context.engine, context.events, provider, user.name
         )
-        certificates = enforce_retention(session)
+        done = enforce_retention(session)
     finally:
         provider.close()
-    if not certificates:
-        console.print("No staging was overdue; nothing to shred.")
-        return
-    for certificate in certificates:
+    for certificate in done.certificates:
         run_id = certificate.body["run_id"]
         folder = context.settings.home / "reports" / run_id
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         for fmt in (ReportFormat.JSON, ReportFormat.HTML):
             write_report(certificate, fmt, folder / f"certificate.{fmt.value}")
         console.print(f"  shredded run {run_id}; certificate in {folder}")
+    for run_id in done.busy:
+        console.print(f"  run {run_id} is overdue but in progress in another process; not touched")
+    if not (done.certificates or done.busy or done.failed):
+        console.print("No staging was overdue; nothing to shred.")
+    if done.failed:
+        for run_id, why in done.failed:
+            console.print(f"  [red]could not shred run {run_id}[/red]: {why}")
+        raise SceauError(
+            f"{len(done.failed)} overdue run(s) could not be shredded",
+            hint="fix the cause shown above and run `sceau retention enforce` again",
+        )

@@ -115,6 +115,16 @@ def destroy(
     provider: KeyProvider, engine: Engine, events: EventSink, key_id: str, *, actor: str
 ) -> None:
     """Crypto-shred: destroy the KEK at the provider, then forget the wrapped secret."""
+    with engine.connect() as connection:
+        holder = connection.execute(
+            select(keys.c.provider).where(keys.c.key_id == key_id)
+        ).scalar_one_or_none()
+    if holder is not None and holder != provider.name:
+        raise KeyProviderError(
+            f"this key is held by the {holder} provider, not {provider.name}: it was not destroyed",
+            hint=f"set SCEAU_KEY_PROVIDER={holder} and try again",
+            where=key_id,
+        )
     events.record(KeyDestroyed(actor=actor, key_id=key_id, provider=provider.name))
     provider.destroy(key_id)
     with engine.begin() as connection:

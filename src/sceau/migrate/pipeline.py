@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import itertools
 import os
 import secrets
 import time
@@ -50,14 +51,14 @@ from sceau.mandate.verify import VerifiedMandate, load_verified
 from sceau.migrate.certificate import Certificate
 from sceau.migrate.plan import Plan
 from sceau.migrate.progress import MigrateProgress, Silent
-from sceau.migrate.runs import checkpoints_of, record_checkpoint
+from sceau.migrate.runs import checkpoints_of, record_checkpoint, run_lock, total
 from sceau.migrate.shred import shred_run
 from sceau.migrate.staging import Staging
 from sceau.migrate.verify import Digest
 from sceau.migrate.workers import PARALLEL_FROM_ROWS, Cores, digest_on_cores, sealed_batches
 from sceau.sources.base import Table, batched, open_source, redact_url
 from sceau.store.schema import checkpoints, runs
-from sceau.targets.base import Target, TargetTable, open_target
+from sceau.targets.base import Target, TargetError, TargetTable, open_target
 
 DRIFT_SAMPLE_ROWS = 10_000  # rows the drift guard classifies before a run (extraction checks
 # every row of free text moved as is: see mandate.policy.watched_text)
@@ -116,17 +117,32 @@ def migrate(
         f"Mandate {mandate.mandate_id} verified: signed by {verified.signer} for "
         f"{mandate.controller.name}, valid until {mandate.valid_until:%Y-%m-%d}."
     )
-    table = _source_table(session, verified)
+    root = session.settings.staging_root
     if resume:
-        outcome = _resumed(session, verified, resume)
-        watched = _guard_drift(session, verified, table) if outcome.status == "staging" else ()
-    else:
-        watched = _guard_drift(session, verified, table)
-        outcome = _started(session, verified)
+        with run_lock(root, resume):
+            outcome = _resumed(session, verified, resume)
+            if outcome.status != "staging":  # the source is not read again after extraction
+                return _drive(session, outcome, None, ())
+            table = _source_table(session, verified)
+            return _drive(session, outcome, table, _guard_drift(session, verified, table))
+    table = _source_table(session, verified)
+    watched = _guard_drift(session, verified, table)
+    outcome = _started(session, verified)
+    with run_lock(root, outcome.run_id):
+        return _drive(session, outcome, table, watched)
+
+
+def _drive(
+    session: MigrationSession,
+    outcome: RunOutcome,
+    table: Table | None,
+    watched: tuple[str, ...],
+) -> RunOutcome:
+    """The run's phases from where it stands, then shredding; an error leaves an alert."""
     try:
         _run_phases(session, outcome, table, watched)
     except SceauError as error:
-        if outcome.status not in {"failed", "shredded"}:  # those have raised their own alert
+        if outcome.status not in {"failed", "shredded"}:  # those raised their own alert
             _record_stop(session, outcome, error)
         raise
     _fill_totals(session.engine, outcome)
@@ -136,11 +152,18 @@ def migrate(
 
 
 def _run_phases(
-    session: MigrationSession, outcome: RunOutcome, table: Table, watched: tuple[str, ...]
+    session: MigrationSession,
+    outcome: RunOutcome,
+    table: Table | None,
+    watched: tuple[str, ...],
 ) -> None:
-    """Extract, load and verify, from wherever the run stands."""
+    """Extract (from ``table``, when the run is still staging), load and verify."""
     verified = outcome.verified
-    workers = (os.cpu_count() or 1) if (table.expected_rows or 0) >= PARALLEL_FROM_ROWS else 1
+    if table is not None:
+        expected = table.expected_rows
+    else:
+        expected = total(session.engine, outcome.run_id, "staged").rows
+    workers = (os.cpu_count() or 1) if (expected or 0) >= PARALLEL_FROM_ROWS else 1
     with Cores(workers) as cores:
         if outcome.status in {"staging", "loading"}:
             keys = material.controller_keys(
@@ -153,6 +176,7 @@ def _run_phases(
             run_key = _run_key(session, outcome)
             staging = Staging(_staging_folder(session, outcome.run_id), outcome.run_id, run_key)
             if outcome.status == "staging":
+                assert table is not None
                 plan = Plan(verified.mandate, verified.sha256, keys, watched)
                 try:
                     _extract(session, outcome, plan, staging, table, cores)
@@ -332,7 +356,8 @@ def _resumed(session: MigrationSession, verified: VerifiedMandate, run_id: str) 
             f"this run is {row['status']} and cannot be resumed",
             hint="start a new run"
             if row["status"] == "shredded"
-            else "see its report; the staging is kept for investigation",
+            else "its run.verification_failed event says why; the staging is kept for "
+            "investigation until `sceau retention enforce` shreds it",
             where=run_id,
         )
     session.progress.step(f"Resuming run {run_id} (it stopped while {row['status']}).")
@@ -399,6 +424,13 @@ def _load(session: MigrationSession, outcome: RunOutcome, staging: Staging, targ
     staged = checkpoints_of(session.engine, outcome.run_id, "staged")
     recorded = checkpoints_of(session.engine, outcome.run_id, "loaded")
     committed = target.loaded_batches(outcome.run_id)
+    if not committed and _holds_rows(target):
+        raise TargetError(
+            "the target table already holds rows that this run did not load",
+            hint="a run loads into an empty table: empty this one or name another in a new "
+            "mandate (to finish a stopped run, use --resume)",
+            where=target.display,
+        )
     progress = session.progress
     progress.phase("load", sum(d.rows for d, _ in staged.values()))
     to_load = [number for number in sorted(staged) if number not in committed]
@@ -417,6 +449,17 @@ def _load(session: MigrationSession, outcome: RunOutcome, staging: Staging, targ
         progress.rows(digest.rows)
     progress.phase_done()
     _add_timing(session.engine, outcome, "load", time.perf_counter() - started)
+
+
+def _holds_rows(target: Target) -> bool:
+    """Whether the table holds any row at all (reads at most its first batch)."""
+    rows = target.read_rows()
+    try:
+        return any(batch.num_rows for batch in itertools.islice(rows, 1))
+    finally:
+        close = getattr(rows, "close", None)
+        if close is not None:
+            close()
 
 
 def _read_ahead(staging: Staging, numbers: list[int]) -> Iterator[pa.RecordBatch]:

@@ -4,17 +4,19 @@ staging runs out (``sceau retention enforce``)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, select, update
 
+from sceau.errors import SceauError
 from sceau.events import CertificateIssued, StagingShredded
 from sceau.keys import material
 from sceau.mandate.model import parse_mandate
 from sceau.migrate.certificate import Certificate, issue_certificate
-from sceau.migrate.runs import total
+from sceau.migrate.runs import RunBusy, run_lock, total
 from sceau.migrate.staging import Staging
 from sceau.store.schema import mandates, runs
 
@@ -93,13 +95,28 @@ def overdue_runs(engine: Engine, now: datetime) -> list[str]:
     return [run_id for run_id, until in rows if _aware(until) <= now]
 
 
-def enforce_retention(session: MigrationSession) -> list[Certificate]:
-    """Shred every overdue run; one certificate each."""
-    now = session.now()
-    return [
-        shred_run(session, run_id, reason="retention")
-        for run_id in overdue_runs(session.engine, now)
-    ]
+@dataclass
+class Enforced:
+    """What one ``retention enforce`` did: the certificates, and the runs it could not shred."""
+
+    certificates: list[Certificate] = field(default_factory=list)
+    busy: list[str] = field(default_factory=list)  # a process is driving them right now
+    failed: list[tuple[str, str]] = field(default_factory=list)  # run id, why
+
+
+def enforce_retention(session: MigrationSession) -> Enforced:
+    """Shred every overdue run that no process is driving; one certificate each. A run that
+    cannot be shredded is reported and the others are still shredded."""
+    done = Enforced()
+    for run_id in overdue_runs(session.engine, session.now()):
+        try:
+            with run_lock(session.settings.staging_root, run_id):
+                done.certificates.append(shred_run(session, run_id, reason="retention"))
+        except RunBusy:
+            done.busy.append(run_id)
+        except SceauError as error:
+            done.failed.append((run_id, str(error)))
+    return done
 
 
 def _aware(moment: datetime) -> datetime:

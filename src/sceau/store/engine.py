@@ -24,9 +24,16 @@ def open_store(url: str) -> Engine:
     """
     if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
         path = Path(url.removeprefix("sqlite:///"))
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        if not path.exists():
-            path.touch(mode=0o600)
+        try:
+            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            if not path.exists():
+                path.touch(mode=0o600)
+        except OSError as error:
+            raise StoreError(
+                f"cannot create the state store ({error.strerror or type(error).__name__})",
+                hint="check SCEAU_HOME (or SCEAU_STORE_URL) names a folder you may write to",
+                where=str(path),
+            ) from None
     try:
         engine = create_engine(url, future=True)
     except (SQLAlchemyError, ValueError, ModuleNotFoundError) as error:
