@@ -124,9 +124,12 @@ def migrate(
             if outcome.status != "staging":  # the source is not read again after extraction
                 return _drive(session, outcome, None, ())
             table = _source_table(session, verified)
-            return _drive(session, outcome, table, _guard_drift(session, verified, table))
+            watched = _guard_drift(session, verified, table)
+            _check_destination(verified, resume)
+            return _drive(session, outcome, table, watched)
     table = _source_table(session, verified)
     watched = _guard_drift(session, verified, table)
+    _check_destination(verified, None)  # before a run exists: a wrong destination costs nothing
     outcome = _started(session, verified)
     with run_lock(root, outcome.run_id):
         return _drive(session, outcome, table, watched)
@@ -424,13 +427,7 @@ def _load(session: MigrationSession, outcome: RunOutcome, staging: Staging, targ
     staged = checkpoints_of(session.engine, outcome.run_id, "staged")
     recorded = checkpoints_of(session.engine, outcome.run_id, "loaded")
     committed = target.loaded_batches(outcome.run_id)
-    if not committed and _holds_rows(target):
-        raise TargetError(
-            "the target table already holds rows that this run did not load",
-            hint="a run loads into an empty table: empty this one or name another in a new "
-            "mandate (to finish a stopped run, use --resume)",
-            where=target.display,
-        )
+    _refuse_foreign_rows(target, committed)
     progress = session.progress
     progress.phase("load", sum(d.rows for d, _ in staged.values()))
     to_load = [number for number in sorted(staged) if number not in committed]
@@ -449,6 +446,24 @@ def _load(session: MigrationSession, outcome: RunOutcome, staging: Staging, targ
         progress.rows(digest.rows)
     progress.phase_done()
     _add_timing(session.engine, outcome, "load", time.perf_counter() - started)
+
+
+def _check_destination(verified: VerifiedMandate, run_id: str | None) -> None:
+    """The target reachable, its table there (or created) with the mandate's columns, and
+    holding no row but this run's: checked before anything is extracted."""
+    with _target(verified) as target:
+        target.prepare(create=verified.mandate.create_table)
+        _refuse_foreign_rows(target, target.loaded_batches(run_id) if run_id else {})
+
+
+def _refuse_foreign_rows(target: Target, committed: dict[int, int]) -> None:
+    if not committed and _holds_rows(target):
+        raise TargetError(
+            "the target table already holds rows that this run did not load",
+            hint="a run loads into an empty table: empty this one or name another in a new "
+            "mandate (to finish a stopped run, use --resume)",
+            where=target.display,
+        )
 
 
 def _holds_rows(target: Target) -> bool:
