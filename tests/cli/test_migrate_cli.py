@@ -83,3 +83,19 @@ def test_retention_show_and_enforce_with_nothing_due(world: World):
     enforced = run("retention", "enforce")
     assert enforced.exit_code == 0, enforced.output
     assert "nothing to shred" in enforced.output
+
+
+def test_the_certificate_key_is_what_proves_where_a_certificate_comes_from(world, tmp_path):
+    mandate = world.signed_mandate(destination=f"sqlite:///{tmp_path / 'lis.db'}")
+    login(world.settings, world.engine, world.events, "op.durand", PASSWORD, params=CHEAP)
+    assert run("migrate", str(mandate), "--reports", str(tmp_path / "r")).exit_code == 0
+    fingerprint = run("keys", "certificate-key").output.strip()
+    assert len(fingerprint) == 64
+    certificate = str(tmp_path / "r" / "certificate.json")
+    unchecked = run("certificate", certificate)
+    assert "Intact is not enough" in unchecked.output
+    checked = run("certificate", certificate, "--fingerprint", fingerprint)
+    assert checked.exit_code == 0
+    assert "signed by the key you named" in checked.output
+    other = run("certificate", certificate, "--fingerprint", "0" * 64)
+    assert other.exit_code == 2

@@ -11,6 +11,7 @@ from sceau.cli._context import Context
 from sceau.config import Settings
 from sceau.keys import material, open_provider
 from sceau.mandate.sign import KEY_SUFFIX, list_signers, new_signer
+from sceau.migrate.certificate import certificate_fingerprint
 
 PASSPHRASE_ENV = "SCEAU_SIGNER_PASSPHRASE"
 
@@ -97,3 +98,22 @@ def rotate(key_id: str) -> None:
     finally:
         provider.close()
     click.echo(f"Rotated {key_id} at the {provider.name} provider: now version {version}.")
+
+
+@keys.command(name="certificate-key")
+def certificate_key() -> None:
+    """Print the fingerprint of the key that signs this installation's deletion certificates.
+
+    Give it to the controllers: with it, `sceau certificate FILE --fingerprint FP` proves a
+    certificate came from here, and not from someone who signed one with a key of their own.
+    """
+    context = Context.load()
+    user = context.actor("reports.read")
+    provider = open_provider(context.settings)
+    try:
+        fingerprint = certificate_fingerprint(
+            provider, context.engine, context.events, actor=user.name
+        )
+    finally:
+        provider.close()
+    click.echo(fingerprint)

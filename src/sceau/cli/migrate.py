@@ -125,12 +125,18 @@ def write_outcome(outcome: RunOutcome, folder: Path) -> list[Path]:
 def _summary(outcome: RunOutcome) -> str:
     mandate = outcome.verified.mandate
     refused_columns = len(mandate.source_columns) - len(mandate.moved)
-    return (
+    text = (
         f"[bold]Run {outcome.run_id} {outcome.status}.[/bold] "
         f"{outcome.loaded.rows:,} rows of {len(mandate.moved)} columns loaded into "
         f"{outcome.destination}; {outcome.refused_rows:,} rows outside the mandate's scope and "
         f"{refused_columns} columns it does not allow never left the source."
     )
+    if outcome.loaded.rows == 0 and outcome.refused_rows:
+        text += (
+            "\n[yellow]No row was in the mandate's scope: if that is not what the controller "
+            "meant, check its [[rows]] conditions (a value must match exactly).[/yellow]"
+        )
+    return text
 
 
 @click.command(name="certificate")
@@ -152,9 +158,19 @@ def certificate(certificate_file: Path, fingerprint: str | None) -> None:
         raise CertificateError(
             error.message, hint=error.hint, where=str(certificate_file)
         ) from None
+    signer = data["signature"]["fingerprint"]
     click.echo(
         f"The certificate is intact: run {data.get('run_id')} shredded at "
         f"{data.get('shredded_at')} by {data.get('shredded_by')}.\n"
-        f"  signing key fingerprint: {data['signature']['fingerprint']}\n"
+        f"  signing key fingerprint: {signer}\n"
         f"  certificate hash (canonical JSON): {certificate_sha256(data)}"
     )
+    if fingerprint is None:
+        click.echo(
+            "  Intact is not enough: anyone can sign a certificate with a key of their own. "
+            "It proves the shredding only if that fingerprint is your processor's certificate "
+            "key: ask them for it (`sceau keys certificate-key` prints it on their "
+            "installation) and check again with --fingerprint."
+        )
+    else:
+        click.echo("  It was signed by the key you named.")

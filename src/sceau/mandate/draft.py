@@ -141,11 +141,17 @@ def _short(name: str) -> str:
 
 
 def _location(name: str) -> tuple[str, str | None]:
-    """A table's location and, for a database or a multi-table file, its table name."""
+    """A table's location and, for a database or a multi-table file, its table name.
+
+    A file's path is made absolute: the mandate must name the same file wherever the operator
+    runs it from, and the reports must say which file it was.
+    """
+    location, table = name, None
     if "#" in name and not Path(name).exists():
         location, table = name.rsplit("#", 1)
-        return redact_url(location), table
-    return redact_url(name), None
+    if "://" not in location:
+        location = str(Path(location).resolve())
+    return redact_url(location), table
 
 
 def _mandate_id(label: str, today: date) -> str:

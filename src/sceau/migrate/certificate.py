@@ -50,10 +50,10 @@ class Certificate:
         return certificate_sha256(self.to_dict())
 
 
-def issue_certificate(
-    provider: KeyProvider, engine: Engine, events: EventSink, body: dict[str, Any], *, actor: str
-) -> Certificate:
-    """Sign ``body`` (JSON-ready facts of one shredded run) with the installation's key."""
+def _signing_key(
+    provider: KeyProvider, engine: Engine, events: EventSink, *, actor: str
+) -> Ed25519PrivateKey:
+    """The installation's certificate key, minted on first use and held wrapped."""
     secret = material.fetch(provider, engine, CERTIFICATE_KEY_ID) or material.mint(
         provider,
         engine,
@@ -64,7 +64,22 @@ def issue_certificate(
         actor=actor,
         value=Ed25519PrivateKey.generate().private_bytes_raw(),
     )
-    private = Ed25519PrivateKey.from_private_bytes(secret.value)
+    return Ed25519PrivateKey.from_private_bytes(secret.value)
+
+
+def certificate_fingerprint(
+    provider: KeyProvider, engine: Engine, events: EventSink, *, actor: str
+) -> str:
+    """SHA-256 of the certificate key's raw public key: what controllers check against."""
+    public = _signing_key(provider, engine, events, actor=actor).public_key()
+    return hashlib.sha256(public.public_bytes(Encoding.Raw, PublicFormat.Raw)).hexdigest()
+
+
+def issue_certificate(
+    provider: KeyProvider, engine: Engine, events: EventSink, body: dict[str, Any], *, actor: str
+) -> Certificate:
+    """Sign ``body`` (JSON-ready facts of one shredded run) with the installation's key."""
+    private = _signing_key(provider, engine, events, actor=actor)
     public = private.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
     signature = private.sign(_DOMAIN + _canonical(body))
     return Certificate(
