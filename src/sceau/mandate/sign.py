@@ -238,7 +238,7 @@ def read_mandate(path: Path) -> bytes:
             body = handle.read(MAX_MANDATE_BYTES + 1)
     except OSError as error:
         raise MandateError(
-            f"cannot read the mandate ({type(error).__name__})",
+            f"cannot read the mandate ({error.strerror or type(error).__name__})",
             hint="check the path and its permissions",
             where=str(path),
         ) from None
@@ -260,7 +260,7 @@ def write_private_file(path: Path, data: bytes, *, overwrite: bool, hint: str = 
         ) from None
     except OSError as error:
         raise MandateError(
-            f"cannot write the file ({type(error).__name__})",
+            f"cannot write the file ({error.strerror or type(error).__name__})",
             hint="check the folder exists and that you may write to it",
             where=str(path),
         ) from None
@@ -289,7 +289,7 @@ def _load_key(path: Path, passphrase: str) -> Ed25519PrivateKey:
         data = path.read_bytes()
     except OSError as error:
         raise MandateError(
-            f"cannot read the signer key ({type(error).__name__})",
+            f"cannot read the signer key ({error.strerror or type(error).__name__})",
             hint="create it with `sceau keys new-signer`, or name it with --key",
             where=str(path),
         ) from None

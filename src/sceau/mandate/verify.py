@@ -229,7 +229,7 @@ def _read_signature(path: Path, where: str) -> _Signature:
     except OSError as error:
         raise VerificationError(
             "malformed",
-            f"cannot read the signature file ({type(error).__name__})",
+            f"cannot read the signature file ({error.strerror or type(error).__name__})",
             where=str(path),
         ) from None
     try:
