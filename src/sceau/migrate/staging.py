@@ -73,10 +73,6 @@ class Staging:
                 where=str(target),
             ) from None
 
-    def write(self, batch_no: int, batch: pa.RecordBatch) -> None:
-        """Seal ``batch`` and store it."""
-        self.store(batch_no, self.seal(batch_no, batch))
-
     def read(self, batch_no: int) -> pa.RecordBatch:
         """The batch back, after checking it was sealed for this run, number and key version."""
         path = self.path(batch_no)
