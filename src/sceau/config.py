@@ -40,6 +40,12 @@ class Settings:
     openbao_mount: str = "transit"
     pkcs11_library: str = "/usr/lib/softhsm/libsofthsm2.so"
     pkcs11_token: str = "sceau"
+    installation: str = "sceau"  # this installation's name, in checkpoints and alerts
+    audit_key: Path | None = None  # the audit signing key; empty: home/audit.key
+    audit_checkpoint_every: int = 1000  # sign a checkpoint every this many entries…
+    audit_checkpoint_minutes: int = 60  # …or when the last one is older than this
+    audit_export: str = ""  # where checkpoints go as signed: a file, udp:// or tcp:// syslog
+    alerts: Mapping[str, object] = field(default_factory=dict)  # the [alerts] table, file only
     # secrets: environment only
     keyring_passphrase: str = field(default="", repr=False)
     openbao_token: str = field(default="", repr=False)
@@ -58,11 +64,16 @@ class Settings:
         return self.staging or self.home / "staging"
 
     @property
+    def audit_key_path(self) -> Path:
+        return self.audit_key or self.home / "audit.key"
+
+    @property
     def session_file(self) -> Path:
         return self.home / "session"
 
 
 _SECRETS = {"keyring_passphrase", "openbao_token", "pkcs11_pin"}
+_FILE_ONLY = {"alerts"}  # structured tables: the TOML file holds them
 
 
 def load_settings(env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
@@ -76,6 +87,10 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides: object) -> 
         if option.name == "home":
             continue
         env_name = f"SCEAU_{option.name.upper()}"
+        if option.name in _FILE_ONLY:
+            if option.name in from_file:
+                values[option.name] = _table(option.name, from_file[option.name], config_path)
+            continue
         if env_name in env:
             raw: object = env[env_name]
         elif option.name in from_file and option.name not in _SECRETS:
@@ -108,9 +123,15 @@ def _read_toml(path: Path) -> dict[str, object]:
         ) from None
 
 
+def _table(name: str, raw: object, path: Path) -> Mapping[str, object]:
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{name} must be a table ([{name}])", where=str(path))
+    return raw
+
+
 def _coerce(name: str, raw: object, *, where: str) -> object:
     default = getattr(Settings(), name)
-    if name in {"keyring", "staging"}:
+    if name in {"keyring", "staging", "audit_key"}:
         return Path(str(raw)).expanduser() if raw else None
     if isinstance(default, int):
         try:

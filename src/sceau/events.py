@@ -233,6 +233,77 @@ class CertificateIssued(Event):
     certificate_sha256: str
 
 
+# --- supervision ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class ScanCompleted(Event):
+    name = "scan.completed"
+    sources: int
+    rows: int
+    sensitive_columns: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class AuditCheckpointed(Event):
+    name = "audit.checkpoint"
+    number: int
+    size: int
+    root: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class AuditVerified(Event):
+    name = "audit.verified"
+    size: int
+    checkpoints: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class AuditVerificationFailed(Event):
+    name = "audit.verification_failed"
+    alert = True
+    position: str  # "entry 41", "checkpoint 3", "head"
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class AlertRaised(Event):
+    name = "alert.raised"
+    alert_id: int
+    rule: str
+    severity: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class AlertEscalated(Event):
+    name = "alert.escalated"
+    alert_id: int
+    tier: str
+    recipients: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class AlertNotificationFailed(Event):
+    name = "alert.notification_failed"
+    alert_id: int
+    channel: str
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class AlertAcknowledged(Event):
+    name = "alert.acknowledged"
+    alert_id: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class AlertResolved(Event):
+    name = "alert.resolved"
+    alert_id: int
+    resolution: str
+
+
 EVENTS: dict[str, type[Event]] = {
     cls.name: cls
     for cls in Event.__subclasses__()  # every event above, by its stable name

@@ -15,10 +15,10 @@ import pytest
 from sqlalchemy import Engine, create_engine, select
 
 from sceau.accounts import PasswordParams, Role, add_user
+from sceau.audit.key import AuditKey
+from sceau.audit.sink import AuditLog
 from sceau.config import Settings, load_settings
 from sceau.store import open_store
-from sceau.store.events import EventLog
-from sceau.store.schema import events as events_table
 
 POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 CHEAP = PasswordParams(time_cost=1, memory_cost=8, parallelism=1)  # tests only
@@ -67,12 +67,12 @@ def engine(request: pytest.FixtureRequest) -> Engine:
 
 
 @pytest.fixture
-def events(engine: Engine) -> EventLog:
-    return EventLog(engine)
+def events(engine: Engine) -> AuditLog:
+    return AuditLog(engine, AuditKey.generate())
 
 
 @pytest.fixture
-def admin(engine: Engine, events: EventLog, params: PasswordParams) -> str:
+def admin(engine: Engine, events: AuditLog, params: PasswordParams) -> str:
     """The bootstrap admin's name."""
     add_user(
         engine, events, "root.admin", Role.ADMIN, ADMIN_PASSWORD, by="root.admin", params=params
@@ -82,9 +82,8 @@ def admin(engine: Engine, events: EventLog, params: PasswordParams) -> str:
 
 def recorded(engine: Engine) -> list[dict[str, object]]:
     """Every event row, as the audit trail holds it."""
-    with engine.connect() as connection:
-        rows = connection.execute(select(events_table).order_by(events_table.c.seq)).all()
-    return [{"name": r.name, "actor": r.actor, **r.payload} for r in rows]
+    log = AuditLog(engine, AuditKey.generate())  # reads only
+    return [{"name": e.name, "actor": e.actor, **e.payload} for e in log.read()]
 
 
 def dump(engine: Engine, table: object) -> str:

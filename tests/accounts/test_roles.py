@@ -18,6 +18,10 @@ EXPECTED = {
     "migrate": {OPS},
     "retention.enforce": {CTL, OPS, ADM},
     "reports.read": {CTL, OPS, AUD, ADM},
+    "audit.read": {CTL, AUD, ADM},
+    "audit.lockdown": {ADM},
+    "alerts.answer": {CTL, OPS, ADM},
+    "alerts.run": {ADM},
     "users.manage": {ADM},
 }
 
@@ -47,6 +51,7 @@ def test_auditors_change_nothing():
     assert {a for a in PERMISSIONS if allowed(Role.AUDITOR, a)} == {
         "mandate.verify",
         "reports.read",
+        "audit.read",
     }
 
 

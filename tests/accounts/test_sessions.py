@@ -25,7 +25,7 @@ from sceau.accounts import (
     logout,
     require,
 )
-from sceau.store.schema import events as events_table
+from sceau.store.schema import audit_entries as events_table
 from sceau.store.schema import sessions
 from sceau.store.schema import users as users_table
 

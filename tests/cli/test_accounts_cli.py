@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from sceau.audit.sink import AuditLog
 from sceau.cli import main
 from sceau.config import load_settings
 from sceau.store import open_store
-from sceau.store.events import EventLog
 
 BOSS = "chief: a long admin passphrase"
 OPERATOR = "operator: violet staple horse"
@@ -30,9 +30,10 @@ def run(*args: str, input: str | None = None):
 
 
 def event_names(home: Path) -> list[str]:
-    engine = open_store(load_settings({"SCEAU_HOME": str(home)}).store)
+    settings = load_settings({"SCEAU_HOME": str(home)})
+    engine = open_store(settings.store)
     try:
-        return EventLog(engine).names()
+        return AuditLog.from_settings(settings, engine).names()
     finally:
         engine.dispose()
 

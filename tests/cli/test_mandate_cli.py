@@ -11,11 +11,11 @@ import pytest
 from click.testing import CliRunner
 
 from sceau.accounts import PasswordParams, Role, add_user, login
+from sceau.audit.sink import AuditLog
 from sceau.cli import main
 from sceau.config import load_settings
 from sceau.keys.local import LocalKeyring
 from sceau.store import open_store
-from sceau.store.events import EventLog
 from sceau.synth import write_labs
 
 CHEAP = PasswordParams(time_cost=1, memory_cost=8, parallelism=1)  # tests only
@@ -51,7 +51,7 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("SCEAU_HOME", str(tmp_path / "home"))
     settings = load_settings()
     engine = open_store(settings.store)
-    events = EventLog(engine)
+    events = AuditLog.from_settings(settings, engine)
     add_user(engine, events, "admin", Role.ADMIN, PASSWORD, by="admin", params=CHEAP)
     add_user(engine, events, "claire", Role.CONTROLLER, PASSWORD, by="admin", params=CHEAP)
     add_user(engine, events, "otto", Role.OPERATOR, PASSWORD, by="admin", params=CHEAP)
@@ -62,21 +62,16 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def as_user(name: str) -> None:
     settings = load_settings()
     engine = open_store(settings.store)
-    login(settings, engine, EventLog(engine), name, PASSWORD, params=CHEAP)
+    login(settings, engine, AuditLog.from_settings(settings, engine), name, PASSWORD, params=CHEAP)
     engine.dispose()
 
 
 def events(home: Path) -> list[dict]:
-    engine = open_store(load_settings({"SCEAU_HOME": str(home)}).store)
+    settings = load_settings({"SCEAU_HOME": str(home)})
+    engine = open_store(settings.store)
     try:
-        with engine.connect() as connection:
-            rows = connection.exec_driver_sql(
-                "SELECT name, actor, payload FROM events ORDER BY seq"
-            )
-            return [
-                {"name": n, "actor": a, **(json.loads(p) if isinstance(p, str) else p)}
-                for n, a, p in rows
-            ]
+        log = AuditLog.from_settings(settings, engine)
+        return [{"name": e.name, "actor": e.actor, **e.payload} for e in log.read()]
     finally:
         engine.dispose()
 

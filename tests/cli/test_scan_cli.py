@@ -10,10 +10,10 @@ import pytest
 from click.testing import CliRunner
 
 from sceau.accounts import PasswordParams, Role, add_user, has_users, login
+from sceau.audit.sink import AuditLog
 from sceau.cli import main
 from sceau.config import load_settings
 from sceau.store import open_store
-from sceau.store.events import EventLog
 
 PASSWORD = "a password for the scan tests"
 
@@ -35,7 +35,7 @@ def logged_in(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 def log_in_as(name: str, role: Role) -> None:
     settings = load_settings()
     engine = open_store(settings.store)
-    events = EventLog(engine)
+    events = AuditLog.from_settings(settings, engine)
     cheap = PasswordParams(time_cost=1, memory_cost=1024, parallelism=1)
     if not has_users(engine):
         add_user(engine, events, "admin", Role.ADMIN, PASSWORD, by="admin", params=cheap)

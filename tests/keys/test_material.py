@@ -8,11 +8,11 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import insert, select
 
+from sceau.audit.sink import AuditLog
 from sceau.config import Settings
 from sceau.keys import KeyDestroyedError, KeyProviderError, open_provider
 from sceau.keys.material import destroy, fetch, mint, rotate
 from sceau.store import open_store
-from sceau.store.events import EventLog
 from sceau.store.schema import keys
 
 
@@ -20,7 +20,7 @@ from sceau.store.schema import keys
 def world(local_settings: Settings):
     engine = open_store(local_settings.store)
     provider = open_provider(local_settings)
-    yield provider, engine, EventLog(engine)
+    yield provider, engine, AuditLog.from_settings(local_settings, engine)
     provider.close()
 
 

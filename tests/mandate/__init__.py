@@ -8,7 +8,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from sceau.accounts import PasswordParams, Role, add_user
-from sceau.store.events import EventLog
+from sceau.audit.sink import AuditLog
 
 CHEAP = PasswordParams(time_cost=1, memory_cost=8, parallelism=1)  # tests only
 PASSWORD = "a long enough password for tests"
@@ -89,7 +89,7 @@ def example(**replace: str) -> str:
     return "\n".join(line for line in lines if line) + "\n"
 
 
-def accounts(engine: Engine, events: EventLog) -> None:
+def accounts(engine: Engine, events: AuditLog) -> None:
     """An admin, a controller (claire) and an operator (otto) in the store."""
     add_user(engine, events, "admin", Role.ADMIN, PASSWORD, by="admin", params=CHEAP)
     add_user(engine, events, "claire", Role.CONTROLLER, PASSWORD, by="admin", params=CHEAP)

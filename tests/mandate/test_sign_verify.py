@@ -14,6 +14,8 @@ from hypothesis import strategies as st
 from sqlalchemy import select, update
 
 from sceau.accounts import Role, add_user
+from sceau.audit.key import AuditKey
+from sceau.audit.sink import AuditLog
 from sceau.events import Event
 from sceau.mandate.model import MandateError
 from sceau.mandate.sign import (
@@ -25,10 +27,11 @@ from sceau.mandate.sign import (
 from sceau.mandate.verify import VerificationError, load_verified, verify_mandate
 from sceau.store import open_store
 from sceau.store.engine import StoreError
-from sceau.store.events import EventLog
 from sceau.store.schema import mandates, signers, users
 
 from . import CHEAP, EXAMPLE, NOW, PASSPHRASE, PASSWORD, accounts, write
+
+AUDIT_KEY = AuditKey.generate()  # the template's copies share its audit trail, so its key
 
 
 class Store:
@@ -40,7 +43,7 @@ class Store:
         if template is not None:
             shutil.copy(template, folder / "state.db")
         self.engine = open_store(f"sqlite:///{folder / 'state.db'}")
-        self.events = EventLog(self.engine)
+        self.events = AuditLog(self.engine, AUDIT_KEY)
         if template is None:
             accounts(self.engine, self.events)
 

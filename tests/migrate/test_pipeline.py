@@ -21,7 +21,7 @@ from sceau.migrate.report import MigrationReport
 from sceau.migrate.runs import RunBusy, run_lock
 from sceau.migrate.staging import Staging
 from sceau.protect.envelope import SealError
-from sceau.store.schema import events, keys, runs
+from sceau.store.schema import keys, runs
 from sceau.targets import TargetError
 
 
@@ -184,8 +184,7 @@ def test_the_certificate_and_report_state_the_facts(world: World, tmp_path: Path
 def test_no_patient_value_in_any_event(world: World, tmp_path: Path) -> None:
     mandate = world.signed_mandate(destination=f"sqlite:///{tmp_path / 'lis.db'}")
     migrate(world.session(), mandate)
-    with world.engine.connect() as connection:
-        recorded = connection.execute(select(events.c.name, events.c.payload)).all()
+    recorded = [(e.name, e.payload) for e in world.events.read()]
     names = [name for name, _ in recorded]
     for expected in (
         "run.started",
@@ -210,7 +209,7 @@ def test_a_tampered_mandate_is_refused_and_recorded(world: World, tmp_path: Path
     with pytest.raises(MandateError):
         migrate(world.session(), mandate)
     with world.engine.connect() as connection:
-        assert "mandate.refused" in connection.execute(select(events.c.name)).scalars().all()
+        assert "mandate.refused" in world.events.names()
         assert connection.execute(select(runs)).first() is None
     assert not (tmp_path / "lis.db").exists()
 
@@ -253,7 +252,7 @@ def test_a_target_that_changed_fails_verification_and_keeps_staging(
         migrate(world.session(progress=_Watcher(world, {"verify": tamper})), mandate)
     with world.engine.connect() as connection:
         run = connection.execute(select(runs)).mappings().one()
-        names = connection.execute(select(events.c.name)).scalars().all()
+        names = world.events.names()
     assert run["status"] == "failed"
     assert "run.verification_failed" in names
     assert any(world.settings.staging_root.rglob("*.sealed"))
@@ -331,7 +330,7 @@ def test_identifiers_past_the_drift_scans_sample_stop_the_run_before_loading(tmp
     assert _target_rows(target) == []  # nothing was loaded
     with world.engine.connect() as connection:
         run = connection.execute(select(runs)).mappings().one()
-        names = connection.execute(select(events.c.name)).scalars().all()
+        names = world.events.names()
     assert run["status"] == "shredded"
     assert "run.drift_refused" in names
     assert run["summary"]["certificate"]["reason"] == "drift"

@@ -9,13 +9,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sceau.accounts import PasswordParams, Role, add_user
+from sceau.audit.sink import AuditLog
 from sceau.config import Settings
 from sceau.keys import KeyProvider, open_provider
 from sceau.mandate.sign import new_signer, sign_mandate
 from sceau.migrate.pipeline import MigrationSession
 from sceau.migrate.progress import Silent
 from sceau.store import open_store
-from sceau.store.events import EventLog
 from sceau.synth import generate
 from sceau.synth.labs import SynthTable
 from sceau.synth.writers import write_csv
@@ -49,7 +49,7 @@ class World:
 
     def __post_init__(self) -> None:
         self.engine = open_store(self.settings.store)
-        self.events = EventLog(self.engine)
+        self.events = AuditLog.from_settings(self.settings, self.engine)
         self.provider = open_provider(self.settings)
         add_user(self.engine, self.events, "admin", Role.ADMIN, PASSWORD, by="test", params=CHEAP)
         add_user(

@@ -30,6 +30,10 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "migrate": frozenset({_O}),
     "retention.enforce": frozenset({_C, _O, _ADM}),
     "reports.read": frozenset({_C, _O, _A, _ADM}),
+    "audit.read": frozenset({_C, _A, _ADM}),
+    "audit.lockdown": frozenset({_ADM}),
+    "alerts.answer": frozenset({_C, _O, _ADM}),
+    "alerts.run": frozenset({_ADM}),
     "users.manage": frozenset({_ADM}),
 }
 

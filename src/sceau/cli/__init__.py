@@ -29,6 +29,8 @@ COMMANDS = {
     "migrate": "migrate",
     "certificate": "migrate",
     "retention": "retention",
+    "audit": "audit",
+    "metrics": "metrics",
 }
 
 

@@ -1,4 +1,4 @@
-"""What every data-touching command needs: settings, the state store, the event log, and the
+"""What every data-touching command needs: settings, the state store, the audit log, and the
 logged-in individual whose role allows the command (refused otherwise, and the refusal logged)."""
 
 from __future__ import annotations
@@ -9,9 +9,9 @@ from functools import cached_property
 from sqlalchemy import Engine
 
 from sceau.accounts import User, require
+from sceau.audit.sink import AuditLog
 from sceau.config import Settings, load_settings
 from sceau.store import open_store
-from sceau.store.events import EventLog
 
 
 @dataclass
@@ -27,8 +27,8 @@ class Context:
         return open_store(self.settings.store)
 
     @cached_property
-    def events(self) -> EventLog:
-        return EventLog(self.engine)
+    def events(self) -> AuditLog:
+        return AuditLog.from_settings(self.settings, self.engine)
 
     def actor(self, action: str) -> User:
         """The logged-in individual, if their role allows ``action``; SceauError otherwise."""

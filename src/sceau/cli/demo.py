@@ -18,6 +18,7 @@ import click
 from rich.console import Console
 
 from sceau.accounts import Role, User, add_user, login, require
+from sceau.audit.sink import AuditLog
 from sceau.cli.migrate import run_printed, write_outcome
 from sceau.cli.scan import ProgressBar, print_report
 from sceau.config import Settings
@@ -31,7 +32,6 @@ from sceau.mandate.sign import new_signer, sign_mandate
 from sceau.migrate.pipeline import MigrationSession, migrate
 from sceau.reports.base import ReportFormat, write_report
 from sceau.store import open_store
-from sceau.store.events import EventLog
 from sceau.synth import generate
 from sceau.synth.writers import write_csv
 
@@ -128,7 +128,7 @@ class Story:
             batch_rows=8_192,
         )
         self.engine = open_store(self.settings.store)
-        self.events = EventLog(self.engine)
+        self.events = AuditLog.from_settings(self.settings, self.engine)
 
     def say(self, text: str) -> None:
         self.console.print(text)

@@ -217,8 +217,9 @@ def _verified(session: MigrationSession, path: Path) -> VerifiedMandate:
         return load_verified(path, session.engine, now=session.now())
     except MandateError as error:
         digest = _file_sha256(path)
+        reason = getattr(error, "reason", "invalid")  # the stable word, for the rules
         session.events.record(
-            MandateRefused(actor=session.actor, mandate_sha256=digest, reason=error.message)
+            MandateRefused(actor=session.actor, mandate_sha256=digest, reason=reason)
         )
         raise
 
@@ -435,12 +436,13 @@ def _load(session: MigrationSession, outcome: RunOutcome, staging: Staging, targ
     for number in sorted(staged):
         digest, _ = staged[number]
         if number not in committed:
-            target.write_batch(outcome.run_id, number, next(opened))
+            # recorded before the write: a batch the trail cannot log never reaches the target
             session.events.record(
                 BatchLoaded(
                     actor=session.actor, run_id=outcome.run_id, batch=number, rows=digest.rows
                 )
             )
+            target.write_batch(outcome.run_id, number, next(opened))
         if number not in recorded:  # the target committed it; the store may not know yet
             record_checkpoint(session.engine, outcome.run_id, "loaded", number, digest, 0)
         progress.rows(digest.rows)

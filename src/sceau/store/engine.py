@@ -19,6 +19,8 @@ class StoreError(SceauError):
 def open_store(url: str) -> Engine:
     """An engine on ``url`` whose tables exist. SQLite files are created mode 0600 in a 0700 folder.
 
+    On PostgreSQL the audit tables are made append-only by triggers (:mod:`.append_only`).
+
     SQLite runs in WAL mode with full synchronous commits, so a checkpoint that returned is on
     disk even if the process is killed the next instant.
     """
@@ -52,6 +54,10 @@ def open_store(url: str) -> Engine:
             hint="check that the database is running and that its URL and permissions are right",
             where=redact_url(url),
         ) from None
+    if engine.dialect.name == "postgresql":
+        from sceau.store.append_only import install_append_only  # it builds on this module
+
+        install_append_only(engine)
     return engine
 
 

@@ -111,12 +111,63 @@ checkpoints = Table(
     PrimaryKeyConstraint("run_id", "phase", "batch"),
 )
 
-events = Table(
-    "events",
+audit_entries = Table(
+    "audit_entries",
     metadata,
-    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("seq", BigInteger, primary_key=True, autoincrement=False),  # the leaf index, from 0
+    Column("at_us", BigInteger, nullable=False, index=True),  # event time, µs since the epoch
+    Column("name", String(64), nullable=False, index=True),
+    Column("entry", LargeBinary, nullable=False),  # the canonical JSON bytes: the Merkle leaf
+    Column("seal", LargeBinary, nullable=False),  # keyed MAC over seq, time, leaf hash and name
+)
+
+audit_head = Table(  # one row: the tree's size and frontier, sealed like an entry
+    "audit_head",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("size", BigInteger, nullable=False),
+    Column("frontier", LargeBinary, nullable=False),  # perfect-subtree roots, 32 bytes each
+    Column("seal", LargeBinary, nullable=False),
+)
+
+audit_checkpoints = Table(
+    "audit_checkpoints",
+    metadata,
+    Column("number", BigInteger, primary_key=True, autoincrement=False),  # from 1
+    Column("size", BigInteger, nullable=False),
+    Column("root", String(64), nullable=False),  # hex
     Column("at", DateTime(timezone=True), nullable=False),
-    Column("name", String(64), nullable=False),
-    Column("actor", String(64), nullable=False),
-    Column("payload", JSON, nullable=False),
+    Column("body", Text, nullable=False),  # the signed text, byte for byte
+    Column("signature", Text, nullable=False),  # base64 Ed25519 over body
+)
+
+alerts = Table(
+    "alerts",
+    metadata,
+    Column("alert_id", Integer, primary_key=True, autoincrement=True),
+    Column("rule", String(64), nullable=False, index=True),
+    Column("key", String(256), nullable=False),  # what the alert is about; deduplicates findings
+    Column("severity", String(16), nullable=False),  # low | medium | high | critical
+    Column("state", String(16), nullable=False, index=True),  # open | acknowledged | resolved
+    Column("summary", Text, nullable=False),  # plain words, names and counts only
+    Column("facts", JSON, nullable=False),
+    Column("count", Integer, nullable=False, default=1),  # findings folded into this alert
+    Column("raised_at", DateTime(timezone=True), nullable=False),
+    Column("last_seen", DateTime(timezone=True), nullable=False),
+    Column("tier", Integer, nullable=False, default=0),  # index in the severity's ladder
+    Column("notified_at", DateTime(timezone=True), nullable=True),  # last tier notified at
+    Column("ack_deadline", DateTime(timezone=True), nullable=True),
+    Column("acked_by", String(64), nullable=True),
+    Column("acked_at", DateTime(timezone=True), nullable=True),
+    Column("resolved_by", String(64), nullable=True),
+    Column("resolved_at", DateTime(timezone=True), nullable=True),
+    Column("resolution", Text, nullable=True),
+)
+
+alert_cursor = Table(  # how far the rules have read the audit trail
+    "alert_cursor",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("seq", BigInteger, nullable=False),  # the last entry evaluated, -1 for none
+    Column("evaluated_at", DateTime(timezone=True), nullable=True),
 )

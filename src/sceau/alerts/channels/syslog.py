@@ -1,0 +1,154 @@
+"""Syslog: an RFC 5424 message to a SIEM's collector, with the alert's facts as structured data.
+
+Settings, either one table per collector, named as recipients name it (``syslog:siem``)::
+
+    [alerts.syslog.siem]
+    address = "tcp://siem.example:6514"   # udp://, tcp:// or tls:// (see sceau.syslog)
+    facility = 13                         # log audit, the default
+    cafile = "/etc/sceau/siem-ca.pem"     # tls:// only; default the system's CAs
+
+or a single collector, ``[alerts.syslog]`` with ``address`` (and ``facility``, ``cafile``) in
+it, named ``default``: its recipients are ``syslog:default``.
+
+The message is the summary; the header's timestamp is when it is sent. The structured data
+carries what a SIEM rule matches on: ``[sceau@32473 alert="12" rule="..." severity="..."
+tier="..." installation="..." raised="..."]`` and ``[facts@32473 name="value" ...]``.
+32473 is the IANA enterprise number reserved for examples (RFC 5612): sceau has none yet.
+"""
+
+from __future__ import annotations
+
+import re
+import ssl
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sceau.alerts.channels.base import (
+    Channel,
+    ChannelError,
+    Notification,
+    read_option,
+    register,
+)
+from sceau.alerts.model import Severity
+from sceau.syslog import SyslogError, SyslogSender, format_message, parse_address
+
+ENTERPRISE = 32473
+DEFAULT_FACILITY = 13  # log audit
+SINGLE = "default"  # the name of a collector configured directly in [alerts.syslog]
+SEVERITIES: dict[Severity, int] = {
+    Severity.CRITICAL: 2,  # crit
+    Severity.HIGH: 3,  # err
+    Severity.MEDIUM: 4,  # warning
+    Severity.LOW: 5,  # notice
+}
+
+
+@dataclass(frozen=True)
+class Collector:
+    """One configured syslog collector."""
+
+    name: str
+    address: str
+    facility: int = DEFAULT_FACILITY
+    cafile: str | None = None
+
+
+def _sd_name(name: str) -> str:
+    """A fact name as an SD-NAME: printable ASCII without ``= ]"`` and space, 32 at most."""
+    return re.sub(r'[^\x21-\x7e]|[= \]"]', "_", name)[:32] or "_"
+
+
+def structured_data(notification: Notification) -> dict[str, dict[str, str]]:
+    """The alert's identity and facts as RFC 5424 structured data."""
+    n = notification
+    data = {
+        f"sceau@{ENTERPRISE}": {
+            "alert": str(n.alert_id),
+            "rule": n.rule,
+            "severity": str(n.severity),
+            "tier": n.tier,
+            "installation": n.installation,
+            "raised": n.raised_at.isoformat(),
+        }
+    }
+    if n.facts:
+        data[f"facts@{ENTERPRISE}"] = {_sd_name(k): str(v) for k, v in n.facts.items()}
+    return data
+
+
+def _collector(name: str, table: Mapping[str, object], where: str) -> Collector:
+    address = read_option(table, "address", str, where, "")
+    try:
+        parse_address(address)
+    except SyslogError as error:
+        raise ChannelError(error.message, hint=error.hint, where=where) from None
+    facility = read_option(table, "facility", int, where, DEFAULT_FACILITY)
+    if not 0 <= facility <= 23:
+        raise ChannelError(
+            "facility must be between 0 and 23",
+            hint="13 (log audit) is the usual one for security events",
+            where=where,
+        )
+    return Collector(name, address, facility, read_option(table, "cafile", str, where, None))
+
+
+@register
+class SyslogChannel(Channel):
+    """Sends each notification as one syslog message, one connection per message."""
+
+    name = "syslog"
+
+    def __init__(self, collectors: Mapping[str, Collector], *, timeout: float = 5.0) -> None:
+        self.collectors = dict(collectors)
+        self.timeout = timeout
+
+    def __repr__(self) -> str:
+        return f"SyslogChannel(collectors={sorted(self.collectors)!r})"
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, object], env: Mapping[str, str]) -> SyslogChannel:
+        if "address" in config:
+            return cls({SINGLE: _collector(SINGLE, config, "[alerts.syslog]")})
+        collectors: dict[str, Collector] = {}
+        for name, table in config.items():
+            where = f"[alerts.syslog.{name}]"
+            if not isinstance(table, Mapping):
+                raise ChannelError(
+                    f"the syslog collector {name!r} is not a table",
+                    hint='write it as [alerts.syslog.<name>] with address = "tcp://host:port"',
+                    where="[alerts.syslog]",
+                )
+            collectors[name] = _collector(name, table, where)
+        return cls(collectors)
+
+    def send(self, address: str, notification: Notification) -> None:
+        collector = self.collectors.get(address or SINGLE)
+        if collector is None:
+            raise ChannelError(
+                f"no syslog collector is named {address!r}",
+                hint=f"add [alerts.syslog.{address}] to the settings, or fix the recipient",
+            )
+        message = format_message(
+            severity=SEVERITIES[notification.severity],
+            facility=collector.facility,
+            msgid="alert",
+            structured=structured_data(notification),
+            message=notification.summary,
+            at=datetime.now(UTC),
+        )
+        context = None
+        if collector.address.strip().startswith("tls:"):
+            try:
+                context = ssl.create_default_context(cafile=collector.cafile)
+            except (OSError, ssl.SSLError):
+                raise ChannelError(
+                    f"the CA bundle for the syslog collector {collector.name!r} cannot be read",
+                    hint="check cafile in [alerts.syslog] of the settings",
+                ) from None
+        try:
+            with SyslogSender(collector.address, timeout=self.timeout, ssl_context=context) as out:
+                out.send(message)
+        except SyslogError as error:
+            raise ChannelError(error.message, hint=error.hint, where=error.where) from None

@@ -1,0 +1,87 @@
+"""failed-auth: repeated failed logins, refused commands or forged signatures by one person.
+
+Counts, per person, ``auth.login_failed`` (by the account tried), ``auth.denied`` and the
+``mandate.refused`` whose reason is a signature failure, over a sliding window of ``minutes``
+ending at each new event. Fires at ``count``. One key per person, so a guessing attack stays
+one open alert however long it lasts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import UTC, timedelta
+from typing import ClassVar, cast
+
+from sceau.alerts.model import Finding, Severity
+from sceau.alerts.rules.base import Rule, RuleContext, register
+from sceau.audit.entry import LoggedEvent
+
+NAMES = frozenset({"auth.login_failed", "auth.denied", "mandate.refused"})
+SIGNATURE_REASONS = frozenset({"bad-signature", "unknown-signer", "revoked-signer"})
+
+
+def failure_of(event: LoggedEvent) -> tuple[str, str] | None:
+    """(person, kind) when ``event`` is a failed authentication, None otherwise."""
+    if event.name == "auth.login_failed":
+        return str(event.get("user") or event.actor), "login"
+    if event.name == "auth.denied":
+        return event.actor, "denied"
+    if event.name == "mandate.refused" and event.get("reason") in SIGNATURE_REASONS:
+        return event.actor, "signature"
+    return None
+
+
+@register
+class FailedAuth(Rule):
+    """Too many authentication or signature failures by one person in a short time."""
+
+    name = "failed-auth"
+    severity = Severity.HIGH
+    description = (
+        "one account failed to log in, was refused a command, or presented a bad mandate "
+        "signature too many times in a few minutes"
+    )
+    defaults: ClassVar[Mapping[str, object]] = {"minutes": 15, "count": 5}
+
+    def evaluate(self, context: RuleContext) -> Iterable[Finding]:
+        minutes = cast(int, self.threshold(context, "minutes"))
+        count = cast(int, self.threshold(context, "count"))
+        window = timedelta(minutes=minutes)
+        fresh = [(event, who) for event in context.new if (who := failure_of(event))]
+        if not fresh:
+            return
+        earlier = [
+            (event, who)
+            for event in context.events(min(event.at for event, _ in fresh) - window, NAMES)
+            if (who := failure_of(event))
+        ]
+        worst: dict[str, list[tuple[LoggedEvent, str]]] = {}
+        for event, (person, _) in fresh:
+            inside = [
+                (other, kind)
+                for other, (someone, kind) in earlier
+                if someone == person and event.at - window < other.at <= event.at
+            ]
+            if len(inside) >= count and len(inside) >= len(worst.get(person, [])):
+                worst[person] = inside
+        for person, inside in worst.items():
+            kinds = [kind for _, kind in inside]
+            last = max(event.at for event, _ in inside).astimezone(UTC)
+            yield Finding(
+                rule=self.name,
+                severity=self.severity,
+                key=f"actor:{person}",
+                summary=(
+                    f"{len(inside)} failed logins, refused commands or bad signatures for "
+                    f"{person} within {minutes} minutes (the last at {last:%Y-%m-%d %H:%M} UTC)"
+                ),
+                facts={
+                    "actor": person,
+                    "failures": len(inside),
+                    "logins": kinds.count("login"),
+                    "denied": kinds.count("denied"),
+                    "signatures": kinds.count("signature"),
+                    "minutes": minutes,
+                    "last": last.isoformat(),
+                },
+            )

@@ -1,0 +1,53 @@
+"""How an event becomes a leaf of the audit log, and back.
+
+A leaf is the event's canonical JSON: keys sorted, no spaces, UTF-8, ``seq`` (its position)
+inside. Those bytes are what the Merkle tree hashes, so they never change once written; reading
+an event back parses them, never the index columns beside them.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sceau.events import Event
+
+
+@dataclass(frozen=True)
+class LoggedEvent:
+    """An event as the audit log holds it."""
+
+    seq: int
+    at: datetime
+    name: str
+    actor: str
+    payload: dict[str, Any]
+
+    def get(self, field: str, default: Any = None) -> Any:
+        return self.payload.get(field, default)
+
+
+def encode(seq: int, event: Event) -> bytes:
+    """The leaf bytes for ``event`` at position ``seq``."""
+    body = {
+        "seq": seq,
+        "at": event.at.isoformat(),
+        "name": event.name,
+        "actor": event.actor,
+        "payload": event.payload(),
+    }
+    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def decode(entry: bytes) -> LoggedEvent:
+    """The event back from its leaf bytes."""
+    body = json.loads(entry)
+    return LoggedEvent(
+        seq=body["seq"],
+        at=datetime.fromisoformat(body["at"]),
+        name=body["name"],
+        actor=body["actor"],
+        payload=body["payload"],
+    )

@@ -1,0 +1,129 @@
+"""The audit trail, out of the state store: entries as JSON lines or syslog, checkpoints as signed.
+
+An exported entry is its leaf, byte for byte, so a copy can be checked against the signed
+checkpoints without sceau's database. Checkpoints are published the moment they are signed to
+``audit_export``: a file (JSON lines, appended and synced, caught up from the store if a
+publication was missed) or a syslog collector (``udp://host:port``, ``tcp://host:port``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Protocol
+
+from sceau.audit.checkpoint import Checkpoint, read_exported
+from sceau.audit.entry import decode
+from sceau.errors import SceauError
+from sceau.syslog import SyslogSender, format_message
+
+if TYPE_CHECKING:
+    from sceau.audit.sink import AuditLog
+
+_SD_ID = "sceau@32473"  # structured-data id: name@private enterprise number (example range)
+_FACILITY_AUDIT = 13  # "log audit"
+_NOTICE, _INFO = 5, 6
+
+
+class ExportError(SceauError):
+    """A checkpoint or an entry could not be exported."""
+
+
+class Publisher(Protocol):
+    def publish(self, log: AuditLog, checkpoints: Sequence[Checkpoint]) -> None: ...
+
+
+class FilePublisher:
+    """Appends checkpoints to a JSON-lines file, with any the file missed, then syncs it."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def publish(self, log: AuditLog, checkpoints: Sequence[Checkpoint]) -> None:
+        try:
+            known = read_exported(self.path)[-1].number if self.path.exists() else 0
+            missing = [c for c in log.checkpoints() if c.number > known]
+            if not missing:
+                return
+            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            with self.path.open("a", encoding="utf-8") as handle:
+                for checkpoint in missing:
+                    handle.write(json.dumps(checkpoint.to_json(), sort_keys=True) + "\n")
+                handle.flush()
+                os.fsync(handle.fileno())
+        except (OSError, SceauError) as error:
+            reason = getattr(error, "strerror", None) or getattr(error, "message", None)
+            raise ExportError(
+                f"cannot publish the audit checkpoint ({reason or type(error).__name__})",
+                hint="the action stopped; fix the export file (audit_export) and try again",
+                where=str(self.path),
+            ) from None
+
+
+class SyslogPublisher:
+    """Sends each checkpoint to a syslog collector as it is signed."""
+
+    def __init__(self, address: str) -> None:
+        self.address = address
+
+    def publish(self, log: AuditLog, checkpoints: Sequence[Checkpoint]) -> None:
+        with SyslogSender(self.address) as sender:
+            for checkpoint in checkpoints:
+                sender.send(
+                    format_message(
+                        severity=_NOTICE,
+                        facility=_FACILITY_AUDIT,
+                        msgid="checkpoint",
+                        structured={
+                            _SD_ID: {
+                                "number": str(checkpoint.number),
+                                "size": str(checkpoint.size),
+                                "root": checkpoint.root,
+                            }
+                        },
+                        message=json.dumps(checkpoint.to_json(), sort_keys=True),
+                        at=checkpoint.at,
+                    )
+                )
+
+
+def publisher_for(destination: str) -> Publisher | None:
+    """The publisher ``audit_export`` names: none, a syslog collector, or a file."""
+    if not destination:
+        return None
+    if destination.startswith(("udp://", "tcp://")):
+        return SyslogPublisher(destination)
+    return FilePublisher(Path(destination).expanduser())
+
+
+def write_json_lines(entries: Iterable[bytes], out: IO[bytes]) -> int:
+    """Each entry's leaf bytes on a line of its own; returns how many were written."""
+    count = 0
+    for entry in entries:
+        out.write(entry + b"\n")
+        count += 1
+    return count
+
+
+def send_syslog(entries: Iterable[bytes], address: str) -> int:
+    """Each entry as an RFC 5424 message to the collector; returns how many were sent."""
+    count = 0
+    with SyslogSender(address) as sender:
+        for entry in entries:
+            event = decode(entry)
+            sender.send(
+                format_message(
+                    severity=_NOTICE
+                    if event.name.endswith(("failed", "refused", "denied"))
+                    else _INFO,
+                    facility=_FACILITY_AUDIT,
+                    msgid=event.name,
+                    structured={_SD_ID: {"seq": str(event.seq), "actor": event.actor}},
+                    message=entry.decode(),
+                    at=event.at,
+                )
+            )
+            count += 1
+    return count

@@ -1,0 +1,199 @@
+"""``sceau audit verify``: recompute the whole log and say exactly where it was tampered with.
+
+Every entry's seal is checked against its place, time, name and leaf hash, so a changed byte, an
+inserted, moved or swapped entry is named by its position; a gap in the positions is a deletion.
+The Merkle tree is rebuilt as the entries stream by, and its root at each checkpoint's size must
+equal the signed root: successive checkpoints are then consistent by construction (each tree is
+a prefix of the next). The head (sealed) and the checkpoints — those in the store and, when
+given, those exported elsewhere — tell a cut tail or a database rolled back to an older copy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from hashlib import sha256
+
+from sqlalchemy import Engine, select
+
+from sceau.audit.chain import EMPTY_ROOT, Frontier
+from sceau.audit.checkpoint import Checkpoint
+from sceau.audit.key import AuditKey
+from sceau.audit.sink import AuditLog, entry_seal, head_seal
+from sceau.store.schema import audit_head
+
+_FETCH = 50_000
+_KEEP = 20  # problems listed after the first; the first is what matters
+
+
+@dataclass(frozen=True)
+class Problem:
+    position: str  # "entry 41", "checkpoint 3", "head", "exported checkpoint 7"
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.position}: {self.reason}"
+
+
+@dataclass
+class Verification:
+    size: int = 0  # entries read
+    checkpoints: int = 0  # checkpoints checked (stored and exported)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def intact(self) -> bool:
+        return not self.problems
+
+    @property
+    def first(self) -> Problem | None:
+        return self.problems[0] if self.problems else None
+
+    def add(self, position: str, reason: str) -> None:
+        if len(self.problems) <= _KEEP:
+            self.problems.append(Problem(position, reason))
+
+
+def verify_log(
+    log: AuditLog,
+    *,
+    exported: Sequence[Checkpoint] = (),
+    progress: Callable[[int], None] | None = None,
+) -> Verification:
+    """Check every entry, the head and every checkpoint of ``log``; never raises on tampering."""
+    result = Verification()
+    key = log.key
+    stored = log.checkpoints()
+    _check_signatures(result, key, stored, exported)
+    wanted = {c.size for c in (*stored, *exported)}
+    roots, frontier, broken = _replay(result, log.engine, key, wanted, progress)
+    result.size = frontier.size
+    _check_head(result, log.engine, key, frontier)
+    for label, checkpoints in (("checkpoint", stored), ("exported checkpoint", exported)):
+        for checkpoint in checkpoints:
+            _check_root(result, f"{label} {checkpoint.number}", checkpoint, roots, frontier, broken)
+    if exported and stored and exported[-1].number > stored[-1].number:
+        result.add(
+            f"checkpoint {exported[-1].number}",
+            "it was exported but is missing from the store: the store was rolled back",
+        )
+    elif exported and not stored:
+        result.add("checkpoint 1", "checkpoints were exported but the store holds none")
+    result.checkpoints = len(stored) + len(exported)
+    result.problems.sort(key=_order)
+    return result
+
+
+def _order(problem: Problem) -> tuple[int, int]:
+    """Entries first, by position; then the head and checkpoints (their cause is an entry)."""
+    kind, _, number = problem.position.rpartition(" ")
+    rank = {"entry": 0, "": 1}.get(kind, 2)
+    return rank, int(number) if number.isdigit() else 0
+
+
+def _check_signatures(
+    result: Verification,
+    key: AuditKey,
+    stored: Sequence[Checkpoint],
+    exported: Sequence[Checkpoint],
+) -> None:
+    public = key.public_bytes
+    for label, checkpoints in (("checkpoint", stored), ("exported checkpoint", exported)):
+        previous: Checkpoint | None = None
+        for place, checkpoint in enumerate(checkpoints, start=1):
+            position = f"{label} {place}"
+            problem = checkpoint.problem(public)
+            if problem is not None:
+                result.add(position, f"forged: {problem}")
+            elif checkpoint.number != place:
+                result.add(
+                    position,
+                    f"it is checkpoint {checkpoint.number} replayed out of its place",
+                )
+            elif previous is not None and checkpoint.size <= previous.size:
+                result.add(position, "it does not extend the checkpoint before it (replayed)")
+            previous = checkpoint
+
+
+def _replay(
+    result: Verification,
+    engine: Engine,
+    key: AuditKey,
+    wanted: set[int],
+    progress: Callable[[int], None] | None,
+) -> tuple[dict[int, bytes], Frontier, int | None]:
+    """Stream the entries in order: check seals, rebuild the tree, keep roots at ``wanted`` sizes.
+
+    Returns the roots, the final frontier and the first position at which the sequence itself
+    broke (a gap), after which roots no longer describe the original log.
+    """
+    roots: dict[int, bytes] = {0: EMPTY_ROOT} if 0 in wanted else {}
+    frontier = Frontier()
+    push = frontier.push
+    broken: int | None = None
+    expected = 0
+    raw = engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        cursor.execute("SELECT seq, at_us, name, entry, seal FROM audit_entries ORDER BY seq")
+        while rows := cursor.fetchmany(_FETCH):
+            for seq, at_us, name, entry, seal in rows:
+                if seq != expected:
+                    result.add(f"entry {expected}", f"missing: {seq - expected} deleted here")
+                    broken = expected if broken is None else broken
+                    expected = seq
+                leaf = sha256(b"\x00" + entry).digest()
+                if bytes(seal) != entry_seal(key, seq, at_us, leaf, name):
+                    result.add(
+                        f"entry {seq}",
+                        "altered: its content, time or name changed, or it was inserted or "
+                        "moved here",
+                    )
+                push(leaf)
+                expected += 1
+                if frontier.size in wanted:
+                    roots[frontier.size] = frontier.root()
+            if progress is not None:
+                progress(len(rows))
+        cursor.close()
+    finally:
+        raw.close()
+    return roots, frontier, broken
+
+
+def _check_head(result: Verification, engine: Engine, key: AuditKey, frontier: Frontier) -> None:
+    with engine.connect() as connection:
+        head = connection.execute(select(audit_head)).one_or_none()
+    if head is None:
+        if frontier.size:
+            result.add("head", "missing: the log's head was deleted")
+        return
+    if bytes(head.seal) != head_seal(key, head.size, bytes(head.frontier)):
+        result.add("head", "altered: its seal does not match")
+    elif head.size > frontier.size:
+        result.add(
+            f"entry {frontier.size}",
+            f"missing: the log ends here but its head counts {head.size} entries (tail cut)",
+        )
+    elif head.size < frontier.size:
+        result.add(f"entry {head.size}", "inserted: the log holds entries past its head")
+
+
+def _check_root(
+    result: Verification,
+    position: str,
+    checkpoint: Checkpoint,
+    roots: dict[int, bytes],
+    frontier: Frontier,
+    broken: int | None,
+) -> None:
+    if checkpoint.size > frontier.size:
+        result.add(
+            f"entry {frontier.size}",
+            f"missing: {position} covers {checkpoint.size} entries, the log holds "
+            f"{frontier.size} (tail cut or store rolled back)",
+        )
+    elif broken is not None and checkpoint.size > broken:
+        return  # the gap is the problem reported; later roots cannot match
+    elif roots.get(checkpoint.size, b"").hex() != checkpoint.root:
+        result.add(position, "its signed root does not match the entries it covers")

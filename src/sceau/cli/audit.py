@@ -1,0 +1,238 @@
+"""``sceau audit``: check the trail, read it, export it, and prove one event is in it."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+
+from sceau.audit.checkpoint import Checkpoint, read_exported
+from sceau.audit.entry import LoggedEvent
+from sceau.audit.export import send_syslog, write_json_lines
+from sceau.audit.proof import ProofError, check_proof, make_proof, proof_json
+from sceau.audit.verify import verify_log
+from sceau.cli._context import Context
+from sceau.cli._progress import rows_bar
+from sceau.errors import SceauError
+from sceau.events import AuditVerificationFailed, AuditVerified
+from sceau.files import write_atomic
+
+
+@click.group()
+def audit() -> None:
+    """The tamper-evident audit trail: every action sceau took, sealed and signed."""
+
+
+@audit.command()
+@click.option(
+    "--checkpoints",
+    "exported_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="The exported checkpoints to hold the store to (default: the audit_export file).",
+)
+def verify(exported_path: Path | None) -> None:
+    """Recompute the whole trail; name the first entry or checkpoint that was tampered with.
+
+    Exit status 0 when the trail is intact, 1 when it was tampered with.
+    """
+    console = Console(stderr=True)
+    context = Context.load()
+    user = context.actor("audit.read")
+    log = context.events
+    exported_path = exported_path or _export_file(context)
+    exported: list[Checkpoint] = read_exported(exported_path) if exported_path else []
+    total = log.size()
+    with rows_bar(console) as bar:
+        task = bar.add_task("verifying", total=total)
+        result = verify_log(log, exported=exported, progress=lambda n: bar.advance(task, n))
+    source = f" and {len(exported)} exported" if exported else ""
+    if result.intact:
+        context.events.record(
+            AuditVerified(actor=user.name, size=result.size, checkpoints=result.checkpoints)
+        )
+        click.echo(
+            f"Intact: {result.size} entries, every seal and {result.checkpoints} checkpoint(s) "
+            f"(stored{source}) agree."
+        )
+        return
+    first = result.first
+    assert first is not None
+    with contextlib.suppress(SceauError):  # a trail this broken may refuse the record too
+        context.events.record(
+            AuditVerificationFailed(actor=user.name, position=first.position, reason=first.reason)
+        )
+    click.secho(f"TAMPERED: {first}", fg="red", bold=True)
+    for other in result.problems[1:]:
+        click.echo(f"  also: {other}")
+    click.echo(
+        "The trail no longer matches what was sealed and signed. Keep a copy of the database as "
+        "it is now, and raise it with your security officer."
+    )
+    sys.exit(1)
+
+
+def _export_file(context: Context) -> Path | None:
+    destination = context.settings.audit_export
+    if not destination or destination.startswith(("udp://", "tcp://")):
+        return None
+    path = Path(destination).expanduser()
+    return path if path.exists() else None
+
+
+@audit.command()
+@click.option("-n", "--lines", "count", default=20, show_default=True, help="How many events.")
+def tail(count: int) -> None:
+    """The latest events, newest last."""
+    context = Context.load()
+    context.actor("audit.read")
+    events = list(context.events.read(limit=count, newest_first=True))
+    if not events:
+        click.echo("The audit trail is empty.")
+    for event in reversed(events):
+        click.echo(_line(event))
+
+
+def _line(event: LoggedEvent) -> str:
+    fields = " ".join(f"{k}={v}" for k, v in sorted(event.payload.items()))
+    return f"{event.seq:>7}  {event.at:%Y-%m-%d %H:%M:%S}  {event.actor:<16} {event.name}  {fields}"
+
+
+@audit.command()
+@click.argument("seq", type=click.IntRange(min=0))
+def show(seq: int) -> None:
+    """One event, whole, as JSON."""
+    context = Context.load()
+    context.actor("audit.read")
+    entry = next(context.events.entries(after=seq - 1, limit=1), None)
+    if entry is None or json.loads(entry)["seq"] != seq:
+        raise SceauError(
+            f"there is no entry {seq} in the audit trail",
+            hint="sceau audit tail lists the latest entries and their positions",
+        )
+    click.echo(json.dumps(json.loads(entry), indent=2, sort_keys=True, ensure_ascii=False))
+
+
+@audit.command()
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write the JSON lines to this file (default: standard output).",
+)
+@click.option("--syslog", "address", help="Send to a collector instead: udp://host:port, tcp://…")
+@click.option("--after", default=-1, help="Only entries after this position.")
+def export(out: Path | None, address: str | None, after: int) -> None:
+    """Every entry, byte for byte, as JSON lines or RFC 5424 syslog messages."""
+    context = Context.load()
+    context.actor("audit.read")
+    entries = context.events.entries(after=after)
+    if address:
+        count = send_syslog(entries, address)
+        click.echo(f"Sent {count} entries to {address}.", err=True)
+    elif out is not None:
+        buffer = io.BytesIO()
+        count = write_json_lines(entries, buffer)
+        write_atomic(out, buffer.getvalue())
+        click.echo(f"Wrote {count} entries to {out}.", err=True)
+    else:
+        write_json_lines(entries, sys.stdout.buffer)
+
+
+@audit.command()
+@click.argument("seq", type=click.IntRange(min=0))
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write the proof to this file (default: standard output).",
+)
+def prove(seq: int, out: Path | None) -> None:
+    """A proof that event SEQ is in the signed trail, which shows no other event."""
+    context = Context.load()
+    context.actor("audit.read")
+    text = proof_json(make_proof(context.events, seq))
+    if out is None:
+        click.echo(text, nl=False)
+    else:
+        write_atomic(out, text.encode())
+        click.echo(f"Wrote the proof for entry {seq} to {out}.", err=True)
+
+
+@audit.command("check-proof")
+@click.argument("path", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.option("--fingerprint", default="", help="The audit key's fingerprint you expect.")
+def check_proof_command(path: Path, fingerprint: str) -> None:
+    """Check an inclusion proof on its own: no store and no login needed."""
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        raise ProofError(
+            "cannot read the proof as JSON",
+            hint="give the file sceau audit prove wrote",
+            where=str(path),
+        ) from None
+    event = check_proof(document, expected_fingerprint=fingerprint)
+    click.echo(
+        f"Included: entry {event.seq} ({event.name} by {event.actor}, {event.at:%Y-%m-%d %H:%M}) "
+        f"is in the trail of {document['checkpoint']['size']} entries signed at "
+        f"{document['checkpoint']['at']}."
+    )
+    if not fingerprint:
+        click.echo(
+            "The signature is genuine for the key inside the proof; add --fingerprint (from "
+            "sceau audit key) to know it is your processor's key."
+        )
+
+
+@audit.command()
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Also write the public key (PEM) to this file, for whoever checks proofs.",
+)
+def key(out: Path | None) -> None:
+    """The audit key's fingerprint, to pin when checking checkpoints and proofs."""
+    from cryptography.hazmat.primitives import serialization
+
+    context = Context.load()
+    context.actor("audit.read")
+    audit_key = context.events.key
+    click.echo(f"Audit key fingerprint (SHA-256): {audit_key.fingerprint}")
+    if out is not None:
+        pem = audit_key.private.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+        write_atomic(out, pem, mode=0o644)
+        click.echo(f"Public key written to {out}.")
+
+
+@audit.command()
+def checkpoint() -> None:
+    """Sign a checkpoint now, and publish it where audit_export says."""
+    context = Context.load()
+    context.actor("audit.read")
+    made = context.events.checkpoint()
+    if made is None:
+        click.echo("Nothing new since the last checkpoint.")
+    else:
+        click.echo(f"Checkpoint {made.number} signed: {made.size} entries, root {made.root[:16]}….")
+
+
+@audit.command()
+@click.option("--role", required=True, help="The PostgreSQL role sceau's service connects as.")
+def lockdown(role: str) -> None:
+    """On PostgreSQL: refuse UPDATE and DELETE on the trail, and grant ROLE only what it needs."""
+    from sceau.store.append_only import grant_service_role, install_append_only
+
+    context = Context.load()
+    context.actor("audit.lockdown")
+    install_append_only(context.engine)
+    grant_service_role(context.engine, role)
+    console = Console()
+    console.print(
+        f"The audit tables refuse UPDATE, DELETE and TRUNCATE; role {role} may add and read "
+        "entries, never change them. Connect the service as that role (SCEAU_STORE_URL)."
+    )
