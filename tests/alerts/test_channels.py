@@ -3,26 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
-import email
-import email.policy
 import ipaddress
 import json
 import socket
 import ssl
-import threading
 import tomllib
 from collections.abc import Iterator
-from email.message import EmailMessage
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import AuthResult, Envelope, LoginPassword
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
+from tests.alerts.servers import PASSWORD, Inbox, Receiver, free_port
 
 from sceau.alerts.channels import CHANNELS, ChannelError, Notification, open_channels
 from sceau.alerts.channels.smtp import EmailChannel
@@ -43,14 +38,7 @@ NOTICE = Notification(
     ack_deadline=RAISED + dt.timedelta(minutes=30),
     installation="lab-paris",
 )
-PASSWORD = "s3cret-Pa55word"  # a test password, checked never to leak
 SECRET = "webhook-secret-for-tests"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def test_the_three_channels_are_registered() -> None:
@@ -58,42 +46,6 @@ def test_the_three_channels_are_registered() -> None:
 
 
 # -- e-mail ----------------------------------------------------------------------------------
-
-
-class Inbox:
-    """An aiosmtpd handler keeping every envelope, and every login tried."""
-
-    def __init__(self) -> None:
-        self.envelopes: list[Envelope] = []
-        self.logins: list[tuple[bytes, bytes]] = []
-
-    async def handle_DATA(self, server: object, session: object, envelope: Envelope) -> str:
-        self.envelopes.append(envelope)
-        return "250 OK"
-
-    def authenticate(
-        self, server: object, session: object, envelope: object, mechanism: str, data: object
-    ) -> AuthResult:
-        assert isinstance(data, LoginPassword)
-        self.logins.append((data.login, data.password))
-        ok = data.login == b"sceau" and data.password == PASSWORD.encode()
-        return AuthResult(success=ok, handled=False)
-
-    def message(self, index: int = 0) -> EmailMessage:
-        content = self.envelopes[index].original_content
-        assert content is not None
-        parsed = email.message_from_bytes(content, policy=email.policy.default)
-        assert isinstance(parsed, EmailMessage)
-        return parsed
-
-
-@pytest.fixture
-def smtp_server() -> Iterator[tuple[Inbox, int]]:
-    inbox, port = Inbox(), free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield inbox, port
-    controller.stop()
 
 
 def _self_signed(folder: Path) -> tuple[Path, Path]:
@@ -281,49 +233,6 @@ def test_email_recipient_must_be_one_address(smtp_server: tuple[Inbox, int]) -> 
 
 
 # -- webhooks --------------------------------------------------------------------------------
-
-
-class Receiver(ThreadingHTTPServer):
-    """A real HTTP server answering with scripted statuses and keeping every request."""
-
-    def __init__(self, statuses: list[int]) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
-        self.statuses = statuses
-        self.requests: list[tuple[dict[str, str], bytes]] = []
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}/hooks/sceau"
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server: Receiver
-
-    def do_POST(self) -> None:
-        body = self.rfile.read(int(self.headers["Content-Length"]))
-        self.server.requests.append((dict(self.headers), body))
-        status = self.server.statuses.pop(0) if self.server.statuses else 200
-        self.send_response(status)
-        if status == 302:
-            self.send_header("Location", "http://127.0.0.1:1/elsewhere")
-        if status == 429:
-            self.send_header("Retry-After", "2")
-        self.send_header("Content-Length", "0")
-        self.end_headers()
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    server = Receiver([])
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
-    thread.join()
 
 
 NOW = 1_741_078_800.0

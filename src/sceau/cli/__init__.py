@@ -30,6 +30,7 @@ COMMANDS = {
     "certificate": "migrate",
     "retention": "retention",
     "audit": "audit",
+    "alerts": "alerts",
     "metrics": "metrics",
 }
 

@@ -19,17 +19,15 @@ from rich.console import Console
 
 from sceau.accounts import Role, User, add_user, login, require
 from sceau.audit.sink import AuditLog
+from sceau.cli.demo_bad_day import tell_bad_day
 from sceau.cli.migrate import run_printed, write_outcome
 from sceau.cli.scan import ProgressBar, print_report
 from sceau.config import Settings
 from sceau.detect.report import ScanReport
 from sceau.detect.scan import scan
 from sceau.errors import SceauError
-from sceau.keys import open_provider
 from sceau.mandate.draft import draft_mandate
-from sceau.mandate.model import MandateError
 from sceau.mandate.sign import new_signer, sign_mandate
-from sceau.migrate.pipeline import MigrationSession, migrate
 from sceau.reports.base import ReportFormat, write_report
 from sceau.store import open_store
 from sceau.synth import generate
@@ -140,7 +138,7 @@ class Story:
         mandates = [self.mandate_step(lab) for lab in LABS]
         for lab, mandate in zip(LABS, mandates, strict=True):
             self.migrate_step(lab, mandate)
-        self.refusal_step(mandates[0])
+        tell_bad_day(self, mandates[0])
         self.console.rule("[bold]The end")
         self.say(
             "Each lab holds a signed mandate, a migration report and a deletion certificate; the "
@@ -190,7 +188,7 @@ class Story:
 
     def mandate_step(self, lab: DemoLab) -> Path:
         self.console.rule(f"[bold]4. {lab.title}'s director writes and signs a mandate")
-        self._login(lab.director, "mandate.sign")
+        self.login_as(lab.director, "mandate.sign")
         source = self.exports / f"{lab.name}.csv"
         table = next(t for t in self.report.tables if t.source.endswith(f"{lab.name}.csv"))
         draft = draft_mandate(str(source), scan_report=ScanReport([table]))
@@ -220,7 +218,7 @@ class Story:
 
     def migrate_step(self, lab: DemoLab, mandate: Path) -> None:
         self.console.rule(f"[bold]5. The operator migrates {lab.title}, exactly as signed")
-        user = self._login(OPERATOR, "migrate")
+        user = self.login_as(OPERATOR, "migrate")
         outcome = run_printed(
             self.console, self.settings, self.engine, self.events, user.name, mandate
         )
@@ -232,30 +230,9 @@ class Story:
         for path in written:
             self.say(f"  {path.relative_to(self.out)}")
 
-    def refusal_step(self, mandate: Path) -> None:
-        self.console.rule("[bold]6. What sceau refuses")
-        user = self._login(OPERATOR, "migrate")
-        tampered = self.out / "mandate-lab-a-altered.toml"
-        body = mandate.read_bytes().replace(b"from = 2019-01-01", b"from = 2009-01-01")
-        tampered.write_bytes(body)
-        shutil.copy(
-            mandate.with_name(mandate.name + ".sig"), tampered.with_name(tampered.name + ".sig")
-        )
-        provider = open_provider(self.settings)
-        try:
-            session = MigrationSession(self.settings, self.engine, self.events, provider, user.name)
-            migrate(session, tampered)
-        except MandateError as error:
-            self.say(
-                "  The operator changes one date in the signed mandate to take ten more years "
-                f"of patients. sceau refuses: {error.message}."
-            )
-        else:
-            raise SceauError("the altered mandate was not refused", hint="this is a bug")
-        finally:
-            provider.close()
+    operator = OPERATOR
 
-    def _login(self, name: str, action: str) -> User:
+    def login_as(self, name: str, action: str) -> User:
         login(self.settings, self.engine, self.events, name, self.password)
         return require(self.settings, self.engine, self.events, action)
 

@@ -1,0 +1,172 @@
+"""Alerts in the state store: raised from findings, folded while open, acknowledged, resolved.
+
+A person's answer is an audit event recorded first (fail closed): an acknowledgment the trail
+cannot take does not happen. Raising an alert is the one exception: it is recorded when it can
+be, but an alert — perhaps about the trail itself — still goes out when it cannot.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from sqlalchemy import Engine, insert, select, update
+
+from sceau.alerts.model import Alert, Finding, Severity, State
+from sceau.errors import SceauError
+from sceau.events import AlertAcknowledged, AlertRaised, AlertResolved, EventSink
+from sceau.store.schema import alerts
+
+LIVE = (State.OPEN.value, State.ACKNOWLEDGED.value)
+
+
+class AlertError(SceauError):
+    """An alert does not exist, or cannot take the change asked of it."""
+
+
+def raise_alerts(
+    engine: Engine, events: EventSink, findings: Sequence[Finding], now: datetime
+) -> list[Alert]:
+    """New alerts for findings nothing open covers yet; the others are folded into theirs."""
+    raised = []
+    for finding in findings:
+        with engine.begin() as connection:
+            states = (
+                [s.value for s in State] if finding.once else list(LIVE)
+            )  # once: a resolved alert for this key also counts
+            existing = connection.execute(
+                select(alerts.c.alert_id, alerts.c.state)
+                .where(alerts.c.rule == finding.rule)
+                .where(alerts.c.key == finding.key)
+                .where(alerts.c.state.in_(states))
+                .order_by(alerts.c.alert_id.desc())
+                .limit(1)
+            ).one_or_none()
+            if existing is not None:
+                if existing.state in LIVE:
+                    connection.execute(
+                        update(alerts)
+                        .where(alerts.c.alert_id == existing.alert_id)
+                        .values(count=alerts.c.count + 1, last_seen=now)
+                    )
+                continue
+            alert_id = connection.execute(
+                insert(alerts).values(
+                    rule=finding.rule,
+                    key=finding.key,
+                    severity=finding.severity.value,
+                    state=State.OPEN.value,
+                    summary=finding.summary,
+                    facts=dict(finding.facts),
+                    count=1,
+                    raised_at=now,
+                    last_seen=now,
+                    tier=0,
+                )
+            ).inserted_primary_key[0]
+        with contextlib.suppress(SceauError):  # see the module's docstring
+            events.record(
+                AlertRaised(
+                    actor="sceau",
+                    alert_id=alert_id,
+                    rule=finding.rule,
+                    severity=finding.severity.value,
+                    at=now,
+                )
+            )
+        raised.append(get_alert(engine, alert_id))
+    return raised
+
+
+def get_alert(engine: Engine, alert_id: int) -> Alert:
+    with engine.connect() as connection:
+        row = connection.execute(select(alerts).where(alerts.c.alert_id == alert_id)).one_or_none()
+    if row is None:
+        raise AlertError(
+            f"there is no alert {alert_id}",
+            hint="sceau alerts list shows the open ones and their numbers",
+        )
+    return _alert(row)
+
+
+def list_alerts(
+    engine: Engine, *, states: Sequence[State] = (State.OPEN, State.ACKNOWLEDGED)
+) -> list[Alert]:
+    with engine.connect() as connection:
+        rows = connection.execute(
+            select(alerts)
+            .where(alerts.c.state.in_([s.value for s in states]))
+            .order_by(alerts.c.alert_id)
+        ).all()
+    return [_alert(row) for row in rows]
+
+
+def acknowledge(engine: Engine, events: EventSink, alert_id: int, by: str, now: datetime) -> Alert:
+    """A named person is on it: the alert stops climbing."""
+    alert = get_alert(engine, alert_id)
+    if alert.state is not State.OPEN:
+        raise AlertError(
+            f"alert {alert_id} is already {alert.state.value}"
+            + (f" (by {alert.acked_by})" if alert.acked_by else ""),
+            hint="only an open alert can be acknowledged",
+        )
+    events.record(AlertAcknowledged(actor=by, alert_id=alert_id, at=now))
+    _set(engine, alert_id, state=State.ACKNOWLEDGED.value, acked_by=by, acked_at=now)
+    return get_alert(engine, alert_id)
+
+
+def resolve(
+    engine: Engine, events: EventSink, alert_id: int, by: str, why: str, now: datetime
+) -> Alert:
+    """Close the alert with who and why. ``why`` is the person's own words: no patient data."""
+    why = " ".join(why.split())
+    if len(why) < 10:
+        raise AlertError(
+            "say why the alert is resolved, in a sentence",
+            hint='for example --why "run 20261123-ab12 shredded by hand after the review"',
+        )
+    alert = get_alert(engine, alert_id)
+    if alert.state is State.RESOLVED:
+        raise AlertError(
+            f"alert {alert_id} was already resolved by {alert.resolved_by}",
+            hint="sceau alerts list --all shows how",
+        )
+    events.record(AlertResolved(actor=by, alert_id=alert_id, resolution=why, at=now))
+    values: dict[str, object] = {
+        "state": State.RESOLVED.value,
+        "resolved_by": by,
+        "resolved_at": now,
+        "resolution": why,
+    }
+    if alert.acked_by is None:  # resolving answers it too
+        values.update(acked_by=by, acked_at=now)
+    _set(engine, alert_id, **values)
+    return get_alert(engine, alert_id)
+
+
+def _set(engine: Engine, alert_id: int, **values: object) -> None:
+    with engine.begin() as connection:
+        connection.execute(update(alerts).where(alerts.c.alert_id == alert_id).values(**values))
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    if moment is None:
+        return None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def _alert(row: object) -> Alert:
+    data = dict(row._mapping)  # type: ignore[attr-defined]
+    for name in (
+        "raised_at",
+        "last_seen",
+        "notified_at",
+        "ack_deadline",
+        "acked_at",
+        "resolved_at",
+    ):
+        data[name] = _utc(data[name])
+    data["severity"] = Severity(data["severity"])
+    data["state"] = State(data["state"])
+    return Alert(**data)

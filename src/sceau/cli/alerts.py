@@ -1,0 +1,121 @@
+"""``sceau alerts``: what needs a person's attention, and the loop that makes sure they hear."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from datetime import UTC, datetime
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from sceau.alerts.model import Alert, State
+from sceau.alerts.records import acknowledge, list_alerts, resolve
+from sceau.alerts.supervisor import Supervisor
+from sceau.cli._context import Context
+
+
+@click.group()
+def alerts() -> None:
+    """Alerts raised by the detection rules, and their escalation."""
+
+
+@alerts.command("list")
+@click.option("--all", "everything", is_flag=True, help="Include resolved alerts.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+def list_command(everything: bool, as_json: bool) -> None:
+    """Open and acknowledged alerts (all of them with --all), oldest first."""
+    context = Context.load()
+    context.actor("reports.read")
+    states = tuple(State) if everything else (State.OPEN, State.ACKNOWLEDGED)
+    found = list_alerts(context.engine, states=states)
+    if as_json:
+        click.echo(json.dumps([_json(a) for a in found], indent=2))
+        return
+    if not found:
+        click.echo("No alert needs attention." if not everything else "No alert was ever raised.")
+        return
+    table = Table(show_lines=False)
+    for column in ("#", "severity", "state", "raised", "rule", "what happened", "who answered"):
+        table.add_column(column)
+    for alert in found:
+        table.add_row(
+            str(alert.alert_id),
+            alert.severity.value,
+            alert.state.value,
+            f"{alert.raised_at:%Y-%m-%d %H:%M}",
+            alert.rule,
+            alert.summary + (f" (seen {alert.count} times)" if alert.count > 1 else ""),
+            alert.resolved_by or alert.acked_by or "",
+        )
+    Console().print(table)
+
+
+def _json(alert: Alert) -> dict[str, object]:
+    data = {k: v for k, v in alert.__dict__.items()}
+    for key, value in data.items():
+        if isinstance(value, datetime):
+            data[key] = value.isoformat()
+    data["severity"], data["state"] = alert.severity.value, alert.state.value
+    return data
+
+
+@alerts.command()
+@click.argument("alert_id", type=int)
+def ack(alert_id: int) -> None:
+    """Say you are on ALERT_ID: it stops climbing the escalation ladder."""
+    context = Context.load()
+    user = context.actor("alerts.answer")
+    alert = acknowledge(context.engine, context.events, alert_id, user.name, datetime.now(UTC))
+    click.echo(f"Alert {alert.alert_id} acknowledged by {user.name}; it will not escalate further.")
+
+
+@alerts.command("resolve")
+@click.argument("alert_id", type=int)
+@click.option("--why", required=True, help="What was found and done, in a sentence.")
+def resolve_command(alert_id: int, why: str) -> None:
+    """Close ALERT_ID, with who and why (kept in the audit trail)."""
+    context = Context.load()
+    user = context.actor("alerts.answer")
+    alert = resolve(context.engine, context.events, alert_id, user.name, why, datetime.now(UTC))
+    click.echo(f"Alert {alert.alert_id} resolved by {user.name}.")
+
+
+@alerts.command()
+@click.option("--once", is_flag=True, help="One round, then stop (for cron or a test).")
+@click.option(
+    "--interval",
+    default=60,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Seconds between rounds.",
+)
+def run(once: bool, interval: int) -> None:
+    """Evaluate the rules on the new audit entries, raise alerts and escalate, every interval."""
+    context = Context.load()
+    context.actor("alerts.run")
+    supervisor = Supervisor.from_settings(
+        context.settings, context.engine, context.events, os.environ
+    )
+    if not supervisor.policy.tiers:
+        click.echo(
+            "No escalation policy is set ([[alerts.tiers]]): alerts are raised and listed, "
+            "nobody is notified. See docs/alerts.md.",
+            err=True,
+        )
+    while True:
+        done = supervisor.round()
+        stamp = f"{datetime.now(UTC):%H:%M:%S}"
+        for alert in done.raised:
+            click.echo(f"{stamp} raised alert {alert.alert_id} ({alert.severity}): {alert.summary}")
+        for escalation in done.escalations:
+            reached = ", ".join(escalation.delivered) or "nobody"
+            click.echo(f"{stamp} alert {escalation.alert_id} → {escalation.tier}: told {reached}")
+            for recipient, why in escalation.failed:
+                click.secho(f"{stamp}   could not reach {recipient}: {why}", fg="red")
+        if once:
+            click.echo(f"Read {done.read} new audit entries; {len(done.raised)} alert(s) raised.")
+            return
+        time.sleep(interval)
