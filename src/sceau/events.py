@@ -245,14 +245,6 @@ class ScanCompleted(Event):
 
 
 @dataclass(frozen=True, kw_only=True)
-class AuditCheckpointed(Event):
-    name = "audit.checkpoint"
-    number: int
-    size: int
-    root: str
-
-
-@dataclass(frozen=True, kw_only=True)
 class AuditVerified(Event):
     name = "audit.verified"
     size: int

@@ -24,7 +24,6 @@ from sceau.audit.entry import LoggedEvent
 from sceau.events import (
     AccessDenied,
     AlertAcknowledged,
-    AuditCheckpointed,
     AuditVerificationFailed,
     AuditVerified,
     BatchLoaded,
@@ -209,11 +208,7 @@ def normal_day(log: Log) -> list[LoggedEvent]:
             at=at(TODAY, "16:00"), actor="claire", key_id="pseudonym", provider="local", version=2
         )
     )
-    log.add(
-        AuditCheckpointed(
-            at=at(TODAY, "16:30"), actor="sceau", number=10, size=first, root="0" * 64
-        )
-    )
+    log.add(AuditVerified(at=at(TODAY, "16:30"), actor="sceau", size=first, checkpoints=10))
     return log.since(first)
 
 

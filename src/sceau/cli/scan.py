@@ -15,6 +15,7 @@ from sceau.detect.base import Category, Sensitivity
 from sceau.detect.report import ScanReport, TableScan
 from sceau.detect.scan import DEFAULT_SAMPLE_ROWS, ScanOptions
 from sceau.detect.scan import scan as run_scan
+from sceau.events import ScanCompleted
 from sceau.reports.base import ReportFormat, render, write_report
 
 _COLOURS = {
@@ -78,7 +79,8 @@ def scan(
       sceau scan exports/ --html report.html
       sceau scan postgresql://user@host/lab --fail-on special --sarif scan.sarif
     """
-    Context.load().actor("scan")  # reading patient data takes a logged-in individual
+    context = Context.load()
+    user = context.actor("scan")  # reading patient data takes a logged-in individual
     to_stdout = json_path == "-"
     console = Console(stderr=True, quiet=quiet)
     reader_options = {
@@ -98,6 +100,17 @@ def scan(
             progress=progress,
             **reader_options,
         )
+    # recorded before anything is shown or written: a scan the trail cannot log yields nothing
+    context.events.record(
+        ScanCompleted(
+            actor=user.name,
+            sources=len(report.tables),
+            rows=sum(t.rows for t in report.tables),
+            sensitive_columns=sum(
+                1 for t in report.tables for c in t.columns if c.sensitivity is not Sensitivity.NONE
+            ),
+        )
+    )
     if not quiet and not to_stdout:
         print_report(Console(), report)
     for path, fmt in ((json_path, ReportFormat.JSON), (html_path, ReportFormat.HTML)):
