@@ -3,7 +3,7 @@
 An exported entry is its leaf, byte for byte, so a copy can be checked against the signed
 checkpoints without sceau's database. Checkpoints are published the moment they are signed to
 ``audit_export``: a file (JSON lines, appended and synced, caught up from the store if a
-publication was missed) or a syslog collector (``udp://host:port``, ``tcp://host:port``).
+publication was missed) or a syslog collector (``udp://``, ``tcp://`` or ``tls://host:port``).
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 _SD_ID = "sceau@32473"  # structured-data id: name@private enterprise number (example range)
 _FACILITY_AUDIT = 13  # "log audit"
 _NOTICE, _INFO = 5, 6
+SYSLOG_SCHEMES = ("udp://", "tcp://", "tls://")  # any other audit_export is a file
 
 
 class ExportError(SceauError):
@@ -93,7 +94,7 @@ def publisher_for(destination: str) -> Publisher | None:
     """The publisher ``audit_export`` names: none, a syslog collector, or a file."""
     if not destination:
         return None
-    if destination.startswith(("udp://", "tcp://")):
+    if destination.startswith(SYSLOG_SCHEMES):
         return SyslogPublisher(destination)
     return FilePublisher(Path(destination).expanduser())
 

@@ -38,7 +38,7 @@ def make_proof(log: AuditLog, seq: int) -> dict[str, Any]:
             hint="sceau audit tail lists the latest entries and their positions",
         )
     leaves = [leaf_hash(entry) for entry in log.entries(limit=covering.size)]
-    entry = next(log.entries(after=seq - 1, limit=1))
+    (entry,) = list(log.entries(after=seq - 1, limit=1))  # read to the end: the cursor closes
     return {
         "format": FORMAT,
         "entry": entry.decode(),

@@ -13,7 +13,7 @@ from rich.console import Console
 
 from sceau.audit.checkpoint import Checkpoint, read_exported
 from sceau.audit.entry import LoggedEvent
-from sceau.audit.export import send_syslog, write_json_lines
+from sceau.audit.export import SYSLOG_SCHEMES, send_syslog, write_json_lines
 from sceau.audit.proof import ProofError, check_proof, make_proof, proof_json
 from sceau.audit.verify import verify_log
 from sceau.cli._context import Context
@@ -78,7 +78,7 @@ def verify(exported_path: Path | None) -> None:
 
 def _export_file(context: Context) -> Path | None:
     destination = context.settings.audit_export
-    if not destination or destination.startswith(("udp://", "tcp://")):
+    if not destination or destination.startswith(SYSLOG_SCHEMES):
         return None
     path = Path(destination).expanduser()
     return path if path.exists() else None
@@ -108,7 +108,8 @@ def show(seq: int) -> None:
     """One event, whole, as JSON."""
     context = Context.load()
     context.actor("audit.read")
-    entry = next(context.events.entries(after=seq - 1, limit=1), None)
+    found = list(context.events.entries(after=seq - 1, limit=1))  # to the end: cursor closed
+    entry = found[0] if found else None
     if entry is None or json.loads(entry)["seq"] != seq:
         raise SceauError(
             f"there is no entry {seq} in the audit trail",
@@ -211,11 +212,14 @@ def key(out: Path | None) -> None:
 
 @audit.command()
 def checkpoint() -> None:
-    """Sign a checkpoint now, and publish it where audit_export says."""
+    """Sign a checkpoint now, and publish it (with any the export file missed) to audit_export."""
     context = Context.load()
     context.actor("audit.read")
-    made = context.events.checkpoint()
+    log = context.events
+    made = log.checkpoint()
     if made is None:
+        if log.publisher is not None:  # an export file catches up what it missed, if anything
+            log.publisher.publish(log, [])
         click.echo("Nothing new since the last checkpoint.")
     else:
         click.echo(f"Checkpoint {made.number} signed: {made.size} entries, root {made.root[:16]}….")
@@ -229,10 +233,18 @@ def lockdown(role: str) -> None:
 
     context = Context.load()
     context.actor("audit.lockdown")
+    dialect = context.engine.dialect.name
+    if dialect != "postgresql":
+        raise SceauError(
+            f"lockdown needs a PostgreSQL state store; this one is {dialect}, which has no "
+            "roles and no trigger its file's owner cannot remove",
+            hint="on SQLite the seals and the exported checkpoints are the protection (set "
+            "audit_export, run sceau audit verify); to lock the tables, move the state store "
+            "to PostgreSQL (SCEAU_STORE_URL)",
+        )
     install_append_only(context.engine)
     grant_service_role(context.engine, role)
-    console = Console()
-    console.print(
+    click.echo(
         f"The audit tables refuse UPDATE, DELETE and TRUNCATE; role {role} may add and read "
         "entries, never change them. Connect the service as that role (SCEAU_STORE_URL)."
     )
