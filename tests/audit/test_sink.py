@@ -284,3 +284,17 @@ def test_an_export_file_that_cannot_be_written_refuses_the_action(
 )
 def test_audit_export_names_a_file_or_a_collector(destination: str, kind: type) -> None:
     assert isinstance(publisher_for(destination), kind)
+
+
+def test_a_lost_audit_key_is_not_silently_replaced(tmp_path: Path) -> None:
+    from sceau.audit.key import AuditKeyError
+    from sceau.config import load_settings
+
+    settings = load_settings({"SCEAU_HOME": str(tmp_path / "home")})
+    engine = open_store(settings.store)
+    AuditLog.from_settings(settings, engine).record(LoginSucceeded(actor="otto", user="otto"))
+    settings.audit_key_path.unlink()
+    with pytest.raises(AuditKeyError, match="audit key is missing"):
+        AuditLog.from_settings(settings, engine)
+    assert not settings.audit_key_path.exists()
+    engine.dispose()

@@ -49,12 +49,39 @@ class Frontier:
 
     def push(self, leaf: bytes) -> None:
         """Append one leaf hash: merge it with every subtree of its size, as a binary carry."""
-        hashes, carry, node = self.hashes, self.size, leaf
+        self._push_subtree(leaf, 0)
+
+    def extend(self, leaves: Sequence[bytes]) -> None:
+        """Append many leaf hashes, as many pushes would, in fewer Python steps.
+
+        The leaves are cut into the largest perfect subtrees the log's size allows (a subtree
+        of 2**h leaves may start only at a multiple of 2**h); each is hashed level by level,
+        then pushed whole. Every node hashed is a node of the tree: there is no extra work.
+        """
+        start, count = 0, len(leaves)
+        while start < count:
+            room = count - start
+            height = room.bit_length() - 1
+            if self.size:
+                height = min(height, (self.size & -self.size).bit_length() - 1)
+            level = leaves[start : start + (1 << height)]
+            while len(level) > 1:
+                pairs = iter(level)
+                level = [
+                    sha256(b"\x01" + left + right).digest()
+                    for left, right in zip(pairs, pairs, strict=True)
+                ]
+            self._push_subtree(level[0], height)
+            start += 1 << height
+
+    def _push_subtree(self, node: bytes, height: int) -> None:
+        """Append the root of a perfect subtree of 2**height leaves (the size is a multiple)."""
+        hashes, carry = self.hashes, self.size >> height
         while carry & 1:
             node = sha256(b"\x01" + hashes.pop() + node).digest()
             carry >>= 1
         hashes.append(node)
-        self.size += 1
+        self.size += 1 << height
 
     def root(self) -> bytes:
         """The tree head: the subtrees folded right to left, as RFC 9162's MTH splits them."""
@@ -69,11 +96,8 @@ class Frontier:
 
 def root_of(leaves: Sequence[bytes]) -> bytes:
     """MTH over leaf hashes, computed level by level."""
-    if not leaves:
-        return EMPTY_ROOT
     frontier = Frontier()
-    for leaf in leaves:
-        frontier.push(leaf)
+    frontier.extend(leaves)
     return frontier.root()
 
 
