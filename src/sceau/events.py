@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any, ClassVar, Protocol
 
 _SCALARS = (str, int, float, bool, type(None))
@@ -43,12 +44,15 @@ class Event:
     def payload(self) -> dict[str, Any]:
         """The event's own fields, JSON-ready (tuples become lists)."""
         return {
-            item.name: list(value)
-            if isinstance(value := getattr(self, item.name), tuple)
-            else value
-            for item in fields(self)
-            if item.name not in {"actor", "at"}
+            name: list(value) if isinstance(value := getattr(self, name), tuple) else value
+            for name in _payload_names(type(self))
         }
+
+
+@cache
+def _payload_names(cls: type[Event]) -> tuple[str, ...]:
+    """An event class's own field names (asked for every event the audit trail records)."""
+    return tuple(item.name for item in fields(cls) if item.name not in {"actor", "at"})
 
 
 class EventSink(Protocol):

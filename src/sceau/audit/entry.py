@@ -14,6 +14,8 @@ from typing import Any
 
 from sceau.events import Event
 
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
 
 @dataclass(frozen=True)
 class LoggedEvent:
@@ -38,7 +40,7 @@ def encode(seq: int, event: Event) -> bytes:
         "actor": event.actor,
         "payload": event.payload(),
     }
-    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    return _CANONICAL.encode(body).encode()
 
 
 def decode(entry: bytes) -> LoggedEvent:
