@@ -212,3 +212,66 @@ def test_entries_are_sealed_with_their_place(log: AuditLog, engine: Engine) -> N
     body = json.loads(entry)
     assert body["seq"] == 3
     assert body["name"] == "run.batch_staged"
+
+
+def test_appends_during_a_verification_are_not_tampering(log: AuditLog) -> None:
+    """The check reads one snapshot: entries added meanwhile are simply not part of it."""
+    import threading
+
+    stop = threading.Event()
+
+    def write() -> None:
+        n = SIZE
+        while not stop.is_set():
+            log.record_many(events(20, start=n))
+            n += 20
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    try:
+        results = [verify_log(log) for _ in range(5)]
+    finally:
+        stop.set()
+        writer.join()
+    assert all(r.intact for r in results), [str(r.first) for r in results]
+    assert verify_log(log).intact
+
+
+@pytest.mark.parametrize(
+    "row",
+    [
+        {"seq": -1, "at_us": 0, "name": "auth.login", "entry": b"{}", "seal": bytes(32)},
+        {"seq": 40, "at_us": 0, "name": "auth.login", "entry": "text, not bytes", "seal": b"x"},
+        {"seq": 40, "at_us": "soon", "name": "auth.login", "entry": b"{}", "seal": b"x"},
+    ],
+)
+def test_a_row_sceau_cannot_have_written_is_named_not_a_crash(
+    log: AuditLog, engine: Engine, row: dict
+) -> None:
+    sql(
+        engine, text("INSERT INTO audit_entries VALUES (:seq, :at_us, :name, :entry, :seal)"), **row
+    )
+    problem = first(log)
+    assert problem.startswith(("entry 0: inserted", "entry 40: inserted"))
+
+
+def test_a_removed_export_file_is_a_finding_when_one_is_expected(log: AuditLog) -> None:
+    assert verify_log(log).intact
+    problem = first(log, exported=[], export_expected=True)
+    assert problem.startswith("exported checkpoints: missing")
+
+
+def test_a_replaced_newest_checkpoint_is_caught_by_its_exported_twin(
+    log: AuditLog, engine: Engine, tmp_path: Path
+) -> None:
+    """Delete the newest stored checkpoint: the next one signed reuses its number."""
+    sql(engine, delete(audit_checkpoints).where(audit_checkpoints.c.number == 4))
+    publisher, log.publisher = log.publisher, None  # the attacker's copy does not publish
+    for event in events(10, start=SIZE):
+        log.record(event)
+    log.publisher = publisher
+    assert verify_log(log).intact  # consistent with itself…
+    problem = first(log, exported=exported(tmp_path))
+    assert problem == (
+        "checkpoint 4: it differs from the one exported under its number: the store's was replaced"
+    )

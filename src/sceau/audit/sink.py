@@ -236,7 +236,7 @@ class AuditLog:
 
     def _last_checkpoint(self, connection: Connection) -> Checkpoint | None:
         row = connection.execute(_LAST_CHECKPOINT).one_or_none()
-        return None if row is None else _checkpoint(row)
+        return None if row is None else checkpoint_from_row(row)
 
     def _refuse(self, events: Sequence[Event], why: str) -> None:
         name = events[0].name if events else "event"
@@ -301,7 +301,7 @@ class AuditLog:
     def checkpoints(self) -> list[Checkpoint]:
         with self.engine.connect() as connection:
             query = select(audit_checkpoints).order_by(audit_checkpoints.c.number)
-            return [_checkpoint(row) for row in connection.execute(query)]
+            return [checkpoint_from_row(row) for row in connection.execute(query)]
 
 
 def _has_entries(engine: Engine) -> bool:
@@ -342,7 +342,7 @@ class _HeadAltered(SQLAlchemyError):
         super().__init__("the audit head was altered")
 
 
-def _checkpoint(row: object) -> Checkpoint:
+def checkpoint_from_row(row: object) -> Checkpoint:
     return Checkpoint(
         number=row.number,  # type: ignore[attr-defined]
         size=row.size,  # type: ignore[attr-defined]

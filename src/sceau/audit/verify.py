@@ -10,19 +10,21 @@ given, those exported elsewhere — tell a cut tail or a database rolled back to
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import contextlib
+import struct
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from hashlib import sha256
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Connection, Engine, select
 
 from sceau.audit.chain import EMPTY_ROOT, Frontier
 from sceau.audit.checkpoint import Checkpoint
 from sceau.audit.key import AuditKey
-from sceau.audit.sink import AuditLog, entry_sealer, head_seal
-from sceau.store.schema import audit_head
+from sceau.audit.sink import AuditLog, checkpoint_from_row, entry_sealer, head_seal
+from sceau.store.schema import audit_checkpoints, audit_head
 
 _FETCH = 1_000  # rows per fetch: larger chunks were slower (bench/audit.py), not faster
 _KEEP = 20  # problems listed after the first; the first is what matters
@@ -60,26 +62,77 @@ def verify_log(
     log: AuditLog,
     *,
     exported: Sequence[Checkpoint] = (),
+    export_expected: bool = False,
     progress: Callable[[int], None] | None = None,
 ) -> Verification:
-    """Check every entry, the head and every checkpoint of ``log``; never raises on tampering."""
+    """Check every entry, the head and every checkpoint of ``log``; never raises on tampering.
+
+    Everything is read in one snapshot of the store, so appends made meanwhile are not mistaken
+    for tampering. ``export_expected``: the settings name an export file, so its absence while
+    the store holds checkpoints is itself a finding.
+    """
     result = Verification()
     key = log.key
-    stored = log.checkpoints()
-    wanted = {c.size for c in (*stored, *exported)}
-    signatures = Verification()
-    # Ed25519 checks release the GIL: they run beside the replay, on the second core
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        checking = pool.submit(_check_signatures, signatures, key, stored, exported)
-        roots, frontier, broken = _replay(result, log.engine, key, wanted, progress)
-        checking.result()
+    with _snapshot(log.engine) as connection:
+        head = connection.execute(select(audit_head)).one_or_none()
+        stored = [
+            checkpoint_from_row(row)
+            for row in connection.execute(
+                select(audit_checkpoints).order_by(audit_checkpoints.c.number)
+            )
+        ]
+        wanted = {c.size for c in (*stored, *exported)}
+        signatures = Verification()
+        # Ed25519 checks release the GIL: they run beside the replay, on the second core
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            checking = pool.submit(_check_signatures, signatures, key, stored, exported)
+            cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+            try:
+                roots, frontier, broken = _replay(result, cursor, key, wanted, progress)
+            finally:
+                cursor.close()
+            checking.result()
     for problem in signatures.problems:
         result.add(problem.position, problem.reason)
     result.size = frontier.size
-    _check_head(result, log.engine, key, frontier)
+    _check_head(result, head, key, frontier)
     for label, checkpoints in (("checkpoint", stored), ("exported checkpoint", exported)):
         for checkpoint in checkpoints:
             _check_root(result, f"{label} {checkpoint.number}", checkpoint, roots, frontier, broken)
+    _check_export(result, stored, exported, export_expected)
+    result.checkpoints = len(stored) + len(exported)
+    result.problems.sort(key=_order)
+    return result
+
+
+@contextlib.contextmanager
+def _snapshot(engine: Engine) -> Iterator[Connection]:
+    """A connection that sees the store as of one instant until it is closed."""
+    with engine.connect() as connection:
+        if engine.dialect.name == "postgresql":
+            connection = connection.execution_options(isolation_level="REPEATABLE READ")
+            connection.exec_driver_sql("SELECT 1")  # the snapshot starts here
+        elif engine.dialect.name == "sqlite":
+            connection.exec_driver_sql("BEGIN")  # WAL: readers keep their snapshot
+        try:
+            yield connection
+        finally:
+            connection.rollback()
+
+
+def _check_export(
+    result: Verification,
+    stored: Sequence[Checkpoint],
+    exported: Sequence[Checkpoint],
+    export_expected: bool,
+) -> None:
+    """The exported checkpoints and the store's must tell the same story, number for number."""
+    if export_expected and stored and not exported:
+        result.add(
+            "exported checkpoints",
+            f"missing: the export holds none, the store {len(stored)}; the file was removed "
+            "or emptied, and nothing now shows the store was not rolled back",
+        )
     if exported and stored and exported[-1].number > stored[-1].number:
         result.add(
             f"checkpoint {exported[-1].number}",
@@ -87,9 +140,14 @@ def verify_log(
         )
     elif exported and not stored:
         result.add("checkpoint 1", "checkpoints were exported but the store holds none")
-    result.checkpoints = len(stored) + len(exported)
-    result.problems.sort(key=_order)
-    return result
+    by_number = {c.number: c for c in stored}
+    for checkpoint in exported:
+        twin = by_number.get(checkpoint.number)
+        if twin is not None and (twin.size, twin.root) != (checkpoint.size, checkpoint.root):
+            result.add(
+                f"checkpoint {checkpoint.number}",
+                "it differs from the one exported under its number: the store's was replaced",
+            )
 
 
 def _order(problem: Problem) -> tuple[int, int]:
@@ -125,7 +183,7 @@ def _check_signatures(
 
 def _replay(
     result: Verification,
-    engine: Engine,
+    cursor: Any,
     key: AuditKey,
     wanted: set[int],
     progress: Callable[[int], None] | None,
@@ -141,16 +199,17 @@ def _replay(
     sealed = entry_sealer(key)
     broken: int | None = None
     expected = 0
-    raw = engine.raw_connection()
-    try:
-        cursor = raw.cursor()
-        cursor.execute("SELECT seq, at_us, name, entry, seal FROM audit_entries ORDER BY seq")
-        while rows := cursor.fetchmany(_FETCH):
+    cursor.execute("SELECT seq, at_us, name, entry, seal FROM audit_entries ORDER BY seq")
+    while rows := cursor.fetchmany(_FETCH):
+        try:
             leaves = [sha256(b"\x00" + row[3]).digest() for row in rows]
             seals = [
                 sealed(seq, at_us, leaf, name)
                 for (seq, at_us, name, _, _), leaf in zip(rows, leaves, strict=True)
             ]
+        except (TypeError, ValueError, OverflowError, struct.error):
+            rows, leaves, seals = _readable(result, rows, sealed)  # a row sceau never wrote
+        if rows:
             # Positions are the primary key, read in order: first and last in place, none missing.
             in_place = rows[0][0] == expected and rows[-1][0] - expected == len(rows) - 1
             if in_place and seals == [row[4] for row in rows]:  # bytes, or a driver's memoryview
@@ -158,12 +217,30 @@ def _replay(
             else:
                 expected, broken = _name_problems(result, rows, seals, expected, broken)
             _grow(frontier, leaves, marks, roots)
-            if progress is not None:
-                progress(len(rows))
-        cursor.close()
-    finally:
-        raw.close()
+        if progress is not None:
+            progress(len(rows))
     return roots, frontier, broken
+
+
+def _readable(
+    result: Verification, rows: Sequence[Sequence[Any]], sealed: Callable[..., bytes]
+) -> tuple[list[Sequence[Any]], list[bytes], list[bytes]]:
+    """The rows of a chunk that have the types sceau writes; the others are named and dropped."""
+    kept, leaves, seals = [], [], []
+    for row in rows:
+        seq, at_us, name, entry, _ = row
+        try:
+            leaf = sha256(b"\x00" + bytes(entry)).digest()
+            seals.append(sealed(seq, at_us, leaf, name))
+        except (TypeError, ValueError, OverflowError, struct.error):
+            position = f"entry {seq}" if isinstance(seq, int) and seq >= 0 else "entry 0"
+            result.add(
+                position, "inserted: a row sceau cannot have written (wrong position or types)"
+            )
+            continue
+        kept.append(row)
+        leaves.append(leaf)
+    return kept, leaves, seals
 
 
 def _name_problems(
@@ -203,14 +280,16 @@ def _grow(
     frontier.extend(leaves[start:])
 
 
-def _check_head(result: Verification, engine: Engine, key: AuditKey, frontier: Frontier) -> None:
-    with engine.connect() as connection:
-        head = connection.execute(select(audit_head)).one_or_none()
+def _check_head(result: Verification, head: Any, key: AuditKey, frontier: Frontier) -> None:
     if head is None:
         if frontier.size:
             result.add("head", "missing: the log's head was deleted")
         return
-    if bytes(head.seal) != head_seal(key, head.size, bytes(head.frontier)):
+    try:
+        genuine = bytes(head.seal) == head_seal(key, head.size, bytes(head.frontier))
+    except (TypeError, ValueError, OverflowError, struct.error):
+        genuine = False
+    if not genuine:
         result.add("head", "altered: its seal does not match")
     elif head.size > frontier.size:
         result.add(

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-import contextlib
 import io
 import json
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import click
 from rich.console import Console
 
+from sceau.alerts.records import raise_alerts
+from sceau.alerts.rules.audit_verification import verification_finding
 from sceau.audit.checkpoint import Checkpoint, read_exported
 from sceau.audit.entry import LoggedEvent
 from sceau.audit.export import SYSLOG_SCHEMES, send_syslog, write_json_lines
@@ -44,12 +46,19 @@ def verify(exported_path: Path | None) -> None:
     context = Context.load()
     user = context.actor("audit.read")
     log = context.events
-    exported_path = exported_path or _export_file(context)
+    configured = _export_file(context)
+    expected = exported_path is None and configured is not None
+    exported_path = exported_path or (configured if configured and configured.exists() else None)
     exported: list[Checkpoint] = read_exported(exported_path) if exported_path else []
     total = log.size()
     with rows_bar(console) as bar:
         task = bar.add_task("verifying", total=total)
-        result = verify_log(log, exported=exported, progress=lambda n: bar.advance(task, n))
+        result = verify_log(
+            log,
+            exported=exported,
+            export_expected=expected,
+            progress=lambda n: bar.advance(task, n),
+        )
     source = f" and {len(exported)} exported" if exported else ""
     if result.intact:
         context.events.record(
@@ -62,10 +71,18 @@ def verify(exported_path: Path | None) -> None:
         return
     first = result.first
     assert first is not None
-    with contextlib.suppress(SceauError):  # a trail this broken may refuse the record too
+    try:
         context.events.record(
             AuditVerificationFailed(actor=user.name, position=first.position, reason=first.reason)
         )
+    except SceauError:  # a trail this broken may refuse the record: raise the alert directly
+        raise_alerts(
+            context.engine,
+            context.events,
+            [verification_finding(first.position, first.reason, by=user.name)],
+            datetime.now(UTC),
+        )
+        click.echo("The trail refused to record this result; an alert was raised directly.")
     click.secho(f"TAMPERED: {first}", fg="red", bold=True)
     for other in result.problems[1:]:
         click.echo(f"  also: {other}")
@@ -77,11 +94,11 @@ def verify(exported_path: Path | None) -> None:
 
 
 def _export_file(context: Context) -> Path | None:
+    """The file checkpoints are exported to, if the settings name one (it may be missing)."""
     destination = context.settings.audit_export
     if not destination or destination.startswith(SYSLOG_SCHEMES):
         return None
-    path = Path(destination).expanduser()
-    return path if path.exists() else None
+    return Path(destination).expanduser()
 
 
 @audit.command()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sceau.alerts.model import Finding, Severity
+from sceau.alerts.model import Fact, Finding, Severity
 from sceau.alerts.rules.base import Rule, RuleContext, register
 
 
@@ -25,19 +25,32 @@ class AuditVerification(Rule):
             if event.name != "audit.verification_failed":
                 continue
             position = str(event.get("position", "")) or "an unknown position"
-            yield Finding(
-                rule=self.name,
-                severity=self.severity,
+            yield verification_finding(
+                position,
+                str(event.get("reason", "")),
+                by=event.actor,
                 key=f"event:{event.seq}",
-                summary=(
-                    f"the audit log failed verification at {position} (checked by {event.actor}): "
-                    "it may have been tampered with"
-                ),
-                facts={
-                    "seq": event.seq,
-                    "actor": event.actor,
-                    "position": position,
-                    "reason": event.get("reason"),
-                    "at": event.at.isoformat(),
-                },
+                facts={"seq": event.seq, "at": event.at.isoformat()},
             )
+
+
+def verification_finding(
+    position: str,
+    reason: str,
+    *,
+    by: str,
+    key: str = "",
+    facts: dict[str, Fact] | None = None,
+) -> Finding:
+    """The finding for a failed verification; also raised directly when the trail itself
+    refuses to record the failure (``key`` then names the position)."""
+    return Finding(
+        rule=AuditVerification.name,
+        severity=AuditVerification.severity,
+        key=key or f"position:{position}",
+        summary=(
+            f"the audit log failed verification at {position} (checked by {by}): "
+            "it may have been tampered with"
+        ),
+        facts={"actor": by, "position": position, "reason": reason, **(facts or {})},
+    )
