@@ -15,11 +15,11 @@ from sceau.alerts.channels.webhook import verify_signature
 from sceau.alerts.model import Severity, State
 from sceau.alerts.policy import PolicyError, load_policy
 from sceau.alerts.records import AlertError, acknowledge, list_alerts, resolve
-from sceau.alerts.supervisor import Supervisor
+from sceau.alerts.supervisor import Supervisor, exclusive
 from sceau.audit.key import AuditKey
 from sceau.audit.sink import AuditLog
-from sceau.events import LoginFailed, MandateRefused
-from sceau.store import open_store
+from sceau.events import DriftRefused, LoginFailed, MandateRefused
+from sceau.store import StoreError, open_store
 
 START = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 SECRET = "soc-webhook-secret"
@@ -240,3 +240,70 @@ def test_the_rules_judge_each_entry_once(world) -> None:
     again = supervisor.round()
     assert again.raised == []
     assert again.read >= 1  # only the round's own alert.* entries
+
+
+def test_an_unreadable_entry_is_an_alert_not_the_end_of_supervision(world) -> None:
+    supervisor, log, clock, _, _ = world
+    refuse_a_mandate(log, clock.now)
+    with supervisor.engine.begin() as connection:
+        connection.exec_driver_sql("UPDATE audit_entries SET entry = X'7b22' WHERE seq = 0")
+    raised = supervisor.round().raised
+    assert sorted(a.rule for a in raised) == ["audit-verification"]
+    assert "entry 0" in raised[0].summary
+    assert supervisor.round().raised == []  # judged once
+
+
+def test_a_failed_round_reads_its_entries_again(world, monkeypatch: pytest.MonkeyPatch) -> None:
+    supervisor, log, clock, _, _ = world
+    refuse_a_mandate(log, clock.now)
+    import sceau.alerts.supervisor as module
+
+    def broken(*args, **kwargs):
+        raise StoreError("the store is unreachable")
+
+    monkeypatch.setattr(module, "raise_alerts", broken)
+    with pytest.raises(StoreError):
+        supervisor.round()
+    monkeypatch.undo()
+    assert [a.rule for a in supervisor.round().raised] == ["beyond-mandate"]
+
+
+def test_one_supervisor_at_a_time(world) -> None:
+    supervisor, log, clock, _, _ = world
+    refuse_a_mandate(log, clock.now)
+    with exclusive(supervisor.engine) as alone:
+        assert alone
+        assert supervisor.round().busy
+    assert [a.rule for a in supervisor.round().raised] == ["beyond-mandate"]
+
+
+def test_control_characters_never_reach_a_header_or_a_terminal(world) -> None:
+    supervisor, log, clock, inbox, _ = world
+    log.record(
+        DriftRefused(
+            actor="otto",
+            mandate_sha256="ab" * 32,
+            column="dose\r\nBcc: everyone@x\x1b[31m",
+            reason="an added column",
+            at=clock.now,
+        )
+    )
+    (alert,) = supervisor.round().raised
+    assert "\n" not in alert.summary
+    assert "\x1b" not in alert.summary
+    assert len(inbox.envelopes) == 1
+    assert inbox.envelopes[0].rcpt_tos == ["oncall@lab.example"]
+
+
+def test_an_acknowledged_incident_that_comes_back_later_is_a_new_alert(world) -> None:
+    supervisor, log, clock, inbox, _ = world
+    for _ in range(5):
+        log.record(LoginFailed(actor="mallory", user="mallory", reason="password", at=clock.now))
+    (first,) = supervisor.round().raised
+    acknowledge(supervisor.engine, log, first.alert_id, "rssi", clock.now)
+    clock.advance(4 * 24 * 60)
+    for _ in range(5):
+        log.record(LoginFailed(actor="mallory", user="mallory", reason="password", at=clock.now))
+    (second,) = supervisor.round().raised
+    assert second.alert_id != first.alert_id
+    assert len(inbox.envelopes) == 2

@@ -109,15 +109,16 @@ def _deliver(
                     f"the {name} channel is not configured", hint=f"add [alerts.{name}]"
                 )
             channel.send(address, notification)
-        except ChannelError as error:
-            failed.append((recipient, error.message))
+        except Exception as error:
+            why = error.message if isinstance(error, ChannelError) else type(error).__name__
+            failed.append((recipient, why))
             with contextlib.suppress(SceauError):  # an alert goes on even if the trail cannot
                 events.record(
                     AlertNotificationFailed(
                         actor="sceau",
                         alert_id=alert.alert_id,
                         channel=name,
-                        reason=error.message,
+                        reason=why,
                         at=now,
                     )
                 )

@@ -43,6 +43,21 @@ class Finding:
     facts: dict[str, Fact] = field(default_factory=dict)
     once: bool = False  # True: never raise again for this key, even after it was resolved
 
+    def __post_init__(self) -> None:
+        # column names come from the data's own headers: no line breaks or escape codes
+        # reach an e-mail header, a terminal or a syslog line
+        object.__setattr__(self, "summary", printable(self.summary))
+        object.__setattr__(
+            self,
+            "facts",
+            {k: printable(v) if isinstance(v, str) else v for k, v in self.facts.items()},
+        )
+
+
+def printable(text: str) -> str:
+    """``text`` with every control character (line breaks, ANSI escapes) made a space."""
+    return "".join(ch if ch.isprintable() else " " for ch in text)
+
 
 @dataclass(frozen=True)
 class Alert:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine, insert, select, update
 
@@ -19,6 +19,7 @@ from sceau.events import AlertAcknowledged, AlertRaised, AlertResolved, EventSin
 from sceau.store.schema import alerts
 
 LIVE = (State.OPEN.value, State.ACKNOWLEDGED.value)
+QUIET = timedelta(hours=1)  # an acknowledged incident quiet this long is over
 
 
 class AlertError(SceauError):
@@ -36,14 +37,14 @@ def raise_alerts(
                 [s.value for s in State] if finding.once else list(LIVE)
             )  # once: a resolved alert for this key also counts
             existing = connection.execute(
-                select(alerts.c.alert_id, alerts.c.state)
+                select(alerts.c.alert_id, alerts.c.state, alerts.c.last_seen)
                 .where(alerts.c.rule == finding.rule)
                 .where(alerts.c.key == finding.key)
                 .where(alerts.c.state.in_(states))
                 .order_by(alerts.c.alert_id.desc())
                 .limit(1)
             ).one_or_none()
-            if existing is not None:
+            if existing is not None and _continues(existing, now):
                 if existing.state in LIVE:
                     connection.execute(
                         update(alerts)
@@ -77,6 +78,16 @@ def raise_alerts(
             )
         raised.append(get_alert(engine, alert_id))
     return raised
+
+
+def _continues(existing: object, now: datetime) -> bool:
+    """Whether a finding belongs to an existing alert: always while it is open (or for a
+    ``once`` key); once acknowledged, only while the incident goes on — quiet for an hour and
+    back, it is a new incident, and a new alert climbs the ladder again."""
+    if existing.state != State.ACKNOWLEDGED.value:  # type: ignore[attr-defined]
+        return True
+    last_seen = _utc(existing.last_seen)  # type: ignore[attr-defined]
+    return last_seen is not None and now - last_seen <= QUIET
 
 
 def get_alert(engine: Engine, alert_id: int) -> Alert:

@@ -8,11 +8,13 @@ the store as it is now. A round also signs an audit checkpoint when the trail gr
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import contextlib
+import fcntl
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Engine, insert, select, text, update
 
 from sceau.alerts.channels import Channel, open_channels
 from sceau.alerts.escalation import Escalation, escalate
@@ -20,12 +22,14 @@ from sceau.alerts.model import Alert, Finding
 from sceau.alerts.policy import Policy, PolicyError, load_policy
 from sceau.alerts.records import raise_alerts
 from sceau.alerts.rules import RULES, RuleContext, rule_thresholds
-from sceau.audit.entry import LoggedEvent
+from sceau.alerts.rules.audit_verification import verification_finding
+from sceau.audit.entry import EntryError, LoggedEvent, decode
 from sceau.audit.sink import AuditLog
 from sceau.config import Settings
 from sceau.store.schema import alert_cursor
 
 _CURSOR = 1
+_LOCK = 0x5CEA_A1E7  # the supervisor's advisory lock on PostgreSQL
 
 
 @dataclass
@@ -33,6 +37,7 @@ class Round:
     """What one round did."""
 
     read: int = 0  # audit entries judged
+    busy: bool = False  # another supervisor held the store: nothing was done
     raised: list[Alert] = field(default_factory=list)
     escalations: list[Escalation] = field(default_factory=list)
 
@@ -88,26 +93,50 @@ class Supervisor:
         )
 
     def round(self) -> Round:
-        """Evaluate, raise, escalate, checkpoint: one pass, as of the clock's now."""
+        """Evaluate, raise, escalate, checkpoint: one pass, as of the clock's now.
+
+        Only one supervisor evaluates a store at a time: a second one waits for the next round.
+        """
         now = self.clock()
         result = Round()
-        findings, result.read = self.evaluate(now)
-        result.raised = raise_alerts(self.engine, self.log, findings, now)
-        result.escalations = escalate(
-            self.engine,
-            self.log,
-            self.policy,
-            self.channels,
-            now,
-            installation=self.installation,
-        )
+        with exclusive(self.engine) as alone:
+            if not alone:
+                result.busy = True
+                return result
+            findings, result.read, last = self.evaluate(now)
+            result.raised = raise_alerts(self.engine, self.log, findings, now)
+            if last is not None:  # only once their alerts are raised: a failure re-reads them
+                self._move_cursor(last, now)
+            result.escalations = escalate(
+                self.engine,
+                self.log,
+                self.policy,
+                self.channels,
+                now,
+                installation=self.installation,
+            )
         self.log.checkpoint()
         return result
 
-    def evaluate(self, now: datetime) -> tuple[list[Finding], int]:
-        """Every rule's findings on the entries since the cursor, which then moves past them."""
-        new = list(self.log.read(after=self._cursor()))
+    def evaluate(self, now: datetime) -> tuple[list[Finding], int, int | None]:
+        """Every rule's findings on the entries since the cursor, how many, and the last one's
+        position. A leaf that cannot be read is a finding itself, not the end of supervision."""
+        new: list[LoggedEvent] = []
         findings: list[Finding] = []
+        last = None
+        for seq, entry in self.log.numbered(after=self._cursor()):
+            last = seq
+            try:
+                new.append(decode(entry))
+            except EntryError:
+                findings.append(
+                    verification_finding(
+                        f"entry {seq}",
+                        "it cannot be read: it is not what sceau wrote",
+                        by="sceau",
+                        key=f"entry:{seq}",
+                    )
+                )
         for name, rule in RULES.items():
             context = RuleContext(
                 now=now,
@@ -117,12 +146,14 @@ class Supervisor:
                 thresholds=self.thresholds.get(name, {}),
             )
             findings.extend(rule().evaluate(context))
-        if new:
-            self._move_cursor(new[-1].seq, now)
-        return findings, len(new)
+        return findings, len(new), last
 
     def _history(self, since: datetime, names: frozenset[str]) -> list[LoggedEvent]:
-        return list(self.log.read(since=since, names=names))
+        found = []
+        for _seq, entry in self.log.numbered(since=since, names=names):
+            with contextlib.suppress(EntryError):  # reported once, as a finding, when new
+                found.append(decode(entry))
+        return found
 
     def _cursor(self) -> int:
         with self.engine.connect() as connection:
@@ -142,3 +173,33 @@ class Supervisor:
                 connection.execute(
                     insert(alert_cursor).values(id=_CURSOR, seq=seq, evaluated_at=now)
                 )
+
+
+@contextlib.contextmanager
+def exclusive(engine: Engine) -> Iterator[bool]:
+    """Whether this process may supervise the store now: a PostgreSQL advisory lock, or a
+    lock file beside an SQLite store; released when the round ends (or the process dies)."""
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as connection:
+            got = connection.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": _LOCK}).scalar()
+            try:
+                yield bool(got)
+            finally:
+                if got:
+                    connection.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": _LOCK})
+                connection.commit()
+        return
+    database = engine.url.database
+    if engine.dialect.name != "sqlite" or not database or database == ":memory:":
+        yield True
+        return
+    with open(f"{database}.supervisor.lock", "a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)

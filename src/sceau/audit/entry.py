@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sceau.errors import SceauError
 from sceau.events import Event
 
 _CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
@@ -43,13 +44,24 @@ def encode(seq: int, event: Event) -> bytes:
     return _CANONICAL.encode(body).encode()
 
 
+class EntryError(SceauError):
+    """A leaf is not an event sceau wrote: the trail was altered there."""
+
+
 def decode(entry: bytes) -> LoggedEvent:
-    """The event back from its leaf bytes."""
-    body = json.loads(entry)
-    return LoggedEvent(
-        seq=body["seq"],
-        at=datetime.fromisoformat(body["at"]),
-        name=body["name"],
-        actor=body["actor"],
-        payload=body["payload"],
-    )
+    """The event back from its leaf bytes; EntryError if they are not what sceau writes."""
+    try:
+        body = json.loads(entry)
+        event = LoggedEvent(
+            seq=int(body["seq"]),
+            at=datetime.fromisoformat(body["at"]),
+            name=str(body["name"]),
+            actor=str(body["actor"]),
+            payload=dict(body["payload"]),
+        )
+    except (ValueError, TypeError, KeyError):
+        raise EntryError(
+            "an audit entry cannot be read: it is not what sceau wrote",
+            hint="run sceau audit verify to find where the trail was altered",
+        ) from None
+    return event

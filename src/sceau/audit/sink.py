@@ -277,7 +277,24 @@ class AuditLog:
         newest_first: bool = False,
     ) -> Iterator[bytes]:
         """The leaves themselves, byte for byte, selected as :meth:`read` selects events."""
-        query = select(audit_entries.c.entry).where(audit_entries.c.seq > after)
+        for _seq, entry in self.numbered(
+            after=after, since=since, names=names, limit=limit, newest_first=newest_first
+        ):
+            yield entry
+
+    def numbered(
+        self,
+        *,
+        after: int = -1,
+        since: datetime | None = None,
+        names: Collection[str] | None = None,
+        limit: int | None = None,
+        newest_first: bool = False,
+    ) -> Iterator[tuple[int, bytes]]:
+        """(position, leaf) pairs: for readers that must go on past a leaf that won't decode."""
+        query = select(audit_entries.c.seq, audit_entries.c.entry).where(
+            audit_entries.c.seq > after
+        )
         if since is not None:
             query = query.where(audit_entries.c.at_us >= micros(since))
         if names is not None:
@@ -287,8 +304,8 @@ class AuditLog:
         with self.engine.connect() as connection:
             result = connection.execution_options(yield_per=_READ_CHUNK).execute(query)
             try:
-                for (entry,) in result:
-                    yield bytes(entry)
+                for seq, entry in result:
+                    yield seq, bytes(entry)
             finally:  # a caller that stops early must not leave a server-side cursor open
                 result.close()
 

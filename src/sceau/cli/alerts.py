@@ -10,11 +10,13 @@ from datetime import UTC, datetime
 import click
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from sceau.alerts.model import Alert, State
 from sceau.alerts.records import acknowledge, list_alerts, resolve
 from sceau.alerts.supervisor import Supervisor
 from sceau.cli._context import Context
+from sceau.errors import SceauError
 
 
 @click.group()
@@ -47,7 +49,7 @@ def list_command(everything: bool, as_json: bool) -> None:
             alert.state.value,
             f"{alert.raised_at:%Y-%m-%d %H:%M}",
             alert.rule,
-            alert.summary + (f" (seen {alert.count} times)" if alert.count > 1 else ""),
+            Text(alert.summary + (f" (seen {alert.count} times)" if alert.count > 1 else "")),
             alert.resolved_by or alert.acked_by or "",
         )
     Console().print(table)
@@ -106,8 +108,17 @@ def run(once: bool, interval: int) -> None:
             err=True,
         )
     while True:
-        done = supervisor.round()
         stamp = f"{datetime.now(UTC):%H:%M:%S}"
+        try:
+            done = supervisor.round()
+        except SceauError as error:
+            if once:
+                raise
+            click.secho(f"{stamp} this round failed, the next will try again: {error}", fg="red")
+            time.sleep(interval)
+            continue
+        if done.busy:
+            click.echo(f"{stamp} another `sceau alerts run` is supervising this store; waiting")
         for alert in done.raised:
             click.echo(f"{stamp} raised alert {alert.alert_id} ({alert.severity}): {alert.summary}")
         for escalation in done.escalations:
