@@ -231,7 +231,12 @@ def test_the_file_publisher_catches_up_the_checkpoints_it_missed(
     for n in range(12):
         unpublished.record(batch(n))  # checkpoints 1, 2 and 3: exported nowhere
     path = tmp_path / "elsewhere" / "checkpoints.jsonl"
-    published = AuditLog(engine, key, checkpoint_every=5, publisher=FilePublisher(path))
+    refusing = FilePublisher(path)
+    with pytest.raises(ExportError, match="file of exported checkpoints is missing"):
+        refusing.publish(unpublished, [])  # a trail with checkpoints: no file is made up anew
+    assert not path.exists()
+    started = FilePublisher(path, start=True)  # sceau audit checkpoint --start-export
+    published = AuditLog(engine, key, checkpoint_every=5, publisher=started)
     for n in range(12, 16):
         published.record(batch(n))  # the 16th entry signs checkpoint 4: 1 to 3 go out with it
 
@@ -265,7 +270,8 @@ def test_an_export_file_that_cannot_be_written_refuses_the_action(
     assert "audit_export" in error.hint
     assert verify_log(log).intact  # what the store holds is still a sound trail
 
-    path.rmdir()  # fixed: the next checkpoint publishes every one the file missed
+    path.rmdir()  # fixed, and started: the next checkpoint publishes every one the file missed
+    log.publisher = FilePublisher(path, start=True)
     for n in range(1, 4):
         log.record(batch(n))
     assert [c.number for c in read_exported(path)] == [1, 2]
@@ -298,3 +304,28 @@ def test_a_lost_audit_key_is_not_silently_replaced(tmp_path: Path) -> None:
         AuditLog.from_settings(settings, engine)
     assert not settings.audit_key_path.exists()
     engine.dispose()
+
+
+def test_writers_publishing_at_once_never_export_a_checkpoint_twice(
+    sqlite_url: str, engines, tmp_path: Path
+) -> None:
+    path = tmp_path / "checkpoints.jsonl"
+    key = AuditKey.generate()
+    logs = [
+        AuditLog(engines(sqlite_url), key, checkpoint_every=1, publisher=FilePublisher(path))
+        for _ in range(4)
+    ]
+    logs[0].record(batch(0))  # the trail's first checkpoint creates the file
+
+    def write(log: AuditLog, first: int) -> None:
+        for n in range(first, first + 15):
+            log.record(batch(n))
+
+    threads = [threading.Thread(target=write, args=(log, 100 * i)) for i, log in enumerate(logs)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    numbers = [c.number for c in read_exported(path)]
+    assert numbers == sorted(set(numbers))
+    assert verify_log(logs[0], exported=read_exported(path)).intact

@@ -161,7 +161,7 @@ def test_a_store_rolled_back_is_caught_by_the_exported_checkpoints(
     exported = tmp_path / "elsewhere" / "checkpoints.jsonl"
     clean_env.setenv("SCEAU_AUDIT_EXPORT", str(exported))
     as_user("aud.bernard")
-    signed = run("audit", "checkpoint")
+    signed = run("audit", "checkpoint", "--start-export")  # the trail predates its export
     assert signed.exit_code == 0, signed.output
     assert signed.output.startswith("Checkpoint 2 signed: ")
     assert run("audit", "checkpoint").output == "Nothing new since the last checkpoint.\n"
@@ -208,8 +208,12 @@ def test_an_export_that_cannot_be_written_is_an_error_and_is_caught_up_once_fixe
     assert f"error: {exported}: cannot publish the audit checkpoint (" in refused.output
     assert "the action stopped; fix the export file (audit_export) and try again" in refused.output
     exported.rmdir()
-    caught_up = run("audit", "checkpoint")  # nothing new to sign: the file still catches up
+    again = run("audit", "checkpoint")  # the file never was: it is not made up silently
+    assert again.exit_code == 2
+    assert "sceau audit checkpoint --start-export" in again.output
+    caught_up = run("audit", "checkpoint", "--start-export")  # nothing new: the file catches up
     assert caught_up.output == "Nothing new since the last checkpoint.\n"
+    assert run("audit", "checkpoint", "--start-export").exit_code == 2  # started once only
     assert [c.number for c in read_exported(exported)] == [1, 2]
     assert run("audit", "verify").exit_code == 0
 

@@ -92,7 +92,7 @@ class Checkpoint:
 def read_exported(path: Path) -> list[Checkpoint]:
     """Checkpoints from a file of exported ones (JSON lines), in file order."""
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         reason = getattr(error, "strerror", None) or type(error).__name__
         raise CheckpointError(
@@ -100,8 +100,13 @@ def read_exported(path: Path) -> list[Checkpoint]:
             hint="give the file sceau exported its checkpoints to (audit_export in the settings)",
             where=str(path),
         ) from None
+    return parse_exported(text, path)
+
+
+def parse_exported(text: str, path: Path) -> list[Checkpoint]:
+    """Checkpoints from the text of an export file; CheckpointError names a bad line."""
     found = []
-    for number, line in enumerate(lines, start=1):
+    for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
         try:

@@ -8,13 +8,14 @@ publication was missed) or a syslog collector (``udp://``, ``tcp://`` or ``tls:/
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Protocol
 
-from sceau.audit.checkpoint import Checkpoint, read_exported
+from sceau.audit.checkpoint import Checkpoint, parse_exported
 from sceau.audit.entry import decode
 from sceau.errors import SceauError
 from sceau.syslog import SyslogSender, format_message
@@ -37,23 +38,42 @@ class Publisher(Protocol):
 
 
 class FilePublisher:
-    """Appends checkpoints to a JSON-lines file, with any the file missed, then syncs it."""
+    """Appends checkpoints to a JSON-lines file, with any the file missed, then syncs it.
 
-    def __init__(self, path: Path) -> None:
+    The file is what proves the store was not rolled back, so a missing one is not quietly
+    made again from the store (which may be the rolled-back one): only a trail's first
+    checkpoint, or ``start`` (``sceau audit checkpoint --start-export``), creates it.
+    """
+
+    def __init__(self, path: Path, *, start: bool = False) -> None:
         self.path = path
+        self.start = start
 
     def publish(self, log: AuditLog, checkpoints: Sequence[Checkpoint]) -> None:
         try:
-            known = read_exported(self.path)[-1].number if self.path.exists() else 0
-            missing = [c for c in log.checkpoints() if c.number > known]
-            if not missing:
-                return
+            existed = self.path.exists()
+            stored = log.checkpoints()
+            first_new = min((c.number for c in checkpoints), default=None)
+            if not (existed or self.start) and stored and stored[0].number != first_new:
+                raise ExportError(
+                    "the file of exported checkpoints is missing",
+                    hint="restore it from its copy: it is what shows the store was not rolled "
+                    "back. Starting an export on an existing trail: sceau audit checkpoint "
+                    "--start-export",
+                    where=str(self.path),
+                )
             self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-            with self.path.open("a", encoding="utf-8") as handle:
-                for checkpoint in missing:
-                    handle.write(json.dumps(checkpoint.to_json(), sort_keys=True) + "\n")
+            with self.path.open("a+", encoding="utf-8") as handle:
+                fcntl.flock(handle, fcntl.LOCK_EX)  # two writers must not append the same one
+                handle.seek(0)
+                known = max((c.number for c in parse_exported(handle.read(), self.path)), default=0)
+                for checkpoint in stored:
+                    if checkpoint.number > known:
+                        handle.write(json.dumps(checkpoint.to_json(), sort_keys=True) + "\n")
                 handle.flush()
                 os.fsync(handle.fileno())
+        except ExportError:
+            raise
         except (OSError, SceauError) as error:
             reason = getattr(error, "strerror", None) or getattr(error, "message", None)
             raise ExportError(

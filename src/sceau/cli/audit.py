@@ -15,7 +15,7 @@ from sceau.alerts.records import raise_alerts
 from sceau.alerts.rules.audit_verification import verification_finding
 from sceau.audit.checkpoint import Checkpoint, read_exported
 from sceau.audit.entry import LoggedEvent
-from sceau.audit.export import SYSLOG_SCHEMES, send_syslog, write_json_lines
+from sceau.audit.export import SYSLOG_SCHEMES, FilePublisher, send_syslog, write_json_lines
 from sceau.audit.proof import ProofError, check_proof, make_proof, proof_json
 from sceau.audit.verify import verify_log
 from sceau.cli._context import Context
@@ -228,11 +228,28 @@ def key(out: Path | None) -> None:
 
 
 @audit.command()
-def checkpoint() -> None:
+@click.option(
+    "--start-export",
+    is_flag=True,
+    help="Create the audit_export file from the store's checkpoints (an export started late).",
+)
+def checkpoint(start_export: bool) -> None:
     """Sign a checkpoint now, and publish it (with any the export file missed) to audit_export."""
     context = Context.load()
     context.actor("audit.read")
     log = context.events
+    if start_export:
+        if not isinstance(log.publisher, FilePublisher):
+            raise SceauError(
+                "--start-export needs audit_export to name a file",
+                hint="set audit_export (or SCEAU_AUDIT_EXPORT) to the file's path first",
+            )
+        if log.publisher.path.exists():
+            raise SceauError(
+                "the export file exists already: it is caught up, never started again",
+                where=str(log.publisher.path),
+            )
+        log.publisher = FilePublisher(log.publisher.path, start=True)
     made = log.checkpoint()
     if made is None:
         if log.publisher is not None:  # an export file catches up what it missed, if anything
