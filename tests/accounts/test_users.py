@@ -161,3 +161,10 @@ def test_disable_refuses_unknown_accounts_and_the_last_admin(engine, events, par
     add_user(engine, events, "admin.two", Role.ADMIN, PASSWORD, by=admin, params=params)
     disable_user(engine, events, admin, by="admin.two")
     assert list_users(engine) == [User("admin.two", Role.ADMIN)]
+
+
+def test_no_person_may_take_the_name_sceau_s_own_actions_use(engine, events, params) -> None:
+    with pytest.raises(AccountError, match="sceau's own actions"):
+        add_user(
+            engine, events, "Sceau", Role.ADMIN, "a long enough passphrase", by="x", params=params
+        )

@@ -307,3 +307,13 @@ def test_an_acknowledged_incident_that_comes_back_later_is_a_new_alert(world) ->
     (second,) = supervisor.round().raised
     assert second.alert_id != first.alert_id
     assert len(inbox.envelopes) == 2
+
+
+def test_absurd_numbers_in_the_settings_are_named_not_crashes() -> None:
+    from sceau.alerts.rules import RuleError, rule_thresholds
+
+    with pytest.raises(PolicyError, match="from 1 to a week"):
+        load_policy({"tiers": [{"name": "a", "ack_minutes": 10**18}]})
+    with pytest.raises(RuleError, match="at most") as caught:
+        rule_thresholds({"failed-auth": {"minutes": 10**14}})
+    assert caught.value.where == "alerts.rules.failed-auth.minutes"

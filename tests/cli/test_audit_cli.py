@@ -357,9 +357,12 @@ def test_a_proof_checks_against_the_pinned_fingerprint_and_refuses_any_change(
     checked = run("audit", "check-proof", str(proof), "--fingerprint", fingerprint)
     assert checked.exit_code == 0, checked.output
     assert checked.output.startswith(f"Included: entry {seq} (user.added by admin, ")
-    unpinned = run("audit", "check-proof", str(proof))
-    assert unpinned.exit_code == 0
-    assert "add --fingerprint" in unpinned.output
+    unpinned = run("audit", "check-proof", str(proof))  # a proof pins nothing by itself
+    assert unpinned.exit_code == 2
+    assert "--fingerprint" in unpinned.output
+    listed = tmp_path / "listed.json"
+    listed.write_text("[]")
+    assert run("audit", "check-proof", str(listed), "--fingerprint", fingerprint).exit_code == 2
 
     edited = dict(document, entry=document["entry"].replace('"operator"', '"admin"'))
     (tmp_path / "edited.json").write_text(json.dumps(edited))
@@ -376,12 +379,16 @@ def test_a_proof_checks_against_the_pinned_fingerprint_and_refuses_any_change(
     resized = json.loads(proof.read_text())
     resized["checkpoint"]["size"] += 1
     (tmp_path / "resized.json").write_text(json.dumps(resized))
-    forged = run("audit", "check-proof", str(tmp_path / "resized.json"))
+    forged = run(
+        "audit", "check-proof", str(tmp_path / "resized.json"), "--fingerprint", fingerprint
+    )
     assert forged.exit_code == 2
     assert "not genuine: its fields differ from what was signed" in forged.output
 
     (tmp_path / "garbled.json").write_text("{not json")
-    garbled = run("audit", "check-proof", str(tmp_path / "garbled.json"))
+    garbled = run(
+        "audit", "check-proof", str(tmp_path / "garbled.json"), "--fingerprint", fingerprint
+    )
     assert garbled.exit_code == 2
     assert "cannot read the proof as JSON" in garbled.output
     for result in (refused, other, forged, garbled):
@@ -504,3 +511,19 @@ def test_lockdown_on_postgresql_locks_the_tables_and_grants_a_service_role(
             connection.exec_driver_sql("DELETE FROM audit_entries")  # even as the owner
         assert refused.value.orig.sqlstate == "42501"  # type: ignore[union-attr]
     assert run("audit", "verify").exit_code == 0
+
+
+def test_out_of_range_positions_and_unwritable_outputs_are_one_line(
+    home: Path, tmp_path: Path
+) -> None:
+    as_user("aud.bernard")
+    for args in (
+        ("audit", "show", "99999999999999999999"),
+        ("audit", "tail", "-n", "-5"),
+        ("audit", "key", "--out", str(tmp_path / "no" / "such" / "key.pem")),
+        ("audit", "export", "--out", str(tmp_path / "no" / "such" / "trail.jsonl")),
+    ):
+        result = run(*args)
+        assert result.exit_code == 2, args
+        assert "Traceback" not in result.output
+        assert "internal error" not in result.output

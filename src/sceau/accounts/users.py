@@ -25,6 +25,7 @@ from sceau.events import EventSink, UserAdded, UserDisabled
 from sceau.store.schema import sessions, users
 
 _NAME = re.compile(r"[A-Za-z0-9._-]{2,64}")
+SYSTEM = "sceau"  # the actor of sceau's own events; no person may take the name
 MIN_PASSWORD = 12
 MAX_PASSWORD = 1024  # Argon2 takes any length; this only stops a pasted file
 
@@ -110,6 +111,11 @@ def check_name(name: str) -> None:
         raise AccountError(
             "an account name is 2 to 64 characters: letters, digits, '.', '_' or '-'",
             hint="choose a name such as jdupont or j.dupont",
+        )
+    if name.lower() == SYSTEM:
+        raise AccountError(
+            f"{SYSTEM!r} is the name sceau's own actions are recorded under",
+            hint="choose a person's name: every account is one individual",
         )
 
 

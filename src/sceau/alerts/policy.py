@@ -29,6 +29,7 @@ from sceau.alerts.model import Severity
 from sceau.errors import SceauError
 
 _HINT = "see docs/alerts.md for the escalation policy"
+_WEEK = 7 * 24 * 60  # nobody should have longer than this to acknowledge
 
 
 class PolicyError(SceauError):
@@ -97,8 +98,11 @@ def _tier(number: int, raw: object) -> Tier:
             hint='notify = ["email:oncall@lab.example", "webhook:soc"]',
             where=f"{where}.notify",
         )
-    if isinstance(minutes, bool) or not isinstance(minutes, int) or minutes <= 0:
-        raise PolicyError("must be a positive whole number", where=f"{where}.ack_minutes")
+    if isinstance(minutes, bool) or not isinstance(minutes, int) or not 0 < minutes <= _WEEK:
+        raise PolicyError(
+            "must be a whole number of minutes, from 1 to a week (10080)",
+            where=f"{where}.ack_minutes",
+        )
     return Tier(name.strip(), tuple(notify), timedelta(minutes=minutes))
 
 

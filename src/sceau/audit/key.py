@@ -10,7 +10,7 @@ key is derived from the signing key (HKDF), so there is one secret to guard. Any
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from cryptography.exceptions import InvalidSignature
@@ -33,8 +33,8 @@ def fingerprint(public_key: bytes) -> str:
 
 @dataclass(frozen=True)
 class AuditKey:
-    private: Ed25519PrivateKey
-    seal_key: bytes  # 32 bytes, keyed BLAKE2b
+    private: Ed25519PrivateKey = field(repr=False)
+    seal_key: bytes = field(repr=False)  # 32 bytes, keyed BLAKE2b
 
     @classmethod
     def from_private(cls, private: Ed25519PrivateKey) -> AuditKey:

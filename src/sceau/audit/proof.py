@@ -49,10 +49,10 @@ def make_proof(log: AuditLog, seq: int) -> dict[str, Any]:
     }
 
 
-def check_proof(document: dict[str, Any], *, expected_fingerprint: str = "") -> LoggedEvent:
+def check_proof(document: object, *, expected_fingerprint: str) -> LoggedEvent:
     """The event the proof shows, once everything in it checks; ProofError naming what does not."""
     try:
-        if document.get("format") != FORMAT:
+        if not isinstance(document, dict) or document.get("format") != FORMAT:
             raise ValueError
         entry = str(document["entry"]).encode()
         index = int(document["index"])
@@ -64,7 +64,7 @@ def check_proof(document: dict[str, Any], *, expected_fingerprint: str = "") -> 
             "this is not an inclusion proof sceau wrote",
             hint="ask for a new one with sceau audit prove",
         ) from None
-    if expected_fingerprint and fingerprint(public_key) != expected_fingerprint.lower():
+    if fingerprint(public_key) != expected_fingerprint.strip().lower():
         raise ProofError(
             "the proof is signed by another key than the one you expect",
             hint="compare with the fingerprint sceau audit key prints on the installation",

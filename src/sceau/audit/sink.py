@@ -17,7 +17,7 @@ from hashlib import blake2b
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, Dialect, Engine, bindparam, func, insert, select, update
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from sceau.audit.chain import Frontier, leaf_hash
 from sceau.audit.checkpoint import Checkpoint
@@ -139,13 +139,18 @@ class AuditLog:
     def record_many(self, events: Sequence[Event]) -> None:
         """Append events in one transaction: all of them are in the log, or none."""
         signed: list[Checkpoint] = []
-        try:
-            with self.engine.begin() as connection:
-                signed = self._append(connection, events)
-        except _HeadAltered:
-            self._refuse(events, "its head was changed outside sceau")
-        except SQLAlchemyError as error:
-            self._refuse(events, type(error).__name__)
+        for attempt in (1, 2):  # twice: writers racing to create an empty trail's head
+            try:
+                with self.engine.begin() as connection:
+                    signed = self._append(connection, events)
+                break
+            except _HeadAltered:
+                self._refuse(events, "its head was changed outside sceau")
+            except IntegrityError as error:
+                if attempt == 2:
+                    self._refuse(events, type(error).__name__)
+            except SQLAlchemyError as error:
+                self._refuse(events, type(error).__name__)
         if signed and self.publisher is not None:
             self.publisher.publish(self, signed)
 
@@ -158,6 +163,11 @@ class AuditLog:
                 if last is not None and last.size == size:
                     return None
                 made = self._sign(connection, last, size, frontier)
+        except _HeadAltered:
+            raise StoreError(
+                "cannot write an audit checkpoint: the trail's head was changed outside sceau",
+                hint="run sceau audit verify, and keep a copy of the database as it is",
+            ) from None
         except SQLAlchemyError as error:
             raise StoreError(
                 f"cannot write an audit checkpoint ({type(error).__name__})",

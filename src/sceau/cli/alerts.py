@@ -65,7 +65,7 @@ def _json(alert: Alert) -> dict[str, object]:
 
 
 @alerts.command()
-@click.argument("alert_id", type=int)
+@click.argument("alert_id", type=click.IntRange(min=1, max=2**62))
 def ack(alert_id: int) -> None:
     """Say you are on ALERT_ID: it stops climbing the escalation ladder."""
     context = Context.load()
@@ -75,7 +75,7 @@ def ack(alert_id: int) -> None:
 
 
 @alerts.command("resolve")
-@click.argument("alert_id", type=int)
+@click.argument("alert_id", type=click.IntRange(min=1, max=2**62))
 @click.option("--why", required=True, help="What was found and done, in a sentence.")
 def resolve_command(alert_id: int, why: str) -> None:
     """Close ALERT_ID, with who and why (kept in the audit trail)."""

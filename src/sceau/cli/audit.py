@@ -93,6 +93,18 @@ def verify(exported_path: Path | None) -> None:
     sys.exit(1)
 
 
+def _write(path: Path, data: bytes, *, mode: int = 0o600) -> None:
+    """The whole file or nothing, and one plain line if the folder cannot take it."""
+    try:
+        write_atomic(path, data, mode=mode)
+    except OSError as error:
+        raise SceauError(
+            f"cannot write the file ({error.strerror or type(error).__name__})",
+            hint="choose a folder that exists and that you may write to",
+            where=str(path),
+        ) from None
+
+
 def _export_file(context: Context) -> Path | None:
     """The file checkpoints are exported to, if the settings name one (it may be missing)."""
     destination = context.settings.audit_export
@@ -102,7 +114,15 @@ def _export_file(context: Context) -> Path | None:
 
 
 @audit.command()
-@click.option("-n", "--lines", "count", default=20, show_default=True, help="How many events.")
+@click.option(
+    "-n",
+    "--lines",
+    "count",
+    default=20,
+    show_default=True,
+    type=click.IntRange(min=1, max=1_000_000),
+    help="How many events.",
+)
 def tail(count: int) -> None:
     """The latest events, newest last."""
     context = Context.load()
@@ -120,7 +140,7 @@ def _line(event: LoggedEvent) -> str:
 
 
 @audit.command()
-@click.argument("seq", type=click.IntRange(min=0))
+@click.argument("seq", type=click.IntRange(min=0, max=2**62))
 def show(seq: int) -> None:
     """One event, whole, as JSON."""
     context = Context.load()
@@ -154,14 +174,14 @@ def export(out: Path | None, address: str | None, after: int) -> None:
     elif out is not None:
         buffer = io.BytesIO()
         count = write_json_lines(entries, buffer)
-        write_atomic(out, buffer.getvalue())
+        _write(out, buffer.getvalue())
         click.echo(f"Wrote {count} entries to {out}.", err=True)
     else:
         write_json_lines(entries, sys.stdout.buffer)
 
 
 @audit.command()
-@click.argument("seq", type=click.IntRange(min=0))
+@click.argument("seq", type=click.IntRange(min=0, max=2**62))
 @click.option(
     "--out",
     type=click.Path(path_type=Path, dir_okay=False),
@@ -175,15 +195,23 @@ def prove(seq: int, out: Path | None) -> None:
     if out is None:
         click.echo(text, nl=False)
     else:
-        write_atomic(out, text.encode())
+        _write(out, text.encode())
         click.echo(f"Wrote the proof for entry {seq} to {out}.", err=True)
 
 
 @audit.command("check-proof")
 @click.argument("path", type=click.Path(path_type=Path, dir_okay=False, exists=True))
-@click.option("--fingerprint", default="", help="The audit key's fingerprint you expect.")
+@click.option(
+    "--fingerprint",
+    required=True,
+    help="The audit key's fingerprint, as the processor gave it (sceau audit key).",
+)
 def check_proof_command(path: Path, fingerprint: str) -> None:
-    """Check an inclusion proof on its own: no store and no login needed."""
+    """Check an inclusion proof on its own: no store and no login needed.
+
+    The fingerprint is required: a proof signed by a key made for the occasion is genuine for
+    that key, and proves nothing about your processor's trail.
+    """
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, ValueError):
@@ -198,11 +226,6 @@ def check_proof_command(path: Path, fingerprint: str) -> None:
         f"is in the trail of {document['checkpoint']['size']} entries signed at "
         f"{document['checkpoint']['at']}."
     )
-    if not fingerprint:
-        click.echo(
-            "The signature is genuine for the key inside the proof; add --fingerprint (from "
-            "sceau audit key) to know it is your processor's key."
-        )
 
 
 @audit.command()
@@ -223,7 +246,7 @@ def key(out: Path | None) -> None:
         pem = audit_key.private.public_key().public_bytes(
             serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
         )
-        write_atomic(out, pem, mode=0o644)
+        _write(out, pem, mode=0o644)
         click.echo(f"Public key written to {out}.")
 
 

@@ -403,11 +403,7 @@ def _extract(
     progress.phase("extract", table.expected_rows)
     batches = batched(table.batches(), session.settings.batch_rows)
     for done in sealed_batches(cores, batches, plan, staging):
-        staging.store(done.number, done.sealed)
-        record_checkpoint(
-            session.engine, outcome.run_id, "staged", done.number, done.digest, done.refused
-        )
-        session.events.record(
+        session.events.record(  # before the batch is kept: no staged batch goes unlogged
             BatchStaged(
                 actor=session.actor,
                 run_id=outcome.run_id,
@@ -415,6 +411,10 @@ def _extract(
                 rows=done.digest.rows,
                 refused_rows=done.refused,
             )
+        )
+        staging.store(done.number, done.sealed)
+        record_checkpoint(
+            session.engine, outcome.run_id, "staged", done.number, done.digest, done.refused
         )
         progress.rows(done.rows_read)
     progress.phase_done()

@@ -20,6 +20,8 @@ from sceau.alerts.model import Finding, Severity
 from sceau.audit.entry import LoggedEvent
 from sceau.errors import SceauError
 
+_MOST = {"minutes": 366 * 24 * 60, "hours": 366 * 24, "baseline_days": 366}  # a year at most
+
 
 class RuleError(SceauError):
     """A rule's configuration is invalid."""
@@ -67,9 +69,12 @@ class Rule(ABC):
         hours) checks them too, so a typo fails when the settings load, not at 3 a.m.
         """
         for key, value in thresholds.items():
-            if isinstance(value, int | float) and not isinstance(value, bool) and value <= 0:
+            if not isinstance(value, int | float) or isinstance(value, bool):
+                continue
+            most = _MOST.get(key, 10**12)
+            if not 0 < value <= most:
                 raise RuleError(
-                    "must be greater than zero",
+                    f"must be greater than zero and at most {most:,}",
                     hint=f"see docs/alert-rules.md for {cls.name}'s thresholds",
                     where=f"alerts.rules.{cls.name}.{key}",
                 )
