@@ -231,12 +231,7 @@ def test_the_file_publisher_catches_up_the_checkpoints_it_missed(
     for n in range(12):
         unpublished.record(batch(n))  # checkpoints 1, 2 and 3: exported nowhere
     path = tmp_path / "elsewhere" / "checkpoints.jsonl"
-    refusing = FilePublisher(path)
-    with pytest.raises(ExportError, match="file of exported checkpoints is missing"):
-        refusing.publish(unpublished, [])  # a trail with checkpoints: no file is made up anew
-    assert not path.exists()
-    started = FilePublisher(path, start=True)  # sceau audit checkpoint --start-export
-    published = AuditLog(engine, key, checkpoint_every=5, publisher=started)
+    published = AuditLog(engine, key, checkpoint_every=5, publisher=FilePublisher(path))
     for n in range(12, 16):
         published.record(batch(n))  # the 16th entry signs checkpoint 4: 1 to 3 go out with it
 
@@ -247,6 +242,10 @@ def test_the_file_publisher_catches_up_the_checkpoints_it_missed(
     assert verify_log(published, exported=exported).intact
     published.record(batch(16))  # not due: the file is left alone
     assert len(read_exported(path)) == 4
+    path.unlink()  # once started, the file is never made up again from the store
+    with pytest.raises(ExportError, match="file of exported checkpoints is missing"):
+        published.checkpoint()
+    assert not path.exists()
 
 
 def test_an_export_file_that_cannot_be_written_refuses_the_action(
@@ -270,8 +269,7 @@ def test_an_export_file_that_cannot_be_written_refuses_the_action(
     assert "audit_export" in error.hint
     assert verify_log(log).intact  # what the store holds is still a sound trail
 
-    path.rmdir()  # fixed, and started: the next checkpoint publishes every one the file missed
-    log.publisher = FilePublisher(path, start=True)
+    path.rmdir()  # fixed: the next checkpoint publishes every one the file missed
     for n in range(1, 4):
         log.record(batch(n))
     assert [c.number for c in read_exported(path)] == [1, 2]

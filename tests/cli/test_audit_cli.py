@@ -121,9 +121,7 @@ def test_an_intact_trail_verifies_and_the_check_is_recorded(home: Path) -> None:
     result = run("audit", "verify")
 
     assert result.exit_code == 0, result.output
-    assert (
-        f"Intact: {size} entries, every seal and 1 checkpoint(s) (stored) agree." in result.output
-    )
+    assert f"Intact: {size} entries, every seal and 1 signed checkpoint agree." in result.output
     assert last_event() == {
         "name": "audit.verified",
         "actor": "aud.bernard",
@@ -161,7 +159,7 @@ def test_a_store_rolled_back_is_caught_by_the_exported_checkpoints(
     exported = tmp_path / "elsewhere" / "checkpoints.jsonl"
     clean_env.setenv("SCEAU_AUDIT_EXPORT", str(exported))
     as_user("aud.bernard")
-    signed = run("audit", "checkpoint", "--start-export")  # the trail predates its export
+    signed = run("audit", "checkpoint")  # the trail predates its export: this starts it
     assert signed.exit_code == 0, signed.output
     assert signed.output.startswith("Checkpoint 2 signed: ")
     assert run("audit", "checkpoint").output == "Nothing new since the last checkpoint.\n"
@@ -208,14 +206,17 @@ def test_an_export_that_cannot_be_written_is_an_error_and_is_caught_up_once_fixe
     assert f"error: {exported}: cannot publish the audit checkpoint (" in refused.output
     assert "the action stopped; fix the export file (audit_export) and try again" in refused.output
     exported.rmdir()
-    again = run("audit", "checkpoint")  # the file never was: it is not made up silently
-    assert again.exit_code == 2
-    assert "sceau audit checkpoint --start-export" in again.output
-    caught_up = run("audit", "checkpoint", "--start-export")  # nothing new: the file catches up
+    caught_up = run("audit", "checkpoint")  # never started: nothing new, and the file starts
     assert caught_up.output == "Nothing new since the last checkpoint.\n"
-    assert run("audit", "checkpoint", "--start-export").exit_code == 2  # started once only
     assert [c.number for c in read_exported(exported)] == [1, 2]
     assert run("audit", "verify").exit_code == 0
+    exported.unlink()
+    gone = run("audit", "checkpoint")  # started: a missing file is never made up again
+    assert gone.exit_code == 2
+    assert "file of exported checkpoints is missing" in gone.output
+    tampered = run("audit", "verify")
+    assert tampered.exit_code == 1
+    assert "TAMPERED: exported checkpoints: missing" in tampered.output
 
 
 # --- reading: tail, show, export ------------------------------------------------------------

@@ -12,12 +12,17 @@ import fcntl
 import json
 import os
 from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Protocol
+
+from sqlalchemy import Engine, insert, select
+from sqlalchemy.exc import SQLAlchemyError
 
 from sceau.audit.checkpoint import Checkpoint, parse_exported
 from sceau.audit.entry import decode
 from sceau.errors import SceauError
+from sceau.store.schema import audit_exports
 from sceau.syslog import SyslogSender, format_message
 
 if TYPE_CHECKING:
@@ -40,28 +45,35 @@ class Publisher(Protocol):
 class FilePublisher:
     """Appends checkpoints to a JSON-lines file, with any the file missed, then syncs it.
 
-    The file is what proves the store was not rolled back, so a missing one is not quietly
-    made again from the store (which may be the rolled-back one): only a trail's first
-    checkpoint, or ``start`` (``sceau audit checkpoint --start-export``), creates it.
+    The first publication creates the file and notes in the store that the export started.
+    From then on the file is what proves the store was not rolled back, so a missing one is
+    never made up again from the store (which may be the rolled-back one): the action stops.
     """
 
-    def __init__(self, path: Path, *, start: bool = False) -> None:
-        self.path = path
-        self.start = start
+    def __init__(self, path: Path) -> None:
+        self.path = path.resolve()
+
+    def started(self, engine: Engine) -> bool:
+        """Whether this file has received checkpoints before (so it must exist)."""
+        with engine.connect() as connection:
+            found = connection.execute(
+                select(audit_exports.c.destination).where(
+                    audit_exports.c.destination == str(self.path)
+                )
+            ).first()
+        return found is not None
 
     def publish(self, log: AuditLog, checkpoints: Sequence[Checkpoint]) -> None:
         try:
             existed = self.path.exists()
-            stored = log.checkpoints()
-            first_new = min((c.number for c in checkpoints), default=None)
-            if not (existed or self.start) and stored and stored[0].number != first_new:
+            if not existed and self.started(log.engine):
                 raise ExportError(
                     "the file of exported checkpoints is missing",
                     hint="restore it from its copy: it is what shows the store was not rolled "
-                    "back. Starting an export on an existing trail: sceau audit checkpoint "
-                    "--start-export",
+                    "back; until then every action that signs a checkpoint stops",
                     where=str(self.path),
                 )
+            stored = log.checkpoints()
             self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
             with self.path.open("a+", encoding="utf-8") as handle:
                 fcntl.flock(handle, fcntl.LOCK_EX)  # two writers must not append the same one
@@ -72,9 +84,16 @@ class FilePublisher:
                         handle.write(json.dumps(checkpoint.to_json(), sort_keys=True) + "\n")
                 handle.flush()
                 os.fsync(handle.fileno())
+            if not existed:
+                with log.engine.begin() as connection:
+                    connection.execute(
+                        insert(audit_exports).values(
+                            destination=str(self.path), started_at=datetime.now(UTC)
+                        )
+                    )
         except ExportError:
             raise
-        except (OSError, SceauError) as error:
+        except (OSError, SceauError, SQLAlchemyError) as error:
             reason = getattr(error, "strerror", None) or getattr(error, "message", None)
             raise ExportError(
                 f"cannot publish the audit checkpoint ({reason or type(error).__name__})",
@@ -116,7 +135,14 @@ def publisher_for(destination: str) -> Publisher | None:
         return None
     if destination.startswith(SYSLOG_SCHEMES):
         return SyslogPublisher(destination)
-    return FilePublisher(Path(destination).expanduser())
+    path = Path(destination).expanduser()
+    if not path.is_absolute():  # "siem:514" is not a collector, and "out.jsonl" moves with cwd
+        raise ExportError(
+            "audit_export must be an absolute file path or a syslog address",
+            hint="for example /mnt/siem/sceau-checkpoints.jsonl or tcp://siem.example:6514",
+            where="audit_export",
+        )
+    return FilePublisher(path)
 
 
 def write_json_lines(entries: Iterable[bytes], out: IO[bytes]) -> int:

@@ -16,4 +16,5 @@ def rows_bar(console: Console) -> Progress:
         TimeElapsedColumn(),
         console=console,
         transient=True,
+        disable=not console.is_terminal,  # a pipe or a log file gets no bar and no stray lines
     )

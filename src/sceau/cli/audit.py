@@ -15,7 +15,7 @@ from sceau.alerts.records import raise_alerts
 from sceau.alerts.rules.audit_verification import verification_finding
 from sceau.audit.checkpoint import Checkpoint, read_exported
 from sceau.audit.entry import LoggedEvent
-from sceau.audit.export import SYSLOG_SCHEMES, FilePublisher, send_syslog, write_json_lines
+from sceau.audit.export import FilePublisher, send_syslog, write_json_lines
 from sceau.audit.proof import ProofError, check_proof, make_proof, proof_json
 from sceau.audit.verify import verify_log
 from sceau.cli._context import Context
@@ -46,9 +46,11 @@ def verify(exported_path: Path | None) -> None:
     context = Context.load()
     user = context.actor("audit.read")
     log = context.events
-    configured = _export_file(context)
-    expected = exported_path is None and configured is not None
-    exported_path = exported_path or (configured if configured and configured.exists() else None)
+    configured = log.publisher if isinstance(log.publisher, FilePublisher) else None
+    started = configured is not None and configured.started(context.engine)
+    expected = exported_path is None and started
+    if exported_path is None and configured is not None and configured.path.exists():
+        exported_path = configured.path
     exported: list[Checkpoint] = read_exported(exported_path) if exported_path else []
     total = log.size()
     with rows_bar(console) as bar:
@@ -59,15 +61,20 @@ def verify(exported_path: Path | None) -> None:
             export_expected=expected,
             progress=lambda n: bar.advance(task, n),
         )
-    source = f" and {len(exported)} exported" if exported else ""
     if result.intact:
         context.events.record(
             AuditVerified(actor=user.name, size=result.size, checkpoints=result.checkpoints)
         )
+        signed = result.checkpoints
+        also = f"; the {len(exported)} exported match them" if exported else ""
         click.echo(
-            f"Intact: {result.size} entries, every seal and {result.checkpoints} checkpoint(s) "
-            f"(stored{source}) agree."
+            f"Intact: {result.size} entries, every seal and {signed} signed "
+            f"checkpoint{'s' if signed != 1 else ''} agree{also}."
         )
+        if configured is not None and not started:
+            click.echo(
+                "audit_export is set but has received no checkpoint yet: the next one starts it."
+            )
         return
     first = result.first
     assert first is not None
@@ -103,14 +110,6 @@ def _write(path: Path, data: bytes, *, mode: int = 0o600) -> None:
             hint="choose a folder that exists and that you may write to",
             where=str(path),
         ) from None
-
-
-def _export_file(context: Context) -> Path | None:
-    """The file checkpoints are exported to, if the settings name one (it may be missing)."""
-    destination = context.settings.audit_export
-    if not destination or destination.startswith(SYSLOG_SCHEMES):
-        return None
-    return Path(destination).expanduser()
 
 
 @audit.command()
@@ -251,28 +250,11 @@ def key(out: Path | None) -> None:
 
 
 @audit.command()
-@click.option(
-    "--start-export",
-    is_flag=True,
-    help="Create the audit_export file from the store's checkpoints (an export started late).",
-)
-def checkpoint(start_export: bool) -> None:
+def checkpoint() -> None:
     """Sign a checkpoint now, and publish it (with any the export file missed) to audit_export."""
     context = Context.load()
     context.actor("audit.read")
     log = context.events
-    if start_export:
-        if not isinstance(log.publisher, FilePublisher):
-            raise SceauError(
-                "--start-export needs audit_export to name a file",
-                hint="set audit_export (or SCEAU_AUDIT_EXPORT) to the file's path first",
-            )
-        if log.publisher.path.exists():
-            raise SceauError(
-                "the export file exists already: it is caught up, never started again",
-                where=str(log.publisher.path),
-            )
-        log.publisher = FilePublisher(log.publisher.path, start=True)
     made = log.checkpoint()
     if made is None:
         if log.publisher is not None:  # an export file catches up what it missed, if anything

@@ -141,6 +141,13 @@ audit_checkpoints = Table(
     Column("signature", Text, nullable=False),  # base64 Ed25519 over body
 )
 
+audit_exports = Table(  # export files started: from then on, a missing one is tampering
+    "audit_exports",
+    metadata,
+    Column("destination", String(1024), primary_key=True),  # the file's absolute path
+    Column("started_at", DateTime(timezone=True), nullable=False),
+)
+
 alerts = Table(
     "alerts",
     metadata,
