@@ -81,14 +81,25 @@ def test_run_raises_and_emails_then_people_answer(home: Path, smtp_server) -> No
     assert refused.exit_code == 2
     assert "auditor" in refused.output
 
-    as_user("otto")
+    as_user("otto")  # the alert is about otto: someone else answers it
+    own = run("alerts", "ack", "1")
+    assert own.exit_code == 2
+    assert "about otto's own actions" in own.output
+
+    as_user("admin")
     assert run("alerts", "ack", "1").exit_code == 0
     again = run("alerts", "ack", "1")
     assert again.exit_code == 2
-    assert "already acknowledged (by otto)" in again.output
+    assert "already acknowledged (by admin)" in again.output
     assert run("alerts", "resolve", "1", "--why", "short").exit_code == 2
+    leaky = run("alerts", "resolve", "1", "--why", "patient NIR 1 85 05 78 006 084 91 called")
+    assert leaky.exit_code == 2
+    assert "looks like a patient's identifier" in leaky.output
     done = run("alerts", "resolve", "1", "--why", "a signature test by the vendor, agreed")
     assert done.exit_code == 0
+    shown = run("alerts", "show", "1")
+    assert "resolved by admin" in shown.output
+    assert "why: a signature test by the vendor, agreed" in shown.output
     assert run("alerts", "list").output.strip() == "No alert needs attention."
     assert "resolved" in run("alerts", "list", "--all").output
 

@@ -11,15 +11,17 @@ import contextlib
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
+import polars as pl
 from sqlalchemy import Engine, insert, select, update
 
-from sceau.alerts.model import Alert, Finding, Severity, State
+from sceau.alerts.model import Alert, Finding, Severity, State, printable
 from sceau.errors import SceauError
 from sceau.events import AlertAcknowledged, AlertRaised, AlertResolved, EventSink
 from sceau.store.schema import alerts
 
 LIVE = (State.OPEN.value, State.ACKNOWLEDGED.value)
-QUIET = timedelta(hours=1)  # an acknowledged incident quiet this long is over
+QUIET = timedelta(hours=1)
+MIN_WHY = 10  # an acknowledged incident quiet this long is over
 
 
 class AlertError(SceauError):
@@ -122,6 +124,7 @@ def acknowledge(engine: Engine, events: EventSink, alert_id: int, by: str, now: 
             + (f" (by {alert.acked_by})" if alert.acked_by else ""),
             hint="only an open alert can be acknowledged",
         )
+    _not_about(alert, by)
     events.record(AlertAcknowledged(actor=by, alert_id=alert_id, at=now))
     _set(engine, alert_id, state=State.ACKNOWLEDGED.value, acked_by=by, acked_at=now)
     return get_alert(engine, alert_id)
@@ -131,18 +134,14 @@ def resolve(
     engine: Engine, events: EventSink, alert_id: int, by: str, why: str, now: datetime
 ) -> Alert:
     """Close the alert with who and why. ``why`` is the person's own words: no patient data."""
-    why = " ".join(why.split())
-    if len(why) < 10:
-        raise AlertError(
-            "say why the alert is resolved, in a sentence",
-            hint='for example --why "run 20261123-ab12 shredded by hand after the review"',
-        )
     alert = get_alert(engine, alert_id)
     if alert.state is State.RESOLVED:
         raise AlertError(
             f"alert {alert_id} was already resolved by {alert.resolved_by}",
-            hint="sceau alerts list --all shows how",
+            hint=f"sceau alerts show {alert_id} says when and why",
         )
+    _not_about(alert, by)
+    why = _checked_why(why)
     events.record(AlertResolved(actor=by, alert_id=alert_id, resolution=why, at=now))
     values: dict[str, object] = {
         "state": State.RESOLVED.value,
@@ -154,6 +153,34 @@ def resolve(
         values.update(acked_by=by, acked_at=now)
     _set(engine, alert_id, **values)
     return get_alert(engine, alert_id)
+
+
+def _not_about(alert: Alert, by: str) -> None:
+    """Nobody answers an alert about themselves: a second person must look."""
+    if alert.facts.get("actor") == by:
+        raise AlertError(
+            f"alert {alert.alert_id} is about {by}'s own actions: someone else must answer it",
+            hint="ask the security officer or the controller to acknowledge or resolve it",
+        )
+
+
+def _checked_why(why: str) -> str:
+    """The reason, kept forever in the sealed trail: a sentence, and no patient's identifier."""
+    why = printable(" ".join(why.split()))
+    if len(why) < MIN_WHY:
+        raise AlertError(
+            f"say why the alert is resolved, in a sentence of at least {MIN_WHY} characters",
+            hint='for example --why "run 20261123-ab12 shredded by hand after the review"',
+        )
+    from sceau.protect.redact import redact_identifiers  # the scan's detectors: slow to load
+
+    if redact_identifiers(pl.Series([why]))[0] != why:
+        raise AlertError(
+            "the reason holds what looks like a patient's identifier (a NIR, a phone number, "
+            "an e-mail address…), and the audit trail keeps it forever",
+            hint="name the run, the mandate or your ticket instead, never a patient",
+        )
+    return why
 
 
 def _set(engine: Engine, alert_id: int, **values: object) -> None:

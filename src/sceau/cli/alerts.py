@@ -12,8 +12,10 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from sceau.alerts.model import Alert, State
-from sceau.alerts.records import acknowledge, list_alerts, resolve
+from sceau.accounts import Role
+from sceau.alerts.model import Alert, Severity, State
+from sceau.alerts.policy import load_policy
+from sceau.alerts.records import acknowledge, get_alert, list_alerts, resolve
 from sceau.alerts.supervisor import Supervisor
 from sceau.cli._context import Context
 from sceau.errors import SceauError
@@ -40,7 +42,7 @@ def list_command(everything: bool, as_json: bool) -> None:
         click.echo("No alert needs attention." if not everything else "No alert was ever raised.")
         return
     table = Table(show_lines=False)
-    for column in ("#", "severity", "state", "raised", "rule", "what happened", "who answered"):
+    for column in ("#", "severity", "state", "raised (UTC)", "rule", "what happened", "answered"):
         table.add_column(column)
     for alert in found:
         table.add_row(
@@ -50,9 +52,19 @@ def list_command(everything: bool, as_json: bool) -> None:
             f"{alert.raised_at:%Y-%m-%d %H:%M}",
             alert.rule,
             Text(alert.summary + (f" (seen {alert.count} times)" if alert.count > 1 else "")),
-            alert.resolved_by or alert.acked_by or "",
+            _answered(alert),
         )
     Console().print(table)
+
+
+def _answered(alert: Alert) -> str:
+    if alert.resolved_by:
+        return f"resolved by {alert.resolved_by}, {_when(alert.resolved_at)}"
+    if alert.acked_by:
+        return f"acknowledged by {alert.acked_by}, {_when(alert.acked_at)}"
+    if alert.ack_deadline is not None:
+        return f"nobody yet; climbs at {alert.ack_deadline:%H:%M} UTC"
+    return "nobody yet"
 
 
 def _json(alert: Alert) -> dict[str, object]:
@@ -62,6 +74,47 @@ def _json(alert: Alert) -> dict[str, object]:
             data[key] = value.isoformat()
     data["severity"], data["state"] = alert.severity.value, alert.state.value
     return data
+
+
+@alerts.command()
+@click.argument("alert_id", type=click.IntRange(min=1, max=2**62))
+def show(alert_id: int) -> None:
+    """Everything about ALERT_ID: what happened, who was told, who answered, when and why."""
+    context = Context.load()
+    context.actor("reports.read")
+    alert = get_alert(context.engine, alert_id)
+    ladder = _ladder(context)
+    tier = ladder[alert.tier] if alert.tier < len(ladder) else "nobody (no escalation policy)"
+    lines = [
+        f"Alert {alert.alert_id} — {alert.severity.value}, {alert.state.value}",
+        f"  what happened: {alert.summary}",
+        f"  rule: {alert.rule} (seen {alert.count} time{'s' if alert.count != 1 else ''}, "
+        f"last {_when(alert.last_seen)})",
+        f"  raised: {_when(alert.raised_at)}",
+        f"  told so far: {tier if alert.notified_at else 'nobody yet'}"
+        + (f", at {_when(alert.notified_at)}" if alert.notified_at else ""),
+    ]
+    if alert.state is State.OPEN and alert.ack_deadline is not None:
+        lines.append(f"  climbs to the next tier if nobody answers by {_when(alert.ack_deadline)}")
+    if alert.acked_by:
+        lines.append(f"  acknowledged by {alert.acked_by} at {_when(alert.acked_at)}")
+    if alert.resolved_by:
+        lines.append(f"  resolved by {alert.resolved_by} at {_when(alert.resolved_at)}")
+        lines.append(f"  why: {alert.resolution}")
+    for name, value in sorted(alert.facts.items()):
+        lines.append(f"  {name}: {value}")
+    click.echo("\n".join(lines))
+
+
+def _when(moment: datetime | None) -> str:
+    return "—" if moment is None else f"{moment:%Y-%m-%d %H:%M} UTC"
+
+
+def _ladder(context: Context) -> list[str]:
+    try:
+        return [tier.name for tier in load_policy(context.settings.alerts).tiers]
+    except SceauError:
+        return []
 
 
 @alerts.command()
@@ -81,6 +134,14 @@ def resolve_command(alert_id: int, why: str) -> None:
     """Close ALERT_ID, with who and why (kept in the audit trail)."""
     context = Context.load()
     user = context.actor("alerts.answer")
+    if (
+        user.role is Role.OPERATOR
+        and get_alert(context.engine, alert_id).severity is Severity.CRITICAL
+    ):
+        raise SceauError(
+            f"alert {alert_id} is critical: a controller or an administrator closes it",
+            hint="acknowledge it (sceau alerts ack) and hand it over",
+        )
     alert = resolve(context.engine, context.events, alert_id, user.name, why, datetime.now(UTC))
     click.echo(f"Alert {alert.alert_id} resolved by {user.name}.")
 
@@ -106,6 +167,11 @@ def run(once: bool, interval: int) -> None:
             "No escalation policy is set ([[alerts.tiers]]): alerts are raised and listed, "
             "nobody is notified. See docs/alerts.md.",
             err=True,
+        )
+    if not once:
+        click.echo(
+            f"Supervising {context.settings.installation}: a round every {interval} s "
+            "(Ctrl-C stops). Each round reads the new audit entries, raises and escalates."
         )
     while True:
         stamp = f"{datetime.now(UTC):%H:%M:%S}"

@@ -52,5 +52,5 @@ def verification_finding(
             f"the audit log failed verification at {position} (checked by {by}): "
             "it may have been tampered with"
         ),
-        facts={"actor": by, "position": position, "reason": reason, **(facts or {})},
+        facts={"checked_by": by, "position": position, "reason": reason, **(facts or {})},
     )
