@@ -317,3 +317,44 @@ def test_absurd_numbers_in_the_settings_are_named_not_crashes() -> None:
     with pytest.raises(RuleError, match="at most") as caught:
         rule_thresholds({"failed-auth": {"minutes": 10**14}})
     assert caught.value.where == "alerts.rules.failed-auth.minutes"
+
+
+@pytest.mark.parametrize(
+    ("notify", "needle"),
+    [
+        (["webhook:soc2"], "no webhook is named 'soc2'"),
+        (["syslog:siem"], "syslog, which is not configured"),
+        (["email:nobody"], "is not an address"),
+        (["sms:0600000000"], "the channels are email, webhook and syslog"),
+    ],
+)
+def test_a_recipient_that_could_never_be_reached_is_refused_at_start(
+    engine: Engine, notify: list[str], needle: str
+) -> None:
+    config = {
+        "email": {"host": "127.0.0.1", "port": 25, "sender": "sceau@lab.example"},
+        "webhooks": {"soc": {"url": "http://127.0.0.1:9/hook"}},
+        "tiers": [{"name": "a", "notify": notify}],
+    }
+    with pytest.raises(PolicyError, match=needle) as caught:
+        Supervisor(
+            engine,
+            AuditLog(engine, AuditKey.generate()),
+            load_policy(config),
+            open_channels(config, {"SCEAU_WEBHOOK_SECRET": SECRET}),
+        )
+    assert caught.value.where == "alerts.tiers[1].notify"
+
+
+def test_a_webhook_without_its_secret_is_refused_at_start(engine: Engine) -> None:
+    config = {
+        "webhooks": {"soc": {"url": "http://127.0.0.1:9/hook"}},
+        "tiers": [{"name": "a", "notify": ["webhook:soc"]}],
+    }
+    with pytest.raises(PolicyError, match="no secret is set"):
+        Supervisor(
+            engine,
+            AuditLog(engine, AuditKey.generate()),
+            load_policy(config),
+            open_channels(config, {}),
+        )

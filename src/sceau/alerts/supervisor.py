@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Engine, insert, select, text, update
 
-from sceau.alerts.channels import Channel, open_channels
+from sceau.alerts.channels import Channel, ChannelError, open_channels
 from sceau.alerts.escalation import Escalation, escalate
 from sceau.alerts.model import Alert, Finding
 from sceau.alerts.policy import Policy, PolicyError, load_policy
@@ -54,14 +54,7 @@ class Supervisor:
         installation: str = "sceau",
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
-        missing = policy.channels() - set(channels)
-        if missing:
-            name = sorted(missing)[0]
-            raise PolicyError(
-                f"a tier notifies through {name}, which is not configured",
-                hint=f"add an [alerts.{'webhooks' if name == 'webhook' else name}] table",
-                where="alerts.tiers",
-            )
+        _check_recipients(policy, channels)
         self.engine = engine
         self.log = log
         self.policy = policy
@@ -173,6 +166,29 @@ class Supervisor:
                 connection.execute(
                     insert(alert_cursor).values(id=_CURSOR, seq=seq, evaluated_at=now)
                 )
+
+
+def _check_recipients(policy: Policy, channels: Mapping[str, Channel]) -> None:
+    """Every recipient of every tier reachable as configured, before the first alert needs it."""
+    for number, tier in enumerate(policy.tiers, start=1):
+        for recipient in tier.notify:
+            name, _, address = recipient.partition(":")
+            where = f"alerts.tiers[{number}].notify"
+            channel = channels.get(name)
+            if channel is None:
+                known = {"email": "[alerts.email]", "webhook": "[alerts.webhooks.<name>]"}
+                known["syslog"] = "[alerts.syslog.<name>]"
+                raise PolicyError(
+                    f"a tier notifies through {name}, which is not configured",
+                    hint=f"add {known[name]}"
+                    if name in known
+                    else "the channels are email, webhook and syslog",
+                    where=where,
+                )
+            try:
+                channel.check(address)
+            except ChannelError as error:
+                raise PolicyError(error.message, hint=error.hint, where=where) from None
 
 
 @contextlib.contextmanager

@@ -52,6 +52,11 @@ class Channel(ABC):
         """The channel the settings describe; secrets come from ``env`` only."""
 
     @abstractmethod
+    def check(self, address: str) -> None:
+        """Raise ChannelError if ``address`` could never be reached as configured: called when
+        the escalation loop starts, so a typo is found then, not on the day of the incident."""
+
+    @abstractmethod
     def send(self, address: str, notification: Notification) -> None:
         """Deliver to ``address`` (the part after ``name:``), or raise ChannelError."""
 

@@ -127,13 +127,16 @@ class EmailChannel(Channel):
             timeout=read_option(config, "timeout", float, where, 10.0),
         )
 
-    def compose(self, address: str, notification: Notification) -> EmailMessage:
-        """The e-mail for ``address``; ``send`` delivers it."""
+    def check(self, address: str) -> None:
         if "\r" in address or "\n" in address or "@" not in parseaddr(address)[1]:
             raise ChannelError(
                 "an e-mail recipient of the escalation policy is not an address",
                 hint="write e-mail recipients as email:name@lab.example",
             )
+
+    def compose(self, address: str, notification: Notification) -> EmailMessage:
+        """The e-mail for ``address``; ``send`` delivers it."""
+        self.check(address)
         message = EmailMessage()
         message["Subject"] = notification.subject
         message["From"] = self.sender

@@ -123,13 +123,16 @@ class SyslogChannel(Channel):
             collectors[name] = _collector(name, table, where)
         return cls(collectors)
 
-    def send(self, address: str, notification: Notification) -> None:
-        collector = self.collectors.get(address or SINGLE)
-        if collector is None:
+    def check(self, address: str) -> None:
+        if (address or SINGLE) not in self.collectors:
             raise ChannelError(
                 f"no syslog collector is named {address!r}",
                 hint=f"add [alerts.syslog.{address}] to the settings, or fix the recipient",
             )
+
+    def send(self, address: str, notification: Notification) -> None:
+        self.check(address)
+        collector = self.collectors[address or SINGLE]
         message = format_message(
             severity=SEVERITIES[notification.severity],
             facility=collector.facility,

@@ -228,19 +228,22 @@ class WebhookChannel(Channel):
                 secrets[name] = secret.encode()
         return cls(hooks, secrets, sleep=sleep, clock=clock)
 
-    def send(self, address: str, notification: Notification) -> None:
+    def check(self, address: str) -> None:
         hook = self.hooks.get(address)
         if hook is None:
             raise ChannelError(
                 f"no webhook is named {address!r}",
                 hint=f"add [alerts.webhooks.{address}] to the settings, or fix the recipient",
             )
-        secret = self._secrets.get(address)
-        if secret is None:
+        if address not in self._secrets:
             raise ChannelError(
-                f"sceau will not send an unsigned alert to {hook.display}",
+                f"sceau will not send an unsigned alert to {hook.display}: no secret is set",
                 hint=f"set {secret_env(address)} (or {SECRET_ENV}) in sceau's environment",
             )
+
+    def send(self, address: str, notification: Notification) -> None:
+        self.check(address)
+        hook, secret = self.hooks[address], self._secrets[address]
         body = render_body(notification)
         failure = _Failure("not tried", retry=False)
         for attempt in range(hook.attempts):
