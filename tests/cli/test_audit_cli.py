@@ -231,7 +231,7 @@ def test_tail_and_show(home: Path) -> None:
     lines = tail.output.splitlines()
     assert len(lines) == 3
     assert lines[-1].split()[0] == str(len(entries) - 1)
-    assert lines[-1].split()[4:6] == ["auth.login", "user=dr.martin"]
+    assert lines[-1].split()[4:7] == ["dr.martin", "auth.login", "user=dr.martin"]
     assert "user.added" in lines[0]
     assert len(run("audit", "tail").output.splitlines()) == len(entries)  # fewer than 20
 

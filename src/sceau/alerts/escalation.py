@@ -119,7 +119,6 @@ def _deliver(
                         alert_id=alert.alert_id,
                         channel=name,
                         reason=why,
-                        at=now,
                     )
                 )
         else:
@@ -131,7 +130,6 @@ def _deliver(
                 alert_id=alert.alert_id,
                 tier=tier,
                 recipients=len(delivered),
-                at=now,
             )
         )
     return Escalation(alert.alert_id, tier, tuple(delivered), tuple(failed))

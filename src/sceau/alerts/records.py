@@ -75,7 +75,6 @@ def raise_alerts(
                     alert_id=alert_id,
                     rule=finding.rule,
                     severity=finding.severity.value,
-                    at=now,
                 )
             )
         raised.append(get_alert(engine, alert_id))
@@ -125,7 +124,7 @@ def acknowledge(engine: Engine, events: EventSink, alert_id: int, by: str, now: 
             hint="only an open alert can be acknowledged",
         )
     _not_about(alert, by)
-    events.record(AlertAcknowledged(actor=by, alert_id=alert_id, at=now))
+    events.record(AlertAcknowledged(actor=by, alert_id=alert_id))
     _set(engine, alert_id, state=State.ACKNOWLEDGED.value, acked_by=by, acked_at=now)
     return get_alert(engine, alert_id)
 
@@ -142,7 +141,7 @@ def resolve(
         )
     _not_about(alert, by)
     why = _checked_why(why)
-    events.record(AlertResolved(actor=by, alert_id=alert_id, resolution=why, at=now))
+    events.record(AlertResolved(actor=by, alert_id=alert_id, resolution=why))
     values: dict[str, object] = {
         "state": State.RESOLVED.value,
         "resolved_by": by,

@@ -53,6 +53,9 @@ class _Group(click.Group):
         except SceauError as error:
             click.secho(f"error: {error}", fg="red", err=True)
             sys.exit(2)
+        except click.exceptions.Abort:  # Ctrl-D or Ctrl-C at a prompt
+            click.echo("cancelled; nothing was changed", err=True)
+            sys.exit(130)
         except KeyboardInterrupt:
             click.echo("interrupted; nothing was left half-written", err=True)
             sys.exit(130)

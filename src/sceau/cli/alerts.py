@@ -14,7 +14,6 @@ from rich.text import Text
 
 from sceau.accounts import Role
 from sceau.alerts.model import Alert, Severity, State
-from sceau.alerts.policy import load_policy
 from sceau.alerts.records import acknowledge, get_alert, list_alerts, resolve
 from sceau.alerts.supervisor import Supervisor
 from sceau.cli._context import Context
@@ -83,17 +82,26 @@ def show(alert_id: int) -> None:
     context = Context.load()
     context.actor("reports.read")
     alert = get_alert(context.engine, alert_id)
-    ladder = _ladder(context)
-    tier = ladder[alert.tier] if alert.tier < len(ladder) else "nobody (no escalation policy)"
+    told = [
+        e
+        for e in context.events.read(names={"alert.escalated"})
+        if e.get("alert_id") == alert.alert_id
+    ]
     lines = [
         f"Alert {alert.alert_id} — {alert.severity.value}, {alert.state.value}",
         f"  what happened: {alert.summary}",
         f"  rule: {alert.rule} (seen {alert.count} time{'s' if alert.count != 1 else ''}, "
         f"last {_when(alert.last_seen)})",
         f"  raised: {_when(alert.raised_at)}",
-        f"  told so far: {tier if alert.notified_at else 'nobody yet'}"
-        + (f", at {_when(alert.notified_at)}" if alert.notified_at else ""),
     ]
+    for event in told:
+        reached = event.get("recipients", 0)
+        lines.append(
+            f"  told the {event.get('tier')} ({reached} recipient{'s' if reached != 1 else ''} "
+            f"reached) at {_when(event.at)}"
+        )
+    if not told:
+        lines.append("  told: nobody yet")
     if alert.state is State.OPEN and alert.ack_deadline is not None:
         lines.append(f"  climbs to the next tier if nobody answers by {_when(alert.ack_deadline)}")
     if alert.acked_by:
@@ -108,13 +116,6 @@ def show(alert_id: int) -> None:
 
 def _when(moment: datetime | None) -> str:
     return "—" if moment is None else f"{moment:%Y-%m-%d %H:%M} UTC"
-
-
-def _ladder(context: Context) -> list[str]:
-    try:
-        return [tier.name for tier in load_policy(context.settings.alerts).tiers]
-    except SceauError:
-        return []
 
 
 @alerts.command()

@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 from rich.console import Console
 
+from sceau.alerts.model import printable
 from sceau.alerts.records import raise_alerts
 from sceau.alerts.rules.audit_verification import verification_finding
 from sceau.audit.checkpoint import Checkpoint, read_exported
@@ -135,7 +136,8 @@ def tail(count: int) -> None:
 
 def _line(event: LoggedEvent) -> str:
     fields = " ".join(f"{k}={v}" for k, v in sorted(event.payload.items()))
-    return f"{event.seq:>7}  {event.at:%Y-%m-%d %H:%M:%S}  {event.actor:<16} {event.name}  {fields}"
+    when = f"{event.at:%Y-%m-%d %H:%M:%S} UTC"
+    return printable(f"{event.seq:>7}  {when}  {event.actor:<16} {event.name}  {fields}")
 
 
 @audit.command()

@@ -17,15 +17,16 @@ from pathlib import Path
 import click
 from rich.console import Console
 
-from sceau.accounts import Role, User, add_user, login, require
+from sceau.accounts import Role, User, add_user, login, logout, require
 from sceau.audit.sink import AuditLog
-from sceau.cli.demo_bad_day import tell_bad_day
+from sceau.cli.demo_bad_day import SECURITY_OFFICER, tell_bad_day
 from sceau.cli.migrate import run_printed, write_outcome
 from sceau.cli.scan import ProgressBar, print_report
 from sceau.config import Settings
 from sceau.detect.report import ScanReport
 from sceau.detect.scan import scan
 from sceau.errors import SceauError
+from sceau.files import write_atomic
 from sceau.mandate.draft import draft_mandate
 from sceau.mandate.sign import new_signer, sign_mandate
 from sceau.reports.base import ReportFormat, write_report
@@ -144,6 +145,16 @@ class Story:
             "Each lab holds a signed mandate, a migration report and a deletion certificate; the "
             f"new software's database is {self.out / 'new-lis.db'}. Nothing outside the mandates "
             "left the exports, nothing was ever on disk in clear, and the staging is gone."
+        )
+        logout(self.settings, self.engine)  # no session is left behind
+        home = self.settings.home
+        write_atomic(home / "demo-password", (self.password + "\n").encode())
+        self.say(
+            f"\nLook around: {self.out}/scan.html and {self.out}/reports/ are what a DPO hands a "
+            f"regulator. The demo's accounts share the password in {home}/demo-password:\n"
+            f"  export SCEAU_HOME={home}\n"
+            f"  sceau login {SECURITY_OFFICER} --password-stdin < $SCEAU_HOME/demo-password\n"
+            "  sceau audit tail; sceau audit verify; sceau alerts list --all; sceau alerts show 1"
         )
 
     def exports_step(self) -> None:
