@@ -36,6 +36,7 @@ import psycopg
 
 from scan import DATA, LAB, PATIENTS, SEED, TABLE, ensure_data, machine
 from sceau.accounts import PasswordParams, Role, add_user
+from sceau.audit.sink import AuditLog
 from sceau.config import Settings
 from sceau.keys import open_provider
 from sceau.mandate.draft import draft_mandate
@@ -43,7 +44,6 @@ from sceau.mandate.sign import new_signer, sign_mandate
 from sceau.migrate.pipeline import MigrationSession, migrate
 from sceau.protect.rehash import Argon2Params, rehash_passwords
 from sceau.store import open_store
-from sceau.store.events import EventLog
 
 POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
 GOAL = 3.0
@@ -85,7 +85,7 @@ def sceau_world(home: Path, source: Path, table: str) -> tuple[Settings, Path]:
     """A state store, a keyring, a controller's signed mandate: all before the clock starts."""
     settings = Settings(home=home, keyring_passphrase=secrets.token_urlsafe(24))
     engine = open_store(settings.store)
-    events = EventLog(engine)
+    events = AuditLog.from_settings(settings, engine)
     cheap = PasswordParams(time_cost=1, memory_cost=1024, parallelism=1)  # accounts: not timed
     add_user(engine, events, "admin", Role.ADMIN, "bench password 1", by="admin", params=cheap)
     for name, role in (("dpo", Role.CONTROLLER), ("operator", Role.OPERATOR)):
@@ -143,7 +143,9 @@ def _filled(draft: str, finess: str, table: str) -> str:
 def sceau_run(settings: Settings, mandate: Path) -> tuple[float, dict[str, Any]]:
     engine = open_store(settings.store)
     provider = open_provider(settings)
-    session = MigrationSession(settings, engine, EventLog(engine), provider, "operator")
+    session = MigrationSession(
+        settings, engine, AuditLog.from_settings(settings, engine), provider, "operator"
+    )
     started = time.perf_counter()
     outcome = migrate(session, mandate)
     seconds = time.perf_counter() - started

@@ -5,8 +5,8 @@ run or mandate, counts and hashes. Events never hold patient data — no values,
 names, counts, identifiers that sceau itself minted and keyed hashes. Their fields are limited
 to plain scalars and tuples of them, so a data frame or a batch cannot slip in by mistake.
 
-The sink that records them is the state store's event log (:mod:`sceau.store.events`); a sink
-that cannot record an event raises, and the action that needed the event does not happen.
+The sink that records them is the audit trail (:mod:`sceau.audit.sink`); a sink that cannot
+record an event raises, and the action that needed the event does not happen.
 """
 
 from __future__ import annotations
