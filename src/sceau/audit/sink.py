@@ -14,7 +14,7 @@ import struct
 from collections.abc import Callable, Collection, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from hashlib import blake2b
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypedDict, Unpack
 
 from sqlalchemy import Connection, Dialect, Engine, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
@@ -84,6 +84,16 @@ def _utc(moment: datetime) -> datetime:
     if moment.tzinfo is UTC:
         return moment
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+class Selection(TypedDict, total=False):
+    """Which entries a reader wants: after a position, from a time, of some names, how many."""
+
+    after: int
+    since: datetime | None
+    names: Collection[str] | None
+    limit: int | None
+    newest_first: bool
 
 
 class AuditLog:
@@ -262,34 +272,14 @@ class AuditLog:
         with self.engine.connect() as connection:
             return connection.execute(select(func.count()).select_from(audit_entries)).scalar_one()
 
-    def read(
-        self,
-        *,
-        after: int = -1,
-        since: datetime | None = None,
-        names: Collection[str] | None = None,
-        limit: int | None = None,
-        newest_first: bool = False,
-    ) -> Iterator[LoggedEvent]:
+    def read(self, **selection: Unpack[Selection]) -> Iterator[LoggedEvent]:
         """Events after position ``after`` (and from ``since``, of ``names``), oldest first."""
-        for entry in self.entries(
-            after=after, since=since, names=names, limit=limit, newest_first=newest_first
-        ):
+        for _seq, entry in self.numbered(**selection):
             yield decode(entry)
 
-    def entries(
-        self,
-        *,
-        after: int = -1,
-        since: datetime | None = None,
-        names: Collection[str] | None = None,
-        limit: int | None = None,
-        newest_first: bool = False,
-    ) -> Iterator[bytes]:
+    def entries(self, **selection: Unpack[Selection]) -> Iterator[bytes]:
         """The leaves themselves, byte for byte, selected as :meth:`read` selects events."""
-        for _seq, entry in self.numbered(
-            after=after, since=since, names=names, limit=limit, newest_first=newest_first
-        ):
+        for _seq, entry in self.numbered(**selection):
             yield entry
 
     def numbered(
