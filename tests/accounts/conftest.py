@@ -9,10 +9,10 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from uuid import uuid4
 
 import pytest
-from sqlalchemy import Engine, create_engine, select
+from sqlalchemy import Engine, select
+from tests.postgres import schema_url
 
 from sceau.accounts import PasswordParams, Role, add_user
 from sceau.audit.key import AuditKey
@@ -20,7 +20,6 @@ from sceau.audit.sink import AuditLog
 from sceau.config import Settings, load_settings
 from sceau.store import open_store
 
-POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 CHEAP = PasswordParams(time_cost=1, memory_cost=8, parallelism=1)  # tests only
 ADMIN_PASSWORD = "admin: correct horse battery staple"
 # for tests of rules that do not depend on the database: one state store is enough
@@ -46,18 +45,12 @@ def sqlite_engine(settings: Settings) -> Iterator[Engine]:
 
 @pytest.fixture
 def postgresql_engine() -> Iterator[Engine]:
-    schema = f"sceau_accounts_{uuid4().hex[:12]}"
-    server = create_engine(POSTGRES)
-    with server.begin() as connection:
-        connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-    engine = open_store(f"{POSTGRES}?options=-csearch_path%3D{schema}")
-    try:
-        yield engine
-    finally:
-        engine.dispose()
-        with server.begin() as connection:
-            connection.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
-        server.dispose()
+    with schema_url("sceau_accounts") as url:
+        engine = open_store(url)
+        try:
+            yield engine
+        finally:
+            engine.dispose()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -12,12 +12,12 @@ import sqlite3
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from uuid import uuid4
 
 import polars as pl
 import pytest
-from sqlalchemy import create_engine, select
+from sqlalchemy import select
 from tests.migrate.world import World, make_world
+from tests.postgres import schema_url
 
 from sceau.audit.verify import verify_log
 from sceau.migrate.pipeline import migrate
@@ -25,7 +25,6 @@ from sceau.store import StoreError
 from sceau.store.schema import checkpoints, runs
 from sceau.targets._checks import CHECKPOINTS
 
-POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 REFUSE_ALL = (
     "CREATE TRIGGER disk_full BEFORE INSERT ON audit_entries "
     "BEGIN SELECT RAISE(ABORT, 'disk full'); END"
@@ -56,18 +55,12 @@ def world(tmp_path: Path) -> World:
 @pytest.fixture
 def postgres_world(tmp_path: Path) -> Iterator[World]:
     """The world with its state store in a PostgreSQL schema of its own (dropped afterwards)."""
-    schema = f"sceau_fail_{uuid4().hex[:12]}"
-    server = create_engine(POSTGRES)
-    with server.begin() as connection:
-        connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-    made = make_world(tmp_path / "home", store_url=f"{POSTGRES}?options=-csearch_path%3D{schema}")
-    try:
-        yield made
-    finally:
-        made.engine.dispose()
-        with server.begin() as connection:
-            connection.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
-        server.dispose()
+    with schema_url("sceau_fail") as url:
+        made = make_world(tmp_path / "home", store_url=url)
+        try:
+            yield made
+        finally:
+            made.engine.dispose()
 
 
 def target_rows(path: Path) -> int:

@@ -8,11 +8,11 @@ import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from uuid import uuid4
 
 import pytest
-from sqlalchemy import Engine, create_engine, select, text
+from sqlalchemy import Engine, select, text
 from sqlalchemy.exc import DBAPIError
+from tests.postgres import schema_url
 
 from sceau.audit.chain import leaf_hash, root_of
 from sceau.audit.checkpoint import read_exported
@@ -25,7 +25,6 @@ from sceau.events import BatchStaged, LoginSucceeded
 from sceau.store import open_store
 from sceau.store.schema import audit_entries
 
-POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
 
@@ -56,16 +55,8 @@ def sqlite_url(tmp_path: Path) -> str:
 @pytest.fixture
 def postgres_url() -> Iterator[str]:
     """A URL whose search_path is a schema of the test's own, dropped afterwards."""
-    schema = f"sceau_sink_{uuid4().hex[:12]}"
-    server = create_engine(POSTGRES)
-    with server.begin() as connection:
-        connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-    try:
-        yield f"{POSTGRES}?options=-csearch_path%3D{schema}"
-    finally:
-        with server.begin() as connection:
-            connection.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
-        server.dispose()
+    with schema_url("sceau_sink") as url:
+        yield url
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

@@ -20,6 +20,7 @@ from click.testing import CliRunner, Result
 from cryptography.hazmat.primitives import serialization
 from sqlalchemy import Engine, create_engine
 from sqlalchemy.exc import DBAPIError
+from tests.postgres import POSTGRES, schema_url
 from tests.test_syslog import parse
 
 from sceau.accounts import PasswordParams, Role, add_user, login
@@ -29,7 +30,6 @@ from sceau.cli import main
 from sceau.config import Settings, load_settings
 from sceau.store import open_store
 
-POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 PASSWORD = "correct horse battery staple"
 CHEAP = PasswordParams(time_cost=1, memory_cost=1024, parallelism=1)  # tests only
 USERS = {
@@ -454,26 +454,24 @@ def test_lockdown_on_sqlite_says_what_protects_the_trail_instead(home: Path) -> 
 def postgres_home(tmp_path: Path, clean_env: pytest.MonkeyPatch) -> Iterator[tuple[Engine, str]]:
     """An installation whose state store is a PostgreSQL schema of its own; yields the server
     engine and a role name unique to the test, both cleaned up afterwards."""
-    schema, role = f"sceau_cli_{uuid4().hex[:12]}", f"sceau_svc_{uuid4().hex[:12]}"
+    role = f"sceau_svc_{uuid4().hex[:12]}"
     server = create_engine(POSTGRES)
-    with server.begin() as connection:
-        connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-    clean_env.setenv("SCEAU_HOME", str(tmp_path / "home"))
-    clean_env.setenv("SCEAU_STORE_URL", f"{POSTGRES}?options=-csearch_path%3D{schema}")
-    try:
-        add_users()
-        yield server, role
-    finally:
-        gc.collect()  # the commands' engines: a command's process ends, the test's does not
-        with server.begin() as connection:
-            exists = connection.exec_driver_sql(
-                "SELECT 1 FROM pg_roles WHERE rolname = %(role)s", {"role": role}
-            ).first()
-            if exists:
-                connection.exec_driver_sql(f'DROP OWNED BY "{role}"')
-                connection.exec_driver_sql(f'DROP ROLE "{role}"')
-            connection.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
-        server.dispose()
+    with schema_url("sceau_cli") as url:
+        clean_env.setenv("SCEAU_HOME", str(tmp_path / "home"))
+        clean_env.setenv("SCEAU_STORE_URL", url)
+        try:
+            add_users()
+            yield server, role
+        finally:
+            gc.collect()  # the commands' engines: a command's process ends, the test's does not
+            with server.begin() as connection:
+                exists = connection.exec_driver_sql(
+                    "SELECT 1 FROM pg_roles WHERE rolname = %(role)s", {"role": role}
+                ).first()
+                if exists:
+                    connection.exec_driver_sql(f'DROP OWNED BY "{role}"')
+                    connection.exec_driver_sql(f'DROP ROLE "{role}"')
+            server.dispose()
 
 
 @pytest.mark.filterwarnings("ignore:.*was deleted while still open:ResourceWarning")

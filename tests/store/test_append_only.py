@@ -15,12 +15,12 @@ from uuid import uuid4
 import pytest
 from sqlalchemy import Engine, create_engine, insert, select, text
 from sqlalchemy.exc import DBAPIError
+from tests.postgres import POSTGRES
 
 from sceau.store import open_store
 from sceau.store.append_only import AppendOnlyError, grant_service_role, install_append_only
 from sceau.store.schema import alerts, audit_checkpoints, audit_entries, audit_head, runs
 
-POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 AUDIT = ["audit_entries", "audit_checkpoints"]
 CHANGE = {"audit_entries": "name = 'x'", "audit_checkpoints": "root = 'x'"}
