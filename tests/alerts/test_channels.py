@@ -404,3 +404,23 @@ def test_open_channels_without_tables_opens_none() -> None:
     assert open_channels({"rules": {}}, {}) == {}
     with pytest.raises(ChannelError, match=r"alerts.email is not a table"):
         open_channels({"email": "oncall@lab.example"}, {})
+
+
+@pytest.mark.parametrize(
+    ("config", "where"),
+    [
+        ({"email": {"sender": "sceau@lab.example", "tls": True}}, "[alerts.email]"),
+        (
+            {"webhooks": {"soc": {"url": "https://soc.example/h", "atempts": 3}}},
+            "[alerts.webhooks.soc]",
+        ),
+        (
+            {"syslog": {"siem": {"address": "udp://127.0.0.1:514", "facilty": 4}}},
+            "[alerts.syslog.siem]",
+        ),
+    ],
+)
+def test_a_mistyped_setting_is_refused_not_ignored(config: dict[str, object], where: str) -> None:
+    with pytest.raises(ChannelError, match="unknown setting") as caught:
+        open_channels(config, {})
+    assert caught.value.where == where

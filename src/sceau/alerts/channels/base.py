@@ -93,6 +93,17 @@ def read_option(
     return value
 
 
+def only_keys(config: Mapping[str, object], known: set[str], where: str) -> None:
+    """Refuse a key a channel does not read: a typo (``atempts``) must not leave a default."""
+    unknown = sorted(set(config) - known)
+    if unknown:
+        raise ChannelError(
+            f"unknown setting {unknown[0]!r}",
+            hint=f"the settings of {where} are: {', '.join(sorted(known))} (docs/alerts.md)",
+            where=where,
+        )
+
+
 C = TypeVar("C", bound=type[Channel])
 
 

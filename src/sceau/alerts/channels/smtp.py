@@ -19,6 +19,7 @@ from sceau.alerts.channels.base import (
     Channel,
     ChannelError,
     Notification,
+    only_keys,
     read_option,
     register,
 )
@@ -94,6 +95,9 @@ class EmailChannel(Channel):
     @classmethod
     def from_config(cls, config: Mapping[str, object], env: Mapping[str, str]) -> EmailChannel:
         where = "[alerts.email]"
+        only_keys(
+            config, {"sender", "username", "starttls", "host", "port", "cafile", "timeout"}, where
+        )
         sender = read_option(config, "sender", str, where, None)
         if sender is None or "@" not in parseaddr(sender)[1]:
             raise ChannelError(

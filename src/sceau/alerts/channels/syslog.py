@@ -28,6 +28,7 @@ from sceau.alerts.channels.base import (
     Channel,
     ChannelError,
     Notification,
+    only_keys,
     read_option,
     register,
 )
@@ -79,6 +80,7 @@ def structured_data(notification: Notification) -> dict[str, dict[str, str]]:
 
 
 def _collector(name: str, table: Mapping[str, object], where: str) -> Collector:
+    only_keys(table, {"address", "facility", "cafile"}, where)
     address = read_option(table, "address", str, where, "")
     try:
         parse_address(address)

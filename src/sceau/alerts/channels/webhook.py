@@ -42,6 +42,7 @@ from sceau.alerts.channels.base import (
     Channel,
     ChannelError,
     Notification,
+    only_keys,
     read_option,
     register,
 )
@@ -202,6 +203,7 @@ class WebhookChannel(Channel):
                     hint='write it as [alerts.webhooks.<name>] with url = "https://..."',
                     where="[alerts.webhooks]",
                 )
+            only_keys(table, {"url", "attempts", "retry_delay", "timeout"}, where)
             url = read_option(table, "url", str, where, "")
             if not _is_http_url(url):
                 raise ChannelError(
