@@ -358,3 +358,17 @@ def test_a_webhook_without_its_secret_is_refused_at_start(engine: Engine) -> Non
             load_policy(config),
             open_channels(config, {}),
         )
+
+
+def test_failures_answered_by_a_resolution_do_not_count_again(world) -> None:
+    supervisor, log, clock, _, _ = world
+    for _ in range(5):
+        log.record(LoginFailed(actor="mallory", user="mallory", reason="password", at=clock.now))
+    (alert,) = supervisor.round().raised
+    clock.advance(1)
+    resolve(
+        supervisor.engine, log, alert.alert_id, "rssi", "mallory forgot a new password", clock.now
+    )
+    clock.advance(1)
+    log.record(LoginFailed(actor="mallory", user="mallory", reason="password", at=clock.now))
+    assert supervisor.round().raised == []  # one failure since the answer, not six

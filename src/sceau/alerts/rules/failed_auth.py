@@ -9,12 +9,15 @@ one open alert however long it lasts.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import ClassVar, cast
+
+from sqlalchemy import Engine, func, select
 
 from sceau.alerts.model import Finding, Severity
 from sceau.alerts.rules.base import Rule, RuleContext, register
 from sceau.audit.entry import LoggedEvent
+from sceau.store.schema import alerts
 
 NAMES = frozenset({"auth.login_failed", "auth.denied", "mandate.refused"})
 SIGNATURE_REASONS = frozenset({"bad-signature", "unknown-signer", "revoked-signer"})
@@ -55,12 +58,14 @@ class FailedAuth(Rule):
             for event in context.events(min(event.at for event, _ in fresh) - window, NAMES)
             if (who := failure_of(event))
         ]
+        answered = _last_resolved(context.engine, self.name)
         worst: dict[str, list[tuple[LoggedEvent, str]]] = {}
         for event, (person, _) in fresh:
+            since = max(event.at - window, answered.get(f"actor:{person}", event.at - window))
             inside = [
                 (other, kind)
                 for other, (someone, kind) in earlier
-                if someone == person and event.at - window < other.at <= event.at
+                if someone == person and since < other.at <= event.at
             ]
             if len(inside) >= count and len(inside) >= len(worst.get(person, [])):
                 worst[person] = inside
@@ -85,3 +90,20 @@ class FailedAuth(Rule):
                     "last": last.isoformat(),
                 },
             )
+
+
+def _last_resolved(engine: Engine, rule: str) -> dict[str, datetime]:
+    """When each key's last alert was resolved: failures before that were answered already,
+    and must not count again toward a new alert."""
+    with engine.connect() as connection:
+        rows = connection.execute(
+            select(alerts.c.key, func.max(alerts.c.resolved_at))
+            .where(alerts.c.rule == rule)
+            .where(alerts.c.resolved_at.is_not(None))
+            .group_by(alerts.c.key)
+        ).all()
+    return {key: _utc(at) for key, at in rows}
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
