@@ -69,8 +69,8 @@ EXPECTED_BODY = """\
 What happened: alice exported 3 tables in 10 minutes
 Severity: high
 Tier reached: on-call operator
-Raised at: 2025-03-04 09:00:00+00:00
-Acknowledge by: 2025-03-04 09:30:00+00:00, or the alert goes to the next tier
+Raised at: 2025-03-04 09:00 UTC
+Acknowledge by: 2025-03-04 09:30 UTC, or the alert goes to the next tier
 Rule: bulk-export
 Installation: lab-paris
 

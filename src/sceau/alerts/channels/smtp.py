@@ -28,7 +28,7 @@ PASSWORD_ENV = "SCEAU_SMTP_PASSWORD"
 
 
 def _when(moment: datetime) -> str:
-    return moment.isoformat(sep=" ", timespec="seconds")
+    return f"{moment.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
 
 
 def render_body(notification: Notification) -> str:
@@ -41,12 +41,18 @@ def render_body(notification: Notification) -> str:
         f"Raised at: {_when(n.raised_at)}",
         f"Acknowledge by: {_when(n.ack_deadline)}, or the alert goes to the next tier"
         if n.ack_deadline is not None
-        else "Acknowledge by: this is the last tier, no one else will be told",
+        else "Acknowledge: this is the last tier; you will be reminded until someone answers",
         f"Rule: {n.rule}",
         f"Installation: {n.installation}",
     ]
     if n.facts:
         lines += ["", "Facts:"] + [f"  {name}: {value}" for name, value in n.facts.items()]
+    if n.rule == "audit-verification":
+        lines += [
+            "",
+            "First: keep a copy of the state database as it is now, and have an auditor run",
+            "sceau audit verify; do not repair anything before that copy is safe.",
+        ]
     lines += [
         "",
         "To answer:",
