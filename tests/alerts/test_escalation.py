@@ -372,3 +372,23 @@ def test_failures_answered_by_a_resolution_do_not_count_again(world) -> None:
     clock.advance(1)
     log.record(LoginFailed(actor="mallory", user="mallory", reason="password", at=clock.now))
     assert supervisor.round().raised == []  # one failure since the answer, not six
+
+
+@pytest.mark.parametrize(
+    ("statement", "change"),
+    [
+        ("DELETE FROM alerts WHERE alert_id = 1", "deleted"),
+        ("UPDATE alerts SET state = 'resolved' WHERE alert_id = 1", "resolved-not-open"),
+    ],
+)
+def test_an_alert_changed_outside_sceau_is_an_alert(world, statement: str, change: str) -> None:
+    """The table moves, so no trigger freezes it: the sealed trail is what it is held to."""
+    supervisor, log, clock, _, _ = world
+    refuse_a_mandate(log, clock.now)
+    supervisor.round()
+    with supervisor.engine.begin() as connection:
+        connection.exec_driver_sql(statement)
+    raised = supervisor.round().raised
+    assert [(a.rule, a.facts["change"]) for a in raised] == [("audit-verification", change)]
+    assert raised[0].severity is Severity.CRITICAL
+    assert supervisor.round().raised == []  # once

@@ -18,6 +18,7 @@ from sqlalchemy import Engine, insert, select, text, update
 
 from sceau.alerts.channels import Channel, ChannelError, open_channels
 from sceau.alerts.escalation import Escalation, escalate
+from sceau.alerts.integrity import altered_alerts
 from sceau.alerts.model import Alert, Finding
 from sceau.alerts.policy import Policy, PolicyError, load_policy
 from sceau.alerts.records import raise_alerts
@@ -97,6 +98,7 @@ class Supervisor:
                 result.busy = True
                 return result
             findings, result.read, last = self.evaluate(now)
+            findings += altered_alerts(self.engine, self.log)
             result.raised = raise_alerts(self.engine, self.log, findings, now)
             if last is not None:  # only once their alerts are raised: a failure re-reads them
                 self._move_cursor(last, now)

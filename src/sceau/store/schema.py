@@ -169,6 +169,7 @@ alerts = Table(
     Column("resolved_by", String(64), nullable=True),
     Column("resolved_at", DateTime(timezone=True), nullable=True),
     Column("resolution", Text, nullable=True),
+    sqlite_autoincrement=True,  # a deleted alert's number is never given to a new one
 )
 
 alert_cursor = Table(  # how far the rules have read the audit trail
