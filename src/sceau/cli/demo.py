@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import secrets
 import shutil
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -149,12 +150,13 @@ class Story:
         logout(self.settings, self.engine)  # no session is left behind
         home = self.settings.home
         write_atomic(home / "demo-password", (self.password + "\n").encode())
+        me = sys.argv[0] if sys.argv[0].endswith("sceau") else "sceau"  # .venv/bin/sceau
         self.say(
             f"\nLook around: {self.out}/scan.html and {self.out}/reports/ are what a DPO hands a "
             f"regulator. The demo's accounts share the password in {home}/demo-password:\n"
             f"  export SCEAU_HOME={home}\n"
-            f"  sceau login {SECURITY_OFFICER} --password-stdin < $SCEAU_HOME/demo-password\n"
-            "  sceau audit tail; sceau audit verify; sceau alerts list --all; sceau alerts show 1"
+            f"  {me} login {SECURITY_OFFICER} --password-stdin < $SCEAU_HOME/demo-password\n"
+            f"  {me} audit tail; {me} audit verify; {me} alerts list --all; {me} alerts show 1"
         )
 
     def exports_step(self) -> None:
