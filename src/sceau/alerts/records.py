@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import polars as pl
 from sqlalchemy import Engine, insert, select, update
@@ -87,8 +87,7 @@ def _continues(existing: object, now: datetime) -> bool:
     back, it is a new incident, and a new alert climbs the ladder again."""
     if existing.state != State.ACKNOWLEDGED.value:  # type: ignore[attr-defined]
         return True
-    last_seen = _utc(existing.last_seen)  # type: ignore[attr-defined]
-    return last_seen is not None and now - last_seen <= QUIET
+    return now - existing.last_seen <= QUIET  # type: ignore[attr-defined]
 
 
 def get_alert(engine: Engine, alert_id: int) -> Alert:
@@ -187,23 +186,8 @@ def _set(engine: Engine, alert_id: int, **values: object) -> None:
         connection.execute(update(alerts).where(alerts.c.alert_id == alert_id).values(**values))
 
 
-def _utc(moment: datetime | None) -> datetime | None:
-    if moment is None:
-        return None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
 def _alert(row: object) -> Alert:
     data = dict(row._mapping)  # type: ignore[attr-defined]
-    for name in (
-        "raised_at",
-        "last_seen",
-        "notified_at",
-        "ack_deadline",
-        "acked_at",
-        "resolved_at",
-    ):
-        data[name] = _utc(data[name])
     data["severity"] = Severity(data["severity"])
     data["state"] = State(data["state"])
     return Alert(**data)

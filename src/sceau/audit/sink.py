@@ -80,7 +80,7 @@ def head_seal(key: AuditKey, size: int, frontier: bytes) -> bytes:
 
 
 def _utc(moment: datetime) -> datetime:
-    """SQLite hands back naive datetimes; sceau writes UTC only."""
+    """An event's time in UTC (events are made aware; this only normalises the zone)."""
     if moment.tzinfo is UTC:
         return moment
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
@@ -364,7 +364,7 @@ def checkpoint_from_row(row: object) -> Checkpoint:
         number=row.number,  # type: ignore[attr-defined]
         size=row.size,  # type: ignore[attr-defined]
         root=row.root,  # type: ignore[attr-defined]
-        at=_utc(row.at),  # type: ignore[attr-defined]
+        at=row.at,  # type: ignore[attr-defined]
         body=row.body,  # type: ignore[attr-defined]
         signature=row.signature,  # type: ignore[attr-defined]
     )

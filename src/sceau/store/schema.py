@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from sqlalchemy import (
     JSON,
     BigInteger,
@@ -14,7 +16,28 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    TypeDecorator,
 )
+from sqlalchemy.engine import Dialect
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """A moment stored in UTC and read back aware of it, whatever the database: SQLite keeps
+    no zone, so without this every reader would have to put UTC back by hand."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None or value.tzinfo is None:
+            return value
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
 
 metadata = MetaData()
 
@@ -25,9 +48,9 @@ users = Table(
     Column("role", String(16), nullable=False),
     Column("password_hash", String(256), nullable=False),  # Argon2id, PHC string
     Column("mfa_secret", LargeBinary, nullable=True),  # wrapped TOTP secret, for the service
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
     Column("created_by", String(64), nullable=False),
-    Column("disabled_at", DateTime(timezone=True), nullable=True),
+    Column("disabled_at", UtcDateTime(), nullable=True),
 )
 
 sessions = Table(
@@ -35,8 +58,8 @@ sessions = Table(
     metadata,
     Column("token_sha256", String(64), primary_key=True),  # the token itself is never stored
     Column("user", String(64), nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("expires_at", UtcDateTime(), nullable=False),
     Column("mfa", Integer, nullable=False, default=0),  # 1 once a second factor was given
 )
 
@@ -47,8 +70,8 @@ signers = Table(
     Column("name", String(128), nullable=False),
     Column("user", String(64), nullable=True),  # the account that created it
     Column("public_key", LargeBinary, nullable=False),  # raw Ed25519, 32 bytes
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("revoked_at", DateTime(timezone=True), nullable=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("revoked_at", UtcDateTime(), nullable=True),
 )
 
 keys = Table(
@@ -60,8 +83,8 @@ keys = Table(
     Column("owner", String(128), nullable=False),  # a run id, or the controller's FINESS
     Column("version", Integer, nullable=False, default=1),
     Column("wrapped", LargeBinary, nullable=True),  # the secret, wrapped by the provider's key
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("destroyed_at", DateTime(timezone=True), nullable=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("destroyed_at", UtcDateTime(), nullable=True),
     Column("destroyed_by", String(64), nullable=True),
 )
 
@@ -73,7 +96,7 @@ mandates = Table(
     Column("body", Text, nullable=False),  # the signed TOML, byte for byte (UTF-8)
     Column("signature", Text, nullable=False),  # the signature file, JSON
     Column("fingerprint", String(64), nullable=False),
-    Column("signed_at", DateTime(timezone=True), nullable=False),
+    Column("signed_at", UtcDateTime(), nullable=False),
 )
 
 runs = Table(
@@ -90,10 +113,10 @@ runs = Table(
     Column("key_id", String(128), nullable=False),
     Column("key_provider", String(32), nullable=False),  # the data key is in `keys`, wrapped
     Column("staging_path", Text, nullable=False),
-    Column("started_at", DateTime(timezone=True), nullable=False),
-    Column("finished_at", DateTime(timezone=True), nullable=True),
-    Column("retention_until", DateTime(timezone=True), nullable=False),
-    Column("shredded_at", DateTime(timezone=True), nullable=True),
+    Column("started_at", UtcDateTime(), nullable=False),
+    Column("finished_at", UtcDateTime(), nullable=True),
+    Column("retention_until", UtcDateTime(), nullable=False),
+    Column("shredded_at", UtcDateTime(), nullable=True),
     Column("shredded_by", String(64), nullable=True),
     Column("summary", JSON, nullable=True),  # counts, digests, timings: the report's facts
 )
@@ -107,7 +130,7 @@ checkpoints = Table(
     Column("rows", BigInteger, nullable=False),
     Column("refused_rows", BigInteger, nullable=False, default=0),
     Column("digest", String(64), nullable=False),
-    Column("at", DateTime(timezone=True), nullable=False),
+    Column("at", UtcDateTime(), nullable=False),
     PrimaryKeyConstraint("run_id", "phase", "batch"),
 )
 
@@ -136,7 +159,7 @@ audit_checkpoints = Table(
     Column("number", BigInteger, primary_key=True, autoincrement=False),  # from 1
     Column("size", BigInteger, nullable=False),
     Column("root", String(64), nullable=False),  # hex
-    Column("at", DateTime(timezone=True), nullable=False),
+    Column("at", UtcDateTime(), nullable=False),
     Column("body", Text, nullable=False),  # the signed text, byte for byte
     Column("signature", Text, nullable=False),  # base64 Ed25519 over body
 )
@@ -145,7 +168,7 @@ audit_exports = Table(  # export files started: from then on, a missing one is t
     "audit_exports",
     metadata,
     Column("destination", String(1024), primary_key=True),  # the file's absolute path
-    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("started_at", UtcDateTime(), nullable=False),
 )
 
 alerts = Table(
@@ -159,15 +182,15 @@ alerts = Table(
     Column("summary", Text, nullable=False),  # plain words, names and counts only
     Column("facts", JSON, nullable=False),
     Column("count", Integer, nullable=False, default=1),  # findings folded into this alert
-    Column("raised_at", DateTime(timezone=True), nullable=False),
-    Column("last_seen", DateTime(timezone=True), nullable=False),
+    Column("raised_at", UtcDateTime(), nullable=False),
+    Column("last_seen", UtcDateTime(), nullable=False),
     Column("tier", Integer, nullable=False, default=0),  # index in the severity's ladder
-    Column("notified_at", DateTime(timezone=True), nullable=True),  # last tier notified at
-    Column("ack_deadline", DateTime(timezone=True), nullable=True),
+    Column("notified_at", UtcDateTime(), nullable=True),  # last tier notified at
+    Column("ack_deadline", UtcDateTime(), nullable=True),
     Column("acked_by", String(64), nullable=True),
-    Column("acked_at", DateTime(timezone=True), nullable=True),
+    Column("acked_at", UtcDateTime(), nullable=True),
     Column("resolved_by", String(64), nullable=True),
-    Column("resolved_at", DateTime(timezone=True), nullable=True),
+    Column("resolved_at", UtcDateTime(), nullable=True),
     Column("resolution", Text, nullable=True),
     sqlite_autoincrement=True,  # a deleted alert's number is never given to a new one
 )
@@ -177,5 +200,5 @@ alert_cursor = Table(  # how far the rules have read the audit trail
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=False),
     Column("seq", BigInteger, nullable=False),  # the last entry evaluated, -1 for none
-    Column("evaluated_at", DateTime(timezone=True), nullable=True),
+    Column("evaluated_at", UtcDateTime(), nullable=True),
 )

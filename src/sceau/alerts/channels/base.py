@@ -9,7 +9,7 @@ again on its next round, so a dead mail server delays an alert but never loses i
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import ClassVar, TypeVar
@@ -91,6 +91,21 @@ def read_option(
             where=where,
         )
     return value
+
+
+def named_tables(
+    config: Mapping[str, object], section: str, example: str
+) -> Iterator[tuple[str, Mapping[str, object], str]]:
+    """``(name, table, where)`` for each ``[alerts.<section>.<name>]`` table: webhooks and
+    syslog collectors are named this way, and recipients name them (``webhook:soc``)."""
+    for name, table in config.items():
+        if not isinstance(table, Mapping):
+            raise ChannelError(
+                f"{name!r} in [alerts.{section}] is not a table",
+                hint=f"write it as [alerts.{section}.<name>] with {example}",
+                where=f"[alerts.{section}]",
+            )
+        yield name, table, f"[alerts.{section}.{name}]"
 
 
 def only_keys(config: Mapping[str, object], known: set[str], where: str) -> None:

@@ -28,6 +28,7 @@ from sceau.alerts.channels.base import (
     Channel,
     ChannelError,
     Notification,
+    named_tables,
     only_keys,
     read_option,
     register,
@@ -114,14 +115,7 @@ class SyslogChannel(Channel):
         if "address" in config:
             return cls({SINGLE: _collector(SINGLE, config, "[alerts.syslog]")})
         collectors: dict[str, Collector] = {}
-        for name, table in config.items():
-            where = f"[alerts.syslog.{name}]"
-            if not isinstance(table, Mapping):
-                raise ChannelError(
-                    f"the syslog collector {name!r} is not a table",
-                    hint='write it as [alerts.syslog.<name>] with address = "tcp://host:port"',
-                    where="[alerts.syslog]",
-                )
+        for name, table, where in named_tables(config, "syslog", 'address = "tcp://host:port"'):
             collectors[name] = _collector(name, table, where)
         return cls(collectors)
 

@@ -42,6 +42,7 @@ from sceau.alerts.channels.base import (
     Channel,
     ChannelError,
     Notification,
+    named_tables,
     only_keys,
     read_option,
     register,
@@ -195,14 +196,7 @@ class WebhookChannel(Channel):
     ) -> WebhookChannel:
         hooks: dict[str, Webhook] = {}
         secrets: dict[str, bytes] = {}
-        for name, table in config.items():
-            where = f"[alerts.webhooks.{name}]"
-            if not isinstance(table, Mapping):
-                raise ChannelError(
-                    f"the webhook {name!r} is not a table",
-                    hint='write it as [alerts.webhooks.<name>] with url = "https://..."',
-                    where="[alerts.webhooks]",
-                )
+        for name, table, where in named_tables(config, "webhooks", 'url = "https://..."'):
             only_keys(table, {"url", "attempts", "retry_delay", "timeout"}, where)
             url = read_option(table, "url", str, where, "")
             if not _is_http_url(url):

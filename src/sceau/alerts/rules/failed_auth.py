@@ -102,8 +102,4 @@ def _last_resolved(engine: Engine, rule: str) -> dict[str, datetime]:
             .where(alerts.c.resolved_at.is_not(None))
             .group_by(alerts.c.key)
         ).all()
-    return {key: _utc(at) for key, at in rows}
-
-
-def _utc(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+    return dict(rows)

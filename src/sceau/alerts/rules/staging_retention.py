@@ -7,18 +7,13 @@ should have shredded such a run; if it has not, the processor keeps data it may 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import UTC
 
 from sqlalchemy import select
 
 from sceau.alerts.model import Finding, Severity
 from sceau.alerts.rules.base import Rule, RuleContext, register
 from sceau.store.schema import runs
-
-
-def aware(moment: datetime) -> datetime:
-    """SQLite gives datetimes back without their zone; the store writes UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 @register
@@ -36,7 +31,6 @@ class StagingRetention(Rule):
         with context.engine.connect() as connection:
             rows = connection.execute(query).all()
         for run_id, actor, until in sorted(rows):
-            until = aware(until)
             if until >= context.now:
                 continue
             yield Finding(

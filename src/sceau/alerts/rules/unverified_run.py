@@ -14,7 +14,6 @@ from sqlalchemy import select
 
 from sceau.alerts.model import Finding, Severity
 from sceau.alerts.rules.base import Rule, RuleContext, register
-from sceau.alerts.rules.staging_retention import aware
 from sceau.store.schema import runs
 
 SETTLED = ("verified", "shredded")
@@ -38,7 +37,6 @@ class UnverifiedRun(Rule):
         with context.engine.connect() as connection:
             rows = connection.execute(query).all()
         for run_id, actor, status, started in sorted(rows):
-            started = aware(started)
             if started >= cutoff:
                 continue
             age = int((context.now - started).total_seconds() // 3600)
