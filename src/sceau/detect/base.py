@@ -146,13 +146,16 @@ class Detector(ABC):
 
     Subclasses declare ``name`` and ``category``, a Rust-regex ``pattern`` for one occurrence
     (unanchored; used to find the category inside free text when ``embeddable``), and override
-    :meth:`validate` when the category has a checksum or a calendar.
+    :meth:`validate` when the category has a checksum (then set ``checksum``) or a calendar.
     """
 
     name: ClassVar[str]
     category: ClassVar[Category]
     pattern: ClassVar[str]
     embeddable: ClassVar[bool] = False
+    # A check digit backs every match: even a column holding one value on every row (a lab's
+    # FINESS) is this category, where a shape alone would only be a constant code.
+    checksum: ClassVar[bool] = False
 
     def normalise(self, values: pl.Expr) -> pl.Expr:
         """The form ``pattern`` and ``validate`` see: stripped by default."""
