@@ -112,8 +112,8 @@ class Subject(StrEnum):
 class Evidence:
     """One reason behind a classification, shown to the user: never a value from the data."""
 
-    source: str  # "header", "values", "distribution", "cardinality"
-    detail: str  # e.g. "header token DDN", "97% of 10,000 sampled values are valid NIRs"
+    source: str  # "header", "values", "distribution", "cardinality"; "alternative": not a reason
+    detail: str  # e.g. "header says 'ddn'", "97% of 10,000 sampled values are valid NIR"
     weight: float
 
 
