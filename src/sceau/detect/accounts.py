@@ -32,6 +32,7 @@ from sceau.detect.lexicons import load_words
 
 CODE_SHARE = 0.2  # one value on this share of the rows or more: a code, not credentials
 FORM_SHARE = 0.5  # one form (digits as 9, letters as a) on this share: codes, not credentials
+BEST = 0.95  # the highest score the marks give: a verdict already this sure stands
 _EVIDENCE = 0.3  # the marks of one kind on this share of the values make the verdict
 _LOGIN_FORMS = 0.5  # ... provided this share has a login's form at all
 _MIN_NAME = 3  # letters of a name a login is derived from ("li", "le" prove nothing)
@@ -75,46 +76,47 @@ def account_profile(values: pl.Series) -> AccountProfile:
     """The marks of logins and passwords over non-empty values, each distinct value once."""
     frame = values.rename("v").value_counts(name="n")
     total = frame["n"].sum()
-    marks = frame.lazy().with_columns(_marks(pl.col("v"))).unnest("marks")
-    shares = (
-        marks.select((pl.col("n").filter(pl.col(c)).sum() / total).alias(c) for c in _MARKS)
-        .collect()
-        .row(0, named=True)
+    marks = _marked(frame.lazy())
+    shares = marks.select(
+        *((pl.col("n").filter(pl.col(c)).sum() / total).alias(c) for c in _MARKS),
+        (pl.col("n").max() / total).alias("top_share"),
     )
-    forms = frame.group_by(_form(pl.col("v")).alias("form")).agg(pl.col("n").sum())
-    return AccountProfile(
-        **{c: float(shares[c] or 0.0) for c in _MARKS},
-        top_share=float(frame["n"].max() or 0) / total,
-        top_form=float(forms["n"].max() or 0) / total,
-    )
+    forms = frame.lazy().group_by(_form(pl.col("v"))).agg(pl.col("n").sum())
+    top_form = forms.select((pl.col("n").max() / total).alias("top_form"))
+    row = pl.concat([shares, top_form], how="horizontal").collect().row(0, named=True)
+    return AccountProfile(**{name: float(share or 0.0) for name, share in row.items()})
+
+
+_MARKS = ("named", "email", "numeric", "lower_token", "password", "common")
 
 
 def _form(v: pl.Expr) -> pl.Expr:
     return v.str.replace_all("[0-9]", "9").str.replace_all("[A-Za-z]", "a")
 
 
-_MARKS = ("named", "email", "numeric", "lower_token", "password", "common")
-
-
-def _marks(v: pl.Expr) -> pl.Expr:
-    token = v.str.contains(_TOKEN)
-    email = v.str.contains(_EMAIL)
-    symbol = v.str.contains(_SYMBOL) & ~email
-    named = token & ~symbol & _name_derived(v)
-    numeric = v.str.contains(r"^[0-9]{4,}$")
-    common = token & ~named & v.str.to_lowercase().is_in(_common_passwords().implode())
+def _marked(frame: pl.LazyFrame) -> pl.LazyFrame:
+    """Each mark as a column, in stages, so that no expression is computed twice."""
+    v = pl.col("v")
+    frame = frame.with_columns(
+        token=v.str.contains(_TOKEN),
+        email=v.str.contains(_EMAIL),
+        raw_symbol=v.str.contains(_SYMBOL),
+        derived=_name_derived(v),
+    )
+    frame = frame.with_columns(
+        named=pl.col("token") & ~pl.col("raw_symbol") & pl.col("derived"),
+        symbol=pl.col("raw_symbol") & ~pl.col("email"),
+    )
+    common = pl.col("token") & ~pl.col("named") & v.str.to_lowercase().is_in(_common().implode())
+    frame = frame.with_columns(common=common)
     inner_case = v.str.contains(r"[a-z][A-Z]")
     alternating = v.str.count_matches(r"[A-Za-z][0-9]|[0-9][A-Za-z]") >= 3
-    password = token & ~named & (symbol | inner_case | alternating | common)
-    lower = token & ~password & v.str.contains(_LOWER_LOGIN)
-    return pl.struct(
-        named=named.fill_null(False),
-        email=email.fill_null(False),
-        numeric=numeric.fill_null(False),
-        lower_token=lower.fill_null(False),
-        password=password.fill_null(False),
-        common=common.fill_null(False),
-    ).alias("marks")
+    marked = pl.col("symbol") | inner_case | alternating | pl.col("common")
+    frame = frame.with_columns(password=pl.col("token") & ~pl.col("named") & marked)
+    lower = pl.col("token") & ~pl.col("password") & v.str.contains(_LOWER_LOGIN)
+    return frame.with_columns(
+        lower_token=lower, numeric=v.str.contains(r"^[0-9]{4,}$")
+    ).with_columns(pl.col(_MARKS).fill_null(False))
 
 
 def _name_derived(v: pl.Expr) -> pl.Expr:
@@ -144,7 +146,7 @@ def _names() -> pl.Series:
 
 
 @cache
-def _common_passwords() -> pl.Series:
+def _common() -> pl.Series:
     return pl.Series(load_words("common_passwords"), dtype=pl.String)
 
 
@@ -169,15 +171,20 @@ def verdict(profile: AccountProfile, header: Category | None) -> AccountVerdict 
         return None  # the header's own support is the password detector's share
     if header is Category.LOGIN:
         if password >= _LOGIN_FORMS and password > profile.login_forms:
-            return AccountVerdict(Category.PASSWORD, 0.45 + 0.5 * password, said(profile))
+            return AccountVerdict(Category.PASSWORD, _score(password), said(profile))
         return None
     if profile.is_code:
         return None
     if password >= _EVIDENCE and password > login:
-        return AccountVerdict(Category.PASSWORD, 0.45 + 0.5 * password, said(profile))
+        return AccountVerdict(Category.PASSWORD, _score(password), said(profile))
     if login >= _EVIDENCE and login > password and profile.login_forms >= _LOGIN_FORMS:
-        return AccountVerdict(Category.LOGIN, 0.45 + 0.5 * login, said(profile))
+        return AccountVerdict(Category.LOGIN, _score(login), said(profile))
     return None
+
+
+def _score(share: float) -> float:
+    """A shape alone (0.45, the detectors' strength), raised by the share of marks."""
+    return 0.45 + (BEST - 0.45) * share
 
 
 def said(profile: AccountProfile) -> str:

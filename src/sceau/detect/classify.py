@@ -125,7 +125,8 @@ class _Decision:
         self.hint = read_header(name)
         self.evidence: list[Evidence] = []  # the header's own is added with the verdict
         self.shares: dict[Category, float] = {}
-        self.account: accounts.AccountProfile | None = None
+        self.account: accounts.AccountProfile | None = None  # both computed when first asked
+        self.mentions: float | None = None
 
     def decide(self) -> Classification:
         hint, values = self.hint, self.values
@@ -190,15 +191,20 @@ class _Decision:
             return self.shares.get(C.PASSWORD, 0.0)
         if category is C.ADDRESS:
             strict = self.shares.get(C.ADDRESS, 0.0)
-            if self.hint.weight < STRONG_HEADER:
-                return strict
-            return max(strict, _share(self.values, address_words(pl.col("v"))))
+            if self.hint.weight < STRONG_HEADER or strict >= VALUE_FLOOR:
+                return strict  # (whole street lines already fit)
+            return max(strict, self._mentions_address())
         if category is C.OTHER and self.hint.owner_only:
             return label_share(self.values)  # an organisation's name: a short title-case label
         target = SHARED_DETECTOR.get(category, category)
         if not any(d.category is target for d in self.detectors):
             return None
         return self.shares.get(target, 0.0)
+
+    def _mentions_address(self) -> float:
+        if self.mentions is None:
+            self.mentions = _share(self.values, address_words(pl.col("v")))
+        return self.mentions
 
     def _account(self) -> accounts.AccountProfile:
         if self.account is None:
@@ -225,7 +231,8 @@ class _Decision:
         header = self.hint.category
         looks = max(self.shares.get(C.LOGIN, 0.0), self.shares.get(C.PASSWORD, 0.0))
         hashed = self.shares.get(C.PASSWORD_HASH, 0.0) >= VALUE_FLOOR  # stored hashes, not clear
-        if hashed or (header not in CREDENTIALS and looks < 0.3):
+        settled = max(scores.values(), default=0.0) >= accounts.BEST  # no mark could beat it
+        if hashed or (header not in CREDENTIALS and (looks < 0.3 or settled)):
             return
         found = accounts.verdict(self._account(), header)
         if found is None:

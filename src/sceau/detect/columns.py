@@ -8,6 +8,7 @@ the years dates span.
 from __future__ import annotations
 
 from datetime import date
+from functools import cache
 
 import polars as pl
 
@@ -17,8 +18,9 @@ from sceau.detect.identifiers import parse_dates
 # What exports write for "nothing": they say nothing about a column's category, as nulls do.
 PLACEHOLDERS = (
     "-", "--", "?", "/", ".", "na", "n/a", "n.a.", "nan", "null", "none", "nil", "neant",
-    "nc", "n.c.", "nr", "inconnu", "inconnue", "non renseigne", "non communique", "aucun",
-    "aucune", "sans", "unknown", "vide", "empty", "#n/a",
+    "néant", "nc", "n.c.", "nr", "inconnu", "inconnue", "non renseigne", "non renseigné",
+    "non communique", "non communiqué", "aucun", "aucune", "sans", "unknown", "vide", "empty",
+    "#n/a",
 )  # fmt: skip
 _ZEROS = r"^0+$"  # 0, 00000000: an unset number
 _UNIQUE = 0.9  # share of distinct values a record id needs
@@ -30,15 +32,17 @@ _LABEL_WORDS = 6
 
 def informative(sample: pl.Series) -> pl.Series:
     """The sample as stripped strings, without nulls, empty cells and placeholders."""
-    values = sample.cast(pl.String).str.strip_chars()
-    folded = values.str.to_lowercase().str.replace_many(["é", "è"], ["e", "e"])
-    keep = (
-        values.is_not_null()
-        & (values != "")
-        & ~folded.is_in(pl.Series(PLACEHOLDERS).implode())
-        & ~values.str.contains(_ZEROS)
-    )
-    return values.filter(keep)
+    v = pl.col("v")
+    nothing = v.is_in(_placeholders().implode()) | v.str.contains(_ZEROS)
+    frame = sample.cast(pl.String).str.strip_chars().to_frame("v")
+    return frame.filter((v != "") & ~nothing)["v"]
+
+
+@cache
+def _placeholders() -> pl.Series:
+    """Every placeholder as written: lower case, capitals, capitalised (a set, looked up once)."""
+    forms = [form for w in PLACEHOLDERS for form in (w, w.upper(), w.capitalize())]
+    return pl.Series(forms).unique()
 
 
 def label_share(values: pl.Series) -> float:
