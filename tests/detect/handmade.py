@@ -36,6 +36,12 @@ SECOND_LINES = [
     "1er étage, porte droite", "Immeuble Le Vercors", "Lieu-dit Kerbernard", "Appt 7, 4e étage",
     "Résidence du Parc, bât C", "CS 90012",
 ]  # fmt: skip
+SECOND_LINES_IN_WORDS = [
+    "Appartement 12, au fond de la cour à droite", "chez Mme Robert, sonner deux fois",
+    "3e étage sans ascenseur, porte de gauche", "Escalier B, code de la porte au gardien",
+    "Résidence des Lilas, entrée par le parking", "Bâtiment C, deuxième porte après le hall",
+    "au-dessus de la pharmacie, 1er étage", "chez ses parents pour les vacances, porte 2",
+]  # fmt: skip
 ONE_PHRASE_ADDRESSES = [
     "12 rue des Lilas 69003 Lyon", "MGEN, 3 square Max Hymans 75015 Paris",
     "Harmonie Mutuelle - 143 rue Blomet 75015 Paris", "4 allée des Pins, 33600 Pessac",

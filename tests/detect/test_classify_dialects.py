@@ -66,9 +66,9 @@ def test_a_bare_date_header_lets_the_spread_of_the_dates_speak():
 
 
 @pytest.mark.parametrize("header", ["ADR2", "ADR3", "CPLT_ADR", "addr_line2"])
-def test_second_address_lines_under_an_address_header_are_addresses(header):
-    lines = draw(hm.SECOND_LINES, 150)
-    result = classify(header, lines)
+@pytest.mark.parametrize("pool", [hm.SECOND_LINES, hm.SECOND_LINES_IN_WORDS])
+def test_second_address_lines_under_an_address_header_are_addresses(header, pool):
+    result = classify(header, draw(pool, 150))
     assert result.finding.category is C.ADDRESS
     assert not result.is_text
 

@@ -34,7 +34,8 @@ CODE_SHARE = 0.2  # one value on this share of the rows or more: a code, not cre
 FORM_SHARE = 0.5  # one form (digits as 9, letters as a) on this share: codes, not credentials
 BEST = 0.95  # the highest score the marks give: a verdict already this sure stands
 _EVIDENCE = 0.3  # the marks of one kind on this share of the values make the verdict
-_LOGIN_FORMS = 0.5  # ... provided this share has a login's form at all
+_MOST = 0.5  # most values: a login header yields to this share of password marks; a login
+# verdict needs this share of login forms
 _MIN_NAME = 3  # letters of a name a login is derived from ("li", "le" prove nothing)
 _TOKEN = r"^[!-~]{3,64}$"  # one printable token, no space, 3-64 characters
 _SYMBOL = r"[^A-Za-z0-9._-]"  # an @ too, outside an e-mail address
@@ -48,22 +49,17 @@ class AccountProfile:
 
     named: float  # derived from a first name or surname, with an initial, digits or a joiner
     email: float
-    numeric: float  # digits only, 4 or more
-    lower_token: float  # a lower-case token, no mark of a password (soleil2019, chat_noir)
+    # any form a login may take once a header says login: named, an e-mail address, 4 digits
+    # or more, a lower-case token with no mark of a password (soleil2019, chat_noir)
+    login_form: float
     password: float  # a mark of a password: inner mixed case, symbol, alternation, common
-    common: float  # among the passwords every leak tops
     top_share: float  # share of the most common value
     top_form: float  # share of the most common form, digits as 9 and letters as a
 
     @property
     def login_marks(self) -> float:
         """Forms only a login takes (without a header): name-derived or an e-mail address."""
-        return self.named + self.email
-
-    @property
-    def login_forms(self) -> float:
-        """Every form a login may take once a header says login."""
-        return self.named + self.email + self.numeric + self.lower_token
+        return self.named + self.email  # never both: a name-derived value has no @
 
     @property
     def is_code(self) -> bool:
@@ -87,7 +83,7 @@ def account_profile(values: pl.Series) -> AccountProfile:
     return AccountProfile(**{name: float(share or 0.0) for name, share in row.items()})
 
 
-_MARKS = ("named", "email", "numeric", "lower_token", "password", "common")
+_MARKS = ("named", "email", "login_form", "password")
 
 
 def _form(v: pl.Expr) -> pl.Expr:
@@ -114,9 +110,9 @@ def _marked(frame: pl.LazyFrame) -> pl.LazyFrame:
     marked = pl.col("symbol") | inner_case | alternating | pl.col("common")
     frame = frame.with_columns(password=pl.col("token") & ~pl.col("named") & marked)
     lower = pl.col("token") & ~pl.col("password") & v.str.contains(_LOWER_LOGIN)
-    return frame.with_columns(
-        lower_token=lower, numeric=v.str.contains(r"^[0-9]{4,}$")
-    ).with_columns(pl.col(_MARKS).fill_null(False))
+    numeric = v.str.contains(r"^[0-9]{4,}$")
+    login_form = pl.col("named") | pl.col("email") | lower | numeric
+    return frame.with_columns(login_form=login_form).with_columns(pl.col(_MARKS).fill_null(False))
 
 
 def _name_derived(v: pl.Expr) -> pl.Expr:
@@ -170,14 +166,14 @@ def verdict(profile: AccountProfile, header: Category | None) -> AccountVerdict 
     if header is Category.PASSWORD:
         return None  # the header's own support is the password detector's share
     if header is Category.LOGIN:
-        if password >= _LOGIN_FORMS and password > profile.login_forms:
+        if password >= _MOST and password > profile.login_form:
             return AccountVerdict(Category.PASSWORD, _score(password), said(profile))
         return None
     if profile.is_code:
         return None
     if password >= _EVIDENCE and password > login:
         return AccountVerdict(Category.PASSWORD, _score(password), said(profile))
-    if login >= _EVIDENCE and login > password and profile.login_forms >= _LOGIN_FORMS:
+    if login >= _EVIDENCE and login > password and profile.login_form >= _MOST:
         return AccountVerdict(Category.LOGIN, _score(login), said(profile))
     return None
 

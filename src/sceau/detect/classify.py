@@ -187,7 +187,7 @@ class _Decision:
             return None
         if category in CREDENTIALS:
             if category is C.LOGIN:
-                return self._account().login_forms
+                return self._account().login_form
             return self.shares.get(C.PASSWORD, 0.0)
         if category is C.ADDRESS:
             strict = self.shares.get(C.ADDRESS, 0.0)
@@ -238,7 +238,7 @@ class _Decision:
         if found is None:
             if header is C.LOGIN:
                 detail = accounts.said(self._account())
-                self.evidence.append(Evidence("values", detail, self._account().login_forms))
+                self.evidence.append(Evidence("values", detail, self._account().login_form))
             return
         if header is C.LOGIN:
             scores.pop(C.LOGIN, None)  # most values carry a password's marks
