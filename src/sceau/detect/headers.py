@@ -67,7 +67,7 @@ _CONCEPTS: dict[str, tuple[str, ...]] = {
     "date": ("date", "dates", "dt", "dte", "datetime", "jour", "le"),
     "birth": ("naissance", "naiss", "nais", "naissan", "birth", "born", "ne", "nee"),
     "visit": ("visite", "visit", "passage", "rdv", "consultation", "venue"),
-    "sampling": ("prelevement", "prelevements", "prelev", "sampling", "collection"),
+    "sampling": ("prelevement", "prelevements", "prelev", "sampling", "collection", "collected"),
     "effective": ("effective",),
     # free text
     "comment": (
@@ -85,20 +85,20 @@ _CONCEPTS: dict[str, tuple[str, ...]] = {
     "rpps": ("rpps",),
     "adeli": ("adeli",),
     "finess": ("finess",),
-    "member": ("adherent", "member", "membre", "affilie"),
+    "member": ("adherent", "member", "membre", "affilie", "policy"),
     "regime": ("regime", "scheme"),
     "number": ("num", "numero", "no", "n", "nr", "nro", "number"),
     "ident": ("id", "ident", "identifiant", "identifier", "idt"),
     "code": ("code", "cod"),
     "record": ("record", "dossier", "demande", "nda", "sejour"),
-    "ipp": ("ipp",),
+    "ipp": ("ipp", "mrn"),
     "reference": ("reference", "ref"),
-    "sample": ("echantillon", "sample", "tube", "specimen"),
+    "sample": ("echantillon", "sample", "tube", "specimen", "accession"),
     # accounts
     "login": ("login", "logins", "user", "utilisateur", "usr", "pseudo", "logon"),
     "account": (
-        "portail", "portal", "sr", "web", "internet", "extranet", "compte", "account", "acces",
-        "connexion",
+        "portail", "portal", "sr", "serveur", "server", "web", "internet", "extranet", "compte",
+        "account", "acces", "connexion",
     ),
     "password": ("mp", "mdp", "passe", "password", "passwd", "pwd", "pass", "pw", "secret"),
     "hash": ("hash", "hashed", "empreinte", "digest"),
@@ -107,7 +107,7 @@ _CONCEPTS: dict[str, tuple[str, ...]] = {
     "patient": ("pat", "patient", "assure", "beneficiaire", "benef"),
     "practitioner": (
         "med", "medecin", "medecins", "doctor", "dr", "prescripteur", "presc", "prescriber",
-        "practitioner", "praticien", "mt",
+        "practitioner", "praticien", "physician", "mt",
     ),
     "sampler": ("prel", "preleveur", "preleveuse", "sampler", "infirmier", "infirmiere", "ide",
                 "idel", "nurse"),
@@ -219,6 +219,7 @@ _RULES: dict[str, tuple[Category, float, int, Subject | None]] = {
     "sampling": (C.DATE, 0.3, 0, None),
     "date sampling": (C.DATE, 1.0, 0, Subject.PATIENT),
     "date sampler": (C.DATE, 1.0, 0, Subject.PATIENT),  # DT_PREL: when it was sampled
+    "sample sampling": (C.DATE, 0.8, 0, Subject.PATIENT),  # specimen_collected_at
     "date health": (C.DATE, 1.0, 0, None),  # the date of a treatment is a date
     "effective": (C.DATE, 0.5, 0, None),
     # free text
