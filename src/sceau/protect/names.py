@@ -1,0 +1,271 @@
+"""Names inside free text, by the first-name and surname lexicons, case and titles.
+
+A word goes (becomes ``[NAME]``) when it is:
+
+- after a title (M., Mme, Mlle, Dr, Pr, Docteur, Madame, Monsieur, Me...): written with a
+  capital, whether in the lexicons or not ("Dr Kowalczyk"), or in the lexicons whatever its case
+  ("mme martin"); the words that follow it with a capital go too ("Dr Jean-Marc Kowalczyk");
+- a name of the lexicons written with a capital ("Martin", "MARTIN"), unless it is also a word
+  lab comments use (``name_words.txt``: "Petit", "Masse", "Claire"; and names of one or two
+  letters), which goes only after a title or next to another name ("PETIT Marie");
+- next to a first name that goes, in text not typed in capitals: a capitalised word after it
+  ("Marie Kowalczyk") or a word in capitals around it ("KOWALCZYK Marie").
+
+Never in an eponym or an institution: "maladie de Wilson", "syndrome de Gilbert", "Charcot-Marie-
+Tooth", "Institut Gustave Roussy", "hôpital Saint-Louis", "Wilson's disease" keep their words.
+A name written in lower case without a title ("appeler martin") is kept: nothing tells it from
+a word.
+
+The text is cut into runs of letters and runs of anything else (``str.extract_all``), exploded
+into one frame, and each word is judged from its neighbours by shifting whole columns: no loop
+over cells. Texts with neither a title nor a name-shaped word are left out before that.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib import resources
+
+import numpy as np
+import polars as pl
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from sceau.detect.lexicons import load_words
+
+NAME = "[NAME]"
+
+_TITLES = (
+    "M", "MM", "MR", "MRS", "MS", "MME", "MMES", "MLLE", "MLLES", "MELLE", "MLE", "MISS", "DR",
+    "DRS", "DOCTEUR", "DOCTEURS", "DOCTOR", "PR", "PROF", "PROFESSEUR", "MADAME", "MONSIEUR",
+    "MADEMOISELLE", "MESDAMES", "MESSIEURS", "ME", "MAITRE",
+)  # fmt: skip
+# Titles that are other words in lower case: a metre, a pronoun, milliseconds.
+_CAPITAL_TITLES = ("M", "MM", "ME", "MS")
+# Particles that carry a name on after a title or a name ("M. de Sousa", "Mme van der Berg").
+_PARTICLES = (
+    "DE", "DU", "DES", "D", "LA", "LE", "L", "VAN", "VON", "DER", "DEN", "DI", "DA", "DOS", "DAS",
+    "DEL", "DELLA", "EL", "AL", "BEN", "BIN", "MAC", "MC",
+)  # fmt: skip
+# Words after which a capitalised word names a disease, a sign or a test ("maladie de Wilson").
+_EPONYM_HEADS = (
+    "MALADIE", "MALADIES", "SYNDROME", "SYNDROMES", "SIGNE", "SIGNES", "TEST", "TESTS", "REACTION",
+    "KYSTE", "ANSE", "SCORE", "STADE", "CLASSIFICATION", "METHODE", "CRITERE", "CRITERES",
+    "TUMEUR", "LYMPHOME", "SARCOME", "TRIADE", "MANOEUVRE", "EPREUVE", "PHENOMENE", "ANOMALIE",
+    "DYSTROPHIE", "MYOPATHIE", "ATAXIE", "CHOREE", "PARALYSIE", "CELLULE", "CELLULES", "CORPS",
+    "LOI", "FORMULE", "INDEX", "ECHELLE", "PURPURA", "THYROIDITE", "ENCEPHALOPATHIE",
+    "GRANULOMATOSE", "FRACTURE", "HERNIE", "ULCERE", "ANGINE", "MYELOME", "LEUCEMIE", "OPERATION",
+    "INTERVENTION", "TECHNIQUE", "COLORATION", "CANAL", "TROMPE", "GLANDE", "GLANDES", "BACILLE",
+    "ANTIGENE", "SYSTEME", "PHENOTYPE", "GROUPE", "NEVRALGIE", "NEVROME", "POSITION", "ESPACE",
+    "ZONE", "LIGNE", "POINT", "DISEASE", "SYNDROME", "SIGN",
+)  # fmt: skip
+# Words after which capitalised words name a place of care ("Institut Gustave Roussy").
+_PLACE_HEADS = (
+    "HOPITAL", "HOPITAUX", "CHU", "CHR", "CHRU", "CH", "CHI", "CHS", "GH", "CLINIQUE",
+    "POLYCLINIQUE", "INSTITUT", "CENTRE", "FONDATION", "MATERNITE", "EHPAD", "LABORATOIRE",
+    "LABORATOIRES", "LABO", "HOSPITAL", "CLINIC", "INSTITUTE", "SAINT", "SAINTE", "ST", "STE",
+)  # fmt: skip
+_OF_WORDS = ("DE", "D", "DU", "DES")
+_ENGLISH_TAILS = ("DISEASE", "SYNDROME", "DISORDER", "SIGN", "TEST")
+_MIN_UNLISTED = 3  # names of one or two letters (Le, Li, Vu) go only after a title or in a pair
+
+# Runs of letters, and runs of anything else (a placeholder already there counts as "else"):
+# together they are the whole text, letters and others alternating.
+_PLACEHOLDERS = r"\[(?:EMAIL|IBAN|NIR|PHONE|DATE|ID|NAME)\]"
+_PIECES = rf"\pL+|(?:{_PLACEHOLDERS}|[^\pL])+"
+_CASED = r"^\p{Lu}(?:\p{Ll}+|\p{Lu}+)$"  # "Martin", "MARTIN"; not "mARTIN", not "M"
+_JOINED = r"^[ \u00a0-]$"  # one space or a hyphen between two parts of one name
+_AFTER_TITLE = r"^\.?\s{1,2}$|^\.$"  # "Dr Martin", "M. Martin", "Dr.Martin"
+
+# What a piece is, one bit each, computed once per distinct piece.
+_WORD, _CASED_BIT, _UPPER, _CAPITALISED = 1, 2, 4, 8
+_KNOWN, _FIRST, _PLAIN, _LONG = 16, 32, 64, 128
+_TITLE, _PARTICLE, _HEAD, _OF, _TAIL, _S = 256, 512, 1024, 2048, 4096, 8192
+_JOINS, _OPENS = 16384, 32768  # separators: within one name; between a title and a name
+
+
+def fold(words: pl.Expr) -> pl.Expr:
+    """Upper case without accents, ligatures spelt out: the form names are compared in."""
+    upper = words.str.to_uppercase().str.replace_many(["Œ", "Æ", "ß"], ["OE", "AE", "SS"])
+    return upper.str.normalize("NFD").str.replace_all(r"\p{Mn}", "")
+
+
+def _folded(words: tuple[str, ...] | list[str]) -> frozenset[str]:
+    series = pl.Series(list(words), dtype=pl.String)
+    tokens = pl.select(fold(pl.lit(series)).str.extract_all(r"\pL+")).to_series().explode()
+    return frozenset(tokens.drop_nulls().to_list())
+
+
+@cache
+def lexicon() -> tuple[frozenset[str], frozenset[str]]:
+    """(every name token, the first-name tokens), folded, of two letters or more."""
+    first = _folded(load_words("first_names"))
+    every = first | _folded(load_words("surnames"))
+    return (
+        frozenset(w for w in every if len(w) >= 2),
+        frozenset(w for w in first if len(w) >= 2),
+    )
+
+
+@cache
+def name_words() -> frozenset[str]:
+    """The names that are also words of lab comments (``name_words.txt``), folded."""
+    text = resources.files(__package__).joinpath("name_words.txt").read_text(encoding="utf-8")
+    lines = (line.strip() for line in text.splitlines())
+    return _folded([line for line in lines if line and not line.startswith("#")])
+
+
+@cache
+def _triggers() -> tuple[list[str], str]:
+    """What a text must hold to be worth cutting into words: a name that goes on its own,
+    written with a capital (as listed, capitalised or in capitals; accents or not), for a
+    multi-string search; or a title, for a small regex."""
+    every, _ = lexicon()
+    names = pl.Series([*load_words("first_names"), *load_words("surnames")], dtype=pl.String)
+    words = names.str.extract_all(r"\pL+").explode().drop_nulls()
+    words = pl.concat([words, pl.select(fold(pl.lit(words))).to_series()])
+    forms = pl.concat([words.str.to_lowercase().str.to_titlecase(), words.str.to_uppercase()])
+    keys = pl.select(fold(pl.lit(forms))).to_series()
+    alone = keys.is_in(pl.Series(sorted(every - name_words()))) & (
+        keys.str.len_chars() >= _MIN_UNLISTED
+    )
+    plain = [t for t in _TITLES if t not in _CAPITAL_TITLES]
+    titles = (
+        r"(?-u:\b)(?:(?i:"
+        + "|".join(plain)
+        + ")|"
+        + "|".join(t.title() for t in _CAPITAL_TITLES)
+        + r"|MM|MS)(?-u:\b)"
+    )
+    return sorted(set(forms.filter(alone).to_list())), titles
+
+
+def redact_names(texts: pl.Series) -> pl.Series:
+    """Each name in the texts replaced by ``[NAME]`` (one for a whole name); nulls stay."""
+    forms, titles = _triggers()
+    worth = (texts.str.contains_any(forms) | texts.str.contains(titles)).fill_null(False)
+    where = worth.arg_true()
+    if where.len() == 0:
+        return texts
+    chosen = texts.gather(where)
+    pieces = chosen.str.extract_all(_PIECES)
+    lengths = pieces.list.len()
+    flat = pl.DataFrame(
+        {
+            "id": pl.int_range(0, chosen.len(), eager=True).repeat_by(lengths).explode(),
+            "piece": pieces.explode(),
+            "capitals": (~chosen.str.contains(r"\p{Ll}")).repeat_by(lengths).explode(),
+        }
+    )
+    flat = flat.with_columns(mask=_masks(flat.get_column("piece")))
+    name = _judge(flat)
+    out = flat.select(pl.when(name).then(pl.lit(NAME)).otherwise(pl.col("piece"))).to_series()
+    offsets = pa.array(np.concatenate([[0], np.cumsum(lengths.to_numpy())]), type=pa.int64())
+    rebuilt = pc.binary_join(
+        pa.LargeListArray.from_arrays(offsets, out.to_arrow()), pa.scalar("", pa.large_string())
+    )
+    redacted = pl.Series(rebuilt, dtype=pl.String)
+    redacted = redacted.str.replace_all(r"\[NAME\](?:[ \u00a0-]+\[NAME\])+", NAME)
+    redacted = redacted.str.replace_all(r"(^|[^\pL])\p{Lu}['’]\[NAME\]", "${1}[NAME]")
+    return texts.clone().scatter(where, redacted)  # scatter writes in place
+
+
+def _masks(pieces: pl.Series) -> pl.Series:
+    """Each piece's bits, computed once per distinct piece."""
+    every, first = lexicon()
+    distinct = pieces.unique()
+    piece, key = pl.col("piece"), pl.col("key")
+
+    def bit(condition: pl.Expr, value: int) -> pl.Expr:
+        return pl.when(condition.fill_null(False)).then(value).otherwise(0)
+
+    def listed(words: frozenset[str] | tuple[str, ...]) -> pl.Expr:
+        return key.is_in(pl.Series(sorted(words), dtype=pl.String).implode())
+
+    table = pl.DataFrame({"piece": distinct}).with_columns(
+        key=pl.when(piece.str.contains(r"^\pL")).then(fold(piece))
+    )
+    bits = table.select(
+        "piece",
+        mask=pl.sum_horizontal(
+            bit(key.is_not_null(), _WORD),
+            bit(piece.str.contains(_CASED), _CASED_BIT),
+            bit(piece.str.contains(r"^\p{Lu}{3,}$"), _UPPER),
+            bit(piece.str.contains(r"^\p{Lu}\p{Ll}+$"), _CAPITALISED),
+            bit(listed(every), _KNOWN),
+            bit(listed(first), _FIRST),
+            bit(listed(name_words()) | (key.str.len_chars() < _MIN_UNLISTED), _PLAIN),
+            bit(key.str.len_chars() >= _MIN_UNLISTED, _LONG),
+            bit(
+                listed(_TITLES) & (~listed(_CAPITAL_TITLES) | piece.str.contains(r"^\p{Lu}")),
+                _TITLE,
+            ),
+            bit(listed(_PARTICLES) & piece.str.contains(r"^\p{Ll}"), _PARTICLE),
+            bit(listed(_EPONYM_HEADS + _PLACE_HEADS), _HEAD),
+            bit(listed(_OF_WORDS), _OF),
+            bit(listed(_ENGLISH_TAILS), _TAIL),
+            bit(key == "S", _S),
+            bit(piece.str.contains(_JOINED), _JOINS),
+            bit(piece.str.contains(_AFTER_TITLE), _OPENS),
+        ).cast(pl.UInt32),
+    )
+    return pieces.replace_strict(bits["piece"], bits["mask"], return_dtype=pl.UInt32)
+
+
+def _has(bit: int, offset: int = 0) -> pl.Expr:
+    """Whether the piece ``offset`` pieces before (after, when negative) in the same text has
+    the bit; False at a text's ends."""
+    mask = pl.col("mask") if offset == 0 else _near(pl.col("mask"), offset)
+    return ((mask & bit) != 0).fill_null(False)
+
+
+def _judge(flat: pl.DataFrame) -> pl.Series:
+    """Whether each piece is (part of) a name, from its own bits and its neighbours'."""
+    word, cased = _has(_WORD), _has(_CASED_BIT)
+    joined_before, joined_after = _has(_JOINS, 1), _has(_JOINS, -1)
+    frame = flat.with_columns(kept=_kept())
+    kept, title = pl.col("kept"), _has(_TITLE)
+    after_title = _has(_TITLE, 2) & _has(_OPENS, 1)
+    # a particle carries a name on only to a capitalised word: "M. de Sousa", not "Mme X le 12"
+    particle = _has(_PARTICLE) & (
+        _has(_CASED_BIT, -2) | (_has(_PARTICLE, -2) & _has(_CASED_BIT, -4))
+    )
+    by_title = after_title & ~title & (cased | (_has(_KNOWN) & _has(_LONG)) | particle)
+    by_lexicon = _has(_KNOWN) & cased & ~_has(_PLAIN) & ~kept & ~title
+    frame = frame.with_columns(titled=by_title, name=by_title | by_lexicon)
+    for _ in range(2):  # "Dr Jean-Marc Kowalczyk", "M. de La Fontaine": the name goes on
+        carried = _near(pl.col("titled"), 2).fill_null(False) & joined_before
+        goes_on = carried & (cased | particle) & ~title
+        frame = frame.with_columns(titled=pl.col("titled") | goes_on, name=pl.col("name") | goes_on)
+    named_first = pl.col("name") & _has(_FIRST)
+    first_before = _near(named_first, 2).fill_null(False) & joined_before
+    first_after = _near(named_first, -2).fill_null(False) & joined_after
+    beside = ~pl.col("capitals") & ~kept & ~title
+    pair = (
+        (first_before & _has(_CAPITALISED))  # Marie Kowalczyk
+        | (first_after & _has(_UPPER))  # KOWALCZYK Marie
+        | (first_before & _has(_UPPER))  # Marie KOWALCZYK
+    )
+    frame = frame.with_columns(name=pl.col("name") | (beside & pair))
+    name_before = _near(pl.col("name"), 2).fill_null(False) & joined_before
+    name_after = _near(pl.col("name"), -2).fill_null(False) & joined_after
+    listed_pair = _has(_KNOWN) & cased & ~kept & (name_before | name_after)  # PETIT Marie
+    return frame.select((pl.col("name") | listed_pair) & word).to_series()
+
+
+def _kept() -> pl.Expr:
+    """Words that name a disease, a test or a place of care, never a person, by their context:
+    after a head word ("maladie de", "Institut"), before "disease" or "'s disease", and the
+    capitalised words joined to them ("Charcot-Marie-Tooth", "Institut Gustave Roussy")."""
+    head = _has(_HEAD, 2) | (_has(_OF, 2) & _has(_HEAD, 4))
+    english = _has(_TAIL, -2) | (_has(_S, -2) & _has(_TAIL, -4))
+    kept = _has(_WORD) & (head | english)
+    for _ in range(2):  # two more words at most
+        kept = kept | (_near(kept, 2).fill_null(False) & _has(_CASED_BIT) & _has(_JOINS, 1))
+    return kept
+
+
+def _near(column: pl.Expr, offset: int) -> pl.Expr:
+    """The value ``offset`` pieces before (after, when negative) in the same text; else null."""
+    same = pl.col("id").shift(offset) == pl.col("id")
+    return pl.when(same).then(column.shift(offset))
