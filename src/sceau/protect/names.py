@@ -23,6 +23,7 @@ over cells. Texts with neither a title nor a name-shaped word are left out befor
 
 from __future__ import annotations
 
+import itertools
 from functools import cache
 from importlib import resources
 
@@ -31,6 +32,7 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from sceau.detect.health.lexicon import load_lexicon
 from sceau.detect.lexicons import load_words
 
 NAME = "[NAME]"
@@ -63,8 +65,10 @@ _EPONYM_HEADS = (
 _PLACE_HEADS = (
     "HOPITAL", "HOPITAUX", "CHU", "CHR", "CHRU", "CH", "CHI", "CHS", "GH", "CLINIQUE",
     "POLYCLINIQUE", "INSTITUT", "CENTRE", "FONDATION", "MATERNITE", "EHPAD", "LABORATOIRE",
-    "LABORATOIRES", "LABO", "HOSPITAL", "CLINIC", "INSTITUTE", "SAINT", "SAINTE", "ST", "STE",
+    "LABORATOIRES", "LABO", "HOSPITAL", "CLINIC", "INSTITUTE",
 )  # fmt: skip
+# Joined by a hyphen, they make a place's name ("hôpital Saint-Louis", "Sainte-Anne").
+_SAINTS = ("SAINT", "SAINTE", "ST", "STE")
 _OF_WORDS = ("DE", "D", "DU", "DES")
 _ENGLISH_TAILS = ("DISEASE", "SYNDROME", "DISORDER", "SIGN", "TEST")
 _MIN_UNLISTED = 3  # names of one or two letters (Le, Li, Vu) go only after a title or in a pair
@@ -82,6 +86,9 @@ _WORD, _CASED_BIT, _UPPER, _CAPITALISED = 1, 2, 4, 8
 _KNOWN, _FIRST, _PLAIN, _LONG = 16, 32, 64, 128
 _TITLE, _PARTICLE, _HEAD, _OF, _TAIL, _S = 256, 512, 1024, 2048, 4096, 8192
 _JOINS, _OPENS = 16384, 32768  # separators: within one name; between a title and a name
+_SAINT, _HYPHEN, _SHOUT = 65536, 131072, 262144
+_PART_SHIFT = 1 << 20  # the bits above hold the id of a word of an eponym (eponym_pairs)
+_PART_BASE = 1 << 12  # at most 4,095 such words
 
 
 def fold(words: pl.Expr) -> pl.Expr:
@@ -116,6 +123,26 @@ def name_words() -> frozenset[str]:
 
 
 @cache
+def eponym_pairs() -> tuple[dict[str, int], frozenset[int]]:
+    """(an id for each word of an eponym or place, the pairs of ids written one after the
+    other in one): from ``eponyms.txt`` and the health lexicon's terms that hold a name."""
+    text = resources.files(__package__).joinpath("eponyms.txt").read_text(encoding="utf-8")
+    phrases = [line.strip() for line in text.splitlines()]
+    phrases = [line for line in phrases if line and not line.startswith("#")]
+    every, _ = lexicon()
+    names = {w for w in every - name_words() if len(w) >= _MIN_UNLISTED} | set(_TITLES)
+    for entry in load_lexicon().entries:
+        phrases += [t for t in entry.terms if _folded([t]) & names]
+    folded = pl.select(fold(pl.lit(pl.Series(phrases, dtype=pl.String))).str.extract_all(r"\pL+"))
+    sequences = [words for words in folded.to_series().to_list() if len(words) >= 2]
+    ids = {word: index for index, word in enumerate(sorted({w for s in sequences for w in s}), 1)}
+    pairs = {
+        ids[a] * _PART_BASE + ids[b] for words in sequences for a, b in itertools.pairwise(words)
+    }
+    return ids, frozenset(pairs)
+
+
+@cache
 def _triggers() -> tuple[list[str], str]:
     """What a text must hold to be worth cutting into words: a name that goes on its own,
     written with a capital (as listed, capitalised or in capitals; accents or not), for a
@@ -126,7 +153,7 @@ def _triggers() -> tuple[list[str], str]:
     words = pl.concat([words, pl.select(fold(pl.lit(words))).to_series()])
     forms = pl.concat([words.str.to_lowercase().str.to_titlecase(), words.str.to_uppercase()])
     keys = pl.select(fold(pl.lit(forms))).to_series()
-    alone = keys.is_in(pl.Series(sorted(every - name_words()))) & (
+    alone = keys.is_in(pl.Series(sorted(every - name_words())).implode()) & (
         keys.str.len_chars() >= _MIN_UNLISTED
     )
     plain = [t for t in _TITLES if t not in _CAPITAL_TITLES]
@@ -207,8 +234,14 @@ def _masks(pieces: pl.Series) -> pl.Series:
             bit(key == "S", _S),
             bit(piece.str.contains(_JOINED), _JOINS),
             bit(piece.str.contains(_AFTER_TITLE), _OPENS),
+            bit(listed(_SAINTS), _SAINT),
+            bit(piece == "-", _HYPHEN),
+            bit(piece.str.contains(r"^\p{Lu}{2,}$"), _SHOUT),
         ).cast(pl.UInt32),
     )
+    ids, _ = eponym_pairs()
+    part = key.replace_strict(ids, default=0, return_dtype=pl.UInt32) * _PART_SHIFT
+    bits = bits.with_columns(mask=pl.col("mask") + table.select(part.fill_null(0)).to_series())
     return pieces.replace_strict(bits["piece"], bits["mask"], return_dtype=pl.UInt32)
 
 
@@ -230,12 +263,16 @@ def _judge(flat: pl.DataFrame) -> pl.Series:
     particle = _has(_PARTICLE) & (
         _has(_CASED_BIT, -2) | (_has(_PARTICLE, -2) & _has(_CASED_BIT, -4))
     )
-    by_title = after_title & ~title & (cased | (_has(_KNOWN) & _has(_LONG)) | particle)
+    # after a word in capitals, a capital says nothing: "COPIE AU DR TRAITANT"
+    capital_says = cased & ~_has(_SHOUT, 2)
+    by_title = (
+        after_title & ~title & ~kept & (capital_says | (_has(_KNOWN) & _has(_LONG)) | particle)
+    )
     by_lexicon = _has(_KNOWN) & cased & ~_has(_PLAIN) & ~kept & ~title
     frame = frame.with_columns(titled=by_title, name=by_title | by_lexicon)
     for _ in range(2):  # "Dr Jean-Marc Kowalczyk", "M. de La Fontaine": the name goes on
         carried = _near(pl.col("titled"), 2).fill_null(False) & joined_before
-        goes_on = carried & (cased | particle) & ~title
+        goes_on = carried & (capital_says | _has(_KNOWN) | particle) & ~title
         frame = frame.with_columns(titled=pl.col("titled") | goes_on, name=pl.col("name") | goes_on)
     named_first = pl.col("name") & _has(_FIRST)
     first_before = _near(named_first, 2).fill_null(False) & joined_before
@@ -257,9 +294,18 @@ def _kept() -> pl.Expr:
     """Words that name a disease, a test or a place of care, never a person, by their context:
     after a head word ("maladie de", "Institut"), before "disease" or "'s disease", and the
     capitalised words joined to them ("Charcot-Marie-Tooth", "Institut Gustave Roussy")."""
-    head = _has(_HEAD, 2) | (_has(_OF, 2) & _has(_HEAD, 4))
+    head = _has(_HEAD, 2) | (_has(_OF, 2) & _has(_HEAD, 4)) | (_has(_SAINT, 2) & _has(_HYPHEN, 1))
     english = _has(_TAIL, -2) | (_has(_S, -2) & _has(_TAIL, -4))
-    kept = _has(_WORD) & (head | english)
+    part = pl.col("mask") // _PART_SHIFT
+    _, pairs = eponym_pairs()
+    listed = pl.Series(sorted(pairs), dtype=pl.UInt64).implode()
+    close_before, close_after = _has(_JOINS | _OPENS, 1), _has(_JOINS | _OPENS, -1)
+    with_next = (part.cast(pl.UInt64) * _PART_BASE + _near(part, -2)).is_in(listed)
+    with_previous = (_near(part, 2).cast(pl.UInt64) * _PART_BASE + part).is_in(listed)
+    phrase = (with_next.fill_null(False) & close_after) | (
+        with_previous.fill_null(False) & close_before
+    )
+    kept = _has(_WORD) & (head | english | phrase)
     for _ in range(2):  # two more words at most
         kept = kept | (_near(kept, 2).fill_null(False) & _has(_CASED_BIT) & _has(_JOINS, 1))
     return kept

@@ -98,10 +98,15 @@ def _national_phone() -> str:
         for count in range(1, 5):
             for rest in itertools.product(range(2, 5), repeat=count):
                 if first + sum(rest) == 10:
-                    groups = [f"0[0-9]{{{first - 1}}}", *(f"[0-9]{{{size}}}" for size in rest)]
-                    branches.append(f"{_PHONE_SEP}?".join(groups).replace("{0}", ""))
+                    opening = "0" + (f"[0-9]{{{first - 1}}}" if first > 1 else "")
+                    groups = [opening, *(f"[0-9]{{{size}}}" for size in rest)]
+                    branches.append(f"{_PHONE_SEP}?".join(groups))
     return f"{_LEAD}(?:" + "|".join(branches) + ")"
 
+
+# Machine-to-machine numbers (SIM cards of devices, alarms, remote monitoring): 0700 then ten
+# digits, fourteen in all, in pairs or compact.
+_PHONE_M2M = f"{_LEAD}07{_PHONE_SEP}?00(?:{_PHONE_SEP}?[0-9]{{2}}){{5}}"
 
 # The nine digits of a French number without its leading 0, in groups: "6 12 34 56 78".
 _PHONE_NO_TRUNK = f"{_LEAD}[1-9](?:{_PHONE_SEP}[0-9]{{2}}){{4}}"
@@ -146,10 +151,11 @@ def shapes() -> tuple[Shape, ...]:
     return (
         Shape("[EMAIL]", _EMAIL, ("@", "[at]", "(at)", " at ")),
         Shape("[IBAN]", _IBAN),
-        Shape("[NIR]", _NIR),
         Shape("[PHONE]", _PHONE_INTERNATIONAL),
+        Shape("[NIR]", _NIR),
         Shape("[DATE]", _NUMERIC_DATE_LONG),
         Shape("[DATE]", _WORDED_DATE),
+        Shape("[PHONE]", _PHONE_M2M),
         Shape("[PHONE]", _national_phone()),
         Shape("[PHONE]", _PHONE_NO_TRUNK),
         Shape("[DATE]", _NUMERIC_DATE_SHORT),
