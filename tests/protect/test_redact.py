@@ -61,12 +61,14 @@ EXAMPLES = {
     "NIR 185057800608437 (clé fausse)": "NIR [NIR] (clé fausse)",
     "rappeler au 07 03 78 91 54 ou +33718643131": "rappeler au [PHONE] ou [PHONE]",
     "RIB fr4494320537254220670232533": "RIB [IBAN]",
-    "né le 12/03/85, vu le 1985-03-12 et le 12 mars 1985": "né le [DATE], vu le [DATE] et le [DATE]",
+    "né le 12/03/85, vu le 1985-03-12, le 12 mars 1985": "né le [DATE], vu le [DATE], le [DATE]",
     "RPPS 10003456789, dossier 12345678": "RPPS [ID], dossier [ID]",
     "vu avec Mme Martin, DUPONT Jean-Pierre": "vu avec Mme [NAME], [NAME]",
     "Dr Kowalczyk prévenu ; PETIT Marie": "Dr [NAME] prévenu ; [NAME]",
     # clinical words stay
-    "Petit hématome, MASSE ABDOMINALE, urines claires": "Petit hématome, MASSE ABDOMINALE, urines claires",
+    "Petit hématome, MASSE ABDOMINALE, urines claires": (
+        "Petit hématome, MASSE ABDOMINALE, urines claires"
+    ),
     "maladie de Wilson, suivi à Gustave Roussy": "maladie de Wilson, suivi à Gustave Roussy",
     "INR 2.5, Hb 12,5 g/dL, DDR le 12/06, dilution 1/2000": (
         "INR 2.5, Hb 12,5 g/dL, DDR le 12/06, dilution 1/2000"

@@ -78,8 +78,14 @@ _NIR = (
     f"{_SEP}?[0-9]{{3}}{_SEP}?[0-9]{{3}}(?:{_SEP}?[0-9]{{2}})?"
 )
 
-# Phones written internationally: + or 00, a country code, maybe (0), then 6 to 14 digits with
-# at most two separators between two of them ("+1 (212) 555-1234", "tel:+33-6-12-34-56-78").
+# French phones written internationally: +33 or 0033, maybe (0) or 0, then the nine digits of
+# the national number, grouped in any way ("+33 6 12 34 56 78", "+33(0)6...", "0033612345678").
+_PHONE_FRENCH_INTERNATIONAL = (
+    rf"{_LEAD}(?:\+|00)33(?:{_PHONE_SEP}{{0,2}}\(0\)|{_PHONE_SEP}?0)?"
+    rf"(?:{_PHONE_SEP}{{0,2}}[0-9]){{9}}"
+)
+# Other countries' phones: + or 00, a country code, maybe (0), then 6 to 14 digits with at most
+# two separators between two of them ("+1 (212) 555-1234", "tel:+44-20-7946-0958").
 _PHONE_INTERNATIONAL = (
     rf"{_LEAD}(?:\+|00)[1-9][0-9]{{0,2}}(?:{_PHONE_SEP}{{0,2}}\(0\))?"
     rf"(?:(?:{_PHONE_SEP}|[()]){{0,2}}[0-9]){{6,14}}"
@@ -151,6 +157,7 @@ def shapes() -> tuple[Shape, ...]:
     return (
         Shape("[EMAIL]", _EMAIL, ("@", "[at]", "(at)", " at ")),
         Shape("[IBAN]", _IBAN),
+        Shape("[PHONE]", _PHONE_FRENCH_INTERNATIONAL),
         Shape("[PHONE]", _PHONE_INTERNATIONAL),
         Shape("[NIR]", _NIR),
         Shape("[DATE]", _NUMERIC_DATE_LONG),
