@@ -177,11 +177,13 @@ def redact_names(texts: pl.Series) -> pl.Series:
     chosen = texts.gather(where)
     pieces = chosen.str.extract_all(_PIECES)
     lengths = pieces.list.len()
+    counts = lengths.to_numpy()
+    capitals = (~chosen.str.contains(r"\p{Ll}")).to_numpy()  # typed in capitals
     flat = pl.DataFrame(
         {
-            "id": pl.int_range(0, chosen.len(), eager=True).repeat_by(lengths).explode(),
-            "piece": pieces.explode(),
-            "capitals": (~chosen.str.contains(r"\p{Ll}")).repeat_by(lengths).explode(),
+            "id": np.repeat(np.arange(chosen.len(), dtype=np.uint32), counts),
+            "piece": pieces.explode(empty_as_null=False),
+            "capitals": np.repeat(capitals, counts),
         }
     )
     flat = flat.with_columns(mask=_masks(flat.get_column("piece")))
@@ -198,9 +200,14 @@ def redact_names(texts: pl.Series) -> pl.Series:
 
 
 def _masks(pieces: pl.Series) -> pl.Series:
-    """Each piece's bits, computed once per distinct piece."""
+    """Each piece's bits, computed once per distinct piece.
+
+    The pieces are numbered through a categorical of their own (not the process-wide one,
+    which would keep every comment's words in memory), and each number's bits looked up."""
     every, first = lexicon()
-    distinct = pieces.unique()
+    numbered = pieces.cast(pl.Categorical(pl.Categories.random()))
+    distinct_numbered = numbered.unique()
+    distinct = distinct_numbered.cast(pl.String)
     piece, key = pl.col("piece"), pl.col("key")
 
     def bit(condition: pl.Expr, value: int) -> pl.Expr:
@@ -242,22 +249,44 @@ def _masks(pieces: pl.Series) -> pl.Series:
     ids, _ = eponym_pairs()
     part = key.replace_strict(ids, default=0, return_dtype=pl.UInt32) * _PART_SHIFT
     bits = bits.with_columns(mask=pl.col("mask") + table.select(part.fill_null(0)).to_series())
-    return pieces.replace_strict(bits["piece"], bits["mask"], return_dtype=pl.UInt32)
+    numbers = distinct_numbered.to_physical().to_numpy()
+    by_number = np.zeros(int(numbers.max(initial=0)) + 1, dtype=np.uint32)
+    by_number[numbers] = bits.get_column("mask").to_numpy()
+    return pl.Series(by_number[numbered.to_physical().to_numpy()], dtype=pl.UInt32)
+
+
+_OFFSETS = (1, 2, 4, -1, -2, -4)  # the neighbours a rule reads: a separator, a word, two words
+
+
+def _neighbours(flat: pl.DataFrame) -> pl.DataFrame:
+    """Adds each neighbour's mask (0 past a text's ends) and whether it is in the same text."""
+    same = {k: (pl.col("id").shift(k) == pl.col("id")).fill_null(False) for k in _OFFSETS}
+    return flat.with_columns(
+        *(same[k].alias(f"same{k:+d}") for k in _OFFSETS),
+        *(
+            pl.when(same[k]).then(pl.col("mask").shift(k)).otherwise(0).alias(f"mask{k:+d}")
+            for k in _OFFSETS
+        ),
+    )
 
 
 def _has(bit: int, offset: int = 0) -> pl.Expr:
     """Whether the piece ``offset`` pieces before (after, when negative) in the same text has
-    the bit; False at a text's ends."""
-    mask = pl.col("mask") if offset == 0 else _near(pl.col("mask"), offset)
-    return ((mask & bit) != 0).fill_null(False)
+    the bit; False past a text's ends."""
+    return (pl.col("mask" if offset == 0 else f"mask{offset:+d}") & bit) != 0
+
+
+def _near(flag: str, offset: int) -> pl.Expr:
+    """The flag column's value ``offset`` pieces before (after, when negative); False past a
+    text's ends."""
+    return pl.col(flag).shift(offset).fill_null(False) & pl.col(f"same{offset:+d}")
 
 
 def _judge(flat: pl.DataFrame) -> pl.Series:
     """Whether each piece is (part of) a name, from its own bits and its neighbours'."""
-    word, cased = _has(_WORD), _has(_CASED_BIT)
+    frame = _kept(_neighbours(flat))
+    word, cased, title, kept = _has(_WORD), _has(_CASED_BIT), _has(_TITLE), pl.col("kept")
     joined_before, joined_after = _has(_JOINS, 1), _has(_JOINS, -1)
-    frame = flat.with_columns(kept=_kept())
-    kept, title = pl.col("kept"), _has(_TITLE)
     after_title = _has(_TITLE, 2) & _has(_OPENS, 1)
     # a particle carries a name on only to a capitalised word: "M. de Sousa", not "Mme X le 12"
     particle = _has(_PARTICLE) & (
@@ -269,14 +298,17 @@ def _judge(flat: pl.DataFrame) -> pl.Series:
         after_title & ~title & ~kept & (capital_says | (_has(_KNOWN) & _has(_LONG)) | particle)
     )
     by_lexicon = _has(_KNOWN) & cased & ~_has(_PLAIN) & ~kept & ~title
-    frame = frame.with_columns(titled=by_title, name=by_title | by_lexicon)
+    frame = frame.with_columns(
+        titled=by_title,
+        name=by_title | by_lexicon,
+        goes_on=joined_before & (capital_says | _has(_KNOWN) | particle) & ~title,
+    )
     for _ in range(2):  # "Dr Jean-Marc Kowalczyk", "M. de La Fontaine": the name goes on
-        carried = _near(pl.col("titled"), 2).fill_null(False) & joined_before
-        goes_on = carried & (capital_says | _has(_KNOWN) | particle) & ~title
+        goes_on = _near("titled", 2) & pl.col("goes_on")
         frame = frame.with_columns(titled=pl.col("titled") | goes_on, name=pl.col("name") | goes_on)
-    named_first = pl.col("name") & _has(_FIRST)
-    first_before = _near(named_first, 2).fill_null(False) & joined_before
-    first_after = _near(named_first, -2).fill_null(False) & joined_after
+    frame = frame.with_columns(named_first=pl.col("name") & _has(_FIRST))
+    first_before = _near("named_first", 2) & joined_before
+    first_after = _near("named_first", -2) & joined_after
     beside = ~pl.col("capitals") & ~kept & ~title
     pair = (
         (first_before & _has(_CAPITALISED))  # Marie Kowalczyk
@@ -284,34 +316,29 @@ def _judge(flat: pl.DataFrame) -> pl.Series:
         | (first_before & _has(_UPPER))  # Marie KOWALCZYK
     )
     frame = frame.with_columns(name=pl.col("name") | (beside & pair))
-    name_before = _near(pl.col("name"), 2).fill_null(False) & joined_before
-    name_after = _near(pl.col("name"), -2).fill_null(False) & joined_after
-    listed_pair = _has(_KNOWN) & cased & ~kept & (name_before | name_after)  # PETIT Marie
+    name_beside = (_near("name", 2) & joined_before) | (_near("name", -2) & joined_after)
+    listed_pair = _has(_KNOWN) & cased & ~kept & name_beside  # PETIT Marie
     return frame.select((pl.col("name") | listed_pair) & word).to_series()
 
 
-def _kept() -> pl.Expr:
-    """Words that name a disease, a test or a place of care, never a person, by their context:
-    after a head word ("maladie de", "Institut"), before "disease" or "'s disease", and the
-    capitalised words joined to them ("Charcot-Marie-Tooth", "Institut Gustave Roussy")."""
+def _kept(frame: pl.DataFrame) -> pl.DataFrame:
+    """Adds ``kept``: words that name a disease, a test or a place of care, never a person, by
+    their context: after a head word ("maladie de", "Institut"), before "disease" or "'s
+    disease", in a listed eponym ("Guillain-Barré"), and the capitalised words joined to them
+    ("Charcot-Marie-Tooth", "Institut Gustave Roussy")."""
     head = _has(_HEAD, 2) | (_has(_OF, 2) & _has(_HEAD, 4)) | (_has(_SAINT, 2) & _has(_HYPHEN, 1))
     english = _has(_TAIL, -2) | (_has(_S, -2) & _has(_TAIL, -4))
-    part = pl.col("mask") // _PART_SHIFT
     _, pairs = eponym_pairs()
     listed = pl.Series(sorted(pairs), dtype=pl.UInt64).implode()
-    close_before, close_after = _has(_JOINS | _OPENS, 1), _has(_JOINS | _OPENS, -1)
-    with_next = (part.cast(pl.UInt64) * _PART_BASE + _near(part, -2)).is_in(listed)
-    with_previous = (_near(part, 2).cast(pl.UInt64) * _PART_BASE + part).is_in(listed)
-    phrase = (with_next.fill_null(False) & close_after) | (
-        with_previous.fill_null(False) & close_before
+    part, before, after = (
+        (pl.col(column) // _PART_SHIFT).cast(pl.UInt64) for column in ("mask", "mask+2", "mask-2")
     )
-    kept = _has(_WORD) & (head | english | phrase)
+    with_next = (part * _PART_BASE + after).is_in(listed) & _has(_JOINS | _OPENS, -1)
+    with_previous = (before * _PART_BASE + part).is_in(listed) & _has(_JOINS | _OPENS, 1)
+    frame = frame.with_columns(
+        kept=_has(_WORD) & (head | english | with_next | with_previous),
+        joins_kept=_has(_CASED_BIT) & _has(_JOINS, 1),
+    )
     for _ in range(2):  # two more words at most
-        kept = kept | (_near(kept, 2).fill_null(False) & _has(_CASED_BIT) & _has(_JOINS, 1))
-    return kept
-
-
-def _near(column: pl.Expr, offset: int) -> pl.Expr:
-    """The value ``offset`` pieces before (after, when negative) in the same text; else null."""
-    same = pl.col("id").shift(offset) == pl.col("id")
-    return pl.when(same).then(column.shift(offset))
+        frame = frame.with_columns(kept=pl.col("kept") | (_near("kept", 2) & pl.col("joins_kept")))
+    return frame
