@@ -86,7 +86,7 @@ _WORD, _CASED_BIT, _UPPER, _CAPITALISED = 1, 2, 4, 8
 _KNOWN, _FIRST, _PLAIN, _LONG = 16, 32, 64, 128
 _TITLE, _PARTICLE, _HEAD, _OF, _TAIL, _S = 256, 512, 1024, 2048, 4096, 8192
 _JOINS, _OPENS = 16384, 32768  # separators: within one name; between a title and a name
-_SAINT, _HYPHEN, _SHOUT = 65536, 131072, 262144
+_SAINT, _HYPHEN, _SHOUT, _LONGER = 65536, 131072, 262144, 524288
 _PART_SHIFT = 1 << 20  # the bits above hold the id of a word of an eponym (eponym_pairs)
 _PART_BASE = 1 << 12  # at most 4,095 such words
 
@@ -244,6 +244,7 @@ def _masks(pieces: pl.Series) -> pl.Series:
             bit(listed(_SAINTS), _SAINT),
             bit(piece == "-", _HYPHEN),
             bit(piece.str.contains(r"^\p{Lu}{2,}$"), _SHOUT),
+            bit(key.str.len_chars() > _MIN_UNLISTED, _LONGER),
         ).cast(pl.UInt32),
     )
     ids, _ = eponym_pairs()
@@ -292,10 +293,14 @@ def _judge(flat: pl.DataFrame) -> pl.Series:
     particle = _has(_PARTICLE) & (
         _has(_CASED_BIT, -2) | (_has(_PARTICLE, -2) & _has(_CASED_BIT, -4))
     )
-    # after a word in capitals, a capital says nothing: "COPIE AU DR TRAITANT"
-    capital_says = cased & ~_has(_SHOUT, 2)
+    # after a word in capitals, a capital says nothing ("COPIE AU DR TRAITANT"), nor do capitals
+    # on a short word ("envoyer au Dr. NIR ...": acronyms)
+    capital_says = cased & ~_has(_SHOUT, 2) & (_has(_CAPITALISED) | _has(_LONGER))
     by_title = (
-        after_title & ~title & ~kept & (capital_says | (_has(_KNOWN) & _has(_LONG)) | particle)
+        after_title
+        & ~title
+        & ~kept
+        & (capital_says | (_has(_KNOWN) & (_has(_LONG) | cased)) | particle)
     )
     by_lexicon = _has(_KNOWN) & cased & ~_has(_PLAIN) & ~kept & ~title
     frame = frame.with_columns(

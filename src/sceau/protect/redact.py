@@ -9,7 +9,8 @@ shape, and names (:mod:`sceau.protect.names`) go by the lexicons, case and title
 are kept: the mandate chose to keep the text, and the text is what they are.
 
 Vectorised over the column, whatever its size: the distinct texts only, one regex pass per shape
-over all of them, then one tokenised pass for names. A shape takes the character before it (so
+over all of them (the slower replacing pass over the texts the shape occurs in only), then one
+pass cut into words for names. A shape takes the character before it (so
 that it never starts inside a longer number) and gives it back: two identifiers one character
 apart may need a second pass, which runs over the texts that changed only, until nothing changes.
 """

@@ -8,10 +8,13 @@ person. So these shapes check nothing but the shape, and each is a superset of w
 matching detector finds (the scan of a redacted text finds nothing, a test holds it).
 
 Each shape is one Rust regex that ``str.replace_all`` runs over a whole column; they run in the
-order of :data:`SHAPES`, the longest and most specific first (an e-mail address holds digits that
-look like a phone number; a NIR holds a date-like run). A shape that starts with a digit opens
-with ``(?P<lead>^|[^0-9])``, given back by the replacement, so that it never starts inside a
-longer number. Digits are spelt ``[0-9]``: Unicode ``\\d`` is ten times slower.
+order of :func:`shapes`, the most specific first: e-mail addresses (which may hold a phone
+number), IBANs, phones written with +33, 0033 or another country code (``+4915123456789`` would
+read as a NIR), NIRs, dates with a four-digit year, national phones, then dates with a two-digit
+year (``06.12.34.56.78`` is a phone, not ``06.12.34``), and any run of eight digits or more last.
+A shape that starts with a digit opens with ``(?P<lead>^|[^0-9])``, given back by the
+replacement, so that it never starts inside a longer number. Digits are spelt ``[0-9]``: Unicode
+``\\d`` is ten times slower.
 """
 
 from __future__ import annotations
