@@ -182,7 +182,7 @@ def redact_names(texts: pl.Series) -> pl.Series:
     flat = pl.DataFrame(
         {
             "id": np.repeat(np.arange(chosen.len(), dtype=np.uint32), counts),
-            "piece": pieces.explode(empty_as_null=False),
+            "piece": pieces.explode().drop_nulls(),  # an empty text has no piece
             "capitals": np.repeat(capitals, counts),
         }
     )
