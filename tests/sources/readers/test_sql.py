@@ -11,6 +11,7 @@ from decimal import Decimal
 import pyarrow as pa
 import pytest
 import sqlalchemy as sa
+from tests.postgres import POSTGRES, schema_url
 
 from sceau.sources.base import SourceError, open_source
 from sceau.sources.readers.sql import MariadbSource, PostgresSource, SqliteSource
@@ -231,3 +232,88 @@ def test_permission_denied(patients, check_error):
     finally:
         with engine.begin() as connection:
             connection.execute(sa.text(drop))
+
+
+# --- names the dialect must quote; one unreadable table does not stop the others -------------
+
+ODD = ['a"b', "c`d", "pct%s", "x y", "select", "NOM\nPAT"]  # every one a legal column name
+CLEANED = ['a"b', "c`d", "pct%s", "x y", "select", "NOM PAT"]
+DQ = '"'
+
+
+def test_sqlite_names_with_quotes_and_backticks(tmp_path):
+    path = tmp_path / "odd.sqlite"
+    with sqlite3.connect(path) as db:
+        columns = ", ".join('"' + name.replace('"', '""') + '" TEXT' for name in ODD)
+        db.execute(f'CREATE TABLE "we""ird`t" ({columns})')
+        db.execute(f'INSERT INTO "we""ird`t" VALUES ({", ".join("?" * len(ODD))})', ODD)
+    db.close()
+    (table,) = open_source(path).tables()
+    assert table.name == f'{path}#we"ird`t'
+    assert rows(table) == [dict(zip(CLEANED, ODD, strict=True))]
+
+
+@pytest.fixture
+def mariadb_database():
+    """A database of the test's own on the MariaDB server, dropped afterwards."""
+    name = unique("sceau_src")
+    engine = sa.create_engine(ENGINES[MY])
+    with engine.begin() as connection:
+        connection.exec_driver_sql(f"CREATE DATABASE `{name}`")
+    try:
+        yield engine, name
+    finally:
+        with engine.begin() as connection:
+            connection.exec_driver_sql(f"DROP DATABASE `{name}`")
+        engine.dispose()
+
+
+def _raw(engine: sa.Engine, *statements: tuple[str, tuple | None]) -> None:
+    """Statements run by the driver as written: no placeholder or ``%`` is interpreted."""
+    connection = engine.raw_connection()
+    try:
+        cursor = connection.cursor()
+        for statement, values in statements:
+            cursor.execute(statement, values)
+        connection.commit()
+    finally:
+        connection.close()
+
+
+def _quote(name: str, mark: str) -> str:
+    return mark + name.replace(mark, mark * 2) + mark
+
+
+def test_mariadb_names_with_backticks(mariadb_database):
+    engine, database = mariadb_database
+    table = f"{_quote(database, '`')}.{_quote('we`ird', '`')}"
+    columns = ", ".join(f"{_quote(name, '`')} TEXT" for name in ODD)
+    _raw(
+        engine,
+        (f"CREATE TABLE {table} ({columns})", None),
+        (f"INSERT INTO {table} VALUES ({', '.join(['%s'] * len(ODD))})", tuple(ODD)),
+    )
+    url = f"mysql://root@127.0.0.1:3306/{database}"
+    (found,) = open_source(url).tables()
+    assert found.name == f"{url}#we`ird"
+    assert rows(found) == [dict(zip(CLEANED, ODD, strict=True))]
+    (named,) = open_source(f"{url}#we`ird").tables()
+    assert rows(named) == rows(found)
+
+
+def test_postgres_names_with_double_quotes():
+    with schema_url("sceau_src") as store:
+        schema = store.rsplit("%3D", 1)[1]
+        odd_table = 'we"ird`t'
+        table = f'"{schema}".{_quote(odd_table, DQ)}'
+        columns = ", ".join(f"{_quote(name, DQ)} TEXT" for name in ODD)
+        engine = sa.create_engine(POSTGRES)
+        _raw(
+            engine,
+            (f"CREATE TABLE {table} ({columns})", None),
+            (f"INSERT INTO {table} VALUES ({', '.join(['%s'] * len(ODD))})", tuple(ODD)),
+        )
+        engine.dispose()
+        (found,) = open_source(f'{PG}#{schema}.we"ird`t').tables()
+        assert found.name == f'{PG}#{schema}.we"ird`t'
+        assert rows(found) == [dict(zip(CLEANED, ODD, strict=True))]
