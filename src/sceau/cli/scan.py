@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table as RichTable
 
 from sceau.cli._context import Context
@@ -154,6 +155,12 @@ class ProgressBar:
             self.bar.advance(self.task, rows)
 
     def table_finished(self, scan: TableScan) -> None:
+        self._done()
+
+    def table_skipped(self, name: str) -> None:
+        self._done()  # the report lists it with the reason
+
+    def _done(self) -> None:
         if self.task is not None:
             self.bar.remove_task(self.task)
             self.task = None
@@ -183,6 +190,10 @@ def print_report(console: Console, report: ScanReport) -> None:
             )
         console.print(grid)
     console.print(_summary_sentence(report))
+    if report.skipped:
+        console.print("[bold]Not read[/bold] (nothing of these is counted above):")
+        for entry in report.skipped:
+            console.print(f"  {escape(entry.location)} — {escape(entry.reason)}", highlight=False)
 
 
 def _summary_sentence(report: ScanReport) -> str:
@@ -200,4 +211,15 @@ def _summary_sentence(report: ScanReport) -> str:
         parts.append(f"[magenta]Passwords stored in clear in {passwords} column(s).[/magenta]")
     if len(parts) == 1:
         parts.append("No special-category data, identifier or credential found.")
+    if report.skipped:
+        parts.append(f"[yellow]{_not_read(report)} not read (see below).[/yellow]")
     return " ".join(parts)
+
+
+def _not_read(report: ScanReport) -> str:
+    """``2 file(s)``, ``1 table(s)``, or both: what the skipped list holds."""
+    tables = sum(1 for entry in report.skipped if "://" in entry.location)
+    files = len(report.skipped) - tables
+    counted = [f"{files:,} file(s)"] if files else []
+    counted += [f"{tables:,} table(s)"] if tables else []
+    return " and ".join(counted)

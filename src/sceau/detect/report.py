@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from sceau.detect.base import Category, ColumnFinding, Sensitivity
+from sceau.sources.base import Skipped
 
 if TYPE_CHECKING:
     from sceau.reports.sarif import SarifResult
@@ -48,6 +49,7 @@ class ScanReport:
     tables: list[TableScan]
     started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     kind: str = "scan"
+    skipped: list[Skipped] = field(default_factory=list)  # what was not read, and why
 
     @property
     def sensitivities(self) -> set[Sensitivity]:
@@ -63,6 +65,9 @@ class ScanReport:
             "started_at": self.started_at.isoformat(timespec="seconds"),
             "summary": self.summary(),
             "sources": [table.to_dict() for table in self.tables],
+            "skipped": [
+                {"location": entry.location, "reason": entry.reason} for entry in self.skipped
+            ],
         }
 
     def sarif_results(self) -> list[SarifResult]:
@@ -75,6 +80,7 @@ class ScanReport:
         columns = [c for t in self.tables for c in t.columns]
         return {
             "tables": len(self.tables),
+            "skipped": len(self.skipped),
             "rows": sum(t.rows for t in self.tables),
             "columns": len(columns),
             "special_category_data": Sensitivity.SPECIAL in self.sensitivities,

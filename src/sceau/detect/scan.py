@@ -21,7 +21,7 @@ from sceau.detect.base import Category, ColumnFinding, Detector, registered
 from sceau.detect.classify import Classification, classify_table
 from sceau.detect.freetext import analyse_text
 from sceau.detect.report import ScanReport, TableScan
-from sceau.sources.base import Table, batched, open_source
+from sceau.sources.base import Skipped, SourceError, Table, batched, open_source, skipped_for
 
 DEFAULT_SAMPLE_ROWS = 10_000
 _UNIQUE_SHARE = 0.95  # a sample this distinct: count cell by cell, grouping would not pay
@@ -38,6 +38,11 @@ class ScanProgress(Protocol):
 
     def table_finished(self, scan: TableScan) -> None: ...
 
+    def table_skipped(self, name: str) -> None:
+        """A table of a folder, archive or database stopped with an error: it is listed as
+        skipped, and nothing of it is in the report."""
+        ...
+
 
 class _Silent:
     def table_started(self, name: str, expected_rows: int | None) -> None:
@@ -47,6 +52,9 @@ class _Silent:
         pass
 
     def table_finished(self, scan: TableScan) -> None:
+        pass
+
+    def table_skipped(self, name: str) -> None:
         pass
 
 
@@ -65,16 +73,31 @@ def scan(
     progress: ScanProgress | None = None,
     **source_options: object,
 ) -> ScanReport:
-    """Scan files, folders and database URLs; every table of each becomes one TableScan."""
+    """Scan files, folders, archives and database URLs; every table of each becomes one
+    TableScan, and whatever is not read is listed in the report's ``skipped`` with the reason.
+
+    A file or table named on its own that cannot be read is the scan's error; inside a folder,
+    an archive or a whole database it is skipped, and none of its rows is counted.
+    """
     options = options or ScanOptions()
     progress = progress or _Silent()
     detectors = list(registered())
     tables: list[TableScan] = []
+    skipped: list[Skipped] = []
     for location in locations:
         source = open_source(location, **source_options)
         for table in source.tables():
-            tables.append(scan_table(table, source.kind, detectors, options, progress))
-    return ScanReport(tables)
+            try:
+                scanned = scan_table(table, table.kind or source.kind, detectors, options, progress)
+            except SourceError as error:
+                if not source.collection:
+                    raise
+                skipped.append(skipped_for(error, table.name))
+                progress.table_skipped(table.name)
+                continue
+            tables.append(scanned)
+        skipped.extend(source.skipped)
+    return ScanReport(tables, skipped=sorted(skipped, key=lambda entry: entry.location))
 
 
 def scan_table(

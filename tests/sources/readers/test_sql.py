@@ -317,3 +317,65 @@ def test_postgres_names_with_double_quotes():
         (found,) = open_source(f'{PG}#{schema}.we"ird`t').tables()
         assert found.name == f'{PG}#{schema}.we"ird`t'
         assert rows(found) == [dict(zip(CLEANED, ODD, strict=True))]
+
+
+def test_mariadb_a_table_this_user_may_not_read_is_skipped(mariadb_database):
+    from sceau.detect.scan import scan
+
+    engine, database = mariadb_database
+    user = unique("sceau_some")
+    statements = [
+        statement
+        for table in ("readable", "hidden")
+        for statement in (
+            f"CREATE TABLE `{database}`.`{table}` (nom TEXT, `c``d` TEXT)",
+            f"INSERT INTO `{database}`.`{table}` VALUES ('DUPONT', 'x')",
+        )
+    ]
+    _raw(
+        engine,
+        *((statement, None) for statement in statements),
+        (f"CREATE USER '{user}'@'%' IDENTIFIED BY '{PASSWORD}'", None),
+        (f"GRANT SELECT ON `{database}`.`readable` TO '{user}'@'%'", None),
+        (f"GRANT INSERT ON `{database}`.`hidden` TO '{user}'@'%'", None),
+    )
+    try:
+        url = f"mysql://{user}:{PASSWORD}@127.0.0.1:3306/{database}"
+        report = scan([url])
+        shown = f"mysql://{user}@127.0.0.1:3306/{database}"
+        assert [table.source for table in report.tables] == [f"{shown}#readable"]
+        assert [(s.location, s.reason) for s in report.skipped] == [
+            (f"{shown}#hidden", "permission denied: this user may not read it")
+        ]
+        with pytest.raises(SourceError, match="permission denied"):
+            _read_all(f"{url}#hidden")  # named on its own, it is an error
+    finally:
+        _raw(engine, (f"DROP USER '{user}'@'%'", None))
+
+
+def test_postgres_a_table_this_user_may_not_read_is_skipped():
+    from sceau.detect.scan import scan
+
+    engine = sa.create_engine(ENGINES[PG])
+    role = unique("sceau_some")
+    readable, hidden = unique("readable"), unique("hidden")
+    with engine.begin() as connection:
+        for table in (readable, hidden):
+            connection.exec_driver_sql(f'CREATE TABLE "{table}" (nom TEXT, "a""b" TEXT)')
+            connection.exec_driver_sql(f"INSERT INTO \"{table}\" VALUES ('DUPONT', 'x')")
+        connection.exec_driver_sql(f'CREATE ROLE "{role}" LOGIN')
+        connection.exec_driver_sql(f'GRANT SELECT ON "{readable}" TO "{role}"')
+    try:
+        shown = f"postgresql://{role}@127.0.0.1:5432/test"
+        report = scan([shown])
+        scanned = [table.source for table in report.tables]
+        assert f"{shown}#{readable}" in scanned
+        assert f"{shown}#{hidden}" not in scanned
+        skipped = {entry.location: entry.reason for entry in report.skipped}
+        assert skipped[f"{shown}#{hidden}"] == "permission denied: this user may not read it"
+    finally:
+        with engine.begin() as connection:
+            for table in (readable, hidden):
+                connection.exec_driver_sql(f'DROP TABLE "{table}"')
+            connection.exec_driver_sql(f'DROP ROLE "{role}"')
+        engine.dispose()
