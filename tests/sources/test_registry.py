@@ -11,7 +11,9 @@ import pytest
 from sceau.sources.base import Source, open_source, registered
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "sources.md"
-BUILT_IN = {"csv", "parquet", "jsonl", "fhir", "xlsx", "hl7", "sqlite", "postgresql", "mariadb"}
+BUILT_IN = {
+    "csv", "parquet", "jsonl", "fhir", "xlsx", "hl7", "sqlite", "postgresql", "mariadb", "archive",
+}  # fmt: skip
 
 
 def test_every_built_in_registers():
@@ -50,6 +52,12 @@ def test_every_reader_accepts_every_scan_option(kind, tmp_path):
         ("noext_json", b'{"a": 1}\n', "jsonl"),
         ("noext_fhir", b'{"resourceType": "Patient"}\n', "fhir"),
         ("noext_csv", b"NOM;TEL\nA;06\nB;07\n", "csv"),
+        ("a.zip", b"PK\x05\x06" + bytes(18), "archive"),
+        ("a.csv.gz", b"\x1f\x8b\x08\x00", "archive"),
+        ("a.tgz", b"\x1f\x8b\x08\x00", "archive"),
+        ("noext_zip", b"PK\x05\x06" + bytes(18), "archive"),
+        ("noext_xz", b"\xfd7zXZ\x00\x00", "archive"),
+        ("noext_tar", bytes(257) + b"ustar\x0000" + bytes(250), "archive"),
     ],
 )
 def test_open_source_picks_the_reader(tmp_path, name, content, kind):
