@@ -193,13 +193,14 @@ def test_top_level_keys_with_spaces_stay_columns(tmp_path):
     assert tables_of(path) == {"": [{"Date de naissance": "1985-05-01", "Nom": "DUPONT"}]}
 
 
-def test_documents_keyed_by_an_identifier_are_read_as_entries(tmp_path):
+@pytest.mark.parametrize("keys", [NIRS[:2], ["DUPONT", "MARTIN"]])
+def test_documents_keyed_by_data_are_read_as_entries(tmp_path, keys):
     path = tmp_path / "x.jsonl"
-    write_lines(path, {NIRS[0]: {"nom": "DUPONT"}}, {NIRS[1]: {"nom": "MARTIN"}})
+    write_lines(path, {keys[0]: {"nom": "A"}}, {keys[1]: {"nom": "B"}})
     assert tables_of(path) == {
         "": [
-            {"document": "1", "key": NIRS[0], "nom": "DUPONT"},
-            {"document": "2", "key": NIRS[1], "nom": "MARTIN"},
+            {"document": "1", "key": keys[0], "nom": "A"},
+            {"document": "2", "key": keys[1], "nom": "B"},
         ]
     }
 

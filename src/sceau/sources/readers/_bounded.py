@@ -48,8 +48,8 @@ def size_words(count: int) -> str:
     """``8 GB``, ``256 MB``: a bound in the words a user reads (binary multiples)."""
     if count >= 1 << 30 and count % (1 << 30) == 0:
         return f"{count >> 30} GB"
-    if count >= _MB:
-        return f"{count / _MB:.0f} MB"
+    if count >= _MB and count % _MB == 0:
+        return f"{count // _MB} MB"
     return f"{count:,} bytes"
 
 

@@ -8,14 +8,13 @@ in the file), the entry's ``index`` or ``key`` (for nested ones, also the index 
 enclosing entry), then the entry's fields. A key that is data is thus a cell, classified like
 any other, and never a column name printed in every report, mandate and audit entry.
 
-A nested object is taken for a map when a key holds a run of five digits, is a number or a
-date, holds an ``@``, a space or a control character; when it has more than ``MAX_FIELDS``
-keys; or when no key is shared by more than half of the objects seen at that place (the keys
-differ record to record). The documents themselves are records unless a top-level key holds
-digits, is a number or a date, or holds an ``@`` (keys such as ``Date de naissance`` are common
-there, and a top-level key may hold a line break as a header cell may).
-The layout is fixed by a first pass over the file, whose memory these rules bound (at most
-``MAX_FIELDS`` keys kept per nested place); each table then streams the file again.
+An object is taken for a map when a key holds a run of five digits, is a number or a date, or
+holds an ``@``; below the top level also a space or a control character (top-level keys such as
+``Date de naissance`` are common, and may hold a line break as a header cell may); when it has
+more than ``MAX_FIELDS`` keys (``ROOT_MAX_FIELDS`` at the top level); or when no key is shared
+by more than half of the objects seen at that place (the keys differ record to record). The
+layout is fixed by a first pass over the file, whose memory these caps bound; each table then
+streams the file again.
 """
 
 from __future__ import annotations
@@ -29,6 +28,7 @@ from sceau.sources.names import unique_names
 from sceau.sources.readers._json import text
 
 MAX_FIELDS = 256
+ROOT_MAX_FIELDS = 4096  # the documents' own keys: a wide export has many columns
 _DATA_KEY = re.compile(r"\d{5}|^[\d\s.,:/+-]+$|@|\s")  # identifiers, numbers, dates, e-mails
 _ROOT_DATA_KEY = re.compile(r"\d{5}|^[\d\s.,:/+-]+$|@")
 _DOCUMENT = "document"  # not "line": header lexicons read that as an address line
@@ -51,7 +51,7 @@ class Node:
     )
 
     def __init__(self, *, root: bool = False) -> None:
-        self.root = root  # the documents themselves: a map only when a key is plainly data
+        self.root = root  # the documents themselves
         self.fields: dict[str, Node] = {}
         self.records: dict[str, int] = {}  # key -> objects holding it
         self.scalar = False  # a string, number or boolean was seen here
@@ -78,7 +78,7 @@ class Node:
             for key, child in value.items():
                 self.records[key] = self.records.get(key, 0) + 1
                 self.fields.setdefault(key, Node()).add(child)
-            if len(self.fields) > MAX_FIELDS and not self.root:
+            if len(self.fields) > self.most:
                 self.to_map()
         elif isinstance(value, list):
             self.is_array = True
@@ -124,13 +124,18 @@ class Node:
         for key, child in other.fields.items():
             self.records[key] = self.records.get(key, 0) + other.records.get(key, 0)
             self.fields.setdefault(key, Node()).merge(child)
-        if len(self.fields) > MAX_FIELDS:
+        if len(self.fields) > self.most:
             self.to_map()
+
+    @property
+    def most(self) -> int:
+        """Keys kept at this place before its keys are taken for data."""
+        return ROOT_MAX_FIELDS if self.root else MAX_FIELDS
 
     def settle(self) -> None:
         """After the first pass: an object whose keys differ record to record is a map."""
         shared = max(self.records.values(), default=0)
-        if self.fields and not self.root and self.objects >= 2 and shared * 2 <= self.objects:
+        if self.fields and self.objects >= 2 and shared * 2 <= self.objects:
             self.to_map()
         for child in self.fields.values():
             child.settle()
