@@ -10,6 +10,7 @@ import json
 import lzma
 import os
 import sqlite3
+import stat
 import tarfile
 import tempfile
 import zipfile
@@ -225,7 +226,7 @@ def test_what_is_not_read_is_listed_with_the_reason(tmp_path):
         assert "PATIENT" not in reason
 
 
-def test_a_tar_link_is_not_followed(tmp_path):
+def test_links_are_not_followed(tmp_path):
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w") as archive:
         link = tarfile.TarInfo("passwd.csv")
@@ -236,6 +237,14 @@ def test_a_tar_link_is_not_followed(tmp_path):
     path.write_bytes(buffer.getvalue())
     assert _reasons(open_source(path)) == {
         f"{path}!/passwd.csv": "a link or a device, not a file: not read"
+    }
+    zipped = tmp_path / "x.zip"
+    with zipfile.ZipFile(zipped, "w") as archive:
+        info = zipfile.ZipInfo("passwd.csv")
+        info.external_attr = (stat.S_IFLNK | 0o777) << 16
+        archive.writestr(info, "/etc/passwd")
+    assert _reasons(open_source(zipped)) == {
+        f"{zipped}!/passwd.csv": "a link or a device, not a file: not read"
     }
 
 

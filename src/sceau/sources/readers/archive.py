@@ -19,6 +19,7 @@ import gzip
 import io
 import lzma
 import re
+import stat
 import tarfile
 import zipfile
 from collections.abc import Callable, Iterator
@@ -62,6 +63,7 @@ _OTHER = {b"7z\xbc\xaf\x27\x1c": "a 7-Zip archive", b"Rar!\x1a\x07": "a RAR arch
 _ZIP_METHODS = {zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA}
 _OUTSIDE = re.compile(r"^(?:[/\\]|[A-Za-z]:)|(?:^|[/\\])\.\.(?:[/\\]|$)|\x00")
 _OUTSIDE_REASON = "its name points outside the archive (absolute, or ..): not read"
+_LINK_REASON = "a link or a device, not a file: not read"
 
 
 _Closers = tuple[Callable[[], Any], ...]
@@ -271,6 +273,8 @@ class ArchiveSource(Source):
         name = info.filename
         if info.flag_bits & 0x1:
             return _Member(name, reason="password-protected (encrypted): not read")
+        if stat.S_ISLNK(info.external_attr >> 16):  # a link's member holds its target's path
+            return _Member(name, reason=_LINK_REASON)
         if info.compress_type not in _ZIP_METHODS:
             return _Member(
                 name, reason=f"compressed with a method sceau cannot read ({info.compress_type})"
@@ -325,7 +329,7 @@ class ArchiveSource(Source):
     def _tar_member(self, info: tarfile.TarInfo) -> _Member:
         name = info.name
         if not info.isreg():
-            return _Member(name, reason="a link or a device, not a file: not read")
+            return _Member(name, reason=_LINK_REASON)
         why = self.limits.over(info.size, None, self.limits.member_bytes)
         if why is not None:
             return _Member(name, reason=f"not read: it {why} (taken for an archive bomb)")
