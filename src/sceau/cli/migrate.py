@@ -11,6 +11,7 @@ from pathlib import Path
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from sqlalchemy import Engine
 
 from sceau.cli._context import Context
@@ -49,7 +50,7 @@ class StepPrinter:
         self.bar.__exit__(None, None, None)
 
     def step(self, text: str) -> None:
-        self.console.print(f"  {text}")
+        self.console.print(f"  {text}", markup=False, highlight=False)  # names are not markup
 
     def phase(self, name: str, total_rows: int | None) -> None:
         self.task = self.bar.add_task(_PHASES.get(name, name), total=total_rows)
@@ -136,6 +137,14 @@ def _summary(outcome: RunOutcome) -> str:
             "\n[yellow]No row was in the mandate's scope: if that is not what the controller "
             "meant, check its [[rows]] conditions (a value must match exactly).[/yellow]"
         )
+    overridden = [rule for rule in mandate.columns if rule.override is not None]
+    if overridden:
+        text += f"\nThe controller overrode the scan's reading of {len(overridden)} column(s):"
+        for rule in overridden:
+            text += escape(
+                f"\n  {rule.source}: {rule.category}, where the scan read {rule.detected} "
+                f"— {rule.reason}"
+            )
     return text
 
 
