@@ -421,7 +421,7 @@ def _row_condition(item: object, where: str) -> RowCondition:
     if not isinstance(column, str) or not column:
         raise MandateError("`column` is missing", where=where)
     if len(column) > MAX_NAME:
-        raise MandateError(f"`column` is longer than {MAX_NAME} characters", where=where)
+        raise MandateError(f"`column` is longer than {MAX_NAME:,} characters", where=where)
     one_of = item.get("in")
     if one_of is not None and (
         not isinstance(one_of, list)
@@ -430,7 +430,7 @@ def _row_condition(item: object, where: str) -> RowCondition:
     ):
         raise MandateError(
             f"`in` must be a non-empty list of at most {MAX_VALUES:,} strings, each of "
-            f"{MAX_NAME} characters at most",
+            f"{MAX_NAME:,} characters at most",
             where=f"{where}.in",
         )
     since, until = (_date(item.get(k), f"{where}.{k}") for k in ("from", "until"))
