@@ -21,6 +21,7 @@ MAX_COLUMNS = 4096  # source columns (MariaDB's own limit per table; PostgreSQL'
 MAX_ROW_CONDITIONS = 64
 MAX_VALUES = 10_000  # values in one row condition's `in`
 MAX_REASON = 500  # an override's reason
+MAX_FOUND_INSIDE = 64  # category names in a column's `found_inside`
 
 _PASSWORD_PARAMETERS = ("password", "passwd", "pwd")
 _NOT_PLAIN = {"Cc", "Cf", "Zl", "Zp", "Cs", "Co", "Cn"}  # controls, bidi marks, separators

@@ -1,9 +1,12 @@
 """The mandate: the controller's signed instruction, as data.
 
 A mandate is a TOML file (``docs/mandate.md`` documents every field). It is parsed here into
-frozen dataclasses and validated as a whole; nothing in it is ever evaluated as code. Deny by
-default: a source column the mandate does not name, or names with ``drop``, never leaves the
-source; a row outside every ``[[rows]]`` condition never leaves it either.
+frozen dataclasses and validated as a whole, every value within the bounds of
+:mod:`sceau.mandate.limits`; nothing in it is ever evaluated as code. A column rule may carry
+the controller's override of the scan (``category`` with a ``reason``) and the identifiers the
+draft's scan found inside its text (``found_inside``); :mod:`sceau.mandate.policy` applies
+them. Deny by default: a source column the mandate does not name, or names with ``drop``,
+never leaves the source; a row outside every ``[[rows]]`` condition never leaves it either.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from enum import StrEnum
 from sceau.errors import SceauError
 from sceau.mandate.limits import (
     MAX_COLUMNS,
+    MAX_FOUND_INSIDE,
     MAX_LOCATION,
     MAX_NAME,
     MAX_REASON,
@@ -385,7 +389,7 @@ def _found_inside(value: object, where: str) -> tuple[str, ...]:
         return ()
     if (
         not isinstance(value, list)
-        or len(value) > 64
+        or len(value) > MAX_FOUND_INSIDE
         or not all(isinstance(v, str) and _WORD.match(v) for v in value)
         or len(set(value)) != len(value)
     ):

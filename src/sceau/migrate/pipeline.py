@@ -132,9 +132,8 @@ def migrate(
             return _drive(session, outcome, table, watched)
     table = _source_table(session, verified)
     watched = _guard_drift(session, verified, table)
-    _check_destination(
-        session, verified, None
-    )  # before a run exists: a wrong destination costs nothing
+    # before a run exists: a wrong destination costs nothing
+    _check_destination(session, verified, None)
     outcome = _started(session, verified)
     with run_lock(root, outcome.run_id):
         return _drive(session, outcome, table, watched)
