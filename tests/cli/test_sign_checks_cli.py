@@ -10,6 +10,7 @@ import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
+import jsonschema
 import pymysql
 import pytest
 from click.testing import CliRunner
@@ -21,6 +22,7 @@ from sceau.keys.db_passwords import MARIADB_ENV
 from sceau.mandate.policy import ScanDisagreement
 from sceau.mandate.sign import sign_mandate, signature_path
 from sceau.migrate.pipeline import migrate
+from sceau.reports.json import report_schema
 
 REASON = "portal logins made of the name and birth date; no password in this column"
 
@@ -177,6 +179,13 @@ def test_lab_d_with_its_corsican_finess_drafts_and_signs(world, tmp_path):
     assert "it matches the mandate" in signed.output
     shown = run("mandate", "verify", str(draft))
     assert f"(FINESS {finess})" in shown.output
+    as_user(world, "op.durand")
+    done = run("migrate", str(draft), "--reports", str(tmp_path / "reports"))
+    assert done.exit_code == 0, done.output
+    for kind in ("migration", "certificate"):
+        data = json.loads((tmp_path / "reports" / f"{kind}.json").read_text(encoding="utf-8"))
+        jsonschema.validate(data, report_schema(kind))
+        assert data["mandate"]["controller"]["finess"] == finess
 
 
 # --- no password in a mandate, nor in the store ------------------------------------------

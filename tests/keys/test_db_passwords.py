@@ -152,11 +152,17 @@ def test_postgresql_gets_the_kept_password_and_libpq_its_own(store, monkeypatch,
     with psycopg.connect(connect) as connection:
         assert connection.info.password == password
     forget_password(provider, engine, events, url, actor="otto")
-    monkeypatch.setenv("PGPASSWORD", "from-the-environment")  # what libpq reads by itself
+    passfile = tmp_path / "pgpass"  # what libpq reads by itself: ~/.pgpass, or PGPASSFILE
+    passfile.write_text("127.0.0.1:5432:test:postgres:from-the-pgpass-file\n")
+    passfile.chmod(0o600)
+    monkeypatch.setenv("PGPASSFILE", str(passfile))
     with DatabasePasswords(engine, provider) as passwords:
         assert passwords.connect_url(url) == url
-        with psycopg.connect(passwords.connect_url(url)) as connection:
-            assert connection.info.password == "from-the-environment"
+    with psycopg.connect(url) as connection:
+        assert connection.info.password == "from-the-pgpass-file"
+    monkeypatch.setenv("PGPASSWORD", "from-the-environment")
+    with psycopg.connect(url) as connection:
+        assert connection.info.password == "from-the-environment"
     provider.close()
 
 
