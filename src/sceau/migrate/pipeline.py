@@ -30,6 +30,7 @@ from sqlalchemy import Engine, delete, insert, select, update
 
 from sceau.config import Settings
 from sceau.detect.base import registered
+from sceau.detect.names import public_table
 from sceau.detect.scan import ScanOptions, scan_table
 from sceau.errors import SceauError
 from sceau.events import (
@@ -234,7 +235,7 @@ def _file_sha256(path: Path) -> str:
 def _source_table(session: MigrationSession, verified: VerifiedMandate) -> Table:
     mandate = verified.mandate
     source = open_source(mandate.source, batch_rows=session.settings.batch_rows)
-    tables = list(source.tables())
+    tables = [public_table(table) for table in source.tables()]  # the names the mandate knows
     if mandate.source_table:
         tables = [t for t in tables if t.name.rsplit("#", 1)[-1] == mandate.source_table]
     if len(tables) != 1:
