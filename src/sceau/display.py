@@ -23,14 +23,13 @@ MAX_SHOWN = 200  # characters of one name shown; a longer one is cut with an ell
 
 
 def printable(text: str, *, limit: int = MAX_SHOWN) -> str:
-    """``text`` on one line, every control or invisible formatting character turned into one
-    space (runs collapse), cut to ``limit`` characters with an ellipsis."""
+    """``text`` on one line, every run of control or invisible formatting characters turned
+    into one space, cut to ``limit`` characters with an ellipsis."""
     cleaned = _UNSAFE.sub(" ", text)
     if not cleaned.isascii():
         cleaned = "".join(
             " " if unicodedata.category(ch) in _CATEGORIES_UNSAFE else ch for ch in cleaned
         )
-    cleaned = re.sub(r" {2,}", " ", cleaned) if "  " in cleaned else cleaned
     if len(cleaned) > limit:
         cleaned = cleaned[: limit - 1] + "…"
     return cleaned

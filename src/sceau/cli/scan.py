@@ -11,6 +11,7 @@ from rich.table import Table as RichTable
 
 from sceau.cli._context import Context
 from sceau.cli._progress import rows_bar
+from sceau.cli._text import cell, markup_safe, shown
 from sceau.detect.base import Category, Sensitivity
 from sceau.detect.report import ScanReport, TableScan
 from sceau.detect.scan import DEFAULT_SAMPLE_ROWS, ScanOptions
@@ -118,10 +119,10 @@ def scan(
             click.echo(render(report, fmt))
         elif path:
             write_report(report, fmt, Path(path))
-            console.print(f"Wrote the {fmt.value.upper()} report to {path}")
+            console.print(f"Wrote the {fmt.value.upper()} report to {markup_safe(path)}")
     if sarif_path:
         write_report(report, ReportFormat.SARIF, Path(sarif_path))
-        console.print(f"Wrote the SARIF report to {sarif_path}")
+        console.print(f"Wrote the SARIF report to {markup_safe(sarif_path)}")
     if fail_on and _fails(report, Sensitivity(fail_on)):
         console.print(f"[red]Found data at or above '{fail_on}' sensitivity: failing.[/red]")
         sys.exit(1)
@@ -146,8 +147,9 @@ class ProgressBar:
         self.bar.__exit__(None, None, None)
 
     def table_started(self, name: str, expected_rows: int | None) -> None:
-        label = name if len(name) <= 40 else "…" + name[-39:]
-        self.task = self.bar.add_task(label, total=expected_rows)
+        label = shown(name)
+        label = label if len(label) <= 40 else "…" + label[-39:]
+        self.task = self.bar.add_task(markup_safe(label), total=expected_rows)
 
     def rows_read(self, rows: int) -> None:
         if self.task is not None:
@@ -162,7 +164,9 @@ class ProgressBar:
 def print_report(console: Console, report: ScanReport) -> None:
     for table in report.tables:
         grid = RichTable(
-            title=f"{table.source} — {table.rows:,} rows" + ("" if table.complete else " (capped)"),
+            title=cell(
+                f"{table.source} — {table.rows:,} rows" + ("" if table.complete else " (capped)")
+            ),
             title_justify="left",
         )
         for heading in ("column", "category", "sensitivity", "whose", "conf.", "example"):
@@ -173,12 +177,12 @@ def print_report(console: Console, report: ScanReport) -> None:
             details = ", ".join(f"{k} {v:,}" for k, v in found.items() if v)
             colour = _COLOURS[column.sensitivity]
             grid.add_row(
-                column.name,
+                cell(column.name),
                 column.category.value,
-                f"[{colour}]{column.sensitivity.value}[/{colour}]",
+                cell(column.sensitivity.value, colour),
                 column.subject.value,
                 f"{column.confidence:.2f}",
-                column.example,
+                cell(column.example),
                 details,
             )
         console.print(grid)
