@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 import unicodedata
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from . import comment_vocab as vocab
 from . import identity
@@ -21,6 +22,14 @@ _WEIGHTS = {
     "clinical": (0.28, 0.12, 0.10, 0.35, 0.15),
     "lab": (0.33, 0.37, 0.03, 0.12, 0.15),
 }
+
+
+class Names(Protocol):
+    """Where the e-mail addresses written into comments get their names (a Faker)."""
+
+    def first_name(self) -> str: ...
+
+    def last_name(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -43,7 +52,7 @@ class Comment:
     identifiers: dict[str, int] = field(default_factory=lambda: {"PHONE": 0, "EMAIL": 0, "NIR": 0})
 
 
-def compose(rng: random.Random, fake: object, role: str, style: CommentStyle) -> Comment:
+def compose(rng: random.Random, fake: Names, role: str, style: CommentStyle) -> Comment:
     """One comment cell for a column of ``role`` ('clinical' or 'lab')."""
     kind = rng.choices(_KINDS, _WEIGHTS[role])[0]
     phrases: list[str] = []
@@ -88,13 +97,13 @@ def compose(rng: random.Random, fake: object, role: str, style: CommentStyle) ->
     return Comment(_styled(rng, text, style), frozenset(health), hard, counts)
 
 
-def _identifier_phrase(rng: random.Random, fake: object, which: str) -> str:
+def _identifier_phrase(rng: random.Random, fake: Names, which: str) -> str:
     if which == "PHONE":
         number = identity.phone_number(rng, mobile=rng.random() < 0.7)
         value = identity.phone_form(number, rng.choice(identity.PHONE_STYLES))
         return rng.choice(vocab.WITH_PHONE).replace("{phone}", value)
     if which == "EMAIL":
-        mail = identity.email(rng, fake.first_name(), fake.last_name())  # type: ignore[attr-defined]
+        mail = identity.email(rng, fake.first_name(), fake.last_name())
         return rng.choice(vocab.WITH_EMAIL).replace("{email}", mail)
     sex = rng.choice("12")
     birth_place = rng.choice(identity.COMMUNES)[0] if rng.random() < 0.9 else None
