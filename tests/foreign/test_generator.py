@@ -308,6 +308,7 @@ class _NoFaker:
         return "Le Goff"
 
 
+@pytest.mark.slow
 def test_the_scorer_counts_every_labelled_column_and_cell_once(folder, labels, comments):
     figures = score(folder)
     columns, health = figures["columns"], figures["health"]
