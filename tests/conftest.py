@@ -26,6 +26,12 @@ from sceau.config import Settings
 SOFTHSM_LIBRARY = "/usr/lib/softhsm/libsofthsm2.so"
 
 
+@pytest.fixture(autouse=True)
+def english(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests read English words, whatever the locale of the machine that runs them."""
+    monkeypatch.setenv("SCEAU_LANG", "en")
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

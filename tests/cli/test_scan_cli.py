@@ -74,8 +74,10 @@ def test_scan_prints_a_table_and_a_plain_summary(export):
     assert result.exit_code == 0, result.output
     assert "NIR" in result.output
     assert "40 rows scanned" in result.output
-    assert "Health data" in result.output
+    assert "Special-category health data found in 1 column" in result.output
     assert "Passwords stored in clear" in result.output
+    assert "1 distinct patient, told apart by their NIR" in result.output
+    assert "What to do" in result.output
     assert NIR not in result.output
     assert "DUPONT" not in result.output
 
@@ -202,3 +204,12 @@ def test_a_home_that_cannot_be_a_folder_is_one_clear_line(export, monkeypatch, t
     assert result.exit_code == 2
     assert "cannot create the state store" in result.output
     assert "Traceback" not in result.output
+
+
+def test_scan_speaks_french_when_asked(export, tmp_path):
+    html = tmp_path / "r.html"
+    result = run("scan", str(export), "--lang", "fr", "--html", str(html))
+    assert result.exit_code == 0, result.output
+    assert "lignes analysées" in result.output
+    assert "Que faire" in result.output
+    assert '<html lang="fr">' in html.read_text(encoding="utf-8")

@@ -10,6 +10,7 @@ import click
 from rich.console import Console
 
 from sceau.cli._context import Context
+from sceau.cli._text import shown
 from sceau.cli.keys import default_key, read_passphrase
 from sceau.cli.scan import ProgressBar
 from sceau.config import Settings
@@ -216,7 +217,7 @@ def _describe(parsed: Mandate) -> None:
         lines.append(f"Drops {len(dropped)} column(s), which never leave the source:")
         lines.append("  " + ", ".join(dropped))
     for line in lines:
-        click.echo(line)
+        click.echo(shown(line, limit=2_000))  # names and purpose are the controller's text
 
 
 def _scope(rows: tuple[RowCondition, ...]) -> str:

@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 
 from sceau.cli._context import Context
 from sceau.cli._progress import rows_bar
+from sceau.cli._text import markup_safe, shown
 from sceau.config import Settings
 from sceau.errors import SceauError
 from sceau.events import EventSink
@@ -50,7 +51,7 @@ class StepPrinter:
         self.bar.__exit__(None, None, None)
 
     def step(self, text: str) -> None:
-        self.console.print(f"  {text}", markup=False, highlight=False)  # names are not markup
+        self.console.print(f"  {shown(text)}", markup=False, highlight=False)  # names are text
 
     def phase(self, name: str, total_rows: int | None) -> None:
         self.task = self.bar.add_task(_PHASES.get(name, name), total=total_rows)
@@ -86,7 +87,7 @@ def migrate(mandate_file: Path, run_id: str | None, report_dir: Path | None) -> 
     written = write_outcome(outcome, folder)
     console.print(_summary(outcome))
     for path in written:
-        console.print(f"  wrote {path}")
+        console.print(f"  wrote {markup_safe(path)}")
 
 
 def run_printed(

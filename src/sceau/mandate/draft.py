@@ -16,6 +16,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from sceau.detect.base import Category, ColumnFinding
+from sceau.detect.names import public_location
 from sceau.detect.report import ScanReport, TableScan
 from sceau.detect.scan import ScanProgress, scan
 from sceau.mandate.limits import holds_password
@@ -52,6 +53,12 @@ def draft_mandate(
     table when the source holds several. A ``source`` URL holding a password is refused.
     """
     refuse_password(source, where="SOURCE")
+    if public_location(source) != source:
+        raise MandateError(
+            "the source's name holds personal data, which a mandate would have to repeat",
+            hint="rename the file or table so that its name holds no identifier, then draft again",
+            where=redact_url(public_location(source)),
+        )
     report = scan_report if scan_report is not None else scan([source], progress=progress)
     chosen = pick_table(report, table, where=redact_url(source))
     if not chosen.columns:

@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sceau.detect.base import registered
+from sceau.detect.names import public_table
 from sceau.detect.report import TableScan
 from sceau.detect.scan import ScanOptions, ScanProgress, scan_table
 from sceau.errors import SceauError
@@ -58,7 +59,8 @@ def check_destination(mandate: Mandate) -> None:
 def source_table(mandate: Mandate, location: str, *, batch_rows: int) -> Table:
     """The one table of the mandate's source; ``location`` is the source as sceau connects to
     it (with its password, when one is kept)."""
-    tables = list(open_source(location, batch_rows=batch_rows).tables())
+    source = open_source(location, batch_rows=batch_rows)
+    tables = [public_table(table) for table in source.tables()]  # the names the mandate knows
     if mandate.source_table:
         tables = [t for t in tables if t.name.rsplit("#", 1)[-1] == mandate.source_table]
     if len(tables) != 1:
