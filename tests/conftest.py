@@ -20,8 +20,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from sceau.config import Settings
+
+# A loaded machine (CI runs two workers on two cores) is not a wrong answer: no deadline, and no
+# complaint that generating examples is slow. Examples and shrinking stay as they are.
+settings.register_profile("sceau", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("sceau")
 
 SOFTHSM_LIBRARY = "/usr/lib/softhsm/libsofthsm2.so"
 
