@@ -74,8 +74,10 @@ def test_scan_prints_a_table_and_a_plain_summary(export):
     assert result.exit_code == 0, result.output
     assert "NIR" in result.output
     assert "40 rows scanned" in result.output
-    assert "Health data" in result.output
+    assert "Special-category health data found in 1 column" in result.output
     assert "Passwords stored in clear" in result.output
+    assert "1 distinct patient, told apart by their NIR" in result.output
+    assert "What to do" in result.output
     assert NIR not in result.output
     assert "DUPONT" not in result.output
 
@@ -229,8 +231,8 @@ def test_a_folder_scan_opens_archives_and_lists_what_it_did_not_read(exports, tm
     result = run("scan", str(exports))
     assert result.exit_code == 0, result.output
     output = result.output.replace("\n", "")  # the terminal of the tests is 80 columns wide
-    assert "2 table(s), 80 rows scanned." in output
-    assert "2 file(s) not read (see below)." in output
+    assert "2 files, 80 rows scanned." in output
+    assert "Not read (see below): 2 files." in output
     assert f"{exports}/export.zip!/2021/notes.bin — no reader knows this kind of file" in output
     assert "cut.csv — the file looks truncated: its last row is cut short (line 41)" in output
     assert "DUPONT" not in output
@@ -282,3 +284,12 @@ def test_a_truncated_file_named_on_its_own_fails_the_scan(exports):
     assert result.exit_code == 2
     assert f"{exports / 'cut.csv'}:41: the file looks truncated" in result.output
     assert "get the file again" in result.output
+
+
+def test_scan_speaks_french_when_asked(export, tmp_path):
+    html = tmp_path / "r.html"
+    result = run("scan", str(export), "--lang", "fr", "--html", str(html))
+    assert result.exit_code == 0, result.output
+    assert "lignes analysées" in result.output
+    assert "Que faire" in result.output
+    assert '<html lang="fr">' in html.read_text(encoding="utf-8")

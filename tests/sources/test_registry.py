@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from sceau.sources.base import Source, open_source, registered
+from sceau.sources.base import Source, open_source, redact_url, registered
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "sources.md"
 BUILT_IN = {
@@ -79,3 +79,27 @@ def test_open_source_picks_the_reader(tmp_path, name, content, kind):
 )
 def test_urls(url, kind):
     assert open_source(url).kind == kind
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("postgresql://lis:s3cret@db.example/lab", "postgresql://lis@db.example/lab"),
+        (
+            "mysql+pymysql://lis@db.example/lab?password=s3cret",
+            "mysql+pymysql://lis@db.example/lab",
+        ),
+        (
+            "mysql://lis@h/lab?charset=utf8&PASSWORD=s3cret&ssl=1",
+            "mysql://lis@h/lab?charset=utf8&ssl=1",
+        ),
+        (
+            "postgresql://h/lab?sslmode=require&password=s3cret",
+            "postgresql://h/lab?sslmode=require",
+        ),
+        ("sqlite:////data/state.db", "sqlite:////data/state.db"),
+    ],
+)
+def test_a_url_is_shown_without_any_password(url, shown):
+    assert redact_url(url) == shown
+    assert "s3cret" not in redact_url(url)
