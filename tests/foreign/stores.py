@@ -128,11 +128,13 @@ def write_jsonl(
                 record[key] = node[1](person, lab, rng)
         return record
 
+    analyses = 0
     with (out / JSONL_FILE).open("w", encoding="utf-8", newline="\n") as handle:
         for row, person in enumerate(people):
-            line = json.dumps(build(_JSON_SPEC, person, row, ""), ensure_ascii=False)
-            handle.write(line + "\n")
-    leaves = _flat(_JSON_SPEC)
+            record = build(_JSON_SPEC, person, row, "")
+            analyses += len(record["analyses"])
+            handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+    leaves = {name: leaf for name, leaf in _flat(_JSON_SPEC).items() if name != "analyses"}
     truth.table(
         JSONL_FILE,
         vendor="medilis",
@@ -140,6 +142,17 @@ def write_jsonl(
         rows=len(people),
         columns={name: leaf[0] for name, leaf in leaves.items()},
         comments={name: leaf[1] for name, leaf in leaves.items() if isinstance(leaf[1], str)},
+    )
+    # A list of records is a table of its own, one row per analysis, tied to its document by
+    # the document's line number: as a normalised JSON import lays it out.
+    truth.table(
+        f"{JSONL_FILE}#analyses",
+        vendor="medilis",
+        file=JSONL_FILE,
+        table="analyses",
+        rows=analyses,
+        columns=dict.fromkeys(("document", "index", "code", "nabm", "valeur"), "OTHER"),
+        comments={},
     )
 
 
