@@ -326,14 +326,18 @@ def test_identifiers_past_the_drift_scans_sample_stop_the_run_before_loading(tmp
     with pytest.raises(DriftError) as refused:
         migrate(world.session(), mandate)
     assert refused.value.column == "COMMENT1"
-    assert "past the drift scan's sample" in refused.value.reason
+    assert refused.value.where == "mandate lab-a-to-new-lis: extraction"
+    assert refused.value.reason == (
+        "its text holds identifiers (NIR) and the mandate would move it as is (keep)"
+    )
     assert _target_rows(target) == []  # nothing was loaded
     with world.engine.connect() as connection:
         run = connection.execute(select(runs)).mappings().one()
         names = world.events.names()
     assert run["status"] == "shredded"
-    assert "run.drift_refused" in names
-    assert run["summary"]["certificate"]["reason"] == "drift"
+    assert "run.scan_disagreed" in names  # what the data holds, not a source that changed
+    assert "run.drift_refused" not in names
+    assert run["summary"]["certificate"]["reason"] == "refused"
     assert not any(world.settings.staging_root.rglob("*.sealed"))
 
 
@@ -363,3 +367,20 @@ def test_a_run_driven_by_another_process_is_not_resumed(world: World, tmp_path: 
     with run_lock(world.settings.staging_root, run_id), pytest.raises(RunBusy):
         migrate(world.session(), mandate, resume=run_id)
     assert migrate(world.session(), mandate, resume=run_id).status == "shredded"
+
+
+def test_redacted_comments_reach_the_target_without_identifiers_valid_or_not(tmp_path: Path):
+    """The migration's redact treatment is the recall-first one: a number in a range the
+    validating detector does not know, a lower-case IBAN and a name do not reach the target."""
+    world = make_world(tmp_path / "home")
+    comment = (
+        "rappeler au 07 03 78 91 54 ou +33718643131, RIB fr4494320537254220670232533, Mme Martin"
+    )
+    frame = world.synth.frame.with_columns(pl.lit(comment).alias("COMMENT1"))
+    frame.write_csv(world.source, separator=";")
+    target = tmp_path / "lis.db"
+    outcome = migrate(world.session(), world.signed_mandate(destination=f"sqlite:///{target}"))
+    assert outcome.status == "shredded"
+    with sqlite3.connect(target) as connection:
+        loaded = {row[0] for row in connection.execute('SELECT "COMMENT1" FROM "patients"')}
+    assert loaded == {"rappeler au [PHONE] ou [PHONE], RIB [IBAN], Mme [NAME]"}
