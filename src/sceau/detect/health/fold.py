@@ -16,6 +16,7 @@ character came from, for spans in the original string.
 from __future__ import annotations
 
 import unicodedata
+from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
@@ -56,9 +57,57 @@ def _tables() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return by_byte, first, second
 
 
+_WHITE = np.array([0x20, 0x09, 0x0A, 0x0D], dtype=np.uint8)
+_CLAUSE_END = np.array([ord(c) for c in ",;!|\n\r"], dtype=np.uint8)  # always end a clause
+_SPACED_END = np.array([ord(c) for c in "-/+"], dtype=np.uint8)  # end one between spaces: " - "
+_QUESTION = ord("?")
+
 _LEAD = 1  # marks the first byte of a two-byte character until its code point is looked up
 _PAD = 2  # marks a cell's leading padding until the cells' new offsets are known
 _BY_BYTE, _FIRST, _SECOND = _tables()
+
+
+@dataclass(frozen=True)
+class Marks:
+    """Where, in the folded bytes of a whole column, a clause ends and a question mark stands.
+
+    Folding turns punctuation into spaces, so the context rules learn of it here: positions are
+    offsets into the folded bytes of all cells end to end, as :class:`Folded` gives them.
+    """
+
+    clause_ends: np.ndarray  # a clause ends before each of these positions
+    questions: np.ndarray  # where a "?" stood
+
+
+@dataclass(frozen=True)
+class Folded:
+    """A folded column, the offset of each cell in its bytes, and its punctuation marks."""
+
+    text: pl.Series
+    offsets: np.ndarray  # cell i is bytes offsets[i]:offsets[i + 1], its padding included
+    marks: Marks
+
+
+def _marks(data: np.ndarray, origin: np.ndarray) -> Marks:
+    """Clause ends and question marks of raw ``data``, as positions in the folded bytes.
+
+    A clause ends at ``,`` ``;`` ``!`` ``|`` and line breaks; at ``.`` before a space or the end
+    of the cell (not inside "V.I.H."); at ``-`` ``/`` ``+`` between spaces (" - ", not "VIH-1").
+    Parentheses and colons do not end one: "K sein (mère)", "ATCD familiaux : …" qualify what
+    is around them.
+    """
+    following = np.empty_like(data)
+    following[:-1], following[-1] = data[1:], 0x20
+    preceding = np.empty_like(data)
+    preceding[1:], preceding[0] = data[:-1], 0x20
+    white_after, white_before = np.isin(following, _WHITE), np.isin(preceding, _WHITE)
+    ends = np.isin(data, _CLAUSE_END)
+    ends |= (data == ord(".")) & white_after
+    ends |= np.isin(data, _SPACED_END) & white_after & white_before
+    return Marks(
+        np.searchsorted(origin, np.flatnonzero(ends)),
+        np.searchsorted(origin, np.flatnonzero(data == _QUESTION)),
+    )
 
 
 def _fold_padded(
@@ -102,6 +151,15 @@ def _as_large_string(values: pl.Series) -> pa.LargeStringArray:
 
 def fold_series(values: pl.Series) -> pl.Series:
     """Fold a whole string column; nulls stay null."""
+    return _fold_column(values, with_marks=False).text
+
+
+def fold_marked(values: pl.Series) -> Folded:
+    """Fold a whole string column, and say where its clauses end and its question marks stand."""
+    return _fold_column(values, with_marks=True)
+
+
+def _fold_column(values: pl.Series, with_marks: bool) -> Folded:
     text = values.cast(pl.String)
     padded = _as_large_string((" " + text.fill_null("") + " ").rechunk())
     _, offsets_buffer, data_buffer = padded.buffers()
@@ -109,7 +167,8 @@ def fold_series(values: pl.Series) -> pl.Series:
         padded.offset : padded.offset + len(padded) + 1
     ]
     data = np.frombuffer(data_buffer, dtype=np.uint8)[offsets[0] : offsets[-1]]
-    folded, new_offsets, _ = _fold_padded(data, offsets[:-1] - offsets[0], with_origin=False)
+    folded, new_offsets, origin = _fold_padded(data, offsets[:-1] - offsets[0], with_marks)
+    marks = _marks(data, origin) if origin is not None else _NO_MARKS
     validity = None
     if text.null_count():
         valid = text.is_not_null().to_numpy()
@@ -117,22 +176,27 @@ def fold_series(values: pl.Series) -> pl.Series:
     result = pa.LargeStringArray.from_buffers(
         len(padded), pa.py_buffer(new_offsets), pa.py_buffer(folded), validity, text.null_count()
     )
-    return pl.Series(values.name, result, dtype=pl.String)
+    return Folded(pl.Series(values.name, result, dtype=pl.String), new_offsets, marks)
 
 
-def fold_text(text: str) -> tuple[str, list[int]]:
-    """Fold one string; also return, per folded character, its index in ``text`` (-1: padding).
+_NO_MARKS = Marks(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
+
+
+def fold_text(text: str) -> tuple[str, list[int], Marks]:
+    """Fold one string; also return, per folded character, its index in ``text`` (-1: padding),
+    and its punctuation marks.
 
     Uses the very same byte tables as :func:`fold_series`, so one cell folds identically either way.
     """
     raw = np.frombuffer(f" {text} ".encode(), dtype=np.uint8)
     folded, _, origin = _fold_padded(raw, np.zeros(1, dtype=np.int64), with_origin=True)
     assert origin is not None
+    marks = _marks(raw, origin)
     # Byte index in the padded string → character index in ``text``.
     char_index = np.cumsum((raw & 0xC0) != 0x80) - 2
     mapped = char_index[origin]
     mapped[(origin == 0) | (origin == len(raw) - 1)] = -1
-    return folded.tobytes().decode("ascii"), mapped.tolist()
+    return folded.tobytes().decode("ascii"), mapped.tolist(), marks
 
 
 def fold_term(term: str) -> str:
