@@ -54,10 +54,8 @@ def test_all_vectors_in_one_column_give_the_same_rows():
 @pytest.mark.parametrize("case", SPANS, ids=[c["text"][:30] for c in SPANS])
 def test_span_vectors_point_at_the_right_substring(case):
     spans = find_spans(case["text"], [])
-    got = sorted((span.source, case["text"][span.start : span.end]) for span in spans)
-    assert got == sorted((s["source"], s["covers"]) for s in case["spans"])
-    for span in spans:
-        assert span.category is HealthCategory(span.source.split(".")[0])
+    got = sorted((s.source, s.category.value, case["text"][s.start : s.end]) for s in spans)
+    assert got == sorted((s["source"], s["category"], s["covers"]) for s in case["spans"])
 
 
 def test_analyse_text_counts_cells_not_words():
@@ -66,9 +64,30 @@ def test_analyse_text_counts_cells_not_words():
     assert analysis == TextAnalysis(
         cells=4,
         cells_with_health=3,
-        health={HealthCategory.HIV: 2, HealthCategory.CANCER: 2},
+        health={HealthCategory.HIV: 2, HealthCategory.CANCER: 2, HealthCategory.TREATMENT: 1},
         embedded={},
     )
+
+
+def test_mentions_set_aside_are_counted_apart_by_reason():
+    values = pl.Series(
+        [
+            "pas de métastase",  # negated
+            "mère : K du sein",  # a relative's
+            "? grossesse",  # a hypothesis
+            "bénévole à la Ligue contre le cancer",  # not the patient
+            "VIH négatif, pas de VIH connu",  # a test counts: nothing HIV is hidden
+            "pas de K sein, sous chimio",  # counted as CANCER elsewhere in the cell
+            "RAS",
+        ]
+    )
+    analysis = analyse_text(values, [])
+    assert analysis.health == {
+        HealthCategory.HIV: 1,
+        HealthCategory.CANCER: 1,
+        HealthCategory.TREATMENT: 1,
+    }
+    assert analysis.set_aside == {"negated": 1, "family": 1, "hypothesis": 1, "not_patient": 1}
 
 
 def test_analyses_of_batches_add_up():
@@ -162,7 +181,7 @@ def test_an_accented_letter_ends_a_word_for_embedded_identifiers():
 
 
 def test_repeated_comments_are_analysed_once_and_counted_as_often_as_they_occur():
-    phrases = ["RAS", "VIH négatif, K sein", None, "C000002 sous AVK", "hémolysé", "a@b.fr x@y.fr"]
+    phrases = ["RAS", "VIH négatif, K sein", None, "C000002 sous AVK", "pas de K sein", "a@b.fr"]
     values = pl.Series(phrases * 500)
     assert values.n_unique() * 2 <= values.len()  # the distinct-text path
     by_slices = TextAnalysis()
@@ -174,5 +193,6 @@ def test_repeated_comments_are_analysed_once_and_counted_as_often_as_they_occur(
         HealthCategory.CANCER: 500,
         HealthCategory.TREATMENT: 500,
     }
-    assert by_slices.embedded == {Category.RECORD_ID: 500, Category.EMAIL: 1000}
+    assert by_slices.embedded == {Category.RECORD_ID: 500, Category.EMAIL: 500}
+    assert by_slices.set_aside == {"negated": 500}
     assert by_slices.cells == 2500

@@ -63,7 +63,7 @@ def test_fold_series_is_cell_by_cell(cells):
 
 @given(st.text(max_size=60))
 def test_fold_text_origin_points_at_the_source_character(text):
-    folded, origin = fold_text(text)
+    folded, origin, _ = fold_text(text)
     assert len(origin) == len(folded)
     assert set(folded) <= set("abcdefghijklmnopqrstuvwxyz0+ ")
     assert origin[0] == -1

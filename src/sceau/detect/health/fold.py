@@ -96,10 +96,8 @@ def _marks(data: np.ndarray, origin: np.ndarray) -> Marks:
     Parentheses and colons do not end one: "K sein (mère)", "ATCD familiaux : …" qualify what
     is around them.
     """
-    following = np.empty_like(data)
-    following[:-1], following[-1] = data[1:], 0x20
-    preceding = np.empty_like(data)
-    preceding[1:], preceding[0] = data[:-1], 0x20
+    following = np.append(data[1:], np.uint8(0x20)) if len(data) else data
+    preceding = np.insert(data[:-1], 0, np.uint8(0x20)) if len(data) else data
     white_after, white_before = np.isin(following, _WHITE), np.isin(preceding, _WHITE)
     ends = np.isin(data, _CLAUSE_END)
     ends |= (data == ord(".")) & white_after
