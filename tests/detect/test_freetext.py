@@ -27,6 +27,7 @@ from .stand_ins import EvenCode, Mail
 VECTORS = Path(__file__).parents[1] / "vectors" / "health"
 PHRASES = json.loads((VECTORS / "phrases.json").read_text(encoding="utf-8"))["phrases"]
 SPANS = json.loads((VECTORS / "spans.json").read_text(encoding="utf-8"))["cases"]
+CONTEXT = json.loads((VECTORS / "context.json").read_text(encoding="utf-8"))["cases"]
 
 
 class Broken(Detector):
@@ -49,6 +50,17 @@ def test_all_vectors_in_one_column_give_the_same_rows():
     values = pl.Series([case["text"] for case in PHRASES])
     rows = health_by_row(values).to_list()
     assert [sorted(row) for row in rows] == [sorted(case["categories"]) for case in PHRASES]
+
+
+@pytest.mark.parametrize("case", CONTEXT, ids=[c["text"][:40] for c in CONTEXT])
+def test_context_vectors(case):
+    found = health_by_row(pl.Series([case["text"]])).item().to_list()
+    assert found == case["categories"], case["trap"]
+
+
+def test_context_vectors_are_many_and_mostly_hard_negatives():
+    assert len(CONTEXT) >= 150
+    assert sum(not case["categories"] for case in CONTEXT) >= 100
 
 
 @pytest.mark.parametrize("case", SPANS, ids=[c["text"][:30] for c in SPANS])

@@ -7,8 +7,9 @@ line breaks, a sentence-ending ``.``, `` - `` `` / `` `` + ``, and boundary word
 
 - **not about the patient**: a charity or campaign ("Ligue contre le cancer"), a job, a
   colleague, a place ("infirmière en oncologie", "travaille à la maternité");
-- **about a relative**: "mère décédée d'un K du sein", "ATCD familiaux de…"; a genetic
-  category still counts (a relative's inherited condition is genetic data about the patient);
+- **about a relative**: "mère décédée d'un K du sein", "ATCD familiaux de…"; a genetic test or
+  predisposition still counts as genetic ("mutation BRCA1 chez la mère": it is the patient's
+  predisposition);
 - **negated**: "pas de…", "absence de…", "…négatif";
 - **a hypothesis**: "suspicion de…", "…à éliminer", a question mark.
 
@@ -132,7 +133,9 @@ def find_mentions(folded: Folded, matcher: Matcher) -> Mentions:
     )
     counted = bits.copy()
     counted[reasons[Reason.NOT_PATIENT] | reasons[Reason.NEGATED] | reasons[Reason.HYPOTHESIS]] = 0
-    counted[reasons[Reason.FAMILY]] &= _GENETIC
+    counted[reasons[Reason.FAMILY]] &= np.where(test, _GENETIC, 0).astype(np.uint16)[
+        reasons[Reason.FAMILY]
+    ]
     counted[gated_off | (kind == Kind.PSEUDO)] = 0
     aside = np.where(gated_off | (kind == Kind.PSEUDO), 0, bits & ~counted).astype(np.uint16)
     reason = np.where(aside != 0, np.argmax(reasons, axis=0), -1).astype(np.int8)

@@ -102,9 +102,11 @@ def _marks(data: np.ndarray, origin: np.ndarray) -> Marks:
     ends = np.isin(data, _CLAUSE_END)
     ends |= (data == ord(".")) & white_after
     ends |= np.isin(data, _SPACED_END) & white_after & white_before
+    # A mark folded away with the spaces around it stands at the last folded byte before it:
+    # still in its cell, still after the word before it.
     return Marks(
-        np.searchsorted(origin, np.flatnonzero(ends)),
-        np.searchsorted(origin, np.flatnonzero(data == _QUESTION)),
+        np.searchsorted(origin, np.flatnonzero(ends), "right") - 1,
+        np.searchsorted(origin, np.flatnonzero(data == _QUESTION), "right") - 1,
     )
 
 
