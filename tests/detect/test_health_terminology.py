@@ -36,6 +36,12 @@ def test_the_committed_terminology_is_what_the_installed_edsnlp_builds(built):
     )
 
 
+def test_the_build_leaves_spacy_as_it_was(built):
+    import sys
+
+    assert "edsnlp" not in sys.modules  # importing it would break spaCy models in this process
+
+
 def test_the_build_writes_the_file_and_says_what_it_left_out(built, tmp_path, capsys, monkeypatch):
     monkeypatch.setattr(build, "build", lambda: built)
     out = tmp_path / "terminology.json"
@@ -147,16 +153,12 @@ def test_context_cues_are_all_kinds_and_folded_words():
 
 
 def test_a_missing_edsnlp_is_a_clear_error(monkeypatch):
-    import builtins
+    import importlib.util
 
-    real_import = builtins.__import__
-
-    def no_edsnlp(name, *args, **kwargs):
-        if name == "edsnlp":
-            raise ImportError(name)
-        return real_import(name, *args, **kwargs)
-
-    monkeypatch.setattr(builtins, "__import__", no_edsnlp)
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "edsnlp" else real(name, *a)
+    )
     with pytest.raises(DetectError, match="edsnlp is not installed") as raised:
         build.build()
     assert "sceau[dev]" in raised.value.hint

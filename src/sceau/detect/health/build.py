@@ -32,6 +32,8 @@ from __future__ import annotations
 import argparse
 import csv
 import gzip
+import importlib.metadata
+import importlib.util
 import io
 import json
 import re
@@ -78,18 +80,21 @@ _MALIGNANT = re.compile(r"^tumeur maligne ((?:du|de la|de l|des) [a-z ]+)$")
 
 
 def _edsnlp_resources() -> tuple[dict[str, list[str]], list[dict[str, str]], str]:
-    """edsnlp's drug list and CIM-10 rows, and its version; a clear error when it is missing."""
-    try:
-        import edsnlp
-    except ImportError:
+    """edsnlp's drug list and CIM-10 rows, and its version; a clear error when it is missing.
+
+    The package is located, not imported: importing edsnlp changes spaCy's registries for the
+    whole process (a spaCy model loaded afterwards no longer finds its components).
+    """
+    spec = importlib.util.find_spec("edsnlp")
+    if spec is None or not spec.submodule_search_locations:
         raise DetectError(
             "edsnlp is not installed: the terminology is built from its resources", hint=_HINT
-        ) from None
-    base = Path(edsnlp.__file__).parent / "resources"
+        )
+    base = Path(next(iter(spec.submodule_search_locations))) / "resources"
     drugs = json.loads((base / "drugs.json").read_text(encoding="utf-8"))
     with gzip.open(base / "cim10.csv.gz", "rt", encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
-    return drugs, rows, edsnlp.__version__
+    return drugs, rows, importlib.metadata.version("edsnlp")
 
 
 def _zipf() -> Any:

@@ -88,26 +88,72 @@ class Folded:
     marks: Marks
 
 
-def _marks(data: np.ndarray, origin: np.ndarray) -> Marks:
-    """Clause ends and question marks of raw ``data``, as positions in the folded bytes.
+def _marks(data: np.ndarray, origin: np.ndarray, starts: np.ndarray) -> Marks:
+    """Clause ends and question marks of raw ``data`` (cells beginning at ``starts``), as
+    positions in the folded bytes.
 
     A clause ends at ``,`` ``;`` ``!`` ``|`` and line breaks; at ``.`` before a space or the end
     of the cell (not inside "V.I.H."); at ``-`` ``/`` ``+`` between spaces (" - ", not "VIH-1").
     Parentheses and colons do not end one: "K sein (mère)", "ATCD familiaux : …" qualify what
-    is around them.
+    is around them. A question mark after a word stands on that word ("grossesse ?"); one that
+    opens its cell or follows other punctuation stands on the next word ("? grossesse").
     """
-    following = np.append(data[1:], np.uint8(0x20)) if len(data) else data
-    preceding = np.insert(data[:-1], 0, np.uint8(0x20)) if len(data) else data
+    if len(data) == 0:
+        return _NO_MARKS
+    following = np.append(data[1:], np.uint8(0x20))
+    preceding = np.insert(data[:-1], 0, np.uint8(0x20))
     white_after, white_before = np.isin(following, _WHITE), np.isin(preceding, _WHITE)
     ends = np.isin(data, _CLAUSE_END)
     ends |= (data == ord(".")) & white_after
     ends |= np.isin(data, _SPACED_END) & white_after & white_before
     # A mark folded away with the spaces around it stands at the last folded byte before it:
     # still in its cell, still after the word before it.
-    return Marks(
-        np.searchsorted(origin, np.flatnonzero(ends), "right") - 1,
-        np.searchsorted(origin, np.flatnonzero(data == _QUESTION), "right") - 1,
+    clause_ends = np.searchsorted(origin, np.flatnonzero(ends), "right") - 1
+    return Marks(clause_ends, _questions(data, origin, starts))
+
+
+def _questions(data: np.ndarray, origin: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """Where each question mark stands in the folded bytes: on the word it follows or opens.
+
+    Only the few bytes around each mark are looked at (the spaces between a word and its mark).
+    """
+    marks = np.flatnonzero(data == _QUESTION)
+    if len(marks) == 0:
+        return np.zeros(0, dtype=np.int64)
+    cell = np.searchsorted(starts, marks, "right") - 1
+    first = starts[cell]
+    last = np.append(starts[1:], len(data))[cell]  # one past the cell's last byte
+    steps = np.arange(1, _NEAR + 1)
+    behind = marks[:, None] - steps  # the bytes before each mark, nearest first
+    ahead = marks[:, None] + steps
+    closes, back = _first_word_byte(data, behind, behind > first[:, None])
+    opens, forth = _first_word_byte(data, ahead, ahead < last[:, None])
+    position = np.where(
+        closes,
+        np.searchsorted(origin, marks - back, "right") - 1,
+        np.searchsorted(origin, marks + forth, "left"),
     )
+    return position[closes | opens]
+
+
+_NEAR = 4  # bytes looked at on each side of a question mark
+_WORDY = np.zeros(256, dtype=bool)
+_WORDY[[*range(0x30, 0x3A), *range(0x41, 0x5B), *range(0x61, 0x7B), *range(0x80, 0x100)]] = True
+_IS_WHITE = np.zeros(256, dtype=bool)
+_IS_WHITE[_WHITE] = True
+
+
+def _first_word_byte(
+    data: np.ndarray, near: np.ndarray, inside: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per row of nearby byte indexes (nearest first, ``inside`` the cell): whether the first
+    byte that is not a space belongs to a word, and how far it is."""
+    byte = data[np.clip(near, 0, len(data) - 1)]
+    blank = _IS_WHITE[byte] & inside
+    nearest = np.argmin(blank, axis=1)  # the first byte that is not a space
+    row = np.arange(len(near))
+    found = inside[row, nearest] & ~blank[row, nearest] & _WORDY[byte[row, nearest]]
+    return found, nearest + 1
 
 
 def _fold_padded(
@@ -167,8 +213,9 @@ def _fold_column(values: pl.Series, with_marks: bool) -> Folded:
         padded.offset : padded.offset + len(padded) + 1
     ]
     data = np.frombuffer(data_buffer, dtype=np.uint8)[offsets[0] : offsets[-1]]
-    folded, new_offsets, origin = _fold_padded(data, offsets[:-1] - offsets[0], with_marks)
-    marks = _marks(data, origin) if origin is not None else _NO_MARKS
+    starts = offsets[:-1] - offsets[0]
+    folded, new_offsets, origin = _fold_padded(data, starts, with_marks)
+    marks = _marks(data, origin, starts) if origin is not None else _NO_MARKS
     validity = None
     if text.null_count():
         valid = text.is_not_null().to_numpy()
@@ -191,7 +238,7 @@ def fold_text(text: str) -> tuple[str, list[int], Marks]:
     raw = np.frombuffer(f" {text} ".encode(), dtype=np.uint8)
     folded, _, origin = _fold_padded(raw, np.zeros(1, dtype=np.int64), with_origin=True)
     assert origin is not None
-    marks = _marks(raw, origin)
+    marks = _marks(raw, origin, np.zeros(1, dtype=np.int64))
     # Byte index in the padded string → character index in ``text``.
     char_index = np.cumsum((raw & 0xC0) != 0x80) - 2
     mapped = char_index[origin]
