@@ -148,8 +148,8 @@ def _matches(folded: Folded, matcher: Matcher) -> dict[str, np.ndarray]:
     frame = (
         pl.DataFrame(
             {
-                "pattern": text.str.extract_many(matcher.patterns, overlapping=True),
-                "at": text.str.find_many(matcher.patterns, overlapping=True),
+                "pattern": text.str.extract_many(matcher.searched, overlapping=True),
+                "at": text.str.find_many(matcher.searched, overlapping=True),
             }
         )
         .with_row_index("cell")
@@ -157,7 +157,7 @@ def _matches(folded: Folded, matcher: Matcher) -> dict[str, np.ndarray]:
         .drop_nulls("pattern")
         .select(
             pl.col("cell").cast(pl.Int64),
-            pl.col("pattern").replace_strict(matcher.index, return_dtype=pl.Int64),
+            pl.col("pattern").cast(matcher.as_index).to_physical().cast(pl.Int64),
             pl.col("at").cast(pl.Int64),
         )
     )

@@ -61,6 +61,12 @@ _WHITE = np.array([0x20, 0x09, 0x0A, 0x0D], dtype=np.uint8)
 _CLAUSE_END = np.array([ord(c) for c in ",;!|\n\r"], dtype=np.uint8)  # always end a clause
 _SPACED_END = np.array([ord(c) for c in "-/+"], dtype=np.uint8)  # end one between spaces: " - "
 _QUESTION = ord("?")
+_IS_WHITE = np.zeros(256, dtype=bool)
+_IS_WHITE[_WHITE] = True
+_IS_CLAUSE_END = np.zeros(256, dtype=bool)
+_IS_CLAUSE_END[_CLAUSE_END] = True
+_IS_SPACED_END = np.zeros(256, dtype=bool)
+_IS_SPACED_END[_SPACED_END] = True
 
 _LEAD = 1  # marks the first byte of a two-byte character until its code point is looked up
 _PAD = 2  # marks a cell's leading padding until the cells' new offsets are known
@@ -100,12 +106,12 @@ def _marks(data: np.ndarray, origin: np.ndarray, starts: np.ndarray) -> Marks:
     """
     if len(data) == 0:
         return _NO_MARKS
-    following = np.append(data[1:], np.uint8(0x20))
-    preceding = np.insert(data[:-1], 0, np.uint8(0x20))
-    white_after, white_before = np.isin(following, _WHITE), np.isin(preceding, _WHITE)
-    ends = np.isin(data, _CLAUSE_END)
+    white = _IS_WHITE[data]
+    white_after = np.append(white[1:], True)
+    white_before = np.insert(white[:-1], 0, True)
+    ends = _IS_CLAUSE_END[data]
     ends |= (data == ord(".")) & white_after
-    ends |= np.isin(data, _SPACED_END) & white_after & white_before
+    ends |= _IS_SPACED_END[data] & white_after & white_before
     # A mark folded away with the spaces around it stands at the last folded byte before it:
     # still in its cell, still after the word before it.
     clause_ends = np.searchsorted(origin, np.flatnonzero(ends), "right") - 1
@@ -139,8 +145,6 @@ def _questions(data: np.ndarray, origin: np.ndarray, starts: np.ndarray) -> np.n
 _NEAR = 4  # bytes looked at on each side of a question mark
 _WORDY = np.zeros(256, dtype=bool)
 _WORDY[[*range(0x30, 0x3A), *range(0x41, 0x5B), *range(0x61, 0x7B), *range(0x80, 0x100)]] = True
-_IS_WHITE = np.zeros(256, dtype=bool)
-_IS_WHITE[_WHITE] = True
 
 
 def _first_word_byte(

@@ -23,6 +23,7 @@ from importlib import resources
 from typing import Any
 
 import numpy as np
+import polars as pl
 
 from sceau.detect.base import DetectError, HealthCategory
 from sceau.detect.health.codes import atc_categories, cim10_categories
@@ -69,13 +70,14 @@ class Matcher:
     """Patterns, and per pattern the concept it finds (-1: none) and its cue bits."""
 
     patterns: list[str]
+    searched: pl.Series  # the patterns as one list value, built once for every search
+    as_index: pl.Enum  # a pattern found → its position in `patterns`, by a cast
     concept_of: np.ndarray  # int32, one per pattern
     cues_of: np.ndarray  # uint16 bit set of Cue, one per pattern
     inner: np.ndarray  # int64: characters of the pattern between its padding spaces
     concepts: tuple[Concept, ...]
     bits: np.ndarray  # uint16 category bits, one per concept
     kinds: np.ndarray  # uint8 Kind, one per concept
-    index: dict[str, int]  # pattern → its position in `patterns`
 
 
 def category_bits(categories: frozenset[HealthCategory]) -> int:
@@ -128,20 +130,20 @@ def compile_matcher(lexicon: Lexicon) -> Matcher:
     concept_of: dict[str, int] = {}
     cues_of: dict[str, int] = {}
 
-    def add_concept(concept: Concept, terms: list[str] | tuple[str, ...]) -> None:
+    def add_concept(concept: Concept, terms: list[str] | tuple[str, ...], plus: bool) -> None:
         concepts.append(concept)
         for term in terms:
-            for pattern in patterns_for(term):
+            for pattern in patterns_for(term)[: None if plus else 1]:
                 concept_of.setdefault(pattern, len(concepts) - 1)
 
-    for entry in lexicon.entries:
+    for entry in lexicon.entries:  # lab jargon: "VIH+", "OH+"
         kind = Kind[entry.kind.upper()] if entry.kind else Kind.PLAIN
-        add_concept(Concept(entry.id, entry.categories, kind), entry.terms)
-    for concept, terms in terminology_concepts():
-        add_concept(concept, terms)
+        add_concept(Concept(entry.id, entry.categories, kind), entry.terms, plus=True)
+    for concept, terms in terminology_concepts():  # no one writes "Doliprane+"
+        add_concept(concept, terms, plus=False)
     cues = context_cues()
     pseudo = _read_json("context.json")["pseudo"]
-    add_concept(Concept("pseudo", frozenset(), Kind.PSEUDO), pseudo)
+    add_concept(Concept("pseudo", frozenset(), Kind.PSEUDO), pseudo, plus=False)
     for cue, words in cues.items():
         for word in words:
             for pattern in patterns_for(word)[:1]:  # " pas ", not " pas+"
@@ -149,11 +151,12 @@ def compile_matcher(lexicon: Lexicon) -> Matcher:
     patterns = list(dict.fromkeys([*concept_of, *cues_of]))
     return Matcher(
         patterns=patterns,
+        searched=pl.Series([patterns], dtype=pl.List(pl.String)),
+        as_index=pl.Enum(patterns),
         concept_of=np.array([concept_of.get(p, -1) for p in patterns], dtype=np.int32),
         cues_of=np.array([cues_of.get(p, 0) for p in patterns], dtype=np.uint16),
         inner=np.array([len(p.strip(" ")) for p in patterns], dtype=np.int64),
         concepts=tuple(concepts),
         bits=np.array([category_bits(c.categories) for c in concepts], dtype=np.uint16),
         kinds=np.array([c.kind for c in concepts], dtype=np.uint8),
-        index={pattern: number for number, pattern in enumerate(patterns)},
     )
