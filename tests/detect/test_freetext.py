@@ -208,3 +208,16 @@ def test_repeated_comments_are_analysed_once_and_counted_as_often_as_they_occur(
     assert by_slices.embedded == {Category.RECORD_ID: 500, Category.EMAIL: 500}
     assert by_slices.set_aside == {"negated": 500}
     assert by_slices.cells == 2500
+
+
+def test_a_scan_reports_what_the_context_set_aside(tmp_path):
+    from sceau.detect.scan import scan
+
+    path = tmp_path / "comments.csv"
+    rows = ["pas de métastase", "mère : K du sein", "VIH+", "RAS"] * 300
+    path.write_text("id;commentaire\n" + "".join(f"{i};{r}\n" for i, r in enumerate(rows)))
+    (table,) = scan([path]).tables
+    column = next(c for c in table.columns if c.name == "commentaire")
+    assert column.health_categories == {HealthCategory.HIV: 300}
+    assert column.health_set_aside == {"negated": 300, "family": 300}
+    assert table.to_dict()["columns"][1]["health_set_aside"] == {"negated": 300, "family": 300}
