@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from collections import Counter
@@ -48,6 +49,7 @@ HEADERS = ["category", "labelled", "both", "only sceau", "only edsnlp"] + [
 
 def edsnlp_pipeline() -> Any:
     """edsnlp's health pipeline, built from its own components, without any model."""
+    os.environ.setdefault("TQDM_DISABLE", "1")  # edsnlp's progress bars, 45,000 lines of them
     import edsnlp
     import edsnlp.pipes as eds
 
