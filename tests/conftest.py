@@ -20,10 +20,22 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from sceau.config import Settings
 
+# A loaded machine (CI runs two workers on two cores) is not a wrong answer: no deadline, and no
+# complaint that generating examples is slow. Examples and shrinking stay as they are.
+settings.register_profile("sceau", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("sceau")
+
 SOFTHSM_LIBRARY = "/usr/lib/softhsm/libsofthsm2.so"
+
+
+@pytest.fixture(autouse=True)
+def english(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests read English words, whatever the locale of the machine that runs them."""
+    monkeypatch.setenv("SCEAU_LANG", "en")
 
 
 def free_port() -> int:

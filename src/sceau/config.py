@@ -46,6 +46,7 @@ class Settings:
     audit_checkpoint_minutes: int = 60  # …or when the last one is older than this
     audit_export: str = ""  # where checkpoints go as signed: a file, udp:// or tcp:// syslog
     alerts: Mapping[str, object] = field(default_factory=dict)  # the [alerts] table, file only
+    lang: str = ""  # reports' language: en | fr; empty: from the locale (LC_ALL, LANG)
     # secrets: environment only
     keyring_passphrase: str = field(default="", repr=False)
     openbao_token: str = field(default="", repr=False)
@@ -133,6 +134,10 @@ def _coerce(name: str, raw: object, *, where: str) -> object:
     default = getattr(Settings(), name)
     if name in {"keyring", "staging", "audit_key"}:
         return Path(str(raw)).expanduser() if raw else None
+    if name == "lang" and str(raw) not in ("", "en", "fr"):
+        raise ConfigError(
+            "lang must be en or fr", hint="or leave it empty for the locale's", where=where
+        )
     if isinstance(default, int):
         try:
             number = int(str(raw))

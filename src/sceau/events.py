@@ -180,6 +180,21 @@ class DriftRefused(Event):
 
 
 @dataclass(frozen=True, kw_only=True)
+class ScanDisagreed(Event):
+    """The scan reads an unchanged column otherwise than the signed mandate notes: a decision
+    for the controller, not anyone's misconduct (a drift is a column added or gone)."""
+
+    name = "run.scan_disagreed"
+    alert = True
+    mandate_id: str
+    mandate_sha256: str
+    column: str
+    scanned: str  # the scan's reading: a category, or the categories found inside the text
+    signed: str  # the category the mandate notes (the controller's override when it has one)
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
 class BatchStaged(Event):
     name = "run.batch_staged"
     run_id: str

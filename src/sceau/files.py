@@ -44,6 +44,19 @@ def atomic_file(path: Path, *, mode: int = PRIVATE, overwrite: bool = True) -> I
     sync_folder(path.parent)
 
 
+def create_private(path: Path) -> None:
+    """Make ``path`` exist with mode 0600 (owner only) before another library opens it.
+
+    For files sceau does not write itself (a SQLite database): they would otherwise get the
+    process's umask, often world-readable. An existing file is narrowed to 0600 as well.
+    """
+    descriptor = os.open(path, os.O_CREAT | os.O_WRONLY, PRIVATE)
+    try:
+        os.fchmod(descriptor, PRIVATE)
+    finally:
+        os.close(descriptor)
+
+
 def write_atomic(path: Path, data: bytes, *, mode: int = PRIVATE, overwrite: bool = True) -> None:
     """Write ``data`` to ``path`` whole or not at all (see :func:`atomic_file`)."""
     with atomic_file(path, mode=mode, overwrite=overwrite) as handle:

@@ -15,6 +15,7 @@ EXPECTED = {
     "mandate.verify": {CTL, OPS, AUD},
     "keys.new-signer": {CTL},
     "keys.rotate": {ADM},
+    "keys.db-password": {CTL, OPS, ADM},
     "migrate": {OPS},
     "retention.enforce": {CTL, OPS, ADM},
     "reports.read": {CTL, OPS, AUD, ADM},

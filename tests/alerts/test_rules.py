@@ -39,6 +39,7 @@ from sceau.events import (
     RunStarted,
     RunVerified,
     ScanCompleted,
+    ScanDisagreed,
     StagingShredded,
 )
 from sceau.mandate.verify import REASONS
@@ -297,6 +298,7 @@ def test_every_rule_is_silent_on_a_normal_day(engine: Engine, log: Log):
 def test_the_registry_holds_every_rule():
     assert set(RULES) == {
         "beyond-mandate",
+        "scan-disagreed",
         "volume-anomaly",
         "off-hours",
         "failed-auth",
@@ -339,6 +341,37 @@ def test_beyond_mandate_reports_every_refused_mandate_and_drift(engine: Engine):
     assert "alice" in findings[1].summary
     assert "COMMENT2" in findings[1].summary
     assert "did not know" not in repr(findings[1])  # the drift's sentence is not copied
+
+
+def test_a_scan_that_disagrees_is_a_low_decision_for_the_controller_never_an_accusation(
+    engine: Engine,
+):
+    log = Log()
+    for _ in range(2):  # tried twice: one alert
+        log.add(
+            ScanDisagreed(
+                at=NOW,
+                actor="otto",
+                mandate_id="lab-a-2026",
+                mandate_sha256=SHA,
+                column="SR",
+                scanned="PASSWORD",
+                signed="LOGIN",
+                reason="the scan reads it as PASSWORD where the mandate notes LOGIN",
+            )
+        )
+    assert evaluate("beyond-mandate", engine, log.events) == []
+    findings = evaluate("scan-disagreed", engine, log.events)
+    assert {finding.key for finding in findings} == {f"{SHA}:SR"}
+    finding = findings[0]
+    assert finding.severity is Severity.LOW
+    assert finding.summary.startswith(
+        "mandate lab-a-2026 waits for the controller's decision: the scan reads column SR as "
+        "PASSWORD where the mandate notes LOGIN; if the scan is wrong, the controller can "
+        "confirm LOGIN with a reason in the mandate and sign again"
+    )
+    assert "otto" not in repr(finding)  # the operator who ran it did nothing wrong
+    assert (finding.facts["scanned"], finding.facts["signed"]) == ("PASSWORD", "LOGIN")
 
 
 @pytest.mark.parametrize("reason", REASONS)

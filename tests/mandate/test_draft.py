@@ -79,7 +79,9 @@ def test_every_column_is_listed_and_dropped_with_what_the_scan_found(labs, lab_a
     truth = json.loads((labs / "labels.json").read_text())["tables"]["lab-a.csv"]["columns"]
     for column in table.columns:
         rule = data["columns"][column.name]
-        assert rule == {"treatment": "drop", "detected": str(column.category)}
+        inside = sorted(str(category) for category, n in column.embedded.items() if n)
+        found = {"found_inside": inside} if inside else {}
+        assert rule == {"treatment": "drop", "detected": str(column.category), **found}
         assert rule["detected"] == truth[column.name]["category"]
     assert data["source"]["location"] == str(labs / "lab-a.csv")
     assert "table" not in data["source"]
@@ -92,7 +94,9 @@ def test_every_column_is_listed_and_dropped_with_what_the_scan_found(labs, lab_a
 def test_each_column_is_explained_with_names_and_counts(lab_a):
     report, text = lab_a
     lines = text.splitlines()
-    comment = lines[lines.index('COMMENT1 = { treatment = "drop", detected = "HEALTH_TEXT" }') - 1]
+    rule = next(i for i, line in enumerate(lines) if line.startswith("COMMENT1 = "))
+    assert lines[rule].startswith('COMMENT1 = { treatment = "drop", detected = "HEALTH_TEXT", ')
+    comment = lines[rule - 1]
     assert comment.startswith("# HEALTH_TEXT · special · health data in text (cells): ")
     finding = next(c for c in report.tables[0].columns if c.name == "COMMENT1")
     for health, count in finding.health_categories.items():
@@ -150,12 +154,23 @@ def test_filled_in_it_parses_follows_the_rules_and_matches_its_source(lab_a):
     assert mandate.rows == ()
 
 
-def test_comments_carrying_identifiers_kept_as_is_stop_the_migration(lab_a):
+def test_comments_carrying_identifiers_kept_as_is_are_refused_at_signing_as_at_migration(lab_a):
+    """The draft records which identifiers the scan found inside each text column, so that
+    what the drift guard would refuse at migration is refused when it is signed, in its words."""
     report, text = lab_a
     mandate = parse_mandate(choose(fill(text), "COMMENT1", "keep").encode("utf-8"))
-    with pytest.raises(DriftError) as caught:
+    assert mandate.rule("COMMENT1").found_inside == ("EMAIL", "IBAN", "NIR", "PHONE")
+    with pytest.raises(MandateError) as signing:
+        check_mandate(mandate)
+    with pytest.raises(DriftError) as migrating:
         check_drift(mandate, report.tables[0])
-    assert caught.value.column == "COMMENT1"
+    assert migrating.value.column == "COMMENT1"
+    assert signing.value.message == migrating.value.reason
+    assert signing.value.hint == migrating.value.hint
+    assert signing.value.message == (
+        "its text holds identifiers (EMAIL, IBAN, NIR, PHONE) and the mandate would move it as "
+        "is (keep)"
+    )
 
 
 def test_controller_and_processor_can_be_given(labs, lab_a):
@@ -226,9 +241,14 @@ def test_a_database_table_is_named_apart_from_its_location(tmp_path):
     assert data["mandate_id"] == "patients-20260310"
 
 
-def test_a_password_in_a_source_url_is_never_written():
+def test_a_source_url_holding_a_password_is_refused_without_repeating_it():
     columns = [ColumnFinding("nom", Category.PERSON_NAME, 1.0)]
     report = ScanReport([TableScan("postgresql://lab@db/lims#patients", "postgresql", 1, columns)])
-    text = draft_mandate("postgresql://lab:s3cret@db/lims", scan_report=report, today=TODAY)
-    assert "s3cret" not in text
+    with pytest.raises(MandateError) as caught:
+        draft_mandate("postgresql://lab:s3cret@db/lims", scan_report=report, today=TODAY)
+    assert caught.value.where == "SOURCE"
+    assert "s3cret" not in str(caught.value)
+    assert "PGPASSWORD" in caught.value.hint
+    assert "sceau keys db-password set" in caught.value.hint
+    text = draft_mandate("postgresql://lab@db/lims", scan_report=report, today=TODAY)
     assert tomllib.loads(text)["source"]["location"] == "postgresql://lab@db/lims"

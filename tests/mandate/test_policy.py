@@ -77,7 +77,7 @@ def test_static_rules_name_the_column_and_the_rule(line, message):
         check_mandate(mandate(line))
     assert message in caught.value.message
     column = line.split(" =", 1)[0]
-    assert caught.value.where == f"mandate lab-a-2019-2020: columns.{column}"
+    assert caught.value.where.startswith(f"mandate lab-a-2019-2020: columns.{column}")
 
 
 @pytest.mark.parametrize(
@@ -163,7 +163,7 @@ def test_comments_carrying_nirs_kept_as_is_are_refused():
     comment.embedded = {Category.NIR: 3, Category.PHONE: 1, Category.EMAIL: 0}
     error = drift(source(COMMENT1=comment), line)
     assert error.column == "COMMENT1"
-    assert "3 NIR, 1 PHONE found" in error.reason
+    assert "identifiers (NIR, PHONE)" in error.reason
     assert "EMAIL" not in error.reason
     assert "redact-identifiers" in error.hint
 

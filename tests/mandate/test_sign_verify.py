@@ -178,15 +178,20 @@ def test_signing_again_replaces_the_signature(store, key, signed):
         ('MP = { treatment = "rehash-password"', 'MP = { treatment = "keep"', "passwords"),
         ('name = "LIS Vendor SAS"', 'name = "TODO"', "TODO placeholder"),
         ("until = 2026-04-01T00:00:00Z", "until = 2026-03-10T09:00:00Z", "expired on"),
+        ("retention_days = 7", "retention_days = 999999999", "from 1 to 3,650"),
+        ("retention_days = 7", "retention_days = 10000000000", "from 1 to 3,650"),
+        ("until = 2026-04-01T00:00:00Z", "until = 9999-12-31T23:59:59-23:59", "2000 and 2199"),
+        ('"postgresql://lis@new-host/lab"', '"postgresql://root:s3cret@new-host/lab"', "password"),
     ],
 )
 def test_an_invalid_or_expired_mandate_is_never_signed(store, key, tmp_path, old, new, message):
     path = write(tmp_path / "m.toml", EXAMPLE.replace(old, new))
-    with pytest.raises(MandateError, match=message):
+    with pytest.raises(MandateError, match=message) as caught:
         sign_mandate(path, key, PASSPHRASE, store.engine, store.events, user="claire", now=NOW)
     assert not signature_path(path).exists()
     assert store.rows(mandates) == []
     assert "mandate.signed" not in store.events.names()
+    assert "s3cret" not in str(caught.value)
 
 
 def test_a_wrong_passphrase_is_refused_without_repeating_it(store, key, tmp_path):

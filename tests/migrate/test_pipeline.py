@@ -326,14 +326,18 @@ def test_identifiers_past_the_drift_scans_sample_stop_the_run_before_loading(tmp
     with pytest.raises(DriftError) as refused:
         migrate(world.session(), mandate)
     assert refused.value.column == "COMMENT1"
-    assert "past the drift scan's sample" in refused.value.reason
+    assert refused.value.where == "mandate lab-a-to-new-lis: extraction"
+    assert refused.value.reason == (
+        "its text holds identifiers (NIR) and the mandate would move it as is (keep)"
+    )
     assert _target_rows(target) == []  # nothing was loaded
     with world.engine.connect() as connection:
         run = connection.execute(select(runs)).mappings().one()
         names = world.events.names()
     assert run["status"] == "shredded"
-    assert "run.drift_refused" in names
-    assert run["summary"]["certificate"]["reason"] == "drift"
+    assert "run.scan_disagreed" in names  # what the data holds, not a source that changed
+    assert "run.drift_refused" not in names
+    assert run["summary"]["certificate"]["reason"] == "refused"
     assert not any(world.settings.staging_root.rglob("*.sealed"))
 
 

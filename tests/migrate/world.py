@@ -3,6 +3,7 @@ operator who runs, and a synthetic lab's export. Built on the real components, n
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -85,7 +86,10 @@ class World:
         targets: dict[str, str] | None = None,
         valid_days: int = 30,
         retention_days: int = 7,
+        notes: dict[str, dict[str, str]] | None = None,
     ) -> str:
+        """The mandate's TOML; ``notes`` sets a column's fields other than its treatment
+        (``{"MP": {"detected": "PASSWORD", "category": "LOGIN", "reason": "…"}}``)."""
         rules = LAB_A_RULES if rules is None else rules
         truth = self.synth.truth()
         names = columns or list(self.synth.frame.columns)
@@ -116,7 +120,8 @@ class World:
         for name in names:
             category = truth.get(name, {}).get("category", "OTHER")
             lines += [f'[columns."{name}"]', f'treatment = "{rules.get(name, "drop")}"']
-            lines.append(f'detected = "{category}"')
+            fields = {"detected": category, **(notes or {}).get(name, {})}
+            lines += [f"{key} = {json.dumps(value)}" for key, value in fields.items()]
             if targets and name in targets:
                 lines.append(f'to = "{targets[name]}"')
         return "\n".join(lines) + "\n"

@@ -8,6 +8,7 @@ import pytest
 
 from sceau.detect.base import Category, ColumnFinding, Evidence, HealthCategory, Subject
 from sceau.detect.report import ScanReport, TableScan
+from sceau.sources.base import Skipped
 
 STARTED = datetime(2025, 3, 14, 9, 30, 5, tzinfo=UTC)
 
@@ -95,6 +96,15 @@ def sample_report() -> ScanReport:
             TableScan(source="exports/empty.csv", kind="csv", rows=0, columns=[]),
         ],
         started_at=STARTED,
+        skipped=[
+            Skipped(
+                "exports/old.zip!/2019/patients.csv", "password-protected (encrypted): not read"
+            ),
+            Skipped(
+                "postgresql://sceau@db.example/lis#audit",
+                "permission denied: this user may not read it",
+            ),
+        ],
     )
 
 

@@ -49,7 +49,8 @@ MOVED = {
     "CP": 'treatment = "generalise:department", detected = "POSTCODE"',
     "COMMENTAIRE_1": 'treatment = "redact-identifiers", detected = "HEALTH_TEXT"',
     "MDP": 'treatment = "rehash-password", detected = "PASSWORD"',
-    "MUTUELLE_ID": 'treatment = "encrypt", detected = "INSURER_ID"',
+    "MUTUELLE_ID": 'treatment = "encrypt", detected = "PASSWORD", category = "INSURER_ID", '
+    'reason = "third-party-payment numbers of 13 digits; no password in this column"',
     "DATE_PRELEVEMENT": 'treatment = "keep", detected = "DATE"',
     "DATE_DERNIERE_VISITE": 'treatment = "generalise:month", to = "mois_visite"',
 }
@@ -150,6 +151,11 @@ def _certificate(verified: VerifiedMandate, **fields: Any) -> Certificate:
             "sha256": verified.sha256,
             "controller": {"name": mandate.controller.name, "finess": mandate.controller.finess},
             "processor": {"name": mandate.processor.name},
+            "overrides": [
+                {"source": rule.source, "detected": rule.detected, **rule.override}
+                for rule in mandate.columns
+                if rule.override is not None
+            ],
         },
         "source": "postgresql://sceau@lis-old.example/lis#patients",
         "destination": "postgresql://sceau@lis-new.example/lis",

@@ -104,8 +104,8 @@ def test_every_column_is_listed_with_its_badge_and_counts(report):
     assert '<span class="badge credential">credential</span>' in page
     text = _text(page)
     assert "HIV 37 cells" in text
-    assert "CANCER 1,204 cells" in text
-    assert "PHONE 212 cells" in text
+    assert "cancer 1,204 cells" in text
+    assert "phone numbers 212 cells" in text
     assert "9 99 99 99 999 999 99" in text
 
 

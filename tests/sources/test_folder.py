@@ -1,4 +1,5 @@
-"""A folder: every readable file, sorted, hidden ones skipped, bad ones recorded not fatal."""
+"""A folder: every readable file, sorted; hidden and bad ones recorded with the reason, not
+fatal and never silent."""
 
 from __future__ import annotations
 
@@ -37,10 +38,17 @@ def test_every_readable_file_sorted(exports):
         str(exports / "labo_b" / "results") + "#MSH",
         str(exports / "labo_b" / "results") + "#PID",
     ]
-    skipped = dict(source.skipped)
-    assert set(skipped) == {str(exports / "empty.csv"), str(exports / "photo.bin")}
+    skipped = {entry.location: entry.reason for entry in source.skipped}
+    assert set(skipped) == {
+        str(exports / "empty.csv"),
+        str(exports / "photo.bin"),
+        str(exports / ".hidden.csv"),
+        str(exports / ".cache") + "/",
+    }
     assert "empty" in skipped[str(exports / "empty.csv")]
     assert "no reader" in skipped[str(exports / "photo.bin")]
+    assert "hidden file" in skipped[str(exports / ".hidden.csv")]
+    assert "hidden folder" in skipped[str(exports / ".cache") + "/"]
 
 
 def test_readers_tell_the_kind_of_each_file(exports):

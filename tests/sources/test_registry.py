@@ -8,10 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from sceau.sources.base import Source, open_source, registered
+from sceau.sources.base import Source, open_source, redact_url, registered
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "sources.md"
-BUILT_IN = {"csv", "parquet", "jsonl", "fhir", "xlsx", "hl7", "sqlite", "postgresql", "mariadb"}
+BUILT_IN = {
+    "csv", "parquet", "jsonl", "fhir", "xlsx", "hl7", "sqlite", "postgresql", "mariadb", "archive",
+}  # fmt: skip
 
 
 def test_every_built_in_registers():
@@ -50,6 +52,12 @@ def test_every_reader_accepts_every_scan_option(kind, tmp_path):
         ("noext_json", b'{"a": 1}\n', "jsonl"),
         ("noext_fhir", b'{"resourceType": "Patient"}\n', "fhir"),
         ("noext_csv", b"NOM;TEL\nA;06\nB;07\n", "csv"),
+        ("a.zip", b"PK\x05\x06" + bytes(18), "archive"),
+        ("a.csv.gz", b"\x1f\x8b\x08\x00", "archive"),
+        ("a.tgz", b"\x1f\x8b\x08\x00", "archive"),
+        ("noext_zip", b"PK\x05\x06" + bytes(18), "archive"),
+        ("noext_xz", b"\xfd7zXZ\x00\x00", "archive"),
+        ("noext_tar", bytes(257) + b"ustar\x0000" + bytes(250), "archive"),
     ],
 )
 def test_open_source_picks_the_reader(tmp_path, name, content, kind):
@@ -71,3 +79,27 @@ def test_open_source_picks_the_reader(tmp_path, name, content, kind):
 )
 def test_urls(url, kind):
     assert open_source(url).kind == kind
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("postgresql://lis:s3cret@db.example/lab", "postgresql://lis@db.example/lab"),
+        (
+            "mysql+pymysql://lis@db.example/lab?password=s3cret",
+            "mysql+pymysql://lis@db.example/lab",
+        ),
+        (
+            "mysql://lis@h/lab?charset=utf8&PASSWORD=s3cret&ssl=1",
+            "mysql://lis@h/lab?charset=utf8&ssl=1",
+        ),
+        (
+            "postgresql://h/lab?sslmode=require&password=s3cret",
+            "postgresql://h/lab?sslmode=require",
+        ),
+        ("sqlite:////data/state.db", "sqlite:////data/state.db"),
+    ],
+)
+def test_a_url_is_shown_without_any_password(url, shown):
+    assert redact_url(url) == shown
+    assert "s3cret" not in redact_url(url)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import stat
 import uuid
 
 import phonenumbers
@@ -140,3 +142,17 @@ def test_cli_writes_labels_and_refuses_a_full_folder(tmp_path):
     again = runner.invoke(main, args)
     assert again.exit_code == 2
     assert "--force" in again.output
+
+
+def test_every_file_is_private_whatever_the_umask(tmp_path):
+    """Synthetic patients look like real ones: nothing synth writes is readable by others."""
+    previous = os.umask(0o002)
+    try:
+        write_labs(tmp_path, formats=("csv", "parquet", "sqlite"), patients=20, seed=3)
+        write_sql(generate(20, seed=3), f"sqlite:///{tmp_path / 'other.db'}")
+    finally:
+        os.umask(previous)
+    written = [p for p in tmp_path.iterdir() if p.is_file()]
+    assert {p.suffix for p in written} >= {".csv", ".parquet", ".sqlite", ".json", ".db"}
+    for path in written:
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600, path.name

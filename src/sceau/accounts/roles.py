@@ -27,6 +27,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "mandate.verify": frozenset({_C, _O, _A}),
     "keys.new-signer": frozenset({_C}),
     "keys.rotate": frozenset({_ADM}),
+    "keys.db-password": frozenset({_C, _O, _ADM}),
     "migrate": frozenset({_O}),
     "retention.enforce": frozenset({_C, _O, _ADM}),
     "reports.read": frozenset({_C, _O, _A, _ADM}),

@@ -23,6 +23,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from sceau import b64
 from sceau.audit.key import AuditKey, verify_signature
 from sceau.errors import SceauError
 
@@ -54,7 +55,7 @@ class Checkpoint:
     def problem(self, public_key: bytes) -> str | None:
         """Why this checkpoint cannot be trusted, or None: the signature, then the body's fields."""
         try:
-            signature = base64.b64decode(self.signature, validate=True)
+            signature = b64.decode(self.signature)
         except (binascii.Error, ValueError):
             return "its signature is not base64"
         if not verify_signature(public_key, signature, self.body.encode()):

@@ -13,6 +13,7 @@ import binascii
 import json
 from typing import Any
 
+from sceau import b64
 from sceau.audit.chain import inclusion_proof, leaf_hash, verify_inclusion
 from sceau.audit.checkpoint import Checkpoint
 from sceau.audit.entry import LoggedEvent, decode
@@ -58,7 +59,7 @@ def check_proof(document: object, *, expected_fingerprint: str) -> LoggedEvent:
         index = int(document["index"])
         path = [bytes.fromhex(node) for node in document["proof"]]
         checkpoint = Checkpoint.from_json(document["checkpoint"])
-        public_key = base64.b64decode(document["public_key"], validate=True)
+        public_key = b64.decode(document["public_key"])
     except (KeyError, TypeError, ValueError, binascii.Error):
         raise ProofError(
             "this is not an inclusion proof sceau wrote",

@@ -8,11 +8,13 @@ hold a value from the data) and with a request to file it.
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 
 import click
 
 from sceau import __version__
+from sceau.display import printable
 from sceau.errors import SceauError
 
 # name -> module under sceau.cli holding a click command of the same name
@@ -49,9 +51,14 @@ class _Group(click.Group):
 
     def invoke(self, ctx: click.Context) -> object:
         try:
-            return super().invoke(ctx)
+            result = super().invoke(ctx)
+            sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's last words
+            return result
+        except BrokenPipeError:
+            _quiet_stdout()
+            sys.exit(_BROKEN_PIPE)
         except SceauError as error:
-            click.secho(f"error: {error}", fg="red", err=True)
+            click.secho(f"error: {printable(str(error), limit=2000)}", fg="red", err=True)
             sys.exit(2)
         except click.exceptions.Abort:  # Ctrl-D or Ctrl-C at a prompt
             click.echo("cancelled; nothing was changed", err=True)
@@ -69,6 +76,16 @@ class _Group(click.Group):
                 err=True,
             )
             sys.exit(2)
+
+
+_BROKEN_PIPE = 141  # what a shell reports for a command stopped by SIGPIPE (128 + 13)
+
+
+def _quiet_stdout() -> None:
+    """The reader of our output went away (``sceau scan … | head``): that is not an error, and
+    nothing more can be written; point stdout at /dev/null so the exit flushes nothing."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})

@@ -10,13 +10,13 @@ from datetime import UTC, datetime
 import click
 from rich.console import Console
 from rich.table import Table
-from rich.text import Text
 
 from sceau.accounts import Role
 from sceau.alerts.model import Alert, Severity, State
 from sceau.alerts.records import acknowledge, get_alert, list_alerts, resolve
 from sceau.alerts.supervisor import Supervisor
 from sceau.cli._context import Context
+from sceau.cli._text import cell, shown
 from sceau.errors import SceauError
 
 
@@ -50,7 +50,7 @@ def list_command(everything: bool, as_json: bool) -> None:
             alert.state.value,
             f"{alert.raised_at:%Y-%m-%d %H:%M}",
             alert.rule,
-            Text(alert.summary + (f" (seen {alert.count} times)" if alert.count > 1 else "")),
+            cell(alert.summary + (f" (seen {alert.count} times)" if alert.count > 1 else "")),
             _answered(alert),
         )
     Console().print(table)
@@ -89,7 +89,7 @@ def show(alert_id: int) -> None:
     ]
     lines = [
         f"Alert {alert.alert_id} — {alert.severity.value}, {alert.state.value}",
-        f"  what happened: {alert.summary}",
+        f"  what happened: {shown(alert.summary)}",
         f"  rule: {alert.rule} (seen {alert.count} time{'s' if alert.count != 1 else ''}, "
         f"last {_when(alert.last_seen)})",
         f"  raised: {_when(alert.raised_at)}",
@@ -181,13 +181,17 @@ def run(once: bool, interval: int) -> None:
         except SceauError as error:
             if once:
                 raise
-            click.secho(f"{stamp} this round failed, the next will try again: {error}", fg="red")
+            click.secho(
+                f"{stamp} this round failed, the next will try again: {shown(error)}", fg="red"
+            )
             time.sleep(interval)
             continue
         if done.busy:
             click.echo(f"{stamp} another `sceau alerts run` is supervising this store; waiting")
         for alert in done.raised:
-            click.echo(f"{stamp} raised alert {alert.alert_id} ({alert.severity}): {alert.summary}")
+            click.echo(
+                f"{stamp} raised alert {alert.alert_id} ({alert.severity}): {shown(alert.summary)}"
+            )
         for escalation in done.escalations:
             reached = ", ".join(escalation.delivered) or "nobody"
             click.echo(f"{stamp} alert {escalation.alert_id} → {escalation.tier}: told {reached}")

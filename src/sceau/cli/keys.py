@@ -10,6 +10,8 @@ import click
 from sceau.cli._context import Context
 from sceau.config import Settings
 from sceau.keys import material, open_provider
+from sceau.keys.db_passwords import account, forget_password, store_password
+from sceau.mandate.draft import refuse_password
 from sceau.mandate.sign import KEY_SUFFIX, list_signers, new_signer
 from sceau.migrate.certificate import certificate_fingerprint
 
@@ -117,3 +119,50 @@ def certificate_key() -> None:
     finally:
         provider.close()
     click.echo(fingerprint)
+
+
+@keys.group(name="db-password")
+def db_password() -> None:
+    """Database passwords kept by the key provider, for URLs that name a user but no password."""
+
+
+@db_password.command(name="set")
+@click.argument("url")
+def db_password_set(url: str) -> None:
+    """Keep the password of URL (postgresql://user@host/db, mysql://user@host/db).
+
+    \b
+    The password is asked for twice, hidden, and kept wrapped by the key provider; sceau gives
+    it to the database when it connects to URL, and never writes it anywhere in clear. Setting
+    it again replaces it (the old one is crypto-shredded).
+    """
+    context = Context.load()
+    user = context.actor("keys.db-password")
+    refuse_password(url, where="URL")  # before a prompt
+    password = str(
+        click.prompt("Database password", hide_input=True, confirmation_prompt=True, err=True)
+    )
+    provider = open_provider(context.settings)
+    try:
+        store_password(provider, context.engine, context.events, url, password, actor=user.name)
+    finally:
+        provider.close()
+    click.echo(f"Kept the password for {account(url)}, wrapped by the {provider.name} provider.")
+
+
+@db_password.command(name="forget")
+@click.argument("url")
+def db_password_forget(url: str) -> None:
+    """Crypto-shred the password kept for URL."""
+    context = Context.load()
+    user = context.actor("keys.db-password")
+    refuse_password(url, where="URL")
+    provider = open_provider(context.settings)
+    try:
+        count = forget_password(provider, context.engine, context.events, url, actor=user.name)
+    finally:
+        provider.close()
+    if count:
+        click.echo(f"Forgot the password kept for {account(url)}: its key was destroyed.")
+    else:
+        click.echo(f"No password was kept for {account(url)}.")

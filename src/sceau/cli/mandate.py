@@ -10,15 +10,21 @@ import click
 from rich.console import Console
 
 from sceau.cli._context import Context
+from sceau.cli._text import shown
 from sceau.cli.keys import default_key, read_passphrase
 from sceau.cli.scan import ProgressBar
+from sceau.config import Settings
+from sceau.detect.base import Sensitivity
 from sceau.detect.scan import scan
-from sceau.events import MandateDrafted, MandateRefused
-from sceau.mandate.draft import draft_mandate
+from sceau.events import MandateDrafted, MandateRefused, ScanCompleted
+from sceau.keys import open_provider
+from sceau.keys.db_passwords import DatabasePasswords
+from sceau.mandate.draft import draft_mandate, refuse_password
 from sceau.mandate.model import Mandate, MandateError, RowCondition, parse_mandate
-from sceau.mandate.policy import allowed_columns, check_mandate
+from sceau.mandate.policy import allowed_columns, check_drift, check_mandate
 from sceau.mandate.sign import read_mandate, sign_mandate, signature_path, write_private_file
 from sceau.mandate.verify import VerificationError, load_verified
+from sceau.migrate.preflight import admit, scan_source
 from sceau.sources.base import redact_url
 
 _MANDATE = click.Path(dir_okay=False, path_type=Path)
@@ -54,14 +60,15 @@ def draft(source: str, table: str | None, output: Path | None, force: bool) -> N
     """
     context = Context.load()
     user = context.actor("mandate.draft")
+    refuse_password(source, where="SOURCE")  # before a scan, and before anything is written
     if output is not None and output.exists() and not force:  # say so before a long scan
         raise MandateError(
             "the file already exists; it was left as it was",
             hint="pass --force to replace it",
             where=str(output),
         )
-    with ProgressBar(Console(stderr=True)) as progress:
-        report = scan([source], progress=progress)
+    with _passwords(context) as passwords, ProgressBar(Console(stderr=True)) as progress:
+        report = scan([passwords.connect_url(source)], progress=progress)
     text = draft_mandate(source, table=table, scan_report=report)
     facts = tomllib.loads(text)
     path = output or Path(f"{facts['mandate_id']}.toml")
@@ -90,13 +97,39 @@ def draft(source: str, table: str | None, output: Path | None, force: bool) -> N
 def sign(mandate_path: Path, key: Path | None) -> None:
     """Sign MANDATE as the controller; the signature goes beside it, in MANDATE.sig.
 
-    The passphrase of the key is read from SCEAU_SIGNER_PASSPHRASE, or asked for.
+    \b
+    Every check `sceau migrate` runs is run first, with the same words: the rules, the bounds,
+    the destination's names and, when the source can be read from here, the drift scan. The
+    passphrase of the key is read from SCEAU_SIGNER_PASSPHRASE, or asked for.
     """
     context = Context.load()
     user = context.actor("mandate.sign")
     key_path = key or default_key(context.settings, user.name)
     # a mandate that cannot be signed is refused before the passphrase is asked for
-    check_mandate(parse_mandate(read_mandate(mandate_path), where=str(mandate_path)))
+    parsed = admit(read_mandate(mandate_path), where=str(mandate_path))
+    with _passwords(context) as passwords, ProgressBar(Console(stderr=True)) as progress:
+        checked = scan_source(parsed, passwords, progress, batch_rows=context.settings.batch_rows)
+    if checked.scan is None:
+        click.echo(
+            f"The source could not be read from here ({checked.why}); the drift scan was not "
+            "run: it runs when the operator migrates."
+        )
+    else:
+        context.events.record(
+            ScanCompleted(
+                actor=user.name,
+                sources=1,
+                rows=checked.scan.rows,
+                sensitive_columns=sum(
+                    1 for c in checked.scan.columns if c.sensitivity is not Sensitivity.NONE
+                ),
+            )
+        )
+        check_drift(parsed, checked.scan)
+        click.echo(
+            f"Scanned the source as the migration will ({len(checked.scan.columns)} columns, "
+            "its first rows): it matches the mandate."
+        )
     passphrase = read_passphrase(confirm=False)
     written = sign_mandate(
         mandate_path, key_path, passphrase, context.engine, context.events, user=user.name
@@ -170,13 +203,21 @@ def _describe(parsed: Mandate) -> None:
         renamed = f" → {rule.target}" if rule.target and rule.target != rule.source else ""
         what = _TREATMENTS.get(rule.spec, rule.spec)
         lines.append(f"  {rule.source:<{width}}  {what}{renamed}")
+    overridden = [rule for rule in parsed.columns if rule.category is not None]
+    if overridden:
+        lines.append(f"The controller overrides the scan for {len(overridden)} column(s):")
+        for rule in overridden:
+            lines.append(
+                f"  {rule.source}: holds {rule.category}, where the scan read {rule.detected}"
+                f" — {rule.reason}"
+            )
     kept = set(allowed_columns(parsed))
     dropped = [column for column in parsed.source_columns if column not in kept]
     if dropped:
         lines.append(f"Drops {len(dropped)} column(s), which never leave the source:")
         lines.append("  " + ", ".join(dropped))
     for line in lines:
-        click.echo(line)
+        click.echo(shown(line, limit=2_000))  # names and purpose are the controller's text
 
 
 def _scope(rows: tuple[RowCondition, ...]) -> str:
@@ -193,6 +234,13 @@ def _scope(rows: tuple[RowCondition, ...]) -> str:
             tests.append(f"is before {condition.until:%Y-%m-%d}")
         parts.append(f"{condition.column} " + " and ".join(tests))
     return "only rows whose " + "; and whose ".join(parts)
+
+
+def _passwords(context: Context) -> DatabasePasswords:
+    """Database passwords as the command connects: the key provider is opened only if one is
+    kept for the URL (see docs/mandate.md)."""
+    settings: Settings = context.settings
+    return DatabasePasswords(context.engine, lambda: open_provider(settings))
 
 
 def _digest(path: Path) -> str:

@@ -11,10 +11,12 @@ from pathlib import Path
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from sqlalchemy import Engine
 
 from sceau.cli._context import Context
 from sceau.cli._progress import rows_bar
+from sceau.cli._text import markup_safe, shown
 from sceau.config import Settings
 from sceau.errors import SceauError
 from sceau.events import EventSink
@@ -49,7 +51,7 @@ class StepPrinter:
         self.bar.__exit__(None, None, None)
 
     def step(self, text: str) -> None:
-        self.console.print(f"  {text}")
+        self.console.print(f"  {shown(text)}", markup=False, highlight=False)  # names are text
 
     def phase(self, name: str, total_rows: int | None) -> None:
         self.task = self.bar.add_task(_PHASES.get(name, name), total=total_rows)
@@ -85,7 +87,7 @@ def migrate(mandate_file: Path, run_id: str | None, report_dir: Path | None) -> 
     written = write_outcome(outcome, folder)
     console.print(_summary(outcome))
     for path in written:
-        console.print(f"  wrote {path}")
+        console.print(f"  wrote {markup_safe(path)}")
 
 
 def run_printed(
@@ -136,6 +138,14 @@ def _summary(outcome: RunOutcome) -> str:
             "\n[yellow]No row was in the mandate's scope: if that is not what the controller "
             "meant, check its [[rows]] conditions (a value must match exactly).[/yellow]"
         )
+    overridden = [rule for rule in mandate.columns if rule.override is not None]
+    if overridden:
+        text += f"\nThe controller overrode the scan's reading of {len(overridden)} column(s):"
+        for rule in overridden:
+            text += escape(
+                f"\n  {rule.source}: {rule.category}, where the scan read {rule.detected} "
+                f"— {rule.reason}"
+            )
     return text
 
 

@@ -8,6 +8,7 @@ import click
 from rich.console import Console
 
 from sceau.cli._context import Context
+from sceau.cli._text import markup_safe
 from sceau.errors import SceauError
 from sceau.keys import open_provider
 from sceau.migrate.pipeline import MigrationSession
@@ -49,14 +50,14 @@ def enforce() -> None:
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         for fmt in (ReportFormat.JSON, ReportFormat.HTML):
             write_report(certificate, fmt, folder / f"certificate.{fmt.value}")
-        console.print(f"  shredded run {run_id}; certificate in {folder}")
+        console.print(f"  shredded run {run_id}; certificate in {markup_safe(folder)}")
     for run_id in done.busy:
         console.print(f"  run {run_id} is overdue but in progress in another process; not touched")
     if not (done.certificates or done.busy or done.failed):
         console.print("No staging was overdue; nothing to shred.")
     if done.failed:
         for run_id, why in done.failed:
-            console.print(f"  [red]could not shred run {run_id}[/red]: {why}")
+            console.print(f"  [red]could not shred run {run_id}[/red]: {markup_safe(why)}")
         raise SceauError(
             f"{len(done.failed)} overdue run(s) could not be shredded",
             hint="fix the cause shown above and run `sceau retention enforce` again",

@@ -8,15 +8,18 @@ from pathlib import Path
 import click
 from rich.console import Console
 from rich.table import Table as RichTable
+from rich.text import Text
 
 from sceau.cli._context import Context
 from sceau.cli._progress import rows_bar
-from sceau.detect.base import Category, Sensitivity
+from sceau.cli._text import cell, markup_safe, shown
+from sceau.detect.base import Category, ColumnFinding, Sensitivity
 from sceau.detect.report import ScanReport, TableScan
 from sceau.detect.scan import DEFAULT_SAMPLE_ROWS, ScanOptions
 from sceau.detect.scan import scan as run_scan
 from sceau.events import ScanCompleted
 from sceau.reports.base import ReportFormat, render, write_report
+from sceau.reports.i18n import Language, Translator, translator
 
 _COLOURS = {
     Sensitivity.SPECIAL: "bold red",
@@ -56,6 +59,11 @@ _COLOURS = {
 @click.option(
     "--header/--no-header", default=None, help="Whether CSV files start with a header row."
 )
+@click.option(
+    "--lang",
+    type=click.Choice([language.value for language in Language]),
+    help="Language of the table and the HTML report [default: from SCEAU_LANG or the locale].",
+)
 @click.option("--quiet", "-q", is_flag=True, help="No table, no progress: only errors.")
 def scan(
     sources: tuple[str, ...],
@@ -69,6 +77,7 @@ def scan(
     encoding: str | None,
     delimiter: str | None,
     header: bool | None,
+    lang: str | None,
     quiet: bool,
 ) -> None:
     """Find the personal and health data in SOURCES: files, folders or database URLs.
@@ -111,17 +120,18 @@ def scan(
             ),
         )
     )
+    words = translator(lang or context.settings.lang or None)
     if not quiet and not to_stdout:
-        print_report(Console(), report)
+        print_report(Console(), report, words)
     for path, fmt in ((json_path, ReportFormat.JSON), (html_path, ReportFormat.HTML)):
         if path == "-":
-            click.echo(render(report, fmt))
+            click.echo(render(report, fmt, words.language))
         elif path:
-            write_report(report, fmt, Path(path))
-            console.print(f"Wrote the {fmt.value.upper()} report to {path}")
+            write_report(report, fmt, Path(path), words.language)
+            console.print(f"Wrote the {fmt.value.upper()} report to {markup_safe(path)}")
     if sarif_path:
         write_report(report, ReportFormat.SARIF, Path(sarif_path))
-        console.print(f"Wrote the SARIF report to {sarif_path}")
+        console.print(f"Wrote the SARIF report to {markup_safe(sarif_path)}")
     if fail_on and _fails(report, Sensitivity(fail_on)):
         console.print(f"[red]Found data at or above '{fail_on}' sensitivity: failing.[/red]")
         sys.exit(1)
@@ -146,58 +156,143 @@ class ProgressBar:
         self.bar.__exit__(None, None, None)
 
     def table_started(self, name: str, expected_rows: int | None) -> None:
-        label = name if len(name) <= 40 else "…" + name[-39:]
-        self.task = self.bar.add_task(label, total=expected_rows)
+        label = shown(name)
+        label = label if len(label) <= 40 else "…" + label[-39:]
+        self.task = self.bar.add_task(markup_safe(label), total=expected_rows)
 
     def rows_read(self, rows: int) -> None:
         if self.task is not None:
             self.bar.advance(self.task, rows)
 
     def table_finished(self, scan: TableScan) -> None:
+        self._done()
+
+    def table_skipped(self, name: str) -> None:
+        self._done()  # the report lists it with the reason
+
+    def _done(self) -> None:
         if self.task is not None:
             self.bar.remove_task(self.task)
             self.task = None
 
 
-def print_report(console: Console, report: ScanReport) -> None:
+def print_report(console: Console, report: ScanReport, t: Translator | None = None) -> None:
+    """Each table's columns in words, then what was found and what to do, in ``t``'s language."""
+    t = t or translator()
     for table in report.tables:
-        grid = RichTable(
-            title=f"{table.source} — {table.rows:,} rows" + ("" if table.complete else " (capped)"),
-            title_justify="left",
-        )
-        for heading in ("column", "category", "sensitivity", "whose", "conf.", "example"):
-            grid.add_column(heading, overflow="fold")
-        grid.add_column("found in text", overflow="fold")
+        facts = [t("unit.row", n=table.rows) + ("" if table.complete else " (max)")]
+        if table.patients is not None:
+            facts.append(t("unit.patient", n=table.patients))
+        if table.labs:
+            facts.append(t("unit.lab", n=table.labs))
+        grid = RichTable(title=cell(f"{table.source} — {', '.join(facts)}"), title_justify="left")
+        for key in ("column", "category", "sensitivity", "subject", "confidence", "shape"):
+            grid.add_column(t(f"scan.{key}"), overflow="fold")
+        grid.add_column(t("scan.found_in_text"), overflow="fold")
         for column in table.columns:
-            found = {**column.health_categories, **column.embedded}
-            details = ", ".join(f"{k} {v:,}" for k, v in found.items() if v)
-            colour = _COLOURS[column.sensitivity]
             grid.add_row(
-                column.name,
-                column.category.value,
-                f"[{colour}]{column.sensitivity.value}[/{colour}]",
-                column.subject.value,
+                cell(column.name),
+                t(f"category.{column.category}.name"),
+                cell(t(f"sensitivity.{column.sensitivity}.label"), _COLOURS[column.sensitivity]),
+                t(f"subject.{column.subject}"),
                 f"{column.confidence:.2f}",
-                column.example,
-                details,
+                cell(_shape(column, t)),
+                _found_in_text(column, t),
             )
         console.print(grid)
-    console.print(_summary_sentence(report))
+    for line in summary_lines(report, t):
+        console.print(line)
+    if report.skipped:
+        console.print(Text(t("scan.not_read_list"), "bold"))
+        for entry in report.skipped:
+            console.print(Text(f"  {shown(entry.location)} — {shown(entry.reason)}"))
 
 
-def _summary_sentence(report: ScanReport) -> str:
+def _shape(column: ColumnFinding, t: Translator) -> str:
+    if column.category in (Category.PASSWORD, Category.PASSWORD_HASH):
+        return t("scan.withheld")
+    if column.category in (Category.FREE_TEXT, Category.HEALTH_TEXT):
+        return t("scan.free_text")
+    return column.example
+
+
+def _found_in_text(column: ColumnFinding, t: Translator) -> str:
+    health = [(t(f"health.{k}.name"), n) for k, n in column.health_categories.items() if n]
+    inside = [(t(f"category.{k}.name"), n) for k, n in column.embedded.items() if n]
+    return ", ".join(f"{name} {t.number(n)}" for name, n in health + inside)
+
+
+def summary_lines(report: ScanReport, t: Translator) -> list[Text]:
+    """What was found, in plain sentences, then what to do about each kind of data."""
     summary = report.summary()
-    columns = [c for t in report.tables for c in t.columns]
-    special = sum(1 for c in columns if c.sensitivity is Sensitivity.SPECIAL)
-    identifiers = sum(1 for c in columns if c.sensitivity is Sensitivity.IDENTIFIER)
-    passwords = sum(1 for c in columns if c.category is Category.PASSWORD)
-    parts = [f"{summary['tables']:,} table(s), {summary['rows']:,} rows scanned."]
-    if special:
-        parts.append(f"[bold red]Health data (GDPR art. 9) in {special} column(s).[/bold red]")
-    if identifiers:
-        parts.append(f"[red]National identifiers in {identifiers} column(s).[/red]")
-    if passwords:
-        parts.append(f"[magenta]Passwords stored in clear in {passwords} column(s).[/magenta]")
-    if len(parts) == 1:
-        parts.append("No special-category data, identifier or credential found.")
-    return " ".join(parts)
+    columns = [c for table in report.tables for c in table.columns]
+    scanned = t(
+        "scan.rows_scanned", tables=_tables(report, t), rows=t("unit.row", n=summary["rows"])
+    )
+    lines = [Text(scanned)]
+    people = summary["patients"]
+    if people is not None:
+        basis = t("scan.basis_nir") if people["told_apart_by"] == "NIR" else t("scan.basis_name")
+        who = t("scan.patients", patients=t("unit.patient", n=people["distinct"]), basis=basis)
+    else:
+        who = t("scan.patients_unknown")
+    if summary["labs"]:
+        who += " " + t("scan.labs", labs=t("unit.lab", n=summary["labs"]))
+    lines.append(Text(who))
+    counted = [
+        ("scan.special", "bold red", sum(c.sensitivity is Sensitivity.SPECIAL for c in columns)),
+        ("scan.identifiers", "red", sum(c.sensitivity is Sensitivity.IDENTIFIER for c in columns)),
+        ("scan.passwords", "magenta", sum(c.category is Category.PASSWORD for c in columns)),
+        ("scan.embedded", "yellow", sum(bool(c.embedded) for c in columns)),
+    ]
+    found = [Text(t(key, n=n), style) for key, style, n in counted if n]
+    lines.extend(found or [Text(t("scan.nothing_sensitive"))])
+    if report.skipped:
+        unread = _not_read(report, t)
+        lines.append(Text(t("scan.not_read_summary", what=unread), "yellow"))
+    advice = _advice(columns, t)
+    if advice:
+        lines.append(Text(t("scan.todo"), "bold"))
+        lines.extend(advice)
+    return lines
+
+
+def _not_read(report: ScanReport, t: Translator) -> str:
+    """``2 files``, ``1 database table``, or both: what the skipped list holds."""
+    tables = sum(1 for entry in report.skipped if "://" in entry.location)
+    files = len(report.skipped) - tables
+    parts = [t("unit.file", n=files)] if files else []
+    parts += [t("unit.table", n=tables)] if tables else []
+    return f" {t('scan.and')} ".join(parts)
+
+
+def _tables(report: ScanReport, t: Translator) -> str:
+    databases = sum("://" in table.source for table in report.tables)
+    files = len(report.tables) - databases
+    parts = [t("unit.file", n=files)] if files or not databases else []
+    both = [*parts, *([t("unit.table", n=databases)] if databases else [])]
+    return f" {t('scan.and')} ".join(both)
+
+
+def _advice(columns: list[ColumnFinding], t: Translator) -> list[Text]:
+    """One line per kind of special, identifying or credential data found, most sensitive
+    first; the HTML report says what to do about every other kind."""
+    seen: dict[Category, Sensitivity] = {}
+    for column in columns:
+        if column.sensitivity.rank <= Sensitivity.CREDENTIAL.rank:
+            earlier = seen.get(column.category, column.sensitivity)
+            seen[column.category] = min(earlier, column.sensitivity, key=lambda s: s.rank)
+    ordered = sorted(seen, key=lambda category: (seen[category].rank, category.value))
+    lines = [
+        Text.assemble(
+            "  • ",
+            (t(f"category.{c}.name"), _COLOURS[seen[c]]),
+            t("scan.advice_colon") + t(f"category.{c}.advice"),
+        )
+        for c in ordered
+    ]
+    if any(column.embedded for column in columns):
+        lines.append(Text("  • " + t("scan.todo_embedded")))
+    if any(column.sensitivity is Sensitivity.PERSONAL for column in columns):
+        lines.append(Text("  • " + t("scan.todo_personal")))
+    return lines

@@ -135,6 +135,7 @@ class ColumnFinding:
     embedded: dict[Category, int] = field(default_factory=dict)
     evidence: list[Evidence] = field(default_factory=list)
     example: str = ""  # the shape of a value (digits as 9, letters as x): never the value
+    name_held: tuple[Category, ...] = ()  # what the column's own name held (shown as its shape)
 
     @property
     def sensitivity(self) -> Sensitivity:

@@ -6,9 +6,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from sceau.detect.base import Category, ColumnFinding, Sensitivity
+from sceau.sources.base import Skipped
 
 if TYPE_CHECKING:
+    from sceau.detect.population import Basis, Population
     from sceau.reports.sarif import SarifResult
 
 
@@ -22,6 +26,10 @@ class TableScan:
     columns: list[ColumnFinding]
     complete: bool = True  # False when --max-rows stopped the count early
     seconds: float = 0.0
+    patients: int | None = None  # distinct patients; None: the table says nothing of who
+    patients_basis: Basis | None = None  # what told them apart: NIR, or name and birth date
+    labs: int | None = None  # distinct FINESS numbers; None: no FINESS column
+    population: Population | None = field(default=None, repr=False)  # in memory only
 
     @property
     def sensitivities(self) -> set[Sensitivity]:
@@ -37,6 +45,8 @@ class TableScan:
             "rows": self.rows,
             "complete": self.complete,
             "seconds": round(self.seconds, 3),
+            "patients": _patients(self.patients, self.patients_basis),
+            "labs": self.labs,
             "columns": [_column_dict(column) for column in self.columns],
         }
 
@@ -48,6 +58,7 @@ class ScanReport:
     tables: list[TableScan]
     started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     kind: str = "scan"
+    skipped: list[Skipped] = field(default_factory=list)  # what was not read, and why
 
     @property
     def sensitivities(self) -> set[Sensitivity]:
@@ -63,6 +74,9 @@ class ScanReport:
             "started_at": self.started_at.isoformat(timespec="seconds"),
             "summary": self.summary(),
             "sources": [table.to_dict() for table in self.tables],
+            "skipped": [
+                {"location": entry.location, "reason": entry.reason} for entry in self.skipped
+            ],
         }
 
     def sarif_results(self) -> list[SarifResult]:
@@ -75,6 +89,7 @@ class ScanReport:
         columns = [c for t in self.tables for c in t.columns]
         return {
             "tables": len(self.tables),
+            "skipped": len(self.skipped),
             "rows": sum(t.rows for t in self.tables),
             "columns": len(columns),
             "special_category_data": Sensitivity.SPECIAL in self.sensitivities,
@@ -83,7 +98,35 @@ class ScanReport:
             "by_sensitivity": {
                 s.value: sum(1 for c in columns if c.sensitivity is s) for s in Sensitivity
             },
+            "patients": _patients(*self._patients()),
+            "labs": self._labs(),
         }
+
+    def _patients(self) -> tuple[int | None, Basis | None]:
+        """Distinct patients over every table, when every table that names people does so on
+        the same basis (a patient in two files counts once); None when no table tells."""
+        counted = [t for t in self.tables if t.patients is not None]
+        bases = {t.patients_basis for t in counted}
+        if not counted or len(bases) != 1:
+            return None, None
+        if any(t.population is None for t in counted):
+            return max(t.patients or 0 for t in counted), bases.pop()
+        hashes = [t.population.hashes for t in counted if t.population is not None]
+        return len(np.unique(np.concatenate(hashes))), bases.pop()
+
+    def _labs(self) -> int | None:
+        counted = [t for t in self.tables if t.labs is not None]
+        if not counted:
+            return None
+        if any(t.population is None for t in counted):
+            return max(t.labs or 0 for t in counted)
+        return len(set().union(*(t.population.labs for t in counted if t.population)))
+
+
+def _patients(count: int | None, basis: Basis | None) -> dict[str, Any] | None:
+    if count is None or basis is None:
+        return None
+    return {"distinct": count, "told_apart_by": basis.value}
 
 
 def _column_dict(column: ColumnFinding) -> dict[str, Any]:
@@ -99,6 +142,7 @@ def _column_dict(column: ColumnFinding) -> dict[str, Any]:
         "embedded": {k.value: v for k, v in column.embedded.items() if v},
         **_set_aside(column),
         "example": column.example,
+        "name_held": [category.value for category in column.name_held],
         "evidence": [
             {"source": e.source, "detail": e.detail, "weight": round(e.weight, 3)}
             for e in column.evidence

@@ -17,16 +17,18 @@ from typing import Protocol
 import polars as pl
 import pyarrow as pa
 
-from sceau.detect.base import Category, ColumnFinding, Detector, registered
+from sceau.detect.base import Category, ColumnFinding, Detector, Evidence, registered
 from sceau.detect.classify import Classification, classify_table
 from sceau.detect.freetext import analyse_text
+from sceau.detect.names import example_shape, public_batches, public_location
+from sceau.detect.population import Population
 from sceau.detect.report import ScanReport, TableScan
-from sceau.sources.base import Table, batched, open_source
+from sceau.sources.base import Skipped, SourceError, Table, batched, open_source, skipped_for
 
 DEFAULT_SAMPLE_ROWS = 10_000
 _UNIQUE_SHARE = 0.95  # a sample this distinct: count cell by cell, grouping would not pay
 COUNT_ROWS = 131_072  # rows counted at once: large enough to amortise, small enough to bound memory
-_EXAMPLE_LENGTH = 32
+_WITHHELD = frozenset({Category.PASSWORD, Category.PASSWORD_HASH})  # even a shape tells too much
 
 
 class ScanProgress(Protocol):
@@ -38,6 +40,11 @@ class ScanProgress(Protocol):
 
     def table_finished(self, scan: TableScan) -> None: ...
 
+    def table_skipped(self, name: str) -> None:
+        """A table of a folder, archive or database stopped with an error: it is listed as
+        skipped, and nothing of it is in the report."""
+        ...
+
 
 class _Silent:
     def table_started(self, name: str, expected_rows: int | None) -> None:
@@ -47,6 +54,9 @@ class _Silent:
         pass
 
     def table_finished(self, scan: TableScan) -> None:
+        pass
+
+    def table_skipped(self, name: str) -> None:
         pass
 
 
@@ -65,16 +75,31 @@ def scan(
     progress: ScanProgress | None = None,
     **source_options: object,
 ) -> ScanReport:
-    """Scan files, folders and database URLs; every table of each becomes one TableScan."""
+    """Scan files, folders, archives and database URLs; every table of each becomes one
+    TableScan, and whatever is not read is listed in the report's ``skipped`` with the reason.
+
+    A file or table named on its own that cannot be read is the scan's error; inside a folder,
+    an archive or a whole database it is skipped, and none of its rows is counted.
+    """
     options = options or ScanOptions()
     progress = progress or _Silent()
     detectors = list(registered())
     tables: list[TableScan] = []
+    skipped: list[Skipped] = []
     for location in locations:
         source = open_source(location, **source_options)
         for table in source.tables():
-            tables.append(scan_table(table, source.kind, detectors, options, progress))
-    return ScanReport(tables)
+            try:
+                scanned = scan_table(table, table.kind or source.kind, detectors, options, progress)
+            except SourceError as error:
+                if not source.collection:
+                    raise
+                skipped.append(skipped_for(error, table.name))
+                progress.table_skipped(table.name)
+                continue
+            tables.append(scanned)
+        skipped.extend(source.skipped)
+    return ScanReport(tables, skipped=sorted(skipped, key=lambda entry: entry.location))
 
 
 def scan_table(
@@ -84,10 +109,16 @@ def scan_table(
     options: ScanOptions,
     progress: ScanProgress,
 ) -> TableScan:
-    """Classify one table's columns on its first rows, then count over all of it."""
+    """Classify one table's columns on its first rows, then count over all of it.
+
+    Names are data too: the table and its columns are known by their public names from here on
+    (:mod:`sceau.detect.names`), and a column whose name held an identifier says so.
+    """
     started = time.perf_counter()
-    progress.table_started(table.name, table.expected_rows)
-    batches = _capped(table.batches(), options.max_rows)
+    name = public_location(table.name)
+    progress.table_started(name, table.expected_rows)
+    held: dict[str, tuple[Category, ...]] = {}
+    batches = _capped(public_batches(table.batches(), held), options.max_rows)
     buffered: list[pa.RecordBatch] = []
     sampled = 0
     for batch in batches:
@@ -96,12 +127,14 @@ def scan_table(
         if sampled >= options.sample_rows:
             break
     if not buffered:
-        scan = TableScan(table.name, kind, 0, [], seconds=time.perf_counter() - started)
+        scan = TableScan(name, kind, 0, [], seconds=time.perf_counter() - started)
         progress.table_finished(scan)
         return scan
     sample = pl.from_arrow(pa.Table.from_batches(buffered)).head(options.sample_rows)
     assert isinstance(sample, pl.DataFrame)
     classes = classify_table(sample, detectors)
+    for cls in classes:
+        _note_name(cls.finding, held.get(cls.finding.name, ()))
     counter = _Counter(classes)
     rows = 0
     for batch in batched(_chain(buffered, batches), COUNT_ROWS):
@@ -111,13 +144,18 @@ def scan_table(
         rows += batch.num_rows
         progress.rows_read(batch.num_rows)
     complete = options.max_rows is None or rows < options.max_rows
+    population = counter.population
     scan = TableScan(
-        source=table.name,
+        source=name,
         kind=kind,
         rows=rows,
         columns=counter.findings(rows),
         complete=complete,
         seconds=time.perf_counter() - started,
+        patients=population.patients,
+        patients_basis=population.basis,
+        labs=len(population.labs) if population.labs_from else None,
+        population=population,
     )
     progress.table_finished(scan)
     return scan
@@ -129,6 +167,7 @@ class _Counter:
     def __init__(self, classes: list[Classification]) -> None:
         self.classes = classes
         self.examples: dict[str, str] = {}
+        self.population = Population.of([cls.finding for cls in classes])
 
     def add(self, frame: pl.DataFrame) -> None:
         counted = [cls for cls in self.classes if cls.detectors]
@@ -139,7 +178,8 @@ class _Counter:
             finding.matches += int(result["matches"][0] or 0)
             example = result["example"][0]
             if example is not None and finding.name not in self.examples:
-                self.examples[finding.name] = _shape(example)
+                self.examples[finding.name] = example_shape(example)
+        self.population.add(frame)
         for cls in self.classes:
             finding = cls.finding
             finding.non_null += non_null[finding.name]
@@ -180,19 +220,22 @@ class _Counter:
                 has_health = any(finding.health_categories.values())
                 finding.category = Category.HEALTH_TEXT if has_health else Category.FREE_TEXT
                 finding.example = "(free text)"
+            elif finding.category in _WITHHELD:
+                finding.example = ""
             else:
                 finding.example = self.examples.get(finding.name, "")
             result.append(finding)
         return result
 
 
-def _shape(value: str) -> str:
-    """A value's shape, never the value: digits become 9, letters x or X, the rest is kept."""
-    shaped = "".join(
-        "9" if ch.isdigit() else ("X" if ch.isupper() else "x") if ch.isalpha() else ch
-        for ch in value[:_EXAMPLE_LENGTH]
-    )
-    return shaped + ("…" if len(value) > _EXAMPLE_LENGTH else "")
+def _note_name(finding: ColumnFinding, held: tuple[Category, ...]) -> None:
+    """Say, in the column's evidence, that its name held an identifier and is shown as a shape."""
+    if held:
+        finding.name_held = held
+        what = ", ".join(category.value for category in held)
+        finding.evidence.insert(
+            0, Evidence("name", f"the column's name held {what}: it is shown by its shape", 0.0)
+        )
 
 
 def _capped(batches: Iterator[pa.RecordBatch], limit: int | None) -> Iterator[pa.RecordBatch]:

@@ -16,9 +16,11 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from sceau.detect.base import Category, ColumnFinding
+from sceau.detect.names import public_location
 from sceau.detect.report import ScanReport, TableScan
 from sceau.detect.scan import ScanProgress, scan
-from sceau.mandate.model import MandateError, Party
+from sceau.mandate.limits import holds_password
+from sceau.mandate.model import PASSWORD_HINT, PASSWORD_REFUSAL, MandateError, Party
 from sceau.sources.base import redact_url
 
 VALIDITY_DAYS = 30
@@ -48,8 +50,15 @@ def draft_mandate(
     """The TOML text of a mandate for one table of ``source``, every column dropped.
 
     ``scan_report`` saves a second scan when the caller already has one; ``table`` picks the
-    table when the source holds several.
+    table when the source holds several. A ``source`` URL holding a password is refused.
     """
+    refuse_password(source, where="SOURCE")
+    if public_location(source) != source:
+        raise MandateError(
+            "the source's name holds personal data, which a mandate would have to repeat",
+            hint="rename the file or table so that its name holds no identifier, then draft again",
+            where=redact_url(public_location(source)),
+        )
     report = scan_report if scan_report is not None else scan([source], progress=progress)
     chosen = pick_table(report, table, where=redact_url(source))
     if not chosen.columns:
@@ -102,13 +111,27 @@ def draft_mandate(
         "#   generalise:department, redact-identifiers, rehash-password (see docs/treatments.md).",
         '# Add to = "name" to load a column under another name. Keep `detected`: the drift',
         "# guard compares it with the source before every migration.",
+        "# If the scan read a column wrong, keep its `detected` and add what it holds, with why:",
+        '#   SR = { treatment = "keep", detected = "PASSWORD", category = "LOGIN",',
+        '#          reason = "portal logins made of the name and birth date; no password" }',
+        "# `found_inside` lists the identifiers the scan found inside a column's text: such a",
+        "# column cannot be kept as is (use redact-identifiers, pseudonymise, encrypt or drop).",
     ]
     for column in chosen.columns:
         lines.append(f"# {_finding(column)}")
+        inside = sorted(str(k) for k, n in column.embedded.items() if n)
+        found = f", found_inside = [{', '.join(_string(k) for k in inside)}]" if inside else ""
         lines.append(
-            f'{_key(column.name)} = {{ treatment = "drop", detected = "{column.category}" }}'
+            f'{_key(column.name)} = {{ treatment = "drop", detected = "{column.category}"{found} }}'
         )
     return "\n".join(lines) + "\n"
+
+
+def refuse_password(location: str, *, where: str) -> None:
+    """MandateError when ``location`` is a URL holding a password: naming ``where``, never the
+    URL (it would repeat the password)."""
+    if holds_password(location):
+        raise MandateError(PASSWORD_REFUSAL, hint=PASSWORD_HINT, where=where)
 
 
 _TODO_CONTROLLER = "TODO: the lab's legal name"

@@ -155,8 +155,11 @@ def sign_mandate(
 ) -> Path:
     """Sign the mandate at ``path`` as ``user``, a controller; returns the signature's path.
 
-    The mandate must parse, follow the rules and not have expired: an invalid mandate is
-    never signed. The key must be ``user``'s own registered, unrevoked signer key.
+    The mandate must parse within its bounds, follow the rules and not have expired: an
+    invalid mandate is never signed. The key must be ``user``'s own registered, unrevoked
+    signer key. ``sceau mandate sign`` first runs the checks of
+    :mod:`sceau.migrate.preflight` too (the destination's names, the drift scan), which this
+    room cannot import.
     """
     moment = _utc(now)
     body = read_mandate(path)

@@ -22,7 +22,6 @@ emitted here: recording the refusal is the caller's job.
 
 from __future__ import annotations
 
-import base64
 import binascii
 import hashlib
 import json
@@ -35,6 +34,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import Engine
 
+from sceau import b64
 from sceau.mandate.model import Mandate, MandateError, parse_mandate
 from sceau.mandate.policy import check_mandate
 from sceau.mandate.sign import (
@@ -263,7 +263,7 @@ def _signature(document: object, size: int) -> _Signature:
     signed_at = datetime.fromisoformat(text["signed_at"])
     if signed_at.tzinfo is None:
         raise ValueError
-    signature = base64.b64decode(text["signature"], validate=True)
+    signature = b64.decode(text["signature"])
     if len(signature) != 64:
         raise ValueError
     return _Signature(

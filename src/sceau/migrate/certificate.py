@@ -21,6 +21,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from sqlalchemy import Engine
 
+from sceau import b64
 from sceau.errors import SceauError
 from sceau.events import EventSink
 from sceau.keys import material
@@ -101,8 +102,8 @@ def verify_certificate(data: dict[str, Any], *, fingerprint: str | None = None) 
     if not isinstance(signature, dict) or signature.get("algorithm") != "Ed25519":
         raise CertificateError("the certificate has no Ed25519 signature")
     try:
-        public = base64.b64decode(signature["public_key"], validate=True)
-        value = base64.b64decode(signature["value"], validate=True)
+        public = b64.decode(signature["public_key"])
+        value = b64.decode(signature["value"])
         key = Ed25519PublicKey.from_public_bytes(public)
     except (KeyError, ValueError, TypeError):
         raise CertificateError("the certificate's signature block is malformed") from None

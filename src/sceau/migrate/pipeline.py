@@ -29,8 +29,6 @@ import pyarrow as pa
 from sqlalchemy import Engine, delete, insert, select, update
 
 from sceau.config import Settings
-from sceau.detect.base import registered
-from sceau.detect.scan import ScanOptions, scan_table
 from sceau.errors import SceauError
 from sceau.events import (
     BatchLoaded,
@@ -41,27 +39,27 @@ from sceau.events import (
     RunStarted,
     RunStopped,
     RunVerified,
+    ScanDisagreed,
     VerificationFailed,
 )
 from sceau.keys import material
 from sceau.keys.base import KeyProvider
+from sceau.keys.db_passwords import DatabasePasswords
 from sceau.mandate.model import MandateError
-from sceau.mandate.policy import DriftError, check_drift, watched_text
+from sceau.mandate.policy import DriftError, ScanDisagreement, check_drift, watched_text
 from sceau.mandate.verify import VerifiedMandate, load_verified
 from sceau.migrate.certificate import Certificate
 from sceau.migrate.plan import Plan
+from sceau.migrate.preflight import DRIFT_SAMPLE_ROWS, check_destination, drift_scan, source_table
 from sceau.migrate.progress import MigrateProgress, Silent
 from sceau.migrate.runs import checkpoints_of, record_checkpoint, run_lock, total
 from sceau.migrate.shred import shred_run
 from sceau.migrate.staging import Staging
 from sceau.migrate.verify import Digest
 from sceau.migrate.workers import PARALLEL_FROM_ROWS, Cores, digest_on_cores, sealed_batches
-from sceau.sources.base import Table, batched, open_source, redact_url
+from sceau.sources.base import Table, batched, redact_url
 from sceau.store.schema import checkpoints, runs
 from sceau.targets.base import Target, TargetError, TargetTable, open_target
-
-DRIFT_SAMPLE_ROWS = 10_000  # rows the drift guard classifies before a run (extraction checks
-# every row of free text moved as is: see mandate.policy.watched_text)
 
 
 class MigrationError(SceauError):
@@ -79,6 +77,10 @@ class MigrationSession:
     actor: str
     progress: MigrateProgress = field(default_factory=Silent)
     now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+
+    def connect_url(self, location: str) -> str:
+        """``location`` as sceau connects to it: with the password kept for it, if any."""
+        return DatabasePasswords(self.engine, self.provider).connect_url(location)
 
 
 @dataclass
@@ -117,6 +119,7 @@ def migrate(
         f"Mandate {mandate.mandate_id} verified: signed by {verified.signer} for "
         f"{mandate.controller.name}, valid until {mandate.valid_until:%Y-%m-%d}."
     )
+    check_destination(mandate)  # the names the target must hold, before the source is read
     root = session.settings.staging_root
     if resume:
         with run_lock(root, resume):
@@ -125,11 +128,12 @@ def migrate(
                 return _drive(session, outcome, None, ())
             table = _source_table(session, verified)
             watched = _guard_drift(session, verified, table)
-            _check_destination(verified, resume)
+            _check_destination(session, verified, resume)
             return _drive(session, outcome, table, watched)
     table = _source_table(session, verified)
     watched = _guard_drift(session, verified, table)
-    _check_destination(verified, None)  # before a run exists: a wrong destination costs nothing
+    # before a run exists: a wrong destination costs nothing
+    _check_destination(session, verified, None)
     outcome = _started(session, verified)
     with run_lock(root, outcome.run_id):
         return _drive(session, outcome, table, watched)
@@ -185,15 +189,15 @@ def _run_phases(
                     _extract(session, outcome, plan, staging, table, cores)
                 except DriftError as error:
                     _refuse_drift(session, verified, error)
-                    _shred(session, outcome, reason="drift")  # what was staged is useless
+                    _shred(session, outcome, reason="refused")  # what was staged is useless
                     raise
                 _set_status(session.engine, outcome, "loading")
-            with _target(verified) as target:
+            with _target(session, verified) as target:
                 _load(session, outcome, staging, target)
                 _set_status(session.engine, outcome, "verifying")
                 _verify(session, outcome, target, cores)
         elif outcome.status == "verifying":
-            with _target(verified) as target:
+            with _target(session, verified) as target:
                 _verify(session, outcome, target, cores)
 
 
@@ -233,17 +237,8 @@ def _file_sha256(path: Path) -> str:
 
 def _source_table(session: MigrationSession, verified: VerifiedMandate) -> Table:
     mandate = verified.mandate
-    source = open_source(mandate.source, batch_rows=session.settings.batch_rows)
-    tables = list(source.tables())
-    if mandate.source_table:
-        tables = [t for t in tables if t.name.rsplit("#", 1)[-1] == mandate.source_table]
-    if len(tables) != 1:
-        raise MigrationError(
-            "the mandate's source does not hold exactly one table to migrate",
-            hint="name the table in the mandate's [source] table field",
-            where=redact_url(mandate.source),
-        )
-    return tables[0]
+    location = session.connect_url(mandate.source)
+    return source_table(mandate, location, batch_rows=session.settings.batch_rows)
 
 
 def _guard_drift(
@@ -252,21 +247,42 @@ def _guard_drift(
     """Refuse a source that changed since signing, on a sample; return the free-text columns
     that move as is, which extraction then checks row by row."""
     session.progress.step("Scanning the source for drift from what was signed…")
-    options = ScanOptions(sample_rows=DRIFT_SAMPLE_ROWS, max_rows=DRIFT_SAMPLE_ROWS)
-    scan = scan_table(table, "source", list(registered()), options, _ScanRows(session.progress))
+    scan = drift_scan(table, _ScanRows(session.progress))
     try:
         check_drift(verified.mandate, scan)
     except DriftError as error:
         _refuse_drift(session, verified, error)
         raise
+    mandate = verified.mandate
     session.progress.step(
         f"The source matches the mandate: {len(scan.columns)} columns, "
-        f"{len(verified.mandate.moved)} to move, the others stay where they are."
+        f"{len(mandate.moved)} to move, the others stay where they are."
     )
-    return watched_text(verified.mandate, scan)
+    for rule in mandate.moved:
+        if rule.category is not None:
+            session.progress.step(
+                f"Column {rule.source} moves as {rule.category}, as the controller signed "
+                f"(the scan reads {rule.detected}; the reason is in the mandate)."
+            )
+    return watched_text(mandate, scan)
 
 
 def _refuse_drift(session: MigrationSession, verified: VerifiedMandate, error: DriftError) -> None:
+    """Record the refusal: a source that changed is a drift; a scan that reads an unchanged
+    column otherwise than the mandate notes is a decision for the controller."""
+    if isinstance(error, ScanDisagreement):
+        session.events.record(
+            ScanDisagreed(
+                actor=session.actor,
+                mandate_id=verified.mandate.mandate_id,
+                mandate_sha256=verified.sha256,
+                column=error.column,
+                scanned=error.scanned,
+                signed=error.signed,
+                reason=error.reason,
+            )
+        )
+        return
     session.events.record(
         DriftRefused(
             actor=session.actor,
@@ -450,10 +466,12 @@ def _load(session: MigrationSession, outcome: RunOutcome, staging: Staging, targ
     _add_timing(session.engine, outcome, "load", time.perf_counter() - started)
 
 
-def _check_destination(verified: VerifiedMandate, run_id: str | None) -> None:
+def _check_destination(
+    session: MigrationSession, verified: VerifiedMandate, run_id: str | None
+) -> None:
     """The target reachable, its table there (or created) with the mandate's columns, and
     holding no row but this run's: checked before anything is extracted."""
-    with _target(verified) as target:
+    with _target(session, verified) as target:
         target.prepare(create=verified.mandate.create_table)
         _refuse_foreign_rows(target, target.loaded_batches(run_id) if run_id else {})
 
@@ -547,10 +565,11 @@ def _shred(session: MigrationSession, outcome: RunOutcome, *, reason: str) -> No
 # --- helpers ----------------------------------------------------------------------------
 
 
-def _target(verified: VerifiedMandate) -> Target:
+def _target(session: MigrationSession, verified: VerifiedMandate) -> Target:
     mandate = verified.mandate
     return open_target(
-        mandate.destination, TargetTable(mandate.destination_table, mandate.target_columns)
+        session.connect_url(mandate.destination),
+        TargetTable(mandate.destination_table, mandate.target_columns),
     )
 
 

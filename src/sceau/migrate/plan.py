@@ -62,7 +62,8 @@ def stage_batch(batch: pa.RecordBatch, plan: Plan) -> tuple[pa.RecordBatch, int]
     for name in plan.watched:
         rule = plan.mandate.rule(name)
         assert rule is not None
-        check_text(rule, count_embedded(in_scope[name]), f"mandate {plan.mandate.mandate_id}")
+        where = f"mandate {plan.mandate.mandate_id}: extraction"
+        check_text(rule, count_embedded(in_scope[name]), where)
     protected = apply_rules(in_scope, plan.rules, plan.keys, context=plan.context)
     table = protected.to_arrow().cast(plan.target_schema).combine_chunks()
     batches = table.to_batches()

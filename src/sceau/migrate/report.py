@@ -41,6 +41,7 @@ class MigrationReport:
                 "target": rule.target,
                 "treatment": rule.spec,
                 "detected": rule.detected,
+                "override": rule.override,
             }
             for rule in mandate.moved
         ]
@@ -48,6 +49,7 @@ class MigrationReport:
             {
                 "source": rule.source,
                 "detected": rule.detected,
+                "override": rule.override,
                 "reason": "dropped by the mandate",
             }
             for rule in mandate.columns
@@ -56,6 +58,7 @@ class MigrationReport:
             {
                 "source": name,
                 "detected": None,
+                "override": None,
                 "reason": "not named in the mandate (deny by default)",
             }
             for name in mandate.source_columns

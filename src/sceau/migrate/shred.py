@@ -55,6 +55,11 @@ def shred_run(session: MigrationSession, run_id: str, *, reason: str) -> Certifi
             "sha256": row["mandate_sha256"],
             "controller": {"name": mandate.controller.name, "finess": mandate.controller.finess},
             "processor": {"name": mandate.processor.name},
+            "overrides": [
+                {"source": rule.source, "detected": rule.detected, **rule.override}
+                for rule in mandate.columns
+                if rule.override is not None
+            ],
         },
         "source": row["source"],
         "destination": row["destination"],

@@ -20,6 +20,7 @@ from sceau import files
 from sceau.errors import SceauError
 
 if TYPE_CHECKING:
+    from sceau.reports.i18n import Language
     from sceau.reports.sarif import SarifResult
 
 REPORT_FILE_MODE = 0o600
@@ -57,8 +58,12 @@ class ReportFormat(StrEnum):
     SARIF = "sarif"
 
 
-def render(report: Report, fmt: ReportFormat) -> str:
-    """The whole report as text in ``fmt``. Raises ReportError if the report has no such form."""
+def render(report: Report, fmt: ReportFormat, language: Language | None = None) -> str:
+    """The whole report as text in ``fmt``. Raises ReportError if the report has no such form.
+
+    ``language`` chooses the words of the HTML form (the default language when None); JSON and
+    SARIF are for machines and stay as they are.
+    """
     match fmt:
         case ReportFormat.JSON:
             from sceau.reports.json import render_json
@@ -67,7 +72,7 @@ def render(report: Report, fmt: ReportFormat) -> str:
         case ReportFormat.HTML:
             from sceau.reports.html import render_html
 
-            return render_html(report)
+            return render_html(report, language)
         case ReportFormat.SARIF:
             from sceau.reports.sarif import render_sarif
 
@@ -76,13 +81,15 @@ def render(report: Report, fmt: ReportFormat) -> str:
             assert_never(fmt)
 
 
-def write_report(report: Report, fmt: ReportFormat, path: Path | str) -> Path:
+def write_report(
+    report: Report, fmt: ReportFormat, path: Path | str, language: Language | None = None
+) -> Path:
     """Render ``report`` and write it to ``path`` atomically, mode 0600; returns the path.
 
     The report is rendered in full before anything touches the disk, so a rendering error
     leaves no file, and an existing report at ``path`` stays as it was.
     """
-    text = render(report, fmt)
+    text = render(report, fmt, language)
     target = Path(path)
     write_atomic(target, text.encode("utf-8"))
     return target

@@ -13,11 +13,13 @@ from functools import cache
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, TemplateNotFound, select_autoescape
 
+from sceau.display import printable
 from sceau.reports.base import Report, ReportError
+from sceau.reports.i18n import Language, translator
 
 
-def render_html(report: Report) -> str:
-    """The report as a complete HTML document."""
+def render_html(report: Report, language: Language | None = None) -> str:
+    """The report as a complete HTML document, in ``language`` (the default language if None)."""
     try:
         template = _environment().get_template(f"{report.kind}.html")
     except TemplateNotFound:
@@ -28,7 +30,9 @@ def render_html(report: Report) -> str:
         ) from None
     from sceau import __version__
 
-    return template.render(report=report.to_dict(), kind=report.kind, version=__version__)
+    return template.render(
+        report=report.to_dict(), kind=report.kind, version=__version__, t=translator(language)
+    )
 
 
 @cache
@@ -41,7 +45,7 @@ def _environment() -> Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    environment.filters.update(number=number, plural=plural, when=when)
+    environment.filters.update(number=number, plural=plural, when=when, printable=printable)
     environment.tests["url"] = is_url
     return environment
 

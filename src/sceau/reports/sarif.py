@@ -3,6 +3,10 @@
 A report gives its findings as :class:`SarifResult`\\ s through ``sarif_results()``; this module
 owns the SARIF shape (rules, levels, locations, fingerprints) so no room has to. Messages carry
 names and counts, never a value from the data.
+
+What a command did not read (a report's top-level ``skipped`` list of ``location`` and
+``reason``) is not a finding: it becomes the invocation's tool execution notifications, so a
+dashboard shows that part of the input went unexamined.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ SARIF_SCHEMA = (
 )
 SARIF_VERSION = "2.1.0"
 FINGERPRINT = "sceauFinding/v1"
+NOT_READ = "sceau/not-read"
 
 
 class Level(StrEnum):
@@ -83,15 +88,16 @@ def sarif_log(report: Report) -> dict[str, Any]:
     data = report.to_dict()
     from sceau import __version__
 
+    driver: dict[str, Any] = {
+        "name": "sceau",
+        "version": __version__,
+        "semanticVersion": __version__,
+        "rules": [_rule(rule, levels[rule.id]) for rule in rules.values()],
+    }
+    if data.get("skipped"):
+        driver["notifications"] = [_NOT_READ_DESCRIPTOR]
     run: dict[str, Any] = {
-        "tool": {
-            "driver": {
-                "name": "sceau",
-                "version": __version__,
-                "semanticVersion": __version__,
-                "rules": [_rule(rule, levels[rule.id]) for rule in rules.values()],
-            }
-        },
+        "tool": {"driver": driver},
         "automationDetails": {"id": f"sceau/{report.kind}/"},
         "invocations": [_invocation(data)],
         "results": [_result(result, index[result.rule.id]) for result in results],
@@ -130,8 +136,32 @@ def _rule(rule: SarifRule, level: Level) -> dict[str, Any]:
     }
 
 
+_NOT_READ_DESCRIPTOR = {
+    "id": NOT_READ,
+    "name": "not-read",
+    "shortDescription": {"text": "A file, archive member or table was not read."},
+    "fullDescription": {
+        "text": "sceau did not read this part of the input, for the reason given: what it "
+        "holds is not in the results. Fix the cause (a damaged or truncated file, a "
+        "password-protected member, a table this user may not read) and scan it again."
+    },
+    "defaultConfiguration": {"level": "warning"},
+}
+
+
 def _invocation(data: dict[str, Any]) -> dict[str, Any]:
     invocation: dict[str, Any] = {"executionSuccessful": True}
+    skipped = data.get("skipped") or []
+    if skipped:
+        invocation["toolExecutionNotifications"] = [
+            {
+                "descriptor": {"id": NOT_READ, "index": 0},
+                "level": "warning",
+                "message": {"text": f"Not read: {entry['reason']}."},
+                "locations": [_location(entry["location"], "")],
+            }
+            for entry in skipped
+        ]
     started = data.get("started_at")
     if isinstance(started, str):
         moment = datetime.fromisoformat(started)

@@ -6,6 +6,7 @@ with ``labels.json`` and ``health_labels.parquet`` beside them (docs/synth.md).
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Iterable
 from pathlib import Path
@@ -64,5 +65,7 @@ def write_labs(
             "embedded": pl.List(pl.String),
         },
     )
-    frame.write_parquet(folder / HEALTH_LABELS_FILE)
+    buffer = io.BytesIO()
+    frame.write_parquet(buffer)
+    write_atomic(folder / HEALTH_LABELS_FILE, buffer.getvalue())
     return sorted(p for p in folder.iterdir() if not p.name.startswith("."))

@@ -15,7 +15,7 @@ import polars as pl
 import sqlalchemy as sa
 
 from sceau.errors import SceauError
-from sceau.files import write_atomic
+from sceau.files import create_private, write_atomic
 from sceau.synth.labs import SynthTable, subject_of
 
 Labels = dict[str, dict]  # table name -> {"columns": {...}}
@@ -68,6 +68,9 @@ def write_jsonl(synth: SynthTable, folder: Path) -> tuple[Labels, Health]:
 def write_sql(synth: SynthTable, url: str, table: str | None = None) -> tuple[Labels, Health]:
     """A table of TEXT columns in a SQLite file or a PostgreSQL/MariaDB database."""
     name = table or synth.lab.name.replace("-", "_")
+    address = sa.make_url(url)
+    if address.get_backend_name() == "sqlite" and address.database not in (None, "", ":memory:"):
+        create_private(Path(address.database))  # SQLite itself would follow the umask
     engine = sa.create_engine(url)
     try:
         metadata = sa.MetaData()

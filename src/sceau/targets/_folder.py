@@ -65,7 +65,7 @@ class FolderTarget(Target):
 
     # --- the contract ---------------------------------------------------------------------
 
-    def prepare(self, *, create: bool) -> None:
+    def check_table(self) -> None:
         check_names(self.table, self.where)
         if not _TABLE.fullmatch(self.table.name):
             raise TargetError(
@@ -75,6 +75,9 @@ class FolderTarget(Target):
                 where=self.where,
             )
         self._check_columns()
+
+    def prepare(self, *, create: bool) -> None:
+        self.check_table()
         if not self.folder.is_dir():
             if self.folder.exists() or not create:
                 raise TargetError(

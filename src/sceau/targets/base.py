@@ -49,6 +49,10 @@ class Target(ABC):
         """The location for messages and reports: never a password."""
         return redact_url(self.location)
 
+    def check_table(self) -> None:  # noqa: B027  (a target that takes any name has no check)
+        """Refuse a table or column name this target cannot hold, without connecting: what
+        ``sceau mandate sign`` checks before a mandate naming them is signed."""
+
     @abstractmethod
     def prepare(self, *, create: bool) -> None:
         """Make sure the table exists with exactly these columns; create it if ``create``.

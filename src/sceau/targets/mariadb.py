@@ -165,8 +165,11 @@ class MariadbTarget(Target):
 
     # --- the contract ---------------------------------------------------------------------
 
-    def prepare(self, *, create: bool) -> None:
+    def check_table(self) -> None:
         check_names(self.table, self.where, valid=_valid_name, fold=str.lower)
+
+    def prepare(self, *, create: bool) -> None:
+        self.check_table()
         with self._guard() as connection, connection.cursor() as cursor:
             cursor.execute(
                 f"CREATE TABLE IF NOT EXISTS {_quote(CHECKPOINTS)} ("

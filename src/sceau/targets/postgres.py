@@ -114,8 +114,11 @@ class PostgresTarget(Target):
 
     # --- the contract ---------------------------------------------------------------------
 
-    def prepare(self, *, create: bool) -> None:
+    def check_table(self) -> None:
         check_names(self.table, self.where, valid=_valid_name)
+
+    def prepare(self, *, create: bool) -> None:
+        self.check_table()
         with self._guard() as connection:
             encoding = connection.execute("SHOW server_encoding").fetchone()
             if encoding is None or encoding[0] != "UTF8":

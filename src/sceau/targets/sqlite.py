@@ -115,8 +115,11 @@ class SqliteTarget(Target):
 
     # --- the contract ---------------------------------------------------------------------
 
-    def prepare(self, *, create: bool) -> None:
+    def check_table(self) -> None:
         check_names(self.table, self.where, fold=str.lower)
+
+    def prepare(self, *, create: bool) -> None:
+        self.check_table()
         if create and not self.path.exists():
             self._create_file()
         with self._guard() as connection, self._transaction(connection):

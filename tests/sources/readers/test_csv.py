@@ -265,3 +265,149 @@ def test_round_trip(tmp_path, table, delimiter, encoding, terminator, quoting):
     got_names, got = read(path, delimiter=delimiter, header=True, encoding=forced, batch_rows=3)
     assert got_names == names
     assert got == [{n: (v or None) for n, v in zip(names, row, strict=True)} for row in rows]
+
+
+# --- header cells: quoted line breaks are accepted, names are one clean line -----------------
+
+
+def test_a_quoted_line_break_in_a_header_cell_is_accepted(tmp_path):
+    path = tmp_path / "export.csv"
+    path.write_text(
+        '"NOM\nPATIENT";"Date de\r\nnaissance";"TEL\t(portable)"\n'
+        "DUPONT;12/03/1985;0612345678\nMARTIN;01/02/1990;0712345678\n",
+        encoding="utf-8",
+    )
+    names, rows = read(path)
+    assert names == ["NOM PATIENT", "Date de naissance", "TEL (portable)"]
+    assert rows == [
+        {
+            "NOM PATIENT": "DUPONT",
+            "Date de naissance": "12/03/1985",
+            "TEL (portable)": "0612345678",
+        },
+        {
+            "NOM PATIENT": "MARTIN",
+            "Date de naissance": "01/02/1990",
+            "TEL (portable)": "0712345678",
+        },
+    ]
+
+
+def test_header_names_never_carry_control_characters(tmp_path):
+    path = tmp_path / "export.csv"
+    path.write_bytes(
+        b'"\x1b[31mNOM\x1b[0m";"A  \x07 B";" ";"\xc2\xa0TEL\xe2\x80\xa8"\nX;Y;Z;0612\nU;V;W;0712\n'
+    )
+    names, _ = read(path, header=True)
+    assert names == ["[31mNOM [0m", "A B", "column_3", "TEL"]
+    assert all(name.isprintable() for name in names)
+
+
+# --- truncated files: refused with the line where the cut row starts -------------------------
+
+
+@pytest.mark.parametrize(
+    ("tail", "why"),
+    [
+        ('MARTIN;0712345678;"Suivi SECRET', "never closed"),  # open quote, last column
+        ('MARTIN;"07123', "never closed"),  # open quote, a middle column: the row is short too
+        ('MARTIN;"07123\n', "never closed"),  # the cut left a line break inside the quote
+        ("MARTIN;07123", "cut short"),  # short last row, no line break after it
+    ],
+)
+def test_a_truncated_file_is_refused_with_the_line_of_the_cut_row(tmp_path, check_error, tail, why):
+    path = tmp_path / "cut.csv"
+    head = 'NOM;TEL;COMMENTAIRE\n"DU\nPONT";0612345678;"RAS"\n'
+    path.write_text(head + tail, encoding="utf-8")
+    with pytest.raises(SourceError, match=f"looks truncated: .*{why}") as caught:
+        read(path)
+    check_error(caught.value, f"{path}:4", ["MARTIN", "SECRET", "07123"])
+    assert "get the file again" in caught.value.hint
+
+
+def test_a_character_cut_in_two_at_the_end_is_a_truncation(tmp_path, check_error):
+    path = tmp_path / "cut.csv"
+    path.write_bytes("NOM;VILLE\nDUPONT;Paris\nLÉGER;Orl".encode() + "é".encode()[:1])
+    with pytest.raises(SourceError, match="looks truncated") as caught:
+        read(path)
+    check_error(caught.value, f"{path}:3", ["LÉGER", "Orl"])
+
+
+def test_a_short_row_followed_by_a_line_break_is_a_ragged_row_not_a_cut(tmp_path):
+    path = tmp_path / "short.csv"
+    path.write_text("NOM;TEL;VILLE\nDUPONT;0612345678;Paris\nMARTIN;0712345678\n")
+    with pytest.raises(SourceError, match="2 fields where 3") as caught:
+        read(path)
+    assert "truncated" not in caught.value.message
+
+
+def test_a_truncated_header_only_file_is_a_truncation(tmp_path, check_error):
+    path = tmp_path / "cut.csv"
+    path.write_text('NOM;TEL;"COMMENT')
+    with pytest.raises(SourceError, match="looks truncated") as caught:
+        read(path, header=True)
+    check_error(caught.value, f"{path}:1")
+
+
+def _quoted_cuts(text: str, delimiter: str, encoding: str) -> list[tuple[int, int]]:
+    """(byte offset, line where its record starts) of every cut strictly inside a quoted field,
+    found by walking RFC 4180's states character by character."""
+    cuts: list[tuple[int, int]] = []
+    offset, line, record_line = 0, 1, 1
+    state = "start"  # of a field; "plain", "quoted", or "quote-seen" (closing or doubled)
+    for ch in text:
+        size = len(ch.encode(encoding))
+        if state == "quoted":  # a cut at any byte of this character leaves the quote open
+            cuts.extend((offset + k, record_line) for k in range(size))
+            state = "quote-seen" if ch == '"' else "quoted"
+        elif ch == '"' and state in ("start", "quote-seen"):
+            state = "quoted"
+        elif ch == delimiter or ch in "\r\n":
+            state = "start"
+        else:
+            state = "plain"
+        if ch == "\n":
+            line += 1
+            if state == "start":
+                record_line = line
+        offset += size
+    return cuts
+
+
+_QUOTABLE = st.text(alphabet=st.sampled_from(list('ab "é;,\t|\n')), min_size=1, max_size=10)
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    table=tables(),
+    quoted=st.lists(_QUOTABLE, min_size=1, max_size=6),
+    delimiter=st.sampled_from([";", ",", "\t", "|"]),
+    encoding=st.sampled_from(["utf-8", "cp1252"]),
+    terminator=st.sampled_from(["\r\n", "\n"]),
+    choice=st.integers(min_value=0),
+)
+def test_any_csv_cut_inside_a_quoted_field_is_refused_with_its_line(
+    tmp_path, table, quoted, delimiter, encoding, terminator, choice
+):
+    names, rows = table
+    rows = [row[:] for row in rows]
+    for index, cell in enumerate(quoted):  # cells that must be quoted, anywhere in the table
+        rows[index % len(rows)][index % len(names)] = cell
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=delimiter, lineterminator=terminator)
+    writer.writerow(names)
+    writer.writerows(rows)
+    text = buffer.getvalue()
+    data = text.encode(encoding)
+    cuts = _quoted_cuts(text, delimiter, encoding)
+    if not cuts:
+        return
+    cut, line = cuts[choice % len(cuts)]
+    path = tmp_path / "cut.csv"
+    path.write_bytes(data[:cut])
+    forced = "cp1252" if encoding == "cp1252" else None
+    with pytest.raises(SourceError, match="looks truncated") as caught:
+        read(path, delimiter=delimiter, header=True, encoding=forced, batch_rows=2)
+    assert caught.value.where == f"{path}:{line}"

@@ -80,3 +80,12 @@ def test_corrupt_file(tmp_path, check_error):
     with pytest.raises(SourceError, match="cannot read") as caught:
         list(open_source(path).tables())
     check_error(caught.value, str(path), ["SECRETNAME"])
+
+
+def test_field_names_are_clean_and_unique(tmp_path):
+    path = tmp_path / "export.parquet"
+    table = pa.table({"NOM\nPAT": ["DUPONT"], "NOM PAT": ["x"], "adr": [{"ville\t": "Paris"}]})
+    pq.write_table(table, path)
+    (read,) = open_source(path).tables()
+    (batch,) = read.batches()
+    assert batch.schema.names == ["NOM PAT", "NOM PAT_2", "adr.ville"]

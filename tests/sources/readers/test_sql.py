@@ -11,6 +11,7 @@ from decimal import Decimal
 import pyarrow as pa
 import pytest
 import sqlalchemy as sa
+from tests.postgres import POSTGRES, schema_url
 
 from sceau.sources.base import SourceError, open_source
 from sceau.sources.readers.sql import MariadbSource, PostgresSource, SqliteSource
@@ -231,3 +232,150 @@ def test_permission_denied(patients, check_error):
     finally:
         with engine.begin() as connection:
             connection.execute(sa.text(drop))
+
+
+# --- names the dialect must quote; one unreadable table does not stop the others -------------
+
+ODD = ['a"b', "c`d", "pct%s", "x y", "select", "NOM\nPAT"]  # every one a legal column name
+CLEANED = ['a"b', "c`d", "pct%s", "x y", "select", "NOM PAT"]
+DQ = '"'
+
+
+def test_sqlite_names_with_quotes_and_backticks(tmp_path):
+    path = tmp_path / "odd.sqlite"
+    with sqlite3.connect(path) as db:
+        columns = ", ".join('"' + name.replace('"', '""') + '" TEXT' for name in ODD)
+        db.execute(f'CREATE TABLE "we""ird`t" ({columns})')
+        db.execute(f'INSERT INTO "we""ird`t" VALUES ({", ".join("?" * len(ODD))})', ODD)
+    db.close()
+    (table,) = open_source(path).tables()
+    assert table.name == f'{path}#we"ird`t'
+    assert rows(table) == [dict(zip(CLEANED, ODD, strict=True))]
+
+
+@pytest.fixture
+def mariadb_database():
+    """A database of the test's own on the MariaDB server, dropped afterwards."""
+    name = unique("sceau_src")
+    engine = sa.create_engine(ENGINES[MY])
+    with engine.begin() as connection:
+        connection.exec_driver_sql(f"CREATE DATABASE `{name}`")
+    try:
+        yield engine, name
+    finally:
+        with engine.begin() as connection:
+            connection.exec_driver_sql(f"DROP DATABASE `{name}`")
+        engine.dispose()
+
+
+def _raw(engine: sa.Engine, *statements: tuple[str, tuple | None]) -> None:
+    """Statements run by the driver as written: no placeholder or ``%`` is interpreted."""
+    connection = engine.raw_connection()
+    try:
+        cursor = connection.cursor()
+        for statement, values in statements:
+            cursor.execute(statement, values)
+        connection.commit()
+    finally:
+        connection.close()
+
+
+def _quote(name: str, mark: str) -> str:
+    return mark + name.replace(mark, mark * 2) + mark
+
+
+def test_mariadb_names_with_backticks(mariadb_database):
+    engine, database = mariadb_database
+    table = f"{_quote(database, '`')}.{_quote('we`ird', '`')}"
+    columns = ", ".join(f"{_quote(name, '`')} TEXT" for name in ODD)
+    _raw(
+        engine,
+        (f"CREATE TABLE {table} ({columns})", None),
+        (f"INSERT INTO {table} VALUES ({', '.join(['%s'] * len(ODD))})", tuple(ODD)),
+    )
+    url = f"mysql://root@127.0.0.1:3306/{database}"
+    (found,) = open_source(url).tables()
+    assert found.name == f"{url}#we`ird"
+    assert rows(found) == [dict(zip(CLEANED, ODD, strict=True))]
+    (named,) = open_source(f"{url}#we`ird").tables()
+    assert rows(named) == rows(found)
+
+
+def test_postgres_names_with_double_quotes():
+    with schema_url("sceau_src") as store:
+        schema = store.rsplit("%3D", 1)[1]
+        odd_table = 'we"ird`t'
+        table = f'"{schema}".{_quote(odd_table, DQ)}'
+        columns = ", ".join(f"{_quote(name, DQ)} TEXT" for name in ODD)
+        engine = sa.create_engine(POSTGRES)
+        _raw(
+            engine,
+            (f"CREATE TABLE {table} ({columns})", None),
+            (f"INSERT INTO {table} VALUES ({', '.join(['%s'] * len(ODD))})", tuple(ODD)),
+        )
+        engine.dispose()
+        (found,) = open_source(f'{PG}#{schema}.we"ird`t').tables()
+        assert found.name == f'{PG}#{schema}.we"ird`t'
+        assert rows(found) == [dict(zip(CLEANED, ODD, strict=True))]
+
+
+def test_mariadb_a_table_this_user_may_not_read_is_skipped(mariadb_database):
+    from sceau.detect.scan import scan
+
+    engine, database = mariadb_database
+    user = unique("sceau_some")
+    statements = [
+        statement
+        for table in ("readable", "hidden")
+        for statement in (
+            f"CREATE TABLE `{database}`.`{table}` (nom TEXT, `c``d` TEXT)",
+            f"INSERT INTO `{database}`.`{table}` VALUES ('DUPONT', 'x')",
+        )
+    ]
+    _raw(
+        engine,
+        *((statement, None) for statement in statements),
+        (f"CREATE USER '{user}'@'%' IDENTIFIED BY '{PASSWORD}'", None),
+        (f"GRANT SELECT ON `{database}`.`readable` TO '{user}'@'%'", None),
+        (f"GRANT INSERT ON `{database}`.`hidden` TO '{user}'@'%'", None),
+    )
+    try:
+        url = f"mysql://{user}:{PASSWORD}@127.0.0.1:3306/{database}"
+        report = scan([url])
+        shown = f"mysql://{user}@127.0.0.1:3306/{database}"
+        assert [table.source for table in report.tables] == [f"{shown}#readable"]
+        assert [(s.location, s.reason) for s in report.skipped] == [
+            (f"{shown}#hidden", "permission denied: this user may not read it")
+        ]
+        with pytest.raises(SourceError, match="permission denied"):
+            _read_all(f"{url}#hidden")  # named on its own, it is an error
+    finally:
+        _raw(engine, (f"DROP USER '{user}'@'%'", None))
+
+
+def test_postgres_a_table_this_user_may_not_read_is_skipped():
+    from sceau.detect.scan import scan
+
+    engine = sa.create_engine(ENGINES[PG])
+    role = unique("sceau_some")
+    readable, hidden = unique("readable"), unique("hidden")
+    with engine.begin() as connection:
+        for table in (readable, hidden):
+            connection.exec_driver_sql(f'CREATE TABLE "{table}" (nom TEXT, "a""b" TEXT)')
+            connection.exec_driver_sql(f"INSERT INTO \"{table}\" VALUES ('DUPONT', 'x')")
+        connection.exec_driver_sql(f'CREATE ROLE "{role}" LOGIN')
+        connection.exec_driver_sql(f'GRANT SELECT ON "{readable}" TO "{role}"')
+    try:
+        shown = f"postgresql://{role}@127.0.0.1:5432/test"
+        report = scan([shown])
+        scanned = [table.source for table in report.tables]
+        assert f"{shown}#{readable}" in scanned
+        assert f"{shown}#{hidden}" not in scanned
+        skipped = {entry.location: entry.reason for entry in report.skipped}
+        assert skipped[f"{shown}#{hidden}"] == "permission denied: this user may not read it"
+    finally:
+        with engine.begin() as connection:
+            for table in (readable, hidden):
+                connection.exec_driver_sql(f'DROP TABLE "{table}"')
+            connection.exec_driver_sql(f'DROP ROLE "{role}"')
+        engine.dispose()

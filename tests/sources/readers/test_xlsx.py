@@ -77,3 +77,14 @@ def test_not_a_workbook(tmp_path, check_error):
     with pytest.raises(SourceError, match="cannot open the workbook") as caught:
         list(open_source(path).tables())
     check_error(caught.value, str(path), ["SECRETNAME"])
+
+
+def test_header_cells_with_line_breaks_are_clean_names(tmp_path):
+    path = tmp_path / "export.xlsx"
+    book = openpyxl.Workbook()
+    book.active.append(["NOM\nPATIENT", "Date de\r\nnaissance", "NOM\n"])
+    book.active.append(["DUPONT", "1985-05-01", "x"])
+    book.active.append(["MARTIN", "1990-02-01", "y"])
+    book.save(path)
+    (table,) = open_source(path, header=True).tables()
+    assert list(rows(table)[0]) == ["NOM PATIENT", "Date de naissance", "NOM"]

@@ -14,6 +14,7 @@ from sceau.alerts.rules import (  # noqa: F401  (importing a rule registers it)
     beyond_mandate,
     failed_auth,
     off_hours,
+    scan_disagreed,
     staging_retention,
     unnamed_destination,
     unverified_run,

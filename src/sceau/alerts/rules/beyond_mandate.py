@@ -2,7 +2,9 @@
 
 Every ``mandate.refused`` is such an attempt whatever its reason (changed after signing, never
 signed, expired, signed by an unknown or revoked key...), and so is ``run.drift_refused``: the
-source now holds columns the signature did not cover. One finding per event.
+source has a column added or gone since the signature. A scan that reads an unchanged column
+otherwise than the mandate notes is no such attempt: that is ``scan-disagreed``, a decision for
+the controller. One finding per event.
 """
 
 from __future__ import annotations
@@ -56,8 +58,8 @@ class BeyondMandate(Rule):
                 column = str(event.get("column", ""))
                 yield self._finding(
                     event.seq,
-                    f"{event.actor} tried to run a migration on a source that no longer matches "
-                    f"its signed mandate (column {column})",
+                    f"{event.actor} ran a migration that was refused: its source has a column "
+                    f"added or gone since its mandate was signed (column {column})",
                     actor=event.actor,
                     reason="drift",
                     column=column,

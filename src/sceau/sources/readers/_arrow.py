@@ -8,6 +8,8 @@ from collections.abc import Iterable, Iterator, Sequence
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from sceau.sources.names import unique_names
+
 
 def rebatch(batches: Iterable[pa.RecordBatch], rows: int) -> Iterator[pa.RecordBatch]:
     """Slices (zero-copy) every batch to at most ``rows`` rows; readers return blocks, not rows."""
@@ -31,12 +33,13 @@ def string_schema(columns: Sequence[str]) -> pa.Schema:
 
 
 def text_columns(batch: pa.RecordBatch) -> pa.RecordBatch:
-    """Every column of a typed batch as text; struct columns flattened to dotted names."""
+    """Every column of a typed batch as text; struct columns flattened to dotted names, every
+    name cleaned (one line, no control character) and unique."""
     names: list[str] = []
     arrays: list[pa.Array] = []
     for field, array in zip(batch.schema, batch.columns, strict=True):
         _flatten(field.name, array, names, arrays)
-    return pa.RecordBatch.from_arrays(arrays, schema=string_schema(names))
+    return pa.RecordBatch.from_arrays(arrays, schema=string_schema(unique_names(names)))
 
 
 def text_schema(schema: pa.Schema) -> pa.Schema:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from sceau.sources.names import clean_name, unique_names
+
 _NUMERIC = re.compile(r"^[\s+\-]*\d[\d\s.,:/\-+]*$")  # numbers, dates, times, phone numbers
 _NAME = re.compile(r"^[^\W\d][^@\n]{0,63}$")  # starts with a letter, short, not an e-mail
 
@@ -18,7 +20,7 @@ def looks_like_header(rows: Sequence[Sequence[str]]) -> bool:
     """
     if not rows:
         return False
-    first = [cell.strip() for cell in rows[0]]
+    first = [clean_name(cell) for cell in rows[0]]
     if not any(first) or len(set(first)) != len(first):
         return False
     if any(_NUMERIC.match(cell) for cell in first if cell):
@@ -41,17 +43,7 @@ def looks_like_header(rows: Sequence[Sequence[str]]) -> bool:
 
 
 def column_names(first_row: Sequence[str] | None, width: int) -> list[str]:
-    """Header cells as names (blank ones become ``column_N``, repeats get ``_2``), or numbers."""
+    """Header cells as names (cleaned, see :mod:`sceau.sources.names`), or ``column_N``."""
     if first_row is None:
         return [f"column_{index}" for index in range(1, width + 1)]
-    names: list[str] = []
-    seen: set[str] = set()
-    for index in range(width):
-        cell = first_row[index].strip() if index < len(first_row) else ""
-        name = cell or f"column_{index + 1}"
-        candidate, suffix = name, 2
-        while candidate in seen:
-            candidate, suffix = f"{name}_{suffix}", suffix + 1
-        seen.add(candidate)
-        names.append(candidate)
-    return names
+    return unique_names(first_row[i] if i < len(first_row) else "" for i in range(width))

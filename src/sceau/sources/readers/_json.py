@@ -8,23 +8,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-from sceau.sources.base import SourceError
+from sceau.sources.base import Opener, SourceError
 
 
-def documents(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+def documents(file: Opener) -> Iterator[tuple[int, dict[str, Any]]]:
     """(1-based line, object) for every non-blank line; a SourceError names a bad line."""
-    try:
-        handle = path.open("rb")
-    except OSError as error:
-        raise SourceError(
-            f"cannot read the file ({error.strerror})",
-            hint="check that it exists and that you may read it",
-            where=str(path),
-        ) from None
-    with handle:
+    with file.stream() as handle:
         for number, line in enumerate(handle, start=1):
             if number == 1 and line.startswith(b"\xef\xbb\xbf"):
                 line = line[3:]
@@ -36,20 +27,20 @@ def documents(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
                 raise SourceError(
                     "this line is not valid UTF-8",
                     hint="JSON lines must be UTF-8: re-export the file in UTF-8",
-                    where=f"{path}:{number}",
+                    where=f"{file.name}:{number}",
                 ) from None
             except ValueError as error:
                 raise SourceError(
                     f"this line is not valid JSON ({_reason(error)})",
                     hint="each line must hold one complete JSON object; the file may be "
-                    "truncated or not JSON lines",
-                    where=f"{path}:{number}",
+                    "truncated (get it again) or not JSON lines",
+                    where=f"{file.name}:{number}",
                 ) from None
             if not isinstance(document, dict):
                 raise SourceError(
                     "this line is JSON but not an object",
                     hint="each line must hold one JSON object ({...})",
-                    where=f"{path}:{number}",
+                    where=f"{file.name}:{number}",
                 )
             yield number, document
 
@@ -61,20 +52,20 @@ def _reason(error: ValueError) -> str:
     return f"{message} at column {column}" if column else message
 
 
-def flatten(document: dict[str, Any], *, index_lists: bool) -> dict[str, str | None]:
-    """Dotted paths to text; lists as ``name[0].given[0]`` or, unindexed, as JSON text."""
+def flatten_indexed(document: dict[str, Any]) -> dict[str, str | None]:
+    """Dotted paths to text, list positions kept: ``name[0].given[0]`` (FHIR's layout)."""
     out: dict[str, str | None] = {}
-    _walk(document, "", out, index_lists)
+    _walk(document, "", out)
     return out
 
 
-def _walk(value: Any, path: str, out: dict[str, str | None], index_lists: bool) -> None:
+def _walk(value: Any, path: str, out: dict[str, str | None]) -> None:
     if isinstance(value, dict):
         for key, child in value.items():
-            _walk(child, f"{path}.{key}" if path else str(key), out, index_lists)
-    elif isinstance(value, list) and index_lists:
+            _walk(child, f"{path}.{key}" if path else str(key), out)
+    elif isinstance(value, list):
         for index, child in enumerate(value):
-            _walk(child, f"{path}[{index}]", out, index_lists)
+            _walk(child, f"{path}[{index}]", out)
     else:
         out[path] = text(value)
 

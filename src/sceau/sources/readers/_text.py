@@ -7,13 +7,15 @@ runs on the error path alone, so the happy path pays nothing for good messages.
 from __future__ import annotations
 
 import codecs
+import re
+from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
-from sceau.sources.base import SourceError
+from sceau.sources.base import Opener, SourceError
 
 SNIFF_BYTES = 2 << 20  # what encoding and dialect detection look at
 _CHUNK = 1 << 20
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)")
 
 
 @dataclass(frozen=True)
@@ -23,19 +25,6 @@ class Encoding:
     codec: str
     plain: str
     bom: int = 0  # bytes of byte-order mark at the start
-
-
-def read_head(path: Path, size: int = SNIFF_BYTES) -> bytes:
-    """The first ``size`` bytes, or a SourceError saying why the file cannot be read."""
-    try:
-        with path.open("rb") as handle:
-            return handle.read(size)
-    except OSError as error:
-        raise SourceError(
-            f"cannot read the file ({error.strerror})",
-            hint="check that it exists and that you may read it",
-            where=str(path),
-        ) from None
 
 
 def resolve_encoding(name: str, where: str) -> Encoding:
@@ -100,29 +89,58 @@ def decode_sample(head: bytes, encoding: Encoding) -> str:
     return text[1:] if text.startswith("\ufeff") else text
 
 
-def undecodable_line(path: Path, encoding: Encoding) -> int | None:
-    """The 1-based line of the first byte ``encoding`` cannot decode, if any (error path)."""
+def text_lines(file: Opener, encoding: Encoding) -> Iterator[str]:
+    """The file as decoded lines, each with its ending (``\r\n``, ``\r`` or ``\n``, as
+    ``open(newline="")`` splits them), a byte-order mark dropped (error path).
+
+    A character cut by the end of the file is dropped too, as a truncated transfer leaves it:
+    :func:`undecodable` tells the caller. Bad bytes elsewhere raise UnicodeDecodeError.
+    """
+    decoder = codecs.getincrementaldecoder(encoding.codec)()
+    pending, first = "", True
+    with file.stream() as handle:
+        while chunk := handle.read(_CHUNK):
+            text = decoder.decode(chunk)
+            if first and text:
+                text, first = text.removeprefix("\ufeff"), False
+            pending += text
+            keep = 1 if pending.endswith("\r") else 0  # its \n may start the next chunk
+            end = 0
+            for match in _LINE.finditer(pending, 0, len(pending) - keep):
+                yield match.group()
+                end = match.end()
+            pending = pending[end:]
+    if pending:
+        yield pending  # the last line, when the file does not end with a line break
+
+
+def undecodable(file: Opener, encoding: Encoding) -> tuple[int, bool] | None:
+    """(1-based line, cut) of the first byte ``encoding`` cannot decode, if any (error path).
+
+    ``cut`` is true when the only fault is a character cut short by the end of the file: a
+    truncated transfer, not a wrong encoding.
+    """
     decoder = codecs.getincrementaldecoder(encoding.codec)()
     line = 1
-    with path.open("rb") as handle:
+    with file.stream() as handle:
         while chunk := handle.read(_CHUNK):
             try:
                 text = decoder.decode(chunk)
             except UnicodeDecodeError as error:
                 before = error.object[: error.start]
-                return line + before.decode(encoding.codec, errors="replace").count("\n")
+                return line + before.decode(encoding.codec, errors="replace").count("\n"), False
             line += text.count("\n")
         try:
             decoder.decode(b"", final=True)
         except UnicodeDecodeError:
-            return line
+            return line, True
     return None
 
 
-def encoding_error(path: Path, encoding: Encoding) -> SourceError:
+def encoding_error(file: Opener, encoding: Encoding) -> SourceError:
     """The SourceError for bytes the encoding cannot decode, naming the line."""
-    line = undecodable_line(path, encoding)
-    where = f"{path}:{line}" if line else str(path)
+    found = undecodable(file, encoding)
+    where = f"{file.name}:{found[0]}" if found else file.name
     other = "cp1252" if encoding.codec == "utf-8" else "utf-8"
     return SourceError(
         f"bytes that are not valid {encoding.codec}",

@@ -4,21 +4,24 @@ The dialect (encoding, delimiter, header) is sniffed from the first megabytes wi
 ``csv`` module; the file is then read block by block by ``pyarrow.csv.open_csv``, every column as
 text (a phone number 0612345678 must not become an integer). The slow, exact ``csv`` module only
 runs again on the error path, to name the line of a ragged row or an unclosed quote.
+
+A file cut short (a truncated transfer) is an error, never a scan of its first part: a quoted
+field still open at the end of the file, a last row with fewer fields than the header and no
+line break after it, or a character cut in two at the very end.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from sceau.sources.base import DEFAULT_BATCH_ROWS, Source, SourceError, Table, register
+from sceau.sources.base import DEFAULT_BATCH_ROWS, Opener, Source, SourceError, Table, register
 from sceau.sources.readers._arrow import rebatch
 from sceau.sources.readers._header import column_names, looks_like_header
 from sceau.sources.readers._text import (
@@ -27,7 +30,8 @@ from sceau.sources.readers._text import (
     decode_sample,
     detect_encoding,
     encoding_error,
-    read_head,
+    text_lines,
+    undecodable,
 )
 
 DELIMITERS = (";", ",", "\t", "|")
@@ -38,6 +42,11 @@ _SAMPLE_RECORDS = 500
 # pyarrow reads up to 32 blocks ahead of the consumer (ARROW-12090): small blocks keep memory
 # bounded whatever the file's size; 1-4 MB is also where pyarrow reads fastest.
 _MIN_BLOCK, _MAX_BLOCK = 256 << 10, 2 << 20
+_TAIL = 64 << 10  # the end of the file kept while streaming, to spot a quote left open
+_TRUNCATED_HINT = (
+    "the transfer was probably cut: get the file again (re-export or copy it once more) "
+    "and scan the complete file; nothing was read from this one"
+)
 
 
 @dataclass(frozen=True)
@@ -60,7 +69,7 @@ class CsvSource(Source):
 
     def __init__(
         self,
-        location: str,
+        location: str | Opener,
         *,
         batch_rows: int = DEFAULT_BATCH_ROWS,
         encoding: str | None = None,
@@ -69,9 +78,9 @@ class CsvSource(Source):
         **options: Any,
     ) -> None:
         super().__init__(location, batch_rows=batch_rows)
-        self.path = Path(location)
+        self.file = Opener.of(location)
         self.encoding = encoding
-        self.delimiter = _delimiter_option(delimiter, location)
+        self.delimiter = _delimiter_option(delimiter, self.file.name)
         self.header = header
 
     @classmethod
@@ -89,18 +98,19 @@ class CsvSource(Source):
 
     def tables(self) -> Iterator[Table]:
         dialect = self.dialect()
-        size = self.path.stat().st_size
+        size = self.file.size()
+        rows = int(size / dialect.bytes_per_row) if size and dialect.bytes_per_row else None
         yield Table(
-            name=str(self.path),
+            name=self.file.name,
             batches=lambda: self._batches(dialect),
-            expected_rows=int(size / dialect.bytes_per_row) if dialect.bytes_per_row else None,
+            expected_rows=rows,
             expected_bytes=size,
         )
 
     def dialect(self) -> Dialect:
         """Sniffs encoding, delimiter and header from the head of the file (options win)."""
-        where = str(self.path)
-        head = read_head(self.path, SNIFF_BYTES)
+        where = self.file.name
+        head = self.file.head(SNIFF_BYTES)
         if not head.strip():
             raise SourceError(
                 "the file is empty", hint="check that the export finished", where=where
@@ -118,6 +128,12 @@ class CsvSource(Source):
             )
         header = self.header if self.header is not None else looks_like_header(records[:50])
         if header and len(records) == 1 and complete:
+            if _open_at_end(text, delimiter):
+                raise SourceError(
+                    "the file looks truncated: a quoted field opened on this line is never closed",
+                    hint=_TRUNCATED_HINT,
+                    where=f"{where}:1",
+                )
             raise SourceError(
                 "the file has a header row but no data rows",
                 hint="nothing to scan: check that the export finished, or pass --no-header "
@@ -134,7 +150,7 @@ class CsvSource(Source):
         read = pacsv.ReadOptions(
             encoding="utf8" if dialect.encoding.codec == "utf-8" else dialect.encoding.codec,
             column_names=dialect.columns,
-            skip_rows=1 if dialect.header else 0,
+            skip_rows_after_names=1 if dialect.header else 0,  # counts rows, not lines
             block_size=min(max(block, _MIN_BLOCK), _MAX_BLOCK),
         )
         parse = pacsv.ParseOptions(
@@ -151,54 +167,82 @@ class CsvSource(Source):
         )
         last: pa.RecordBatch | None = None
         try:
-            reader = pacsv.open_csv(
-                self.path, read_options=read, parse_options=parse, convert_options=convert
-            )
-            for batch in rebatch(reader, self.batch_rows):
-                last = batch
-                yield batch
+            with self.file.stream() as raw:
+                tail = _Tail(raw)
+                reader = pacsv.open_csv(
+                    tail, read_options=read, parse_options=parse, convert_options=convert
+                )
+                for batch in rebatch(reader, self.batch_rows):
+                    last = batch
+                    yield batch
         except UnicodeDecodeError:
-            raise encoding_error(self.path, dialect.encoding) from None
+            raise self._encoding_error(dialect) from None
         except pa.ArrowInvalid as error:
             if "UTF8" in str(error):
-                raise encoding_error(self.path, dialect.encoding) from None
+                raise self._encoding_error(dialect) from None
             raise self._parse_error(dialect) from None
         except OSError as error:
             raise SourceError(
                 f"cannot read the file ({error.strerror or 'I/O error'})",
                 hint="check that it still exists and that you may read it",
-                where=str(self.path),
+                where=self.file.name,
             ) from None
-        if last is not None and self._may_end_in_open_quote(last, dialect):
-            located = _locate(self.path, dialect)
+        if last is not None and _may_end_in_open_quote(tail.end, last, dialect):
+            located = _locate(self.file, dialect)
             if located is not None:
                 raise located
 
-    def _may_end_in_open_quote(self, last: pa.RecordBatch, dialect: Dialect) -> bool:
-        """Cheap test: does the file end with ``"`` + the last cell, as an unclosed quote would?
-
-        pyarrow reads a quote left open at the end of the file as a cell running to the end;
-        only when the tail matches that shape is the file parsed again, exactly, to be sure.
-        """
-        if dialect.delimiter == _LONE_COLUMN:
-            return False
-        value = last.column(last.num_columns - 1)[last.num_rows - 1].as_py() or ""
-        raw = ('"' + value.replace('"', '""')).encode(dialect.encoding.plain, "replace")
-        size = self.path.stat().st_size
-        with self.path.open("rb") as handle:
-            handle.seek(max(0, size - len(raw)))
-            return handle.read() == raw
+    def _encoding_error(self, dialect: Dialect) -> SourceError:
+        found = undecodable(self.file, dialect.encoding)
+        if found is not None and found[1]:  # a character cut in two by the end of the file
+            return _locate(self.file, dialect, cut=True) or encoding_error(
+                self.file, dialect.encoding
+            )
+        return encoding_error(self.file, dialect.encoding)
 
     def _parse_error(self, dialect: Dialect) -> SourceError:
-        located = _locate(self.path, dialect)
+        located = _locate(self.file, dialect)
         if located is not None:
             return located
         return SourceError(
             "the file could not be parsed as delimited text",
             hint=f"check the delimiter ({_NAMES.get(dialect.delimiter, 'none')} was used; "
             "force one with --delimiter) and the encoding (--encoding)",
-            where=str(self.path),
+            where=self.file.name,
         )
+
+
+class _Tail(io.RawIOBase):
+    """A stream that keeps its last bytes read: the end of the file, without seeking to it."""
+
+    def __init__(self, raw: BinaryIO) -> None:
+        self.raw = raw
+        self.end = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self.raw.read(len(buffer))
+        size = len(data)
+        buffer[:size] = data
+        if size:
+            self.end = (self.end + data)[-_TAIL:]
+        return size
+
+
+def _may_end_in_open_quote(end: bytes, last: pa.RecordBatch, dialect: Dialect) -> bool:
+    """Cheap test: does the file end with ``"`` + the last cell, as an unclosed quote would?
+
+    pyarrow reads a quote left open at the end of the file as a cell running to the end; only
+    when the tail matches that shape (or is too short to tell) is the file parsed again,
+    exactly, to be sure.
+    """
+    if dialect.delimiter == _LONE_COLUMN:
+        return False
+    value = last.column(last.num_columns - 1)[last.num_rows - 1].as_py() or ""
+    raw = ('"' + value.replace('"', '""')).encode(dialect.encoding.plain, "replace")
+    return len(raw) >= len(end) or end.endswith(raw)
 
 
 def _delimiter_option(delimiter: str | None, where: str) -> str | None:
@@ -247,47 +291,104 @@ def _guess_delimiter(text: str) -> str:
     return best
 
 
-def _locate(path: Path, dialect: Dialect) -> SourceError | None:
-    """Re-reads the file exactly to name the first ragged row or unclosed quote (error path)."""
-    where = str(path)
-    hint = (
-        f"check the delimiter ({_NAMES.get(dialect.delimiter, 'none')} was detected; force one "
-        "with --delimiter) and that fields holding it or line breaks are in double quotes"
-    )
+@dataclass(frozen=True)
+class _Shape:
+    """What an exact parse of the whole file found (error path only)."""
+
+    ragged: tuple[int, int] | None  # (line, fields) of the first record of the wrong width
+    ragged_is_last: bool
+    last_line: int  # where the last record starts
+    open_quote: bool  # the file ends inside a quoted field
+    ends_with_break: bool
+
+
+def _locate(file: Opener, dialect: Dialect, *, cut: bool = False) -> SourceError | None:
+    """Re-reads the file exactly to name a truncation, the first ragged row, or nothing.
+
+    ``cut``: the file is known to end in a character cut in two, so it is truncated whatever
+    its rows look like.
+    """
     try:
-        ragged = _first_problem(path, dialect, strict=False)
-        if ragged is not None:
-            line, fields = ragged
-            return SourceError(
-                f"this row has {fields} fields where {len(dialect.columns)} were expected",
-                hint=hint,
-                where=f"{where}:{line}",
-            )
-        unclosed = _first_problem(path, dialect, strict=True)
+        shape = _shape(file, dialect)
     except UnicodeDecodeError:
-        return encoding_error(path, dialect.encoding)
-    if unclosed is not None and unclosed[1] < 0:
+        return encoding_error(file, dialect.encoding)
+    width = len(dialect.columns)
+    short_end = shape.ragged_is_last and shape.ragged is not None and shape.ragged[1] < width
+    if shape.open_quote or cut or (short_end and not shape.ends_with_break):
+        why = (
+            "a quoted field opened on this line is never closed"
+            if shape.open_quote
+            else "its last row is cut short"
+        )
         return SourceError(
-            "a quoted field opened on this line is never closed",
-            hint="the file looks truncated: re-export it, or check its quoting",
-            where=f"{where}:{unclosed[0]}",
+            f"the file looks truncated: {why}",
+            hint=_TRUNCATED_HINT,
+            where=f"{file.name}:{shape.last_line}",
+        )
+    if shape.ragged is not None:
+        line, fields = shape.ragged
+        return SourceError(
+            f"this row has {fields} fields where {width} were expected",
+            hint=f"check the delimiter ({_NAMES.get(dialect.delimiter, 'none')} was detected; "
+            "force one with --delimiter) and that fields holding it or line breaks are in "
+            "double quotes",
+            where=f"{file.name}:{line}",
         )
     return None
 
 
-def _first_problem(path: Path, dialect: Dialect, *, strict: bool) -> tuple[int, int] | None:
-    """(line, fields) of the first record of the wrong width; fields is -1 for an open quote."""
+def _shape(file: Opener, dialect: Dialect) -> _Shape:
     width = len(dialect.columns)
-    with path.open(encoding=dialect.encoding.codec, newline="") as handle:
-        if dialect.encoding.codec == "utf-8" and handle.read(1) != "\ufeff":
-            handle.seek(0)
-        reader = csv.reader(handle, delimiter=dialect.delimiter, strict=strict)
-        start = 1
-        try:
-            for number, record in enumerate(reader):
-                if record and not (number == 0 and dialect.header) and len(record) != width:
-                    return start, len(record)
-                start = reader.line_num + 1
-        except csv.Error as error:
-            return (start, -1) if "end of data" in str(error) else None
-    return None
+    lines = _Last(text_lines(file, dialect.encoding))
+    reader = csv.reader(lines, delimiter=dialect.delimiter)
+    ragged: tuple[int, int] | None = None
+    ragged_is_last = False
+    start = last_line = 1
+    first = True
+    for record in reader:
+        if record:
+            last_line = start
+            if ragged is not None:
+                ragged_is_last = False
+                break
+            if not (first and dialect.header) and len(record) != width:
+                ragged, ragged_is_last = (start, len(record)), True
+            first = False
+        start = reader.line_num + 1
+    open_quote = (ragged is None or ragged_is_last) and _ends_in_open_quote(file, dialect)
+    ends_with_break = lines.last.endswith(("\n", "\r"))
+    return _Shape(ragged, ragged_is_last, last_line, open_quote, ends_with_break)
+
+
+class _Last:
+    """Lines passed on one by one, the last one kept."""
+
+    def __init__(self, lines: Iterator[str]) -> None:
+        self.lines = lines
+        self.last = ""
+
+    def __iter__(self) -> Iterator[str]:
+        for line in self.lines:
+            self.last = line
+            yield line
+
+
+def _ends_in_open_quote(file: Opener, dialect: Dialect) -> bool:
+    """Whether the exact, strict parser reaches the end of the file inside a quoted field."""
+    return _open_at_end(text_lines(file, dialect.encoding), dialect.delimiter)
+
+
+def _open_at_end(lines: Iterable[str], delimiter: str) -> bool:
+    if delimiter == _LONE_COLUMN:
+        return False
+    reader = csv.reader(
+        lines if not isinstance(lines, str) else io.StringIO(lines),
+        delimiter=delimiter,
+        strict=True,
+    )
+    try:
+        for _ in reader:
+            pass
+    except csv.Error as error:
+        return "end of data" in str(error)
+    return False

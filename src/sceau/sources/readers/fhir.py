@@ -8,14 +8,14 @@ streaming pass, so each table's schema is fixed before its batches flow.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 
-from sceau.sources.base import DEFAULT_BATCH_ROWS, Source, SourceError, Table, register
+from sceau.sources.base import DEFAULT_BATCH_ROWS, Opener, Source, SourceError, Table, register
+from sceau.sources.names import unique_names
 from sceau.sources.readers._arrow import string_batch
-from sceau.sources.readers._json import documents, flatten
+from sceau.sources.readers._json import documents, flatten_indexed
 
 
 @register
@@ -26,10 +26,10 @@ class FhirSource(Source):
     suffixes = ()  # .ndjson/.jsonl are claimed by the JSON-lines reader, which hands FHIR here
 
     def __init__(
-        self, location: str, *, batch_rows: int = DEFAULT_BATCH_ROWS, **options: Any
+        self, location: str | Opener, *, batch_rows: int = DEFAULT_BATCH_ROWS, **options: Any
     ) -> None:
         super().__init__(location, batch_rows=batch_rows)
-        self.path = Path(location)
+        self.file = Opener.of(location)
 
     @classmethod
     def sniff(cls, head: bytes) -> bool:
@@ -39,43 +39,44 @@ class FhirSource(Source):
     def tables(self) -> Iterator[Table]:
         layouts: dict[str, dict[str, None]] = {}
         counts: dict[str, int] = {}
-        for number, document in documents(self.path):
-            kind = _resource_type(document, self.path, number)
+        for number, document in documents(self.file):
+            kind = _resource_type(document, self.file.name, number)
             columns = layouts.setdefault(kind, {})
-            columns.update(dict.fromkeys(flatten(document, index_lists=True)))
+            columns.update(dict.fromkeys(flatten_indexed(document)))
             counts[kind] = counts.get(kind, 0) + 1
         for kind, columns in layouts.items():
-            names = [name for name in columns if name != "resourceType"]
+            paths = [path for path in columns if path != "resourceType"]
             yield Table(
-                name=f"{self.path}#{kind}",
-                batches=lambda kind=kind, names=names: self._batches(kind, names),
+                name=f"{self.file.name}#{kind}",
+                batches=lambda kind=kind, paths=paths: self._batches(kind, paths),
                 expected_rows=counts[kind],
             )
 
-    def _batches(self, kind: str, names: list[str]) -> Iterator[pa.RecordBatch]:
+    def _batches(self, kind: str, paths: list[str]) -> Iterator[pa.RecordBatch]:
+        names = unique_names(paths)
         rows: list[dict[str, str | None]] = []
-        for number, document in documents(self.path):
-            if _resource_type(document, self.path, number) != kind:
+        for number, document in documents(self.file):
+            if _resource_type(document, self.file.name, number) != kind:
                 continue
-            rows.append(flatten(document, index_lists=True))
+            rows.append(flatten_indexed(document))
             if len(rows) == self.batch_rows:
-                yield _batch(names, rows)
+                yield _batch(names, paths, rows)
                 rows = []
         if rows:
-            yield _batch(names, rows)
+            yield _batch(names, paths, rows)
 
 
-def _resource_type(document: dict[str, Any], path: Path, line: int) -> str:
+def _resource_type(document: dict[str, Any], where: str, line: int) -> str:
     kind = document.get("resourceType")
     if not isinstance(kind, str) or not kind.isidentifier():
         raise SourceError(
             "this line is not a FHIR resource (no resourceType)",
             hint="every line of a FHIR NDJSON file must be one resource: move the other "
             "lines to a file of their own",
-            where=f"{path}:{line}",
+            where=f"{where}:{line}",
         )
     return kind
 
 
-def _batch(names: list[str], rows: list[dict[str, str | None]]) -> pa.RecordBatch:
-    return string_batch(names, [[row.get(name) for row in rows] for name in names])
+def _batch(names: list[str], paths: list[str], rows: list[dict[str, str | None]]) -> pa.RecordBatch:
+    return string_batch(names, [[row.get(path) for row in rows] for path in paths])

@@ -9,18 +9,18 @@ string work, one ``split`` per segment: HL7 has no columnar form to vectorise.
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 
-from sceau.sources.base import DEFAULT_BATCH_ROWS, Source, SourceError, Table, register
+from sceau.sources.base import DEFAULT_BATCH_ROWS, Opener, Source, SourceError, Table, register
 from sceau.sources.readers._arrow import string_batch
-from sceau.sources.readers._text import Encoding, detect_encoding, encoding_error, read_head
+from sceau.sources.readers._text import SNIFF_BYTES, Encoding, detect_encoding, encoding_error
 
 _SEGMENT_ID = re.compile(r"[A-Z][A-Z0-9]{2}\Z")
 _FRAMING = "\r\n\x0b\x1c"  # line ends and MLLP's start/end block characters
@@ -46,14 +46,14 @@ class Hl7Source(Source):
 
     def __init__(
         self,
-        location: str,
+        location: str | Opener,
         *,
         batch_rows: int = DEFAULT_BATCH_ROWS,
         encoding: str | None = None,
         **options: Any,
     ) -> None:
         super().__init__(location, batch_rows=batch_rows)
-        self.path = Path(location)
+        self.file = Opener.of(location)
         self.encoding = encoding
 
     @classmethod
@@ -62,7 +62,8 @@ class Hl7Source(Source):
         return start.startswith(b"MSH") and len(start) > 3 and not start[3:4].isalnum()
 
     def tables(self) -> Iterator[Table]:
-        encoding = detect_encoding(read_head(self.path), str(self.path), self.encoding)
+        head = self.file.head(SNIFF_BYTES)
+        encoding = detect_encoding(head, self.file.name, self.encoding)
         widths: dict[str, list[int]] = {}  # segment id -> components per field (index 0 unused)
         counts: dict[str, int] = {}
         for _, _, segment_id, fields in self._segments(encoding):
@@ -74,7 +75,7 @@ class Hl7Source(Source):
             counts[segment_id] = counts.get(segment_id, 0) + 1
         if not counts:
             raise SourceError(
-                "the file holds no HL7 message", hint="check the export", where=str(self.path)
+                "the file holds no HL7 message", hint="check the export", where=self.file.name
             )
         for segment_id, width in widths.items():
             names = ["message"] + [
@@ -83,7 +84,7 @@ class Hl7Source(Source):
                 for component in range(1, width[field] + 1)
             ]
             yield Table(
-                name=f"{self.path}#{segment_id}",
+                name=f"{self.file.name}#{segment_id}",
                 batches=lambda s=segment_id, w=width, n=names: self._batches(encoding, s, w, n),
                 expected_rows=counts[segment_id],
             )
@@ -115,7 +116,8 @@ class Hl7Source(Source):
         """(message index, line, segment id, components of each field) for every segment."""
         message, separators = -1, Separators()
         try:
-            with self.path.open(encoding=encoding.codec, newline="") as handle:
+            stream = self.file.stream()
+            with io.TextIOWrapper(stream, encoding=encoding.codec, newline="") as handle:
                 for line, text in enumerate(handle, start=1):
                     segment = text.strip(_FRAMING).lstrip("\ufeff")
                     if not segment.strip():
@@ -141,13 +143,9 @@ class Hl7Source(Source):
                         continue
                     yield message, line, segment_id, _split(segment, separators)
         except UnicodeDecodeError:
-            raise encoding_error(self.path, encoding) from None
+            raise encoding_error(self.file, encoding) from None
         except OSError as error:
-            raise SourceError(
-                f"cannot read the file ({error.strerror})",
-                hint="check that it exists and that you may read it",
-                where=str(self.path),
-            ) from None
+            raise self.file.unreadable(error) from None
 
     def _separators(self, segment: str, message: int, line: int) -> Separators:
         field = segment[3:4]
@@ -162,7 +160,7 @@ class Hl7Source(Source):
             f"{message} (message {index}, as numbered in the message column)",
             hint="check that this is an HL7 v2 file and that it is complete; a line break "
             "inside a field must be escaped as \\.br\\",
-            where=f"{self.path}:{line}",
+            where=f"{self.file.name}:{line}",
         )
 
 

@@ -1,4 +1,5 @@
-"""JSON lines (``.jsonl``, ``.ndjson``): one table, nested objects as dotted columns.
+"""JSON lines (``.jsonl``, ``.ndjson``): the documents as one table, nested records as dotted
+columns, arrays and maps as child tables (see :mod:`sceau.sources.readers._json_tables`).
 
 A file whose first object has a ``resourceType`` is FHIR and is read by the FHIR reader
 instead, whichever of the two the file's ending or ``--kind`` chose.
@@ -8,83 +9,85 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 
-from sceau.sources.base import DEFAULT_BATCH_ROWS, Source, Table, register
+from sceau.sources.base import DEFAULT_BATCH_ROWS, Opener, Source, SourceError, Table, register
 from sceau.sources.readers._arrow import string_batch
-from sceau.sources.readers._json import documents, flatten
+from sceau.sources.readers._json import documents
+from sceau.sources.readers._json_tables import Layout, Node, layouts
 
 
 @register
 class JsonlSource(Source):
-    """JSON lines: one object per line; lists kept whole as JSON text."""
+    """JSON lines: one object per line."""
 
     kind = "jsonl"
     suffixes = (".jsonl", ".ndjson")
 
-    def __new__(cls, location: str, **options: Any) -> Source:
-        if cls is JsonlSource and _is_fhir(Path(location)):
+    def __new__(cls, location: str | Opener, **options: Any) -> Source:
+        if cls is JsonlSource and _is_fhir(Opener.of(location)):
             from sceau.sources.readers.fhir import FhirSource
 
             return FhirSource(location, **options)
         return super().__new__(cls)
 
     def __init__(
-        self, location: str, *, batch_rows: int = DEFAULT_BATCH_ROWS, **options: Any
+        self, location: str | Opener, *, batch_rows: int = DEFAULT_BATCH_ROWS, **options: Any
     ) -> None:
         super().__init__(location, batch_rows=batch_rows)
-        self.path = Path(location)
+        self.file = Opener.of(location)
 
     @classmethod
     def sniff(cls, head: bytes) -> bool:
         return head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{")
 
     def tables(self) -> Iterator[Table]:
-        columns: dict[str, None] = {}  # first-seen order
+        root = Node(root=True)
         rows = 0
-        for _, document in documents(self.path):
-            columns.update(dict.fromkeys(flatten(document, index_lists=False)))
+        for _, document in documents(self.file):
+            root.add(document)
             rows += 1
-        names = list(columns)
-        yield Table(
-            name=str(self.path),
-            batches=lambda: self._batches(names),
-            expected_rows=rows,
-            expected_bytes=self.path.stat().st_size,
-        )
+        size = self.file.size()
+        for layout in layouts(root, rows):
+            yield Table(
+                name=f"{self.file.name}#{layout.path}" if layout.path else self.file.name,
+                batches=lambda layout=layout: self._batches(layout),
+                expected_rows=layout.rows,
+                expected_bytes=size if not layout.route else None,
+            )
 
-    def _batches(self, names: list[str]) -> Iterator[pa.RecordBatch]:
-        rows: list[dict[str, str | None]] = []
-        for _, document in documents(self.path):
-            rows.append(flatten(document, index_lists=False))
-            if len(rows) == self.batch_rows:
-                yield _batch(names, rows)
-                rows = []
+    def _batches(self, layout: Layout) -> Iterator[pa.RecordBatch]:
+        names = layout.names
+        rows: list[list[str | None]] = []
+        for line, document in documents(self.file):
+            for row in layout.rows_of(line, document):
+                rows.append(row)
+                if len(rows) == self.batch_rows:
+                    yield _batch(names, rows)
+                    rows = []
         if rows:
             yield _batch(names, rows)
 
 
-def _batch(names: list[str], rows: list[dict[str, str | None]]) -> pa.RecordBatch:
-    return string_batch(names, [[row.get(name) for row in rows] for name in names])
+def _batch(names: list[str], rows: list[list[str | None]]) -> pa.RecordBatch:
+    return string_batch(names, [list(column) for column in zip(*rows, strict=True)])
 
 
-def _is_fhir(path: Path) -> bool:
+def _is_fhir(file: Opener) -> bool:
     """Whether the first non-blank line is a JSON object with a ``resourceType`` string."""
     try:
-        with path.open("rb") as handle:
+        with file.stream() as handle:
             for line in handle:
                 if line.strip():
                     return b'"resourceType"' in line and _first_type(line) is not None
-    except OSError:
+    except (OSError, SourceError):
         return False
     return False
 
 
 def _first_type(line: bytes) -> str | None:
-
     try:
         document = json.loads(line.lstrip(b"\xef\xbb\xbf"))
     except ValueError:

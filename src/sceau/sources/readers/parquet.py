@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from sceau.sources.base import DEFAULT_BATCH_ROWS, Source, SourceError, Table, register
+from sceau.sources.base import DEFAULT_BATCH_ROWS, Opener, Source, SourceError, Table, register
 from sceau.sources.readers._arrow import text_columns
 
 _MAGIC = b"PAR1"
@@ -21,12 +20,13 @@ class ParquetSource(Source):
 
     kind = "parquet"
     suffixes = (".parquet", ".pq")
+    random_access = True
 
     def __init__(
-        self, location: str, *, batch_rows: int = DEFAULT_BATCH_ROWS, **options: Any
+        self, location: str | Opener, *, batch_rows: int = DEFAULT_BATCH_ROWS, **options: Any
     ) -> None:
         super().__init__(location, batch_rows=batch_rows)
-        self.path = Path(location)
+        self.file = Opener.of(location)  # an archive member comes in memory: Parquet seeks
 
     @classmethod
     def sniff(cls, head: bytes) -> bool:
@@ -36,15 +36,15 @@ class ParquetSource(Source):
         with self._open() as handle:
             rows = handle.metadata.num_rows
         yield Table(
-            name=str(self.path),
+            name=self.file.name,
             batches=self._batches,
             expected_rows=rows,
-            expected_bytes=self.path.stat().st_size,
+            expected_bytes=self.file.size(),
         )
 
     def _open(self) -> pq.ParquetFile:
         try:
-            return pq.ParquetFile(self.path)
+            return pq.ParquetFile(self.file.path or self.file.stream())
         except (pa.ArrowException, OSError) as error:
             raise self._error(error) from None
 
@@ -61,5 +61,5 @@ class ParquetSource(Source):
         return SourceError(
             f"cannot read the file ({reason})",
             hint="check that it is a complete Parquet file (re-export it if it was truncated)",
-            where=str(self.path),
+            where=self.file.name,
         )

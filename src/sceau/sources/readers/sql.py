@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -20,12 +21,15 @@ from sqlalchemy.pool import NullPool
 
 from sceau.sources.base import (
     DEFAULT_BATCH_ROWS,
+    Opener,
     Source,
     SourceError,
     Table,
     redact_url,
     register,
+    skipped_for,
 )
+from sceau.sources.names import unique_names
 from sceau.sources.readers._arrow import string_batch
 from sceau.sources.readers._sql_errors import explain
 
@@ -33,19 +37,39 @@ _SQLITE_MAGIC = b"SQLite format 3\x00"
 _EXACT_COUNT_BYTES = 256 << 20  # PostgreSQL: count(*) unanalysed tables up to this size
 
 
+@dataclass(frozen=True)
+class _Layout:
+    """One table to read: where it is, its columns as the database names them, its count."""
+
+    schema: str | None
+    name: str
+    columns: list[tuple[str, bool]]  # (name, holds bytes)
+    count: int | None
+
+
 class _SqlSource(Source):
-    """What every database reader shares; subclasses say how to connect and cast."""
+    """What every database reader shares; subclasses say how to connect and cast.
+
+    Names are quoted by the dialect's own identifier preparer (``quoted_name(..., quote=True)``),
+    so a column named with a backtick (MariaDB), a double quote (PostgreSQL) or either (SQLite)
+    is read like any other. Columns are labelled with their cleaned names
+    (:mod:`sceau.sources.names`).
+    """
 
     drivers: ClassVar[dict[str, str]] = {}  # scheme -> SQLAlchemy driver URL scheme
     default_schema: ClassVar[str | None] = None
 
     def __init__(
-        self, location: str, *, batch_rows: int = DEFAULT_BATCH_ROWS, **options: Any
+        self, location: str | Opener, *, batch_rows: int = DEFAULT_BATCH_ROWS, **options: Any
     ) -> None:
         super().__init__(location, batch_rows=batch_rows)
-        self.url, _, self.table = _split_fragment(location)
+        self.url, _, self.table = _split_fragment(self.location)
         self.display = redact_url(self.url)
         self._engine: sa.Engine | None = None
+
+    @property
+    def collection(self) -> bool:
+        return not self.table  # every table of the database: one that cannot be read is skipped
 
     def engine(self) -> sa.Engine:
         if self._engine is None:
@@ -66,19 +90,30 @@ class _SqlSource(Source):
             ) from None
 
     def tables(self) -> Iterator[Table]:
+        self.skipped.clear()
+        layouts: list[_Layout] = []
         with self._connect() as connection:
-            found = self._table_names(connection)
-            layouts = [
-                (schema, name, self._columns(connection, schema, name)) for schema, name in found
-            ]
-            counts = [self._guarded(self._count, connection, s, n) for s, n, _ in layouts]
-        for (schema, name, columns), count in zip(layouts, counts, strict=True):
-            shown = name if schema in (None, self.default_schema) else f"{schema}.{name}"
+            for schema, name in self._table_names(connection):
+                try:
+                    columns = self._guarded(self._columns, connection, schema, name)
+                    count = self._guarded(self._count, connection, schema, name)
+                except SourceError as error:
+                    if not self.collection:
+                        raise
+                    connection.rollback()  # PostgreSQL refuses more in a failed transaction
+                    self.skipped.append(skipped_for(error, self._shown(schema, name)))
+                    continue
+                layouts.append(_Layout(schema, name, columns, count))
+        for layout in layouts:
             yield Table(
-                name=f"{self.display}#{shown}",
-                batches=lambda s=schema, n=name, c=columns: self._batches(s, n, c),
-                expected_rows=count,
+                name=self._shown(layout.schema, layout.name),
+                batches=lambda layout=layout: self._batches(layout),
+                expected_rows=layout.count,
             )
+
+    def _shown(self, schema: str | None, name: str) -> str:
+        shown = name if schema in (None, self.default_schema) else f"{schema}.{name}"
+        return f"{self.display}#{shown}"
 
     def _connect(self) -> sa.Connection:
         try:
@@ -110,26 +145,28 @@ class _SqlSource(Source):
             where=f"{self.display}#{self.table}",
         )
 
-    def _columns(self, connection: sa.Connection, schema: str | None, name: str) -> list[Any]:
-        try:
-            columns = sa.inspect(connection).get_columns(name, schema)
-        except sa.exc.DBAPIError as error:
-            raise explain(error, self.display) from None
-        return [self._as_text(column["name"], column["type"]) for column in columns]
+    def _columns(
+        self, connection: sa.Connection, schema: str | None, name: str
+    ) -> list[tuple[str, bool]]:
+        """(name, holds bytes) of every column, in the table's order."""
+        columns = sa.inspect(connection).get_columns(name, schema)
+        return [(column["name"], _is_binary(column["type"])) for column in columns]
 
-    def _as_text(self, name: str, kind: Any) -> Any:
-        """A select expression that gives the column as text, computed by the database."""
-        return sa.cast(sa.column(name), sa.Text).label(name)
+    def _as_text(self, column: sa.ColumnClause[Any], binary: bool) -> Any:
+        """An expression that gives the column as text, computed by the database."""
+        return sa.cast(column, sa.Text)
 
     def _count(self, connection: sa.Connection, schema: str | None, name: str) -> int | None:
-        query = sa.select(sa.func.count()).select_from(sa.table(name, schema=schema))
+        query = sa.select(sa.func.count()).select_from(_table(schema, name))
         return int(connection.execute(query).scalar_one())
 
-    def _batches(
-        self, schema: str | None, name: str, columns: list[Any]
-    ) -> Iterator[pa.RecordBatch]:
-        names = [column.name for column in columns]
-        query = sa.select(*columns).select_from(sa.table(name, schema=schema))
+    def _batches(self, layout: _Layout) -> Iterator[pa.RecordBatch]:
+        names = unique_names(name for name, _ in layout.columns)
+        selected = [
+            self._as_text(sa.column(sa.sql.quoted_name(name, quote=True)), binary).label(label)
+            for (name, binary), label in zip(layout.columns, names, strict=True)
+        ]
+        query = sa.select(*selected).select_from(_table(layout.schema, layout.name))
         try:
             with self._connect() as connection:
                 result = connection.execution_options(
@@ -139,7 +176,13 @@ class _SqlSource(Source):
                     values = [list(column) for column in zip(*rows, strict=True)]
                     yield string_batch(names, values)
         except sa.exc.DBAPIError as error:
-            raise explain(error, f"{self.display}#{name}") from None
+            raise explain(error, self._shown(layout.schema, layout.name)) from None
+
+
+def _table(schema: str | None, name: str) -> sa.TableClause:
+    """A table named exactly as the database names it, quoted by the dialect."""
+    quoted = None if schema is None else sa.sql.quoted_name(schema, quote=True)
+    return sa.table(sa.sql.quoted_name(name, quote=True), schema=quoted)
 
 
 @register
@@ -180,10 +223,20 @@ class MariadbSource(_SqlSource):
         "mariadb": "mariadb+pymysql",
     }
 
-    def _as_text(self, name: str, kind: Any) -> Any:
-        if _is_binary(kind):
-            return sa.func.hex(sa.column(name)).label(name)
-        return super()._as_text(name, kind)
+    def _columns(
+        self, connection: sa.Connection, schema: str | None, name: str
+    ) -> list[tuple[str, bool]]:
+        """From information_schema: SQLAlchemy's reflection parses SHOW CREATE TABLE and gives
+        a name holding a backtick still escaped (two backticks)."""
+        query = sa.text(
+            "SELECT COLUMN_NAME, DATA_TYPE FROM information_schema.COLUMNS "
+            "WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = :name ORDER BY ORDINAL_POSITION"
+        )
+        rows = connection.execute(query, {"name": name}).all()
+        return [(column, kind.lower() in _MARIADB_BINARY) for column, kind in rows]
+
+    def _as_text(self, column: sa.ColumnClause[Any], binary: bool) -> Any:
+        return sa.func.hex(column) if binary else super()._as_text(column, binary)
 
     def _count(self, connection: sa.Connection, schema: str | None, name: str) -> int | None:
         """information_schema's estimate (InnoDB samples it); no full count."""
@@ -195,18 +248,27 @@ class MariadbSource(_SqlSource):
         return None if value is None else int(value)
 
 
+_MARIADB_BINARY = frozenset({"binary", "varbinary", "tinyblob", "blob", "mediumblob", "longblob"})
+
+
 @register
 class SqliteSource(_SqlSource):
-    """A SQLite database file, opened read-only (a missing file is never created)."""
+    """A SQLite database file, opened read-only (a missing file is never created).
+
+    A database inside an archive comes as bytes in memory and is opened with
+    ``sqlite3.Connection.deserialize``: nothing is written to disk.
+    """
 
     kind = "sqlite"
     suffixes = (".sqlite", ".sqlite3", ".db")
+    random_access = True
     schemes = ("sqlite",)
 
     def __init__(
-        self, location: str, *, batch_rows: int = DEFAULT_BATCH_ROWS, **options: Any
+        self, location: str | Opener, *, batch_rows: int = DEFAULT_BATCH_ROWS, **options: Any
     ) -> None:
         super().__init__(location, batch_rows=batch_rows, **options)
+        self.member = location if isinstance(location, Opener) and location.path is None else None
         path = self.url.split("://", 1)[1][1:] if "://" in self.url else self.url
         self.path = Path(path)
 
@@ -215,6 +277,8 @@ class SqliteSource(_SqlSource):
         return head.startswith(_SQLITE_MAGIC)
 
     def _create_engine(self) -> sa.Engine:
+        if self.member is not None:
+            return sa.create_engine("sqlite://", creator=self._deserialized, poolclass=NullPool)
         if not self.path.is_file():
             raise SourceError("no such SQLite file", hint="check the path", where=str(self.display))
         uri = f"{self.path.resolve().as_uri()}?mode=ro".replace("file://", "file:", 1)
@@ -224,12 +288,24 @@ class SqliteSource(_SqlSource):
             poolclass=NullPool,
         )
 
-    def _as_text(self, name: str, kind: Any) -> Any:
-        column = sa.column(name)
+    def _deserialized(self) -> sqlite3.Connection:
+        assert self.member is not None
+        with self.member.stream() as handle:
+            data = handle.read()
+        connection = sqlite3.connect(":memory:", check_same_thread=False)
+        try:
+            connection.deserialize(data)
+        except sqlite3.DatabaseError:
+            connection.close()
+            raise
+        connection.execute("PRAGMA query_only = ON")
+        return connection
+
+    def _as_text(self, column: sa.ColumnClause[Any], binary: bool) -> Any:
         return sa.case(
             (sa.func.typeof(column) == "blob", sa.func.hex(column)),
             else_=sa.cast(column, sa.Text),
-        ).label(name)
+        )
 
 
 def _is_binary(kind: Any) -> bool:

@@ -11,12 +11,11 @@ import datetime as dt
 import warnings
 import zipfile
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 
-from sceau.sources.base import DEFAULT_BATCH_ROWS, Source, SourceError, Table, register
+from sceau.sources.base import DEFAULT_BATCH_ROWS, Opener, Source, SourceError, Table, register
 from sceau.sources.readers._arrow import string_batch
 from sceau.sources.readers._header import column_names, looks_like_header
 
@@ -29,17 +28,18 @@ class XlsxSource(Source):
 
     kind = "xlsx"
     suffixes = (".xlsx", ".xlsm")
+    random_access = True
 
     def __init__(
         self,
-        location: str,
+        location: str | Opener,
         *,
         batch_rows: int = DEFAULT_BATCH_ROWS,
         header: bool | None = None,
         **options: Any,
     ) -> None:
         super().__init__(location, batch_rows=batch_rows)
-        self.path = Path(location)
+        self.file = Opener.of(location)  # an archive member comes in memory: a workbook seeks
         self.header = header
 
     @classmethod
@@ -58,7 +58,7 @@ class XlsxSource(Source):
                 continue  # an empty sheet holds nothing to scan
             names, header, width = layout
             yield Table(
-                name=f"{self.path}#{title}",
+                name=f"{self.file.name}#{title}",
                 batches=lambda t=title, n=names, h=header, w=width: self._batches(t, n, h, w),
                 expected_rows=max(0, max_row - header) if max_row else None,
             )
@@ -69,13 +69,15 @@ class XlsxSource(Source):
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # openpyxl warns about styles it cannot read
-                return openpyxl.load_workbook(self.path, read_only=True, data_only=True)
+                return openpyxl.load_workbook(
+                    self.file.path or self.file.stream(), read_only=True, data_only=True
+                )
         except (zipfile.BadZipFile, KeyError, ValueError, OSError) as error:
             reason = getattr(error, "strerror", None) or "not a readable .xlsx workbook"
             raise SourceError(
                 f"cannot open the workbook ({reason})",
                 hint="check that it is an Excel 2007+ file (.xls files must be saved as .xlsx)",
-                where=str(self.path),
+                where=self.file.name,
             ) from None
 
     def _rows(self, title: str) -> Iterator[list[str | None]]:

@@ -1,0 +1,103 @@
+"""Reports in the reader's language: French for a French lab's DPO, English otherwise.
+
+Every word a report or the terminal shows around the data lives in one catalogue per language,
+``reports/locales/<lang>.toml``; both hold the same keys (a test checks), so a report can never
+be half translated. A key whose value is a table ``{one, other}`` is a plural, chosen by the
+count's language rule (French takes the singular for 0 and 1). Values are filled in from names
+and counts sceau computed; a value from the data never reaches a catalogue string.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from sceau.reports.base import ReportError
+
+
+class Language(StrEnum):
+    """The languages sceau's reports are written in."""
+
+    EN = "en"
+    FR = "fr"
+
+
+_LOCALE_VARIABLES = ("SCEAU_LANG", "LC_ALL", "LC_MESSAGES", "LANG")
+
+
+def default_language(environ: Mapping[str, str] | None = None) -> Language:
+    """``SCEAU_LANG`` if set, else the locale's language (``LC_ALL``, ``LC_MESSAGES``,
+    ``LANG``): French for ``fr_FR.UTF-8`` and its kin, English for anything else."""
+    environ = os.environ if environ is None else environ
+    for variable in _LOCALE_VARIABLES:
+        value = environ.get(variable, "")
+        if value:
+            return Language.FR if value.lower().startswith("fr") else Language.EN
+    return Language.EN
+
+
+@dataclass(frozen=True)
+class Translator:
+    """The words of one language: ``t("scan.heading")``, ``t("unit.row", n=3)``."""
+
+    language: Language
+    words: Mapping[str, Any]
+
+    def __call__(self, key: str, n: int | None = None, **values: object) -> str:
+        entry = self.words.get(key)
+        if entry is None:
+            raise ReportError(
+                f"no words for {key!r} in the {self.language} catalogue",
+                hint="this is a bug in sceau: please report it",
+                where=f"reports/locales/{self.language}.toml",
+            )
+        if isinstance(entry, dict):
+            entry = entry["one" if self._singular(n) else "other"]
+        if n is not None:
+            values["n"] = self.number(n)
+        return str(entry).format(**values) if values else str(entry)
+
+    def has(self, key: str) -> bool:
+        return key in self.words
+
+    def number(self, value: float) -> str:
+        """491,840 in English, 491 840 (with a narrow no-break space) in French."""
+        text = f"{value:,.2f}" if isinstance(value, float) and not value.is_integer() else None
+        text = text or f"{int(value):,}"
+        thousands, decimal = self.words["number.thousands"], self.words["number.decimal"]
+        return text.replace(",", "\0").replace(".", decimal).replace("\0", thousands)
+
+    def _singular(self, n: int | None) -> bool:
+        if n is None:
+            return False
+        return n in (0, 1) if self.language is Language.FR else n == 1
+
+
+def translator(language: Language | str | None = None) -> Translator:
+    """The catalogue of ``language`` (the default language when None)."""
+    chosen = Language(language) if language is not None else default_language()
+    return Translator(chosen, _catalogue(chosen))
+
+
+@cache
+def _catalogue(language: Language) -> Mapping[str, Any]:
+    source = resources.files("sceau.reports").joinpath("locales", f"{language.value}.toml")
+    return _flatten(tomllib.loads(source.read_text(encoding="utf-8")))
+
+
+def _flatten(table: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    """``{"scan": {"heading": …}}`` → ``{"scan.heading": …}``; plural tables stay whole."""
+    flat: dict[str, Any] = {}
+    for key, value in table.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict) and set(value) != {"one", "other"}:
+            flat.update(_flatten(value, f"{name}."))
+        else:
+            flat[name] = value
+    return flat

@@ -1,0 +1,455 @@
+"""Archives: zip, tar, and files compressed with gzip, bzip2 or xz (``x.csv.gz``, ``x.tar.gz``).
+
+Each member is read by the reader its name or content calls for, straight from the archive:
+nothing is ever extracted to disk. A member is named ``<archive>!/<path inside>``, e.g.
+``exports/x.zip!/2021/patients.csv``; a file compressed on its own holds one member named
+after it without the ending (``x.csv.gz!/x.csv``). An archive inside an archive is opened one
+level deep. What is not read is listed in ``skipped`` with the reason: password-protected,
+hidden, a link, a name pointing outside the archive, too deep, or over one of the bounds of
+:class:`~sceau.sources.readers._bounded.ArchiveLimits` (an archive bomb).
+
+Readers that need random access (Parquet, xlsx, SQLite) get the member read into memory, up to
+``ArchiveLimits.memory_bytes``, afresh at each pass.
+"""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import io
+import lzma
+import re
+import stat
+import tarfile
+import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
+from pathlib import PurePosixPath
+from typing import Any, BinaryIO
+
+from sceau.sources.base import (
+    DEFAULT_BATCH_ROWS,
+    MEMBER_MARK,
+    SNIFF_HEAD,
+    Opener,
+    Skipped,
+    Source,
+    SourceError,
+    Table,
+    read_up_to,
+    reader_for,
+    register,
+    skipped_for,
+)
+from sceau.sources.readers._bounded import (
+    DAMAGE,
+    ArchiveLimits,
+    Bounded,
+    bomb,
+    buffered,
+    damaged,
+    size_words,
+)
+
+# magic number -> how to unpack a stream of it (the caller closes what it gets)
+_COMPRESSED: dict[bytes, Callable[[BinaryIO], BinaryIO]] = {
+    b"\x1f\x8b": lambda raw: gzip.GzipFile(fileobj=raw, mode="rb"),  # type: ignore[return-value]
+    b"BZh": lambda raw: bz2.BZ2File(raw, mode="rb"),  # type: ignore[return-value]
+    b"\xfd7zXZ\x00": lambda raw: lzma.LZMAFile(raw, mode="rb"),  # type: ignore[return-value]  # noqa: SIM115
+}
+_COMPRESSED_ENDINGS = (".gz", ".bz2", ".xz", ".tgz", ".tbz2", ".txz")
+_ZIP = (b"PK\x03\x04", b"PK\x05\x06")
+_OTHER = {b"7z\xbc\xaf\x27\x1c": "a 7-Zip archive", b"Rar!\x1a\x07": "a RAR archive"}
+_ZIP_METHODS = {zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA}
+_OUTSIDE = re.compile(r"^(?:[/\\]|[A-Za-z]:)|(?:^|[/\\])\.\.(?:[/\\]|$)|\x00")
+_OUTSIDE_REASON = "its name points outside the archive (absolute, or ..): not read"
+_LINK_REASON = "a link or a device, not a file: not read"
+
+
+_Closers = tuple[Callable[[], Any], ...]
+
+
+@dataclass(frozen=True)
+class _Member:
+    """One entry of an archive: what to open, or why it is not read."""
+
+    name: str  # the path inside the archive
+    opener: Opener | None = None
+    reason: str = ""
+
+
+@register
+class ArchiveSource(Source):
+    """A zip, tar or compressed file: every member read by the reader its name calls for."""
+
+    kind = "archive"
+    suffixes = (".zip", ".tar", *_COMPRESSED_ENDINGS, ".7z", ".rar")
+
+    def __init__(
+        self,
+        location: str | Opener,
+        *,
+        batch_rows: int = DEFAULT_BATCH_ROWS,
+        limits: ArchiveLimits | None = None,
+        depth: int = 0,
+        **options: Any,
+    ) -> None:
+        super().__init__(location, batch_rows=batch_rows)
+        self.file = Opener.of(location)
+        self.limits = limits or ArchiveLimits()
+        self.depth = depth  # 0 for an archive named or found in a folder, 1 inside another
+        self.options = {"batch_rows": batch_rows, "limits": self.limits, **options}
+        self._format: str | None = None
+        self._open_zip: zipfile.ZipFile | None = None  # shared by members while tables() runs
+
+    @classmethod
+    def sniff(cls, head: bytes) -> bool:
+        return head.startswith((*_ZIP, *_COMPRESSED, *_OTHER)) or _is_tar(head)
+
+    @property
+    def collection(self) -> bool:
+        """A file compressed on its own is that file: its error is the scan's error."""
+        return self.format() in ("zip", "tar")
+
+    def format(self) -> str:
+        """``zip``, ``tar`` (compressed or not) or ``single`` (one compressed file)."""
+        if self._format is None:
+            head = self.file.head(SNIFF_HEAD)
+            if head.startswith(_ZIP):
+                self._format = "zip"
+            elif _is_tar(head):
+                self._format = "tar"
+            elif (unpack := _unpacker(head)) is not None:
+                with self._unpacked(unpack) as stream:
+                    self._format = "tar" if _is_tar(read_up_to(stream, 512)) else "single"
+            else:
+                kind = next((what for magic, what in _OTHER.items() if head.startswith(magic)), "")
+                raise SourceError(
+                    f"{kind or 'not an archive sceau reads'}: not read",
+                    hint="sceau reads zip, tar, gzip, bzip2 and xz: repack it as zip",
+                    where=self.file.name,
+                )
+        return self._format
+
+    def tables(self) -> Iterator[Table]:
+        """Each member's tables; a zip stays open while they are read (its directory is parsed
+        once, not at every member's opening)."""
+        self.skipped.clear()
+        kept: _Closers = ()
+        if self.format() == "zip":
+            self._open_zip, kept = self._zip()
+        try:
+            yield from self._member_tables()
+        finally:
+            self._open_zip = None
+            _close(kept)
+
+    def _member_tables(self) -> Iterator[Table]:
+        for member in self._members():
+            location = f"{self.file.name}{MEMBER_MARK}{member.name}"
+            if member.opener is None:
+                self.skipped.append(Skipped(location, member.reason))
+                continue
+            try:
+                source = self._reader(member.opener)
+                tables = list(source.tables())
+            except SourceError as error:
+                if not self.collection:
+                    raise
+                self.skipped.append(skipped_for(error, location))
+                continue
+            self.skipped.extend(source.skipped)
+            for table in tables:
+                yield replace(table, kind=table.kind or source.kind)
+
+    def member(self, inner: str) -> Source:
+        """The reader of the member ``inner`` (``2021/patients.csv``, or ``a.zip!/b.csv``).
+
+        A hidden member is read when named this way; the other checks still hold.
+        """
+        for _, _, member in self._entries():
+            name = member.name
+            if inner != name and not inner.startswith(name + MEMBER_MARK):
+                continue
+            where = f"{self.file.name}{MEMBER_MARK}{name}"
+            if _OUTSIDE.search(name):
+                member = _Member(name, reason=_OUTSIDE_REASON)
+            if member.opener is None:
+                raise SourceError(member.reason, hint="choose another member", where=where)
+            source = self._reader(member.opener)
+            if inner == name:
+                return source
+            if isinstance(source, ArchiveSource):
+                return source.member(inner[len(name) + len(MEMBER_MARK) :])
+        raise SourceError(
+            "no such member in this archive",
+            hint="check the path after !/ (it is case-sensitive)",
+            where=f"{self.file.name}{MEMBER_MARK}{inner}",
+        )
+
+    # --- choosing a member's reader ----------------------------------------------------------
+
+    def _reader(self, member: Opener) -> Source:
+        source = reader_for(member, depth=self.depth + 1, **self.options)
+        if isinstance(source, ArchiveSource) and self.depth >= self.limits.depth:
+            raise SourceError(
+                "an archive inside an archive inside an archive: not opened",
+                hint=f"sceau opens archives {self.limits.depth} level(s) deep",
+                where=member.name,
+            )
+        if getattr(source, "random_access", False):
+            return type(source)(self._in_memory(member), **self.options)
+        return source
+
+    def _in_memory(self, member: Opener) -> Opener:
+        """The member read into memory at each open: Parquet, xlsx and SQLite seek."""
+        bound = self.limits.memory_bytes
+        if member.known_size is not None and member.known_size > bound:
+            raise _too_large(member.name, bound)
+
+        def load() -> BinaryIO:
+            with member.stream() as stream:
+                data = read_up_to(stream, bound + 1)
+            if len(data) > bound:
+                raise _too_large(member.name, bound)
+            return io.BytesIO(data)
+
+        return Opener(name=member.name, open=load, known_size=member.known_size)
+
+    # --- listing members ---------------------------------------------------------------------
+
+    def _members(self) -> Iterator[_Member]:
+        if self.format() == "single":
+            yield self._single()
+        else:
+            yield from self._checked(self._entries())
+
+    def _entries(self) -> list[tuple[str, int, _Member]]:
+        """(name, declared size, member) of every file the archive lists."""
+        kind = self.format()
+        if kind == "single":
+            member = self._single()
+            return [(member.name, 0, member)]
+        return self._zip_entries() if kind == "zip" else self._tar_entries()
+
+    def _checked(self, entries: list[tuple[str, int, _Member]]) -> Iterator[_Member]:
+        """Names and sizes checked, hidden folders listed once, members in name order."""
+        if len(entries) > self.limits.members:
+            raise bomb(self.file.name, f"lists more than {self.limits.members:,} members")
+        total, hidden = 0, set()
+        for name, size, member in sorted(entries, key=lambda entry: entry[0]):
+            parts = PurePosixPath(name.replace("\\", "/")).parts
+            secret = next((i for i, part in enumerate(parts) if _hidden(part)), None)
+            if _OUTSIDE.search(name):
+                yield _Member(name, reason=_OUTSIDE_REASON)
+            elif secret is not None and secret < len(parts) - 1:
+                folder = "/".join(parts[: secret + 1]) + "/"
+                if folder not in hidden:
+                    hidden.add(folder)
+                    yield _Member(folder, reason="a hidden folder: left out")
+            elif secret is not None:
+                yield _Member(name, reason="a hidden file (its name starts with a dot): left out")
+            elif member.opener is None:
+                yield member
+            elif total + size > self.limits.total_bytes:
+                yield _Member(
+                    name,
+                    reason="not read: the archive unpacks to more than "
+                    f"{size_words(self.limits.total_bytes)} in all (taken for an archive bomb)",
+                )
+            else:
+                total += size
+                yield member
+
+    def _zip_entries(self) -> list[tuple[str, int, _Member]]:
+        archive, closers = self._zip_in_use()
+        try:
+            infos = [info for info in archive.infolist() if not info.is_dir()]
+        finally:
+            _close(closers)
+        return [(info.filename, info.file_size, self._zip_member(info)) for info in infos]
+
+    def _zip_member(self, info: zipfile.ZipInfo) -> _Member:
+        name = info.filename
+        if info.flag_bits & 0x1:
+            return _Member(name, reason="password-protected (encrypted): not read")
+        if stat.S_ISLNK(info.external_attr >> 16):  # a link's member holds its target's path
+            return _Member(name, reason=_LINK_REASON)
+        if info.compress_type not in _ZIP_METHODS:
+            return _Member(
+                name, reason=f"compressed with a method sceau cannot read ({info.compress_type})"
+            )
+        why = self.limits.over(info.file_size, info.compress_size, self.limits.member_bytes)
+        if why is not None:
+            return _Member(name, reason=f"not read: it {why} (taken for an archive bomb)")
+        where = f"{self.file.name}{MEMBER_MARK}{name}"
+
+        def open_member() -> BinaryIO:
+            archive, closers = self._zip_in_use()
+            try:
+                inner = archive.open(info)
+            except DAMAGE:
+                _close(closers)
+                raise damaged(where) from None
+            return self._bounded(inner, where, info.compress_size, closers)
+
+        return _Member(name, Opener(where, open_member, known_size=info.file_size))
+
+    def _zip_in_use(self) -> tuple[zipfile.ZipFile, _Closers]:
+        """The zip tables() keeps open (nothing to close), else one opened for the caller."""
+        if self._open_zip is not None:
+            return self._open_zip, ()
+        return self._zip()
+
+    def _zip(self) -> tuple[zipfile.ZipFile, _Closers]:
+        """The zip, and what closes it: zipfile leaves a stream it was given open."""
+        stream = self.file.stream()
+        try:
+            archive = zipfile.ZipFile(stream)
+        except DAMAGE:
+            stream.close()
+            raise damaged(self.file.name) from None
+        return archive, (archive.close, stream.close)
+
+    def _tar_entries(self) -> list[tuple[str, int, _Member]]:
+        entries: list[tuple[str, int, _Member]] = []
+        archive, closers = self._tar()
+        try:
+            for info in archive:
+                if not info.isdir():
+                    entries.append((info.name, info.size, self._tar_member(info)))
+                if len(entries) > self.limits.members:
+                    break
+        except DAMAGE:
+            raise damaged(self.file.name) from None
+        finally:
+            _close(closers)
+        return entries
+
+    def _tar_member(self, info: tarfile.TarInfo) -> _Member:
+        name = info.name
+        if not info.isreg():
+            return _Member(name, reason=_LINK_REASON)
+        why = self.limits.over(info.size, None, self.limits.member_bytes)
+        if why is not None:
+            return _Member(name, reason=f"not read: it {why} (taken for an archive bomb)")
+        where = f"{self.file.name}{MEMBER_MARK}{name}"
+
+        def open_member() -> BinaryIO:
+            archive, closers = self._tar()
+            try:
+                inner = archive.extractfile(info)
+            except DAMAGE:
+                _close(closers)
+                raise damaged(where) from None
+            assert inner is not None  # a regular file always has a stream
+            return self._bounded(inner, where, None, closers)
+
+        return _Member(name, Opener(where, open_member, known_size=info.size))
+
+    def _tar(self) -> tuple[tarfile.TarFile, _Closers]:
+        """The tar, unpacked if compressed (the whole archive within the bounds), and what
+        closes it: tarfile leaves a stream it was given open."""
+        unpack = _unpacker(self.file.head(SNIFF_HEAD))
+        stream = self._unpacked(unpack) if unpack else self.file.stream()
+        try:
+            archive = tarfile.open(fileobj=stream, mode="r:")  # noqa: SIM115  (closers close it)
+        except DAMAGE:
+            stream.close()
+            raise damaged(self.file.name) from None
+        return archive, (archive.close, stream.close)
+
+    def _single(self) -> _Member:
+        """A file compressed on its own: one member, named after it without the ending."""
+        path = PurePosixPath(self.file.name)
+        name = path.stem if path.suffix.lower() in _COMPRESSED_ENDINGS else path.name
+        unpack = _unpacker(self.file.head(SNIFF_HEAD))
+        assert unpack is not None
+        where = f"{self.file.name}{MEMBER_MARK}{name}"
+        opener = Opener(where, lambda: self._unpacked(unpack, where), _gzip_size(self.file))
+        return _Member(name, opener)
+
+    def _unpacked(
+        self, unpack: Callable[[BinaryIO], BinaryIO], where: str | None = None
+    ) -> BinaryIO:
+        """The file's bytes decompressed, as a bounded stream."""
+        raw = self.file.stream()
+        try:
+            inner = unpack(raw)
+        except DAMAGE:
+            raw.close()
+            raise damaged(self.file.name) from None
+        bound = self.limits.member_bytes if where else self.limits.total_bytes
+        return self._bounded(inner, where or self.file.name, self.file.size(), (raw.close,), bound)
+
+    def _bounded(
+        self,
+        inner: BinaryIO,
+        where: str,
+        packed: int | None,
+        closers: _Closers,
+        bound: int | None = None,
+    ) -> BinaryIO:
+        raw = Bounded(
+            inner,
+            where=where,
+            bound=self.limits.member_bytes if bound is None else bound,
+            packed=packed,
+            limits=self.limits,
+            closers=closers,
+        )
+        return buffered(raw)
+
+
+def _close(closers: _Closers) -> None:
+    for close in closers:
+        close()
+
+
+def open_member(location: str, **options: Any) -> Source:
+    """The reader of ``archive!/member`` (an archive member named as a scan reports it)."""
+    from pathlib import Path
+
+    start = 0
+    while (mark := location.find(MEMBER_MARK, start)) >= 0:
+        outer = location[:mark]
+        if Path(outer).is_file():
+            return ArchiveSource(outer, **options).member(location[mark + len(MEMBER_MARK) :])
+        start = mark + 1
+    raise SourceError("no such file or folder", hint="check the path", where=location)
+
+
+def _unpacker(head: bytes) -> Callable[[BinaryIO], BinaryIO] | None:
+    return next((unpack for magic, unpack in _COMPRESSED.items() if head.startswith(magic)), None)
+
+
+def _is_tar(head: bytes) -> bool:
+    return len(head) >= 262 and head[257:262] == b"ustar"
+
+
+def _hidden(part: str) -> bool:
+    return (part.startswith(".") and part not in (".", "..")) or part == "__MACOSX"
+
+
+def _too_large(where: str, bound: int) -> SourceError:
+    return SourceError(
+        f"too large to read inside an archive (over {size_words(bound)}; this kind of file "
+        "is read in memory)",
+        hint="extract it where the data may be kept and scan the file itself",
+        where=where,
+    )
+
+
+def _gzip_size(file: Opener) -> int | None:
+    """What a gzip file on disk says it unpacks to (its last 4 bytes): for progress bars only."""
+    size = file.size()
+    if file.path is None or size is None or size < 18 or size >= 1 << 32:
+        return None
+    try:
+        with file.path.open("rb") as handle:
+            if handle.read(2) != b"\x1f\x8b":
+                return None
+            handle.seek(-4, io.SEEK_END)
+            return int.from_bytes(handle.read(4), "little")
+    except OSError:
+        return None

@@ -1,0 +1,371 @@
+"""Scores ``sceau scan`` on the foreign evaluation set.
+
+    python -m tests.foreign.score [--patients N] [--seed S] [--folder DIR] [--json PATH]
+
+generates the set (into a temporary folder unless ``--folder`` is given), then:
+
+- **columns**: scans each file with ``sceau.detect.scan.scan`` and the reader options its
+  labels name (the file without a header row is scanned with ``header=False``, as a user would
+  pass ``--no-header``; every other file with none, so the readers sniff as they do for a user),
+  and compares each column's category with the truth. FREE_TEXT and HEALTH_TEXT count as one
+  "text" class. A labelled table the readers do not return (a SQLite view) is listed apart.
+- **health**: reads each comment column back through sceau's reader and runs
+  ``sceau.detect.freetext.health_by_row`` on it: precision, recall and F1 per health category
+  over cells, and precision on the cells that hold a hard negative.
+- **identifiers in comments**: phones, e-mails and NIRs the scan counted in each comment column,
+  against the truth.
+
+``score(folder)`` returns every figure as a dict, for a test or a benchmark.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pyarrow as pa
+
+from sceau.detect.base import Category, HealthCategory
+from sceau.detect.freetext import health_by_row
+from sceau.detect.scan import scan
+from sceau.sources.base import open_source
+
+from . import comment_vocab
+from .generator import COMMENTS, DEFAULT_PATIENTS, DEFAULT_SEED, LABELS, generate
+
+_TEXT = {Category.FREE_TEXT.value, Category.HEALTH_TEXT.value}
+_IDENTIFIERS = ("PHONE", "EMAIL", "NIR")
+
+
+def _class(category: str) -> str:
+    return "TEXT" if category in _TEXT else category
+
+
+def load(folder: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The labels and the comment truth the generator wrote into ``folder``."""
+    labels = json.loads((folder / LABELS).read_text(encoding="utf-8"))
+    with (folder / COMMENTS).open(encoding="utf-8") as handle:
+        comments = [json.loads(line) for line in handle]
+    return labels, comments
+
+
+def _files(labels: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    files: dict[str, dict[str, Any]] = {}
+    for table in labels["tables"].values():
+        files.setdefault(table["file"], table["reader_options"])
+    return files
+
+
+def _key(folder: Path, source: str) -> str:
+    """A scanned table's name as the labels key it: the file relative to the folder, #table."""
+    path, hash_, table = source.partition("#")
+    relative = Path(path).resolve().relative_to(folder.resolve()).as_posix()
+    return relative + hash_ + table
+
+
+def score_columns(folder: Path, labels: dict[str, Any]) -> dict[str, Any]:
+    """Column accuracy, every wrong column, and each comment column's embedded identifiers."""
+    found: dict[str, dict[str, Any]] = {}
+    for file, options in _files(labels).items():
+        for table in scan([folder / file], **options).tables:
+            found[_key(folder, table.source)] = {c.name: c for c in table.columns}
+    wrong, unread, unlabelled, embedded = [], [], [], []
+    total = correct = 0
+    for key, table in labels["tables"].items():
+        if key not in found:
+            unread.append(key)
+            continue
+        columns = found[key]
+        unlabelled += [f"{key}:{name}" for name in columns if name not in table["columns"]]
+        for name, truth in table["columns"].items():
+            finding = columns.get(name)
+            predicted = finding.category.value if finding is not None else "(not read)"
+            total += 1
+            if _class(predicted) == _class(truth):
+                correct += 1
+            else:
+                wrong.append(
+                    {
+                        "table": key,
+                        "column": name,
+                        "described_as": table["notes"].get(name, name),
+                        "truth": truth,
+                        "predicted": predicted,
+                        "confidence": round(finding.confidence, 2) if finding else None,
+                    }
+                )
+            if name in table["comment_columns"] and finding is not None:
+                embedded.append(
+                    {
+                        "table": key,
+                        "column": name,
+                        "found": {i: finding.embedded.get(Category(i), 0) for i in _IDENTIFIERS},
+                    }
+                )
+    return {
+        "total": total,
+        "correct": correct,
+        "accuracy": correct / total if total else 0.0,
+        "wrong": wrong,
+        "unread_tables": unread,
+        "unlabelled_columns": unlabelled,
+        "embedded": embedded,
+    }
+
+
+def read_column(folder: Path, labels: dict[str, Any], key: str, column: str) -> pl.Series:
+    """A column's cells as sceau's reader yields them, in file order."""
+    table = labels["tables"][key]
+    source = open_source(folder / table["file"], **table["reader_options"])
+    for candidate in source.tables():
+        if _key(folder, candidate.name) == key:
+            arrow = pa.Table.from_batches(list(candidate.batches()))
+            series = pl.from_arrow(arrow.column(column))
+            assert isinstance(series, pl.Series)
+            return series.alias(column)
+    raise KeyError(key)
+
+
+def _prf(tp: int, fp: int, fn: int) -> dict[str, float | int]:
+    precision = tp / (tp + fp) if tp + fp else 1.0
+    recall = tp / (tp + fn) if tp + fn else 1.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {
+        "tp": tp,
+        "fp": fp,
+        "fn": fn,
+        "support": tp + fn,
+        "precision": precision,
+        "recall": recall,
+        "f1": f1,
+    }
+
+
+def score_health(
+    folder: Path, labels: dict[str, Any], comments: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """Per health category P/R/F1 over comment cells; precision on hard-negative cells."""
+    groups: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+    for line in comments:
+        groups[(line["table"], line["column"])].append(line)
+    counts = {c.value: [0, 0, 0] for c in HealthCategory}  # tp, fp, fn
+    hard = {"cells": 0, "cells_flagged_wrongly": 0, "tp": 0, "fp": 0}
+    errors: list[dict[str, Any]] = []
+    mismatched = 0
+    for (key, column), lines in groups.items():
+        lines.sort(key=lambda line: line["row"])
+        values = read_column(folder, labels, key, column)
+        if len(values) != len(lines):
+            raise AssertionError(f"{key}:{column} has {len(values)} cells, truth {len(lines)}")
+        predicted = health_by_row(values.cast(pl.String)).to_list()
+        for line, text, found in zip(lines, values.to_list(), predicted, strict=True):
+            mismatched += text != line["text"]
+            truth, said = set(line["health"]), set(found or [])
+            for category in counts:
+                counts[category][0] += category in truth and category in said
+                counts[category][1] += category in said and category not in truth
+                counts[category][2] += category in truth and category not in said
+            if line["hard_negative"]:
+                hard["cells"] += 1
+                hard["tp"] += len(truth & said)
+                hard["fp"] += len(said - truth)
+                hard["cells_flagged_wrongly"] += bool(said - truth)
+            if truth != said:
+                errors.append(
+                    {
+                        "table": key,
+                        "column": column,
+                        "row": line["row"],
+                        "text": text,
+                        "missed": sorted(truth - said),
+                        "extra": sorted(said - truth),
+                        "hard_negative": line["hard_negative"],
+                    }
+                )
+    per_category = {category: _prf(*values) for category, values in counts.items()}
+    micro = _prf(*(sum(values[i] for values in counts.values()) for i in range(3)))
+    hard_precision = hard["tp"] / (hard["tp"] + hard["fp"]) if hard["tp"] + hard["fp"] else 1.0
+    return {
+        "cells": len(comments),
+        "cells_with_health": sum(bool(line["health"]) for line in comments),
+        "per_category": per_category,
+        "micro": micro,
+        "hard_negatives": {**hard, "precision": hard_precision},
+        "errors": errors,
+        "reader_text_mismatches": mismatched,
+    }
+
+
+def embedded_truth(comments: list[dict[str, Any]]) -> dict[tuple[str, str], dict[str, int]]:
+    totals: dict[tuple[str, str], dict[str, int]] = defaultdict(
+        lambda: dict.fromkeys(_IDENTIFIERS, 0)
+    )
+    for line in comments:
+        for name, count in line["identifiers"].items():
+            totals[(line["table"], line["column"])][name] += count
+    return totals
+
+
+def diagnose_phrases() -> list[dict[str, Any]]:
+    """Each vocabulary phrase alone through ``health_by_row``: which ones sceau misjudges."""
+    phrases = [(text, set(cats), "positive") for text, cats in comment_vocab.POSITIVE]
+    phrases += [(text, set(), "hard_negative") for text in comment_vocab.HARD_NEGATIVE]
+    phrases += [(text, set(), "harmless") for text in comment_vocab.HARMLESS]
+    phrases += [(text, set(), "clinical_other") for text in comment_vocab.CLINICAL_OTHER]
+    slots = {
+        "{d}": "12/03",
+        "{y}": "2015",
+        "{sa}": "14",
+        "{n}": "3",
+        "{g}": "2",
+        "{city}": "Rennes",
+    }
+    texts = []
+    for text, _, _ in phrases:
+        for slot, value in slots.items():
+            text = text.replace(slot, value)
+        texts.append(text)
+    found = health_by_row(pl.Series("phrase", texts)).to_list()
+    return [
+        {
+            "kind": kind,
+            "text": text,
+            "missed": sorted(truth - set(said)),
+            "extra": sorted(set(said) - truth),
+        }
+        for (_, truth, kind), text, said in zip(phrases, texts, found, strict=True)
+        if truth != set(said)
+    ]
+
+
+def score(folder: str | Path) -> dict[str, Any]:
+    """Every figure for the set in ``folder``, as a dict."""
+    folder = Path(folder)
+    labels, comments = load(folder)
+    columns = score_columns(folder, labels)
+    truth = embedded_truth(comments)
+    for entry in columns["embedded"]:
+        entry["truth"] = truth[(entry["table"], entry["column"])]
+    return {
+        "seed": labels["seed"],
+        "patients": labels["patients"],
+        "columns": columns,
+        "health": score_health(folder, labels, comments),
+    }
+
+
+def run(patients: int = DEFAULT_PATIENTS, seed: int = DEFAULT_SEED) -> dict[str, Any]:
+    """Generate the set into a temporary folder and score it; timings included."""
+    with tempfile.TemporaryDirectory(prefix="sceau-foreign-") as folder:
+        started = time.perf_counter()
+        generate(folder, patients, seed)
+        generated = time.perf_counter()
+        figures = score(folder)
+        figures["seconds"] = {
+            "generate": round(generated - started, 2),
+            "score": round(time.perf_counter() - generated, 2),
+        }
+    return figures
+
+
+def render(figures: dict[str, Any], phrases: list[dict[str, Any]] | None = None) -> str:
+    """The figures as a plain-text report."""
+    columns, health = figures["columns"], figures["health"]
+    out = [
+        f"foreign evaluation set: seed {figures['seed']}, "
+        f"{figures['patients']} patients per export",
+        "",
+        f"column accuracy: {columns['accuracy']:.3f} ({columns['correct']}/{columns['total']})",
+    ]
+    if columns["unread_tables"]:
+        out.append(
+            f"labelled tables the readers did not return: {', '.join(columns['unread_tables'])}"
+        )
+    if columns["unlabelled_columns"]:
+        out.append(f"columns without a label: {', '.join(columns['unlabelled_columns'])}")
+    if columns["wrong"]:
+        out += ["", f"{'table':<36} {'column':<28} {'truth':<16} {'predicted':<16} conf"]
+        for row in sorted(columns["wrong"], key=lambda r: (r["truth"], r["table"])):
+            name = (
+                row["column"]
+                if row["column"] == row["described_as"]
+                else (f"{row['column']} ({row['described_as']})")
+            )
+            out.append(
+                f"{row['table']:<36} {name:<28} {row['truth']:<16} {row['predicted']:<16} "
+                f"{row['confidence']}"
+            )
+    out += [
+        "",
+        f"health categories over {health['cells']} comment cells "
+        f"({health['cells_with_health']} with health data):",
+        "",
+        f"{'category':<15} {'support':>7} {'precision':>9} {'recall':>7} {'F1':>6}",
+    ]
+    for category, row in [*health["per_category"].items(), ("(micro)", health["micro"])]:
+        out.append(
+            f"{category:<15} {row['support']:>7} {row['precision']:>9.3f} {row['recall']:>7.3f} "
+            f"{row['f1']:>6.3f}"
+        )
+    hard = health["hard_negatives"]
+    out += [
+        "",
+        f"hard-negative cells: {hard['cells']}, precision {hard['precision']:.3f}, "
+        f"{hard['cells_flagged_wrongly']} flagged with a category they do not state",
+        "",
+        "identifiers in comment columns (truth / found):",
+    ]
+    for entry in columns["embedded"]:
+        pairs = ", ".join(f"{i} {entry['truth'][i]}/{entry['found'][i]}" for i in _IDENTIFIERS)
+        out.append(f"  {entry['table']}:{entry['column']}: {pairs}")
+    if health["reader_text_mismatches"]:
+        out.append(
+            f"comment cells read back differently from what was written: "
+            f"{health['reader_text_mismatches']}"
+        )
+    if phrases is not None:
+        out += ["", f"phrases misjudged alone ({len(phrases)}):"]
+        for row in phrases:
+            out.append(
+                f"  [{row['kind']}] {row['text']!r}: missed {row['missed']}, extra {row['extra']}"
+            )
+    if "seconds" in figures:
+        s = figures["seconds"]
+        out += ["", f"generation {s['generate']} s, scoring {s['score']} s"]
+    return "\n".join(out)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--patients", type=int, default=DEFAULT_PATIENTS)
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    parser.add_argument("--folder", help="generate into (and keep) this folder")
+    parser.add_argument("--json", help="also write every figure to this file")
+    parser.add_argument("--phrases", action="store_true", help="also judge each phrase alone")
+    args = parser.parse_args(argv)
+    if args.folder:
+        started = time.perf_counter()
+        generate(args.folder, args.patients, args.seed)
+        generated = time.perf_counter()
+        figures = score(args.folder)
+        figures["seconds"] = {
+            "generate": round(generated - started, 2),
+            "score": round(time.perf_counter() - generated, 2),
+        }
+    else:
+        figures = run(args.patients, args.seed)
+    print(render(figures, diagnose_phrases() if args.phrases else None))
+    if args.json:
+        Path(args.json).write_text(
+            json.dumps(figures, ensure_ascii=False, indent=1), encoding="utf-8"
+        )
+
+
+if __name__ == "__main__":
+    main()
