@@ -367,3 +367,20 @@ def test_a_run_driven_by_another_process_is_not_resumed(world: World, tmp_path: 
     with run_lock(world.settings.staging_root, run_id), pytest.raises(RunBusy):
         migrate(world.session(), mandate, resume=run_id)
     assert migrate(world.session(), mandate, resume=run_id).status == "shredded"
+
+
+def test_redacted_comments_reach_the_target_without_identifiers_valid_or_not(tmp_path: Path):
+    """The migration's redact treatment is the recall-first one: a number in a range the
+    validating detector does not know, a lower-case IBAN and a name do not reach the target."""
+    world = make_world(tmp_path / "home")
+    comment = (
+        "rappeler au 07 03 78 91 54 ou +33718643131, RIB fr4494320537254220670232533, Mme Martin"
+    )
+    frame = world.synth.frame.with_columns(pl.lit(comment).alias("COMMENT1"))
+    frame.write_csv(world.source, separator=";")
+    target = tmp_path / "lis.db"
+    outcome = migrate(world.session(), world.signed_mandate(destination=f"sqlite:///{target}"))
+    assert outcome.status == "shredded"
+    with sqlite3.connect(target) as connection:
+        loaded = {row[0] for row in connection.execute('SELECT "COMMENT1" FROM "patients"')}
+    assert loaded == {"rappeler au [PHONE] ou [PHONE], RIB [IBAN], Mme [NAME]"}

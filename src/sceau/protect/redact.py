@@ -1,59 +1,59 @@
-"""Redaction of free text: each identifier inside a comment becomes the name of its category.
+"""Redaction of free text, recall-first: anything shaped like an identifier becomes its placeholder.
 
-``"rappeler au 06 12 34 56 78, NIR 1 85 05 78 006 084 36"`` becomes
-``"rappeler au [PHONE], NIR [NIR]"``. The identifiers are those the scan counts inside free text:
-the same embeddable detectors, the same patterns (:func:`~sceau.detect.freetext.text_pattern`),
-the same ``normalise`` and ``validate``, so the scan of a redacted column finds none. Health
-words are kept: the mandate chose to keep the text, and the text is what they are.
+``"rappeler au 07 03 78 91 54, NIR 1 85 05 78 006 084 00, vu avec Mme Martin le 12/03/2024"``
+becomes ``"rappeler au [PHONE], NIR [NIR], vu avec Mme [NAME] le [DATE]"``. Detection for
+*classifying* may validate (the scan counts a NIR whose key is right); redaction for *protecting*
+may not: a number in a range the validator does not know yet, a NIR with a typo, an IBAN in lower
+case still point at one person. So the shapes (:mod:`sceau.protect.shapes`) check nothing but the
+shape, and names (:mod:`sceau.protect.names`) go by the lexicons, case and titles. Health words
+are kept: the mandate chose to keep the text, and the text is what they are.
 
-Vectorised over the column, whatever its size, in a few passes: the distinct texts only; every
-detector's candidates extracted at once (``str.extract_all``); the distinct candidates validated
-by the detector's own expression; then every valid one replaced in every text in one
-Aho-Corasick pass (longest first, so an e-mail address wins over a phone number inside it). A
-string found valid is replaced wherever it occurs in the column. Texts that changed are scanned
-again until no valid identifier is left: a replacement can only remove characters that
-identifiers are made of, so this ends, usually after one pass.
+Vectorised over the column, whatever its size: the distinct texts only, one regex pass per shape
+over all of them (the slower replacing pass over the texts the shape occurs in only), then one
+pass cut into words for names. A shape takes the character before it (so
+that it never starts inside a longer number) and gives it back: two identifiers one character
+apart may need a second pass, which runs over the texts that changed only, until nothing changes.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 import polars as pl
 
-from sceau.detect.base import Detector
-from sceau.detect.freetext import embeddable_detectors, text_pattern
+from sceau.protect.names import NAME, redact_names
+from sceau.protect.shapes import Shape, shapes
 
 _MAX_PASSES = 8
 
 
-def placeholder(detector: Detector) -> str:
-    """What replaces an identifier the detector finds: ``[NIR]``, ``[PHONE]``, ``[EMAIL]``..."""
-    return f"[{detector.category.value}]"
+def placeholders() -> frozenset[str]:
+    """Every placeholder redaction writes: ``[EMAIL]``, ``[PHONE]``... and ``[NAME]``."""
+    return frozenset({shape.placeholder for shape in shapes()} | {NAME})
 
 
-def redact_identifiers(values: pl.Series) -> pl.Series:
-    """Every valid identifier in the text replaced by its category's placeholder; nulls stay."""
+def redact_identifiers(values: pl.Series, *, only: Collection[str] | None = None) -> pl.Series:
+    """The text with every identifier-shaped run and name replaced by its placeholder; nulls stay.
+
+    ``only`` keeps some kinds, by placeholder (``{"[NIR]", "[PHONE]"}``); by default, all.
+    """
     text = values.cast(pl.String)
-    detectors = embeddable_detectors()
+    kinds = placeholders() if only is None else frozenset(only)
     original = text.drop_nulls().unique()
     current, pending = original, original
     for passes in range(_MAX_PASSES + 1):
-        found = _valid_candidates(pending, detectors)
-        if found.height == 0:
+        redacted = _redact_once(pending, kinds)
+        changed = pending != redacted
+        if not changed.any():
             break
         if passes == _MAX_PASSES:
             from sceau.protect.apply import ProtectError  # apply imports this module
 
             raise ProtectError(
-                f"redaction still finds identifiers after {_MAX_PASSES} passes",
-                hint="a detector's placeholder or pattern makes new identifiers: check plug-ins",
+                f"redaction still changes the text after {_MAX_PASSES} passes",
+                hint="this is a bug in sceau's redaction: report it with the column's name",
                 where="redact-identifiers",
             )
-        redacted = pending.str.replace_many(
-            found.get_column("candidate").implode(),
-            found.get_column("placeholder").implode(),
-            leftmost=True,
-        )
-        changed = pending != redacted
         current = current.replace(pending.filter(changed), redacted.filter(changed))
         pending = redacted.filter(changed).unique()
     changed = original != current
@@ -62,31 +62,26 @@ def redact_identifiers(values: pl.Series) -> pl.Series:
     return text.replace(original.filter(changed), current.filter(changed))
 
 
-def _valid_candidates(texts: pl.Series, detectors: list[Detector]) -> pl.DataFrame:
-    """The distinct strings in ``texts`` that a detector finds and validates, longest first,
-    with their placeholder (the first detector's when two find the same string)."""
-    frame = pl.DataFrame({"text": texts})
-    found = []
-    for order, detector in enumerate(detectors):
-        candidates = (
-            frame.select(
-                pl.col("text").str.extract_all(text_pattern(detector.pattern)).alias("candidate")
-            )
-            .explode("candidate")
-            .drop_nulls()
-            .unique()
-        )
-        cell = detector.normalise(pl.col("candidate"))
-        valid = candidates.filter((detector.validate(cell) & cell.is_not_null()).fill_null(False))
-        found.append(
-            valid.with_columns(placeholder=pl.lit(placeholder(detector)), order=pl.lit(order))
-        )
-    if not found:
-        return pl.DataFrame(schema={"candidate": pl.String, "placeholder": pl.String})
-    return (
-        pl.concat(found)
-        .sort("order")
-        .unique("candidate", keep="first", maintain_order=True)
-        .sort(pl.col("candidate").str.len_bytes(), descending=True, maintain_order=True)
-        .select("candidate", "placeholder")
-    )
+def _redact_once(texts: pl.Series, kinds: frozenset[str]) -> pl.Series:
+    for shape in shapes():
+        if shape.placeholder in kinds:
+            texts = _replace(texts, shape)
+    if NAME in kinds:
+        texts = redact_names(texts)
+    return texts
+
+
+def _replace(texts: pl.Series, shape: Shape) -> pl.Series:
+    """``str.replace_all`` on the texts the shape occurs in only: finding is fast, replacing
+    (which reads the groups the shape gives back) is not, and most texts hold no identifier.
+    A shape with a ``trigger`` is looked for only in the texts that hold one of its strings."""
+    if shape.trigger:
+        holds = texts.str.contains_any(shape.trigger, ascii_case_insensitive=True)
+        where = holds.fill_null(False).arg_true()
+    else:
+        where = texts.is_not_null().arg_true()
+    where = where.filter(texts.gather(where).str.contains(shape.pattern))
+    if where.len() == 0:
+        return texts
+    replaced = texts.gather(where).str.replace_all(shape.pattern, shape.replacement)
+    return texts.clone().scatter(where, replaced)  # scatter writes in place
