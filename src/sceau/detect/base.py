@@ -129,6 +129,9 @@ class ColumnFinding:
     non_null: int = 0
     matches: int = 0  # non-null cells that match and validate as `category`
     health_categories: dict[HealthCategory, int] = field(default_factory=dict)
+    # cells where a health mention was set aside by its context (negated, a relative's, a
+    # hypothesis, not about the patient), by reason: counted apart, so that nothing is hidden
+    health_set_aside: dict[str, int] = field(default_factory=dict)
     embedded: dict[Category, int] = field(default_factory=dict)
     evidence: list[Evidence] = field(default_factory=list)
     example: str = ""  # the shape of a value (digits as 9, letters as x): never the value
