@@ -1,6 +1,7 @@
 """Scores ``sceau scan`` on the foreign evaluation set.
 
     python -m tests.foreign.score [--patients N] [--seed S] [--folder DIR] [--json PATH]
+    python -m tests.foreign.score --holdout [--json PATH]
 
 generates the set (into a temporary folder unless ``--folder`` is given), then:
 
@@ -16,6 +17,11 @@ generates the set (into a temporary folder unless ``--folder`` is given), then:
   against the truth.
 
 ``score(folder)`` returns every figure as a dict, for a test or a benchmark.
+
+With ``--holdout`` it scores instead the held-out cells of :mod:`holdout` (written apart from
+the phrase lists, for a final score): ``score_holdout()`` runs them through ``health_by_row`` and
+returns the same health figures, plus how many cells of each trap and of the harmless kind were
+flagged. Its report gives counts, never a cell's text.
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ import json
 import tempfile
 import time
 from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +43,7 @@ from sceau.detect.freetext import health_by_row
 from sceau.detect.scan import scan
 from sceau.sources.base import open_source
 
-from . import comment_vocab
+from . import comment_vocab, holdout
 from .generator import COMMENTS, DEFAULT_PATIENTS, DEFAULT_SEED, LABELS, generate
 
 _TEXT = {Category.FREE_TEXT.value, Category.HEALTH_TEXT.value}
@@ -147,6 +154,28 @@ def _prf(tp: int, fp: int, fn: int) -> dict[str, float | int]:
     }
 
 
+def _tally(rows: Iterable[tuple[set[str], set[str], bool]]) -> dict[str, Any]:
+    """Per-category P/R/F1, micro figures and hard-negative precision over (truth, said, hard)."""
+    counts = {c.value: [0, 0, 0] for c in HealthCategory}  # tp, fp, fn
+    hard = {"cells": 0, "cells_flagged_wrongly": 0, "tp": 0, "fp": 0}
+    for truth, said, is_hard in rows:
+        for category in counts:
+            counts[category][0] += category in truth and category in said
+            counts[category][1] += category in said and category not in truth
+            counts[category][2] += category in truth and category not in said
+        if is_hard:
+            hard["cells"] += 1
+            hard["tp"] += len(truth & said)
+            hard["fp"] += len(said - truth)
+            hard["cells_flagged_wrongly"] += bool(said - truth)
+    hard_precision = hard["tp"] / (hard["tp"] + hard["fp"]) if hard["tp"] + hard["fp"] else 1.0
+    return {
+        "per_category": {category: _prf(*values) for category, values in counts.items()},
+        "micro": _prf(*(sum(values[i] for values in counts.values()) for i in range(3))),
+        "hard_negatives": {**hard, "precision": hard_precision},
+    }
+
+
 def score_health(
     folder: Path, labels: dict[str, Any], comments: list[dict[str, Any]]
 ) -> dict[str, Any]:
@@ -154,8 +183,7 @@ def score_health(
     groups: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     for line in comments:
         groups[(line["table"], line["column"])].append(line)
-    counts = {c.value: [0, 0, 0] for c in HealthCategory}  # tp, fp, fn
-    hard = {"cells": 0, "cells_flagged_wrongly": 0, "tp": 0, "fp": 0}
+    rows: list[tuple[set[str], set[str], bool]] = []
     errors: list[dict[str, Any]] = []
     mismatched = 0
     for (key, column), lines in groups.items():
@@ -167,15 +195,7 @@ def score_health(
         for line, text, found in zip(lines, values.to_list(), predicted, strict=True):
             mismatched += text != line["text"]
             truth, said = set(line["health"]), set(found or [])
-            for category in counts:
-                counts[category][0] += category in truth and category in said
-                counts[category][1] += category in said and category not in truth
-                counts[category][2] += category in truth and category not in said
-            if line["hard_negative"]:
-                hard["cells"] += 1
-                hard["tp"] += len(truth & said)
-                hard["fp"] += len(said - truth)
-                hard["cells_flagged_wrongly"] += bool(said - truth)
+            rows.append((truth, said, line["hard_negative"]))
             if truth != said:
                 errors.append(
                     {
@@ -188,17 +208,55 @@ def score_health(
                         "hard_negative": line["hard_negative"],
                     }
                 )
-    per_category = {category: _prf(*values) for category, values in counts.items()}
-    micro = _prf(*(sum(values[i] for values in counts.values()) for i in range(3)))
-    hard_precision = hard["tp"] / (hard["tp"] + hard["fp"]) if hard["tp"] + hard["fp"] else 1.0
     return {
         "cells": len(comments),
         "cells_with_health": sum(bool(line["health"]) for line in comments),
-        "per_category": per_category,
-        "micro": micro,
-        "hard_negatives": {**hard, "precision": hard_precision},
+        **_tally(rows),
         "errors": errors,
         "reader_text_mismatches": mismatched,
+    }
+
+
+def score_holdout(cells: Sequence[holdout.Cell] | None = None) -> dict[str, Any]:
+    """The health figures on the held-out cells, each run alone through ``health_by_row``.
+
+    Errors name a cell by its line in the data file, not by its text, so that a report of
+    them does not spread the held-out phrasings.
+    """
+    cells = holdout.load() if cells is None else cells
+    found = health_by_row(pl.Series("comment", [cell.text for cell in cells])).to_list()
+    said = [set(categories) for categories in found]
+    traps = {trap: {"cells": 0, "cells_flagged_wrongly": 0} for trap in holdout.TRAPS}
+    harmless = {"cells": 0, "cells_flagged": 0}
+    rows: list[tuple[set[str], set[str], bool]] = []
+    errors = []
+    for cell, categories in zip(cells, said, strict=True):
+        rows.append((set(cell.health), categories, cell.kind == "hard_negative"))
+        extra = categories - cell.health
+        if cell.trap is not None:
+            traps[cell.trap]["cells"] += 1
+            traps[cell.trap]["cells_flagged_wrongly"] += bool(extra)
+        if cell.kind == "harmless":
+            harmless["cells"] += 1
+            harmless["cells_flagged"] += bool(categories)
+        if categories != cell.health:
+            errors.append(
+                {
+                    "line": cell.line,
+                    "kind": cell.kind,
+                    "trap": cell.trap,
+                    "missed": sorted(cell.health - categories),
+                    "extra": sorted(extra),
+                }
+            )
+    return {
+        "cells": len(cells),
+        "cells_with_health": sum(bool(cell.health) for cell in cells),
+        "kinds": {kind: sum(cell.kind == kind for cell in cells) for kind in holdout.KINDS},
+        **_tally(rows),
+        "traps": traps,
+        "harmless": harmless,
+        "errors": errors,
     }
 
 
@@ -274,6 +332,38 @@ def run(patients: int = DEFAULT_PATIENTS, seed: int = DEFAULT_SEED) -> dict[str,
     return figures
 
 
+def _category_table(health: dict[str, Any]) -> list[str]:
+    out = [f"{'category':<15} {'support':>7} {'precision':>9} {'recall':>7} {'F1':>6}"]
+    for category, row in [*health["per_category"].items(), ("(micro)", health["micro"])]:
+        out.append(
+            f"{category:<15} {row['support']:>7} {row['precision']:>9.3f} {row['recall']:>7.3f} "
+            f"{row['f1']:>6.3f}"
+        )
+    return out
+
+
+def render_holdout(figures: dict[str, Any]) -> str:
+    """The held-out figures as a plain-text report; counts only, never a cell's text."""
+    kinds = ", ".join(f"{count} {kind}" for kind, count in figures["kinds"].items())
+    hard, harmless = figures["hard_negatives"], figures["harmless"]
+    out = [
+        f"held-out comment cells: {figures['cells']} ({kinds}), "
+        f"{figures['cells_with_health']} with health data",
+        "",
+        *_category_table(figures),
+        "",
+        f"hard-negative cells: {hard['cells']}, precision {hard['precision']:.3f}, "
+        f"{hard['cells_flagged_wrongly']} flagged with a category they do not state",
+    ]
+    for trap, row in figures["traps"].items():
+        out.append(f"  {trap:<12} {row['cells_flagged_wrongly']:>3} of {row['cells']:>3} flagged")
+    out += [
+        f"harmless cells flagged: {harmless['cells_flagged']} of {harmless['cells']}",
+        f"cells judged wrongly: {len(figures['errors'])} (lines of the data file in --json)",
+    ]
+    return "\n".join(out)
+
+
 def render(figures: dict[str, Any], phrases: list[dict[str, Any]] | None = None) -> str:
     """The figures as a plain-text report."""
     columns, health = figures["columns"], figures["health"]
@@ -306,13 +396,8 @@ def render(figures: dict[str, Any], phrases: list[dict[str, Any]] | None = None)
         f"health categories over {health['cells']} comment cells "
         f"({health['cells_with_health']} with health data):",
         "",
-        f"{'category':<15} {'support':>7} {'precision':>9} {'recall':>7} {'F1':>6}",
+        *_category_table(health),
     ]
-    for category, row in [*health["per_category"].items(), ("(micro)", health["micro"])]:
-        out.append(
-            f"{category:<15} {row['support']:>7} {row['precision']:>9.3f} {row['recall']:>7.3f} "
-            f"{row['f1']:>6.3f}"
-        )
     hard = health["hard_negatives"]
     out += [
         "",
@@ -348,19 +433,27 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--folder", help="generate into (and keep) this folder")
     parser.add_argument("--json", help="also write every figure to this file")
     parser.add_argument("--phrases", action="store_true", help="also judge each phrase alone")
+    parser.add_argument(
+        "--holdout", action="store_true", help="score the held-out comment cells instead"
+    )
     args = parser.parse_args(argv)
-    if args.folder:
-        started = time.perf_counter()
-        generate(args.folder, args.patients, args.seed)
-        generated = time.perf_counter()
-        figures = score(args.folder)
-        figures["seconds"] = {
-            "generate": round(generated - started, 2),
-            "score": round(time.perf_counter() - generated, 2),
-        }
+    if args.holdout:
+        figures = score_holdout()
+        report = render_holdout(figures)
     else:
-        figures = run(args.patients, args.seed)
-    print(render(figures, diagnose_phrases() if args.phrases else None))
+        if args.folder:
+            started = time.perf_counter()
+            generate(args.folder, args.patients, args.seed)
+            generated = time.perf_counter()
+            figures = score(args.folder)
+            figures["seconds"] = {
+                "generate": round(generated - started, 2),
+                "score": round(time.perf_counter() - generated, 2),
+            }
+        else:
+            figures = run(args.patients, args.seed)
+        report = render(figures, diagnose_phrases() if args.phrases else None)
+    print(report)
     if args.json:
         Path(args.json).write_text(
             json.dumps(figures, ensure_ascii=False, indent=1), encoding="utf-8"
