@@ -58,6 +58,8 @@ def _tables() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 _WHITE = np.array([0x20, 0x09, 0x0A, 0x0D], dtype=np.uint8)
+_IS_LOWER = np.zeros(256, dtype=bool)
+_IS_LOWER[ord("a") : ord("z") + 1] = True
 _CLAUSE_END = np.array([ord(c) for c in ",;!|\n\r"], dtype=np.uint8)  # always end a clause
 _SPACED_END = np.array([ord(c) for c in "-/+"], dtype=np.uint8)  # end one between spaces: " - "
 _QUESTION = ord("?")
@@ -110,7 +112,10 @@ def _marks(data: np.ndarray, origin: np.ndarray, starts: np.ndarray) -> Marks:
     white_after = np.append(white[1:], True)
     white_before = np.insert(white[:-1], 0, True)
     ends = _IS_CLAUSE_END[data]
-    ends |= (data == ord(".")) & white_after
+    # A full stop ends a clause, unless a lower-case word follows it: "ATCD fam. de K" is one
+    # clause, an abbreviation's dot; "K sein. Mère : diabète" is two.
+    lower_next = np.append(_IS_LOWER[data[2:]], [False, False])
+    ends |= (data == ord(".")) & white_after & ~lower_next
     ends |= _IS_SPACED_END[data] & white_after & white_before
     # A mark folded away with the spaces around it stands at the last folded byte before it:
     # still in its cell, still after the word before it.

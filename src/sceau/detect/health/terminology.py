@@ -124,6 +124,25 @@ def load_matcher() -> Matcher:
     return compile_matcher(load_lexicon())
 
 
+_MISSPELT = (("th", "t"), ("ph", "f"), ("y", "i"))
+_MISSPELT_MIN = 7  # letters: shorter terms are abbreviations, and their variants other words
+
+
+def misspellings(term: str) -> list[str]:
+    """How a long term is commonly misspelt in a hurry: ``th`` as ``t`` ("chimioterapie"),
+    ``ph`` as ``f``, ``y`` as ``i``; each variant alone, and all of them together."""
+    lowered = term.lower()
+    if sum(ch.isalpha() for ch in lowered) < _MISSPELT_MIN:
+        return []
+    variants = {lowered.replace(a, b) for a, b in _MISSPELT if a in lowered}
+    together = lowered
+    for a, b in _MISSPELT:
+        together = together.replace(a, b)
+    variants.add(together)
+    variants.discard(lowered)
+    return sorted(variants)
+
+
 def compile_matcher(lexicon: Lexicon) -> Matcher:
     """The curated ``lexicon`` first, then the terminology, then the context cues."""
     concepts: list[Concept] = []
@@ -135,6 +154,11 @@ def compile_matcher(lexicon: Lexicon) -> Matcher:
         for term in terms:
             for pattern in patterns_for(term)[: None if plus else 1]:
                 concept_of.setdefault(pattern, len(concepts) - 1)
+        if concept.categories:  # staff type "chimioterapie": misspellings find the term too
+            for term in terms:
+                for variant in misspellings(term):
+                    for pattern in patterns_for(variant)[: None if plus else 1]:
+                        concept_of.setdefault(pattern, len(concepts) - 1)
 
     for entry in lexicon.entries:  # lab jargon: "VIH+", "OH+"
         kind = Kind[entry.kind.upper()] if entry.kind else Kind.PLAIN
