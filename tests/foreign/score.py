@@ -9,7 +9,7 @@ generates the set (into a temporary folder unless ``--folder`` is given), then:
   labels name (the file without a header row is scanned with ``header=False``, as a user would
   pass ``--no-header``; every other file with none, so the readers sniff as they do for a user),
   and compares each column's category with the truth. FREE_TEXT and HEALTH_TEXT count as one
-  "text" class. A labelled table the readers do not return (a SQLite view) is listed apart.
+  "text" class. A labelled table the readers do not return is listed apart.
 - **health**: reads each comment column back through sceau's reader and runs
   ``sceau.detect.freetext.health_by_row`` on it: precision, recall and F1 per health category
   over cells, and precision on the cells that hold a hard negative.

@@ -36,6 +36,8 @@ BEST = 0.95  # the highest score the marks give: a verdict already this sure sta
 _EVIDENCE = 0.3  # the marks of one kind on this share of the values make the verdict
 _MOST = 0.5  # most values: a login header yields to this share of password marks; a login
 # verdict needs this share of login forms
+_STRONG = 0.1  # values with a symbol or an inner capital: no column of logins has this many
+_SOME = 0.2  # with them, this share of password marks is enough
 _MIN_NAME = 3  # letters of a name a login is derived from ("li", "le" prove nothing)
 _TOKEN = r"^[!-~]{3,64}$"  # one printable token, no space, 3-64 characters
 _SYMBOL = r"[^A-Za-z0-9._-]"  # an @ too, outside an e-mail address
@@ -53,6 +55,7 @@ class AccountProfile:
     # or more, a lower-case token with no mark of a password (soleil2019, chat_noir)
     login_form: float
     password: float  # a mark of a password: inner mixed case, symbol, alternation, common
+    strong: float  # the marks no login carries: a symbol, or a capital inside a word
     top_share: float  # share of the most common value
     top_form: float  # share of the most common form, digits as 9 and letters as a
 
@@ -83,7 +86,7 @@ def account_profile(values: pl.Series) -> AccountProfile:
     return AccountProfile(**{name: float(share or 0.0) for name, share in row.items()})
 
 
-_MARKS = ("named", "email", "login_form", "password")
+_MARKS = ("named", "email", "login_form", "password", "strong")
 
 
 def _form(v: pl.Expr) -> pl.Expr:
@@ -108,7 +111,10 @@ def _marked(frame: pl.LazyFrame) -> pl.LazyFrame:
     inner_case = v.str.contains(r"[a-z][A-Z]")
     alternating = v.str.count_matches(r"[A-Za-z][0-9]|[0-9][A-Za-z]") >= 3
     marked = pl.col("symbol") | inner_case | alternating | pl.col("common")
-    frame = frame.with_columns(password=pl.col("token") & ~pl.col("named") & marked)
+    frame = frame.with_columns(
+        password=pl.col("token") & ~pl.col("named") & marked,
+        strong=pl.col("token") & ~pl.col("named") & (pl.col("symbol") | inner_case),
+    )
     lower = pl.col("token") & ~pl.col("password") & v.str.contains(_LOWER_LOGIN)
     numeric = v.str.contains(r"^[0-9]{4,}$")
     login_form = pl.col("named") | pl.col("email") | lower | numeric
@@ -172,6 +178,10 @@ def verdict(profile: AccountProfile, header: Category | None) -> AccountVerdict 
     if profile.is_code:
         return None
     if password >= _EVIDENCE and password > login:
+        return AccountVerdict(Category.PASSWORD, _score(password), said(profile))
+    if profile.strong >= _STRONG and password >= _SOME and password > login:
+        # a few values no login would be ("%$s5&Vs4K"), among weak ones ("soleil1742"): users'
+        # passwords, strong and weak; a column of logins holds none of the first kind
         return AccountVerdict(Category.PASSWORD, _score(password), said(profile))
     if login >= _EVIDENCE and login > password and profile.login_form >= _MOST:
         return AccountVerdict(Category.LOGIN, _score(login), said(profile))

@@ -26,6 +26,8 @@ _ZEROS = r"^0+$"  # 0, 00000000: an unset number
 _UNIQUE = 0.9  # share of distinct values a record id needs
 _REGULAR = 0.8  # share of values of its commonest shape a record id needs
 _ID_DIGITS = 5  # a number of one width this long or longer is shaped like an id
+_CODE_DIGITS = 7  # a unique code holding this many digits numbers someone or something, whatever
+# its width: membership numbers, file numbers (a count or an amount never gets there)
 _DENSE = 0.5  # distinct integers over their range: a sequence numbering records
 _LABEL_WORDS = 6
 
@@ -58,8 +60,9 @@ def record_id_evidence(values: pl.Series) -> Evidence | None:
     """Record numbers: near-unique values *and* an id's shape, never counts or amounts.
 
     An id's shape: one regular form with both letters and digits (D2019-000123, a UUID), one
-    width of at least five digits (000123, 100234567), or integers numbering rows one after
-    the other (1, 2, 3...). Small integers of varying width that are not a sequence are counts
+    width of at least five digits (000123, 100234567), codes of seven digits or more whatever
+    their width (a membership number, OC75344582), or integers numbering rows one after the
+    other (1, 2, 3...). Small integers of varying width that are not a sequence are counts
     or amounts, whatever their spread.
     """
     n = values.len()
@@ -74,6 +77,10 @@ def record_id_evidence(values: pl.Series) -> Evidence | None:
     if regular >= _REGULAR and (coded or wide):
         detail = f"{unique:.0%} of values distinct, {regular:.0%} of one id-like shape"
         return Evidence("cardinality", detail, unique * regular)
+    long_codes = float(values.str.count_matches(r"[0-9]").ge(_CODE_DIGITS).mean() or 0.0)
+    if long_codes >= _REGULAR:
+        detail = f"{unique:.0%} of values distinct, {long_codes:.0%} long numbers or codes"
+        return Evidence("cardinality", detail, unique * long_codes * 0.8)
     numbers = values.cast(pl.Int64, strict=False)
     low, high = numbers.min(), numbers.max()
     if numbers.null_count() == 0 and isinstance(low, int) and isinstance(high, int):

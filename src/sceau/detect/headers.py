@@ -94,6 +94,8 @@ _CONCEPTS: dict[str, tuple[str, ...]] = {
     "ipp": ("ipp", "mrn"),
     "reference": ("reference", "ref"),
     "sample": ("echantillon", "sample", "tube", "specimen", "accession"),
+    "barcode": ("barre", "barres", "barcode", "ean", "datamatrix"),
+    "position": ("index", "idx", "rang", "ordre", "position", "seq", "sequence", "order"),
     # accounts
     "login": ("login", "logins", "user", "utilisateur", "usr", "pseudo", "logon"),
     "account": (
@@ -144,6 +146,7 @@ _GLUED: dict[str, tuple[str, ...]] = {
     "nomjf": ("name", "maiden"),
     **dict.fromkeys(("zipcode", "postalcode", "codepostal"), ("postcode",)),
     **dict.fromkeys(("username", "userid"), ("login",)),
+    **dict.fromkeys(("codebarre", "codebarres"), ("code", "barcode")),
     **dict.fromkeys(("motdepasse", "passwort"), ("password",)),
     "numsecu": ("number", "secu"),
     "patientid": ("patient", "ident"),
@@ -275,8 +278,11 @@ _RULES: dict[str, tuple[Category, float, int, Subject | None]] = {
     "reference": (C.RECORD_ID, 0.5, 0, None),
     "sample": (C.RECORD_ID, 0.6, 0, None),
     "number sample": (C.RECORD_ID, 0.9, 0, None),
+    "barcode": (C.RECORD_ID, 0.9, 0, None),  # a tube's or a request's label
+    "code barcode": (C.RECORD_ID, 1.0, 0, None),
     "ident sample": (C.RECORD_ID, 0.9, 0, None),
     # technical
+    "position": (C.OTHER, 0.9, 0, None),  # a rank in a list, a line number: nobody's data
     "resource type": (C.OTHER, 1.0, 0, None),
     "system": (C.OTHER, 0.7, 0, None),
     "code": (C.OTHER, 0.5, 0, None),

@@ -169,6 +169,27 @@ def test_server_every_table(patients):
     assert f"{url}#{name}" in names
 
 
+def test_a_view_is_read_like_a_table(patients):
+    """A view shows rows as surely as a table: a scan of the database lists and reads it."""
+    url, engine, name = patients
+    view = unique("v_phones")
+    quoted = engine.dialect.identifier_preparer.quote
+    with engine.begin() as connection:
+        connection.execute(
+            sa.text(f"CREATE VIEW {quoted(view)} AS SELECT {quoted('tel')} FROM {quoted(name)}")
+        )
+    try:
+        tables = {table.name: table for table in open_source(url).tables()}
+        rows = [r for b in tables[f"{url}#{view}"].batches() for r in b.to_pylist()]
+        assert {"tel": "0612345678"} in rows
+        assert len(rows) == 50
+        (alone,) = open_source(f"{url}#{view}").tables()
+        assert sum(batch.num_rows for batch in alone.batches()) == 50
+    finally:
+        with engine.begin() as connection:
+            connection.execute(sa.text(f"DROP VIEW {quoted(view)}"))
+
+
 def test_unknown_table(server, check_error):
     url, _ = server
     with pytest.raises(SourceError, match="no such table") as caught:

@@ -39,6 +39,11 @@ def _alternation(words: tuple[str, ...]) -> str:
 _NUMBER = r"[0-9]{1,5}(?: ?(?:bis|ter|quater|[a-d]))?,? +"
 _FLOOR = r"[0-9]{1,2} ?(?:e|er|ere|eme|ieme)\.? +etage"  # "3e étage", "1er etage"
 _MAX_LENGTH = 120  # a street line, not a comment that happens to start with "place"
+# An address written as one phrase after whom it reaches: "Centre de gestion - 136, rue de la
+# République - 42300 Roanne". Only with a number, a street word *and* a postcode, so that prose
+# mentioning a street does not pass.
+_ADDRESSEE = r"[a-z][a-z '.-]{0,48}?(?:,| -| :)? +"
+_POSTCODE = r"(?-u:\b)[0-9]{5}(?-u:\b)"
 
 
 @register
@@ -49,7 +54,8 @@ class Address(Detector):
     category = Category.ADDRESS
     pattern = (
         rf"(?:(?:(?:{_NUMBER})?{_alternation(_STREET_WORDS)}|{_NUMBER}{_alternation(_AFTER_NUMBER)})"
-        rf"\.?,? +[a-z0-9'].*|{_FLOOR}(?:[ ,].*)?)"
+        rf"\.?,? +[a-z0-9'].*|{_FLOOR}(?:[ ,].*)?"
+        rf"|{_ADDRESSEE}{_NUMBER}{_alternation(_STREET_WORDS)}\.?,? +[a-z0-9'].*{_POSTCODE}.*)"
     )
 
     def normalise(self, values: pl.Expr) -> pl.Expr:

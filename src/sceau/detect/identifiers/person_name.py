@@ -16,6 +16,9 @@ _DROPPED = (
     "MADAME", "MADEMOISELLE", "ME", "MAITRE", "DE", "DU", "DES", "D", "LA", "LE", "LES", "L",
     "VAN", "VON", "DER", "DEN", "DI", "DA", "DO", "DOS", "DAS", "DEL", "DELLA", "EL", "AL", "BEN",
     "SAINT", "SAINTE", "ST", "STE", "MAC", "MC", "N", "O",
+    # a nurse's or a practice's name carries its trade: "IDE Laure MONNIER", "Cabinet infirmier X"
+    "IDE", "IDEL", "INFIRMIER", "INFIRMIERE", "INFIRMIERS", "INFIRMIERES", "CABINET", "SAGE",
+    "FEMME", "KINE", "AIDE", "SOIGNANT", "SOIGNANTE", "PHARMACIEN", "PHARMACIENNE", "BIOLOGISTE",
 )  # fmt: skip
 _DROP = r"(?-u:\b)(?:" + "|".join(_DROPPED) + r")(?-u:\b)"
 _MAX_TOKENS = 5
@@ -24,7 +27,7 @@ _SHAPE = rf"^[A-Z]+(?: [A-Z]+){{0,{_MAX_TOKENS - 1}}}$"
 
 def _tokens(values: pl.Expr) -> pl.Expr:
     """Upper case, no accents, no titles or particles, one space between tokens."""
-    spaced = fold(values).str.replace_all(r"[-'.,]+", " ")
+    spaced = fold(values).str.replace_all(r"[-'.,()]+", " ")
     return spaced.str.replace_all(_DROP, " ").str.replace_all(" +", " ").str.strip_chars()
 
 
@@ -55,7 +58,7 @@ class PersonName(Detector):
 
     name = "person_name"
     category = Category.PERSON_NAME
-    pattern = r"\pL[\pL '’.,-]*"
+    pattern = r"\pL[\pL '’.,()-]*"
 
     def validate(self, candidates: pl.Expr) -> pl.Expr:
         return bind(candidates, _known_text)

@@ -132,7 +132,9 @@ class _SqlSource(Source):
         schema = self.default_schema
         try:
             if not self.table:
-                return [(schema, name) for name in sorted(inspector.get_table_names(schema))]
+                # Views too: a view shows rows as surely as a table does.
+                names = {*inspector.get_table_names(schema), *inspector.get_view_names(schema)}
+                return [(schema, name) for name in sorted(names)]
             for candidate_schema, name in _candidates(self.table, schema):
                 if inspector.has_table(name, candidate_schema):
                     return [(candidate_schema, name)]
