@@ -96,6 +96,49 @@ class Folded:
     marks: Marks
 
 
+# Words lab staff abbreviate with a dot in the middle of a clause: "ATCD fam. de K".
+ABBREVIATIONS = (
+    "fam", "env", "cf", "dr", "pr", "mme", "mr", "mlle", "st", "ste", "ttt", "trt", "atcd",
+    "atcds", "sem", "min", "vs", "ex", "resp", "cp", "cps", "inj", "sc", "iv", "im", "po", "gtt",
+    "amp", "bilat", "hosp", "hospit", "intox", "chir", "consult", "ech", "prel", "pat",
+)  # fmt: skip
+_LONGEST = max(len(word) for word in ABBREVIATIONS)
+
+
+def _packed(window: np.ndarray) -> np.ndarray:
+    """Rows of bytes packed into one integer each, to compare whole words at once."""
+    packed = np.zeros(len(window), dtype=np.uint64)
+    for column in range(window.shape[1]):
+        packed = (packed << np.uint64(8)) | window[:, column].astype(np.uint64)
+    return packed
+
+
+def _abbreviations_by_length() -> dict[int, np.ndarray]:
+    """Each abbreviation as the packed bytes of " word" (the byte before it is no letter)."""
+    lengths: dict[int, list[int]] = {}
+    for word in ABBREVIATIONS:
+        window = np.frombuffer(f" {word}".encode(), dtype=np.uint8)[None, :]
+        lengths.setdefault(len(word), []).append(int(_packed(window)[0]))
+    return {length: np.array(words, dtype=np.uint64) for length, words in lengths.items()}
+
+
+_ABBREVIATED = _abbreviations_by_length()
+
+
+def _after_abbreviation(data: np.ndarray, dots: np.ndarray) -> np.ndarray:
+    """For each position in ``dots``, whether one of ABBREVIATIONS ends just before it."""
+    found = np.zeros(len(dots), dtype=bool)
+    lowered = np.where(_IS_LOWER[data | 0x20], data | 0x20, data)
+    is_letter = _IS_LOWER[lowered]
+    for length, words in _ABBREVIATED.items():
+        usable = dots > length
+        at = dots[usable]
+        window = np.stack([lowered[at - length - 1 + k] for k in range(length + 1)], axis=1)
+        window[:, 0] = np.where(is_letter[at - length - 1], 0, ord(" "))  # a word starts there
+        found[usable] |= np.isin(_packed(window), words)
+    return found
+
+
 def _marks(data: np.ndarray, origin: np.ndarray, starts: np.ndarray) -> Marks:
     """Clause ends and question marks of raw ``data`` (cells beginning at ``starts``), as
     positions in the folded bytes.
@@ -112,10 +155,13 @@ def _marks(data: np.ndarray, origin: np.ndarray, starts: np.ndarray) -> Marks:
     white_after = np.append(white[1:], True)
     white_before = np.insert(white[:-1], 0, True)
     ends = _IS_CLAUSE_END[data]
-    # A full stop ends a clause, unless a lower-case word follows it: "ATCD fam. de K" is one
-    # clause, an abbreviation's dot; "K sein. Mère : diabète" is two.
+    # A full stop ends a clause, unless it closes one of ABBREVIATIONS with a lower-case word
+    # after it ("ATCD fam. de K"). "K sein. mère diabétique" is two clauses.
     lower_next = np.append(_IS_LOWER[data[2:]], [False, False])
-    ends |= (data == ord(".")) & white_after & ~lower_next
+    stops = (data == ord(".")) & white_after
+    maybe = np.flatnonzero(stops & lower_next)
+    stops[maybe[_after_abbreviation(data, maybe)]] = False
+    ends |= stops
     ends |= _IS_SPACED_END[data] & white_after & white_before
     # A mark folded away with the spaces around it stands at the last folded byte before it:
     # still in its cell, still after the word before it.
