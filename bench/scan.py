@@ -324,8 +324,8 @@ def profile_scan(path: Path, categories: dict[str, str]) -> dict[str, Any]:
     from sceau.detect.base import registered
     from sceau.detect.classify import classify_column
     from sceau.detect.freetext import analyse_text
-    from sceau.detect.scan import COUNT_ROWS, DEFAULT_SAMPLE_ROWS, _Counter, _rechunked
-    from sceau.sources.base import open_source
+    from sceau.detect.scan import COUNT_ROWS, DEFAULT_SAMPLE_ROWS, _Counter
+    from sceau.sources.base import batched, open_source
 
     stages: Counter[str] = Counter()
     per_column: dict[str, Counter[str]] = {}
@@ -346,7 +346,7 @@ def profile_scan(path: Path, categories: dict[str, str]) -> dict[str, Any]:
     stages["classify (sample)"] = sum(c["classify"] for c in per_column.values())
 
     counter = _Counter(classes)
-    for batch in _rechunked(iter(batches), COUNT_ROWS):
+    for batch in batched(iter(batches), COUNT_ROWS):
         clock = time.perf_counter()
         frame = pl.from_arrow(batch)
         assert isinstance(frame, pl.DataFrame)

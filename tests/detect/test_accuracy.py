@@ -11,6 +11,7 @@ import uuid
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 import pyarrow as pa
 import pytest
@@ -23,6 +24,7 @@ from sceau.detect.report import ScanReport
 from sceau.detect.scan import scan
 from sceau.sources.base import open_source
 from sceau.synth import generate
+from sceau.synth.comments import comments
 from sceau.synth.writers import write_sql
 
 SEEDS = (11, 23, 37)
@@ -158,3 +160,31 @@ def test_a_lab_loaded_into_a_real_database_scans_like_its_file(url):
         with engine.begin() as connection:
             connection.execute(sa.text(f"drop table if exists {table}"))
         engine.dispose()
+
+
+def test_the_generators_hard_cases_are_not_counted_as_the_patients():
+    """Health words about someone else, negated, hypothetical or outside health; tests whatever
+    their result; drugs as TREATMENT and their condition (synth/data/context.txt)."""
+    n = 4_000
+    rng = np.random.default_rng(5)
+    identifiers = {
+        "phone": pl.Series(["0612345678"] * n),
+        "nir": pl.Series(["185057800608491"] * n),
+        "email": pl.Series(["a.b@example.fr"] * n),
+        "iban": pl.Series(["FR7630006000011234567890189"] * n),
+        "nir_valid": np.ones(n, dtype=bool),
+    }
+    texts, labels, _ = comments(rng, n, identifiers, hard_only=True)
+    predicted = health_by_row(texts).to_list()
+    flagged = sum(
+        1 for got, want in zip(predicted, labels.to_list(), strict=True) if set(got) - set(want)
+    )
+    missed = sum(
+        1 for got, want in zip(predicted, labels.to_list(), strict=True) if set(want) - set(got)
+    )
+    negatives = sum(
+        1 for text, want in zip(texts.to_list(), labels.to_list(), strict=True) if text and not want
+    )
+    assert negatives >= n // 2
+    assert flagged <= 0.01 * n, f"{flagged} of {n} hard cases counted a category they do not hold"
+    assert missed <= 0.01 * n, f"{missed} of {n} hard cases missed a category they hold"

@@ -27,6 +27,7 @@ from .stand_ins import EvenCode, Mail
 VECTORS = Path(__file__).parents[1] / "vectors" / "health"
 PHRASES = json.loads((VECTORS / "phrases.json").read_text(encoding="utf-8"))["phrases"]
 SPANS = json.loads((VECTORS / "spans.json").read_text(encoding="utf-8"))["cases"]
+CONTEXT = json.loads((VECTORS / "context.json").read_text(encoding="utf-8"))["cases"]
 
 
 class Broken(Detector):
@@ -51,13 +52,22 @@ def test_all_vectors_in_one_column_give_the_same_rows():
     assert [sorted(row) for row in rows] == [sorted(case["categories"]) for case in PHRASES]
 
 
+@pytest.mark.parametrize("case", CONTEXT, ids=[c["text"][:40] for c in CONTEXT])
+def test_context_vectors(case):
+    found = health_by_row(pl.Series([case["text"]])).item().to_list()
+    assert found == case["categories"], case["trap"]
+
+
+def test_context_vectors_are_many_and_mostly_hard_negatives():
+    assert len(CONTEXT) >= 150
+    assert sum(not case["categories"] for case in CONTEXT) >= 100
+
+
 @pytest.mark.parametrize("case", SPANS, ids=[c["text"][:30] for c in SPANS])
 def test_span_vectors_point_at_the_right_substring(case):
     spans = find_spans(case["text"], [])
-    got = sorted((span.source, case["text"][span.start : span.end]) for span in spans)
-    assert got == sorted((s["source"], s["covers"]) for s in case["spans"])
-    for span in spans:
-        assert span.category is HealthCategory(span.source.split(".")[0])
+    got = sorted((s.source, s.category.value, case["text"][s.start : s.end]) for s in spans)
+    assert got == sorted((s["source"], s["category"], s["covers"]) for s in case["spans"])
 
 
 def test_analyse_text_counts_cells_not_words():
@@ -66,9 +76,30 @@ def test_analyse_text_counts_cells_not_words():
     assert analysis == TextAnalysis(
         cells=4,
         cells_with_health=3,
-        health={HealthCategory.HIV: 2, HealthCategory.CANCER: 2},
+        health={HealthCategory.HIV: 2, HealthCategory.CANCER: 2, HealthCategory.TREATMENT: 1},
         embedded={},
     )
+
+
+def test_mentions_set_aside_are_counted_apart_by_reason():
+    values = pl.Series(
+        [
+            "pas de métastase",  # negated
+            "mère : K du sein",  # a relative's
+            "? grossesse",  # a hypothesis
+            "bénévole à la Ligue contre le cancer",  # not the patient
+            "VIH négatif, pas de VIH connu",  # a test counts: nothing HIV is hidden
+            "pas de K sein, sous chimio",  # counted as CANCER elsewhere in the cell
+            "RAS",
+        ]
+    )
+    analysis = analyse_text(values, [])
+    assert analysis.health == {
+        HealthCategory.HIV: 1,
+        HealthCategory.CANCER: 1,
+        HealthCategory.TREATMENT: 1,
+    }
+    assert analysis.set_aside == {"negated": 1, "family": 1, "hypothesis": 1, "not_patient": 1}
 
 
 def test_analyses_of_batches_add_up():
@@ -162,7 +193,7 @@ def test_an_accented_letter_ends_a_word_for_embedded_identifiers():
 
 
 def test_repeated_comments_are_analysed_once_and_counted_as_often_as_they_occur():
-    phrases = ["RAS", "VIH négatif, K sein", None, "C000002 sous AVK", "hémolysé", "a@b.fr x@y.fr"]
+    phrases = ["RAS", "VIH négatif, K sein", None, "C000002 sous AVK", "pas de K sein", "a@b.fr"]
     values = pl.Series(phrases * 500)
     assert values.n_unique() * 2 <= values.len()  # the distinct-text path
     by_slices = TextAnalysis()
@@ -174,5 +205,19 @@ def test_repeated_comments_are_analysed_once_and_counted_as_often_as_they_occur(
         HealthCategory.CANCER: 500,
         HealthCategory.TREATMENT: 500,
     }
-    assert by_slices.embedded == {Category.RECORD_ID: 500, Category.EMAIL: 1000}
+    assert by_slices.embedded == {Category.RECORD_ID: 500, Category.EMAIL: 500}
+    assert by_slices.set_aside == {"negated": 500}
     assert by_slices.cells == 2500
+
+
+def test_a_scan_reports_what_the_context_set_aside(tmp_path):
+    from sceau.detect.scan import scan
+
+    path = tmp_path / "comments.csv"
+    rows = ["pas de métastase", "mère : K du sein", "VIH+", "RAS"] * 300
+    path.write_text("id;commentaire\n" + "".join(f"{i};{r}\n" for i, r in enumerate(rows)))
+    (table,) = scan([path]).tables
+    column = next(c for c in table.columns if c.name == "commentaire")
+    assert column.health_categories == {HealthCategory.HIV: 300}
+    assert column.health_set_aside == {"negated": 300, "family": 300}
+    assert table.to_dict()["columns"][1]["health_set_aside"] == {"negated": 300, "family": 300}

@@ -12,16 +12,30 @@ from sceau.detect.base import Category, HealthCategory
 from sceau.detect.freetext import analyse_text, find_spans, health_by_row
 from sceau.detect.health.fold import fold_term
 from sceau.detect.health.lexicon import load_lexicon
+from sceau.detect.health.terminology import Kind, load_matcher, terminology_concepts
 
 from .stand_ins import EvenCode, Mail
 
 DETECTORS = [EvenCode(), Mail()]
-LEXICON = load_lexicon()
-TERMS = [(term, entry.category) for entry in LEXICON.entries for term in entry.terms]
-FOLDED = {
-    entry.id: {fold_term(term).removesuffix("+") for term in entry.terms}
-    for entry in LEXICON.entries
-}
+MATCHER = load_matcher()
+FOLDED: dict[str, set[str]] = {}
+for _pattern, _concept in zip(MATCHER.patterns, MATCHER.concept_of.tolist(), strict=True):
+    if _concept >= 0:
+        FOLDED.setdefault(MATCHER.concepts[_concept].source, set()).add(
+            _pattern.strip(" ").removesuffix("+")
+        )
+# Terms that count on their own: not the gated drug names, not the charities.
+TERMS = [
+    (term, entry.category)
+    for entry in load_lexicon().entries
+    if entry.kind not in ("gated", "not_patient")
+    for term in entry.terms
+] + [
+    (term, min(concept.categories))
+    for concept, terms in terminology_concepts()[::25]
+    if concept.kind is Kind.PLAIN
+    for term in terms
+]
 WORDS = [
     "patient", "à", "jeun", "prélèvement", "hémolysé", "RAS", "K+", "TS", "SA", "OH", "néo",
     "tube", "lithium", "12", "4,2", "ng/mL", "ovih", "sans", "particularité", "Dr", "Martin",
@@ -63,7 +77,8 @@ def disguised(draw: st.DrawFn) -> tuple[str, HealthCategory]:
     term = "".join(c.upper() if flip else c.lower() for c, flip in zip(term, flips, strict=True))
     before = draw(comments())
     after = draw(comments())
-    return before + draw(st.sampled_from(SEPARATORS)) + term + " " + after, category
+    # In a clause of its own, between words that belong to no term, so that no cue reaches it.
+    return f"{before} ; RAS ; {term} ; RAS ; {after}", category
 
 
 @settings(max_examples=60, deadline=None)

@@ -123,11 +123,16 @@ def test_health_results_carry_categories_never_words(analyzer: AnalyzerEngine):
         assert text[result.start : result.end] not in explanation.textual_explanation
 
 
-def test_a_term_inside_another_keeps_its_category(analyzer: AnalyzerEngine):
-    text = "Patient en PrEP VIH depuis 2023."
+def test_a_term_of_two_categories_is_one_result_with_both(analyzer: AnalyzerEngine):
+    text = "Patient sous trithérapie depuis 2023."
     results = analyzer.analyze(text, language="fr", entities=["FR_HEALTH"])
     assert len(results) == 1
-    assert set(results[0].recognition_metadata["health_categories"]) == {"HIV", "SEXUAL_HEALTH"}
+    assert set(results[0].recognition_metadata["health_categories"]) == {"HIV", "TREATMENT"}
+
+
+def test_a_negated_or_relatives_mention_is_no_result(analyzer: AnalyzerEngine):
+    text = "Pas de métastase. Mère : K du sein."
+    assert analyzer.analyze(text, language="fr", entities=["FR_HEALTH"]) == []
 
 
 def test_offsets_point_at_the_substring_in_a_mixed_comment(analyzer: AnalyzerEngine):

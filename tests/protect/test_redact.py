@@ -37,8 +37,11 @@ def test_the_scan_finds_nothing_left(values):
 
 
 @settings(max_examples=30, deadline=None)
-@given(st.lists(IDENTIFIERS, min_size=1, max_size=5), st.sampled_from([" ", ", ", "\n"]))
+@given(st.lists(IDENTIFIERS, min_size=1, max_size=5), st.sampled_from([", ", " ; ", "\n"]))
 def test_every_identifier_becomes_its_category(identifiers, separator):
+    # Identifiers a single space apart can read as other ones ("… 000 07 06 00 00 00 00": a NIR
+    # and a phone, or a phone that starts with the NIR's key); which category each gets is then
+    # a guess. That nothing of them is left is held by test_redact_recall.py.
     text = "VIH positif" + separator + separator.join(identifiers) + separator + "grossesse"
     redacted = redact_identifiers(series([text])).item()
     found = count_embedded(series([text]))

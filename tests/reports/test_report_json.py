@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sceau.detect.base import Category, ColumnFinding, Evidence, HealthCategory, Subject
+from sceau.detect.freetext import SET_ASIDE
 from sceau.detect.report import ScanReport, TableScan
 from sceau.reports.base import ReportError
 from sceau.reports.json import render_json, report_schema
@@ -80,6 +81,7 @@ _columns = st.builds(
     non_null=st.integers(0, 10**9),
     matches=st.integers(0, 10**9),
     health_categories=st.dictionaries(st.sampled_from(HealthCategory), st.integers(0, 10**6)),
+    health_set_aside=st.dictionaries(st.sampled_from(SET_ASIDE), st.integers(0, 10**6)),
     embedded=st.dictionaries(st.sampled_from(Category), st.integers(0, 10**6)),
     evidence=st.lists(_evidence, max_size=3),
     example=_names,

@@ -112,8 +112,8 @@ class Subject(StrEnum):
 class Evidence:
     """One reason behind a classification, shown to the user: never a value from the data."""
 
-    source: str  # "header", "values", "distribution", "cardinality"
-    detail: str  # e.g. "header token DDN", "97% of 10,000 sampled values are valid NIRs"
+    source: str  # "header", "values", "distribution", "cardinality"; "alternative": not a reason
+    detail: str  # e.g. "header says 'ddn'", "97% of 10,000 sampled values are valid NIR"
     weight: float
 
 
@@ -129,6 +129,9 @@ class ColumnFinding:
     non_null: int = 0
     matches: int = 0  # non-null cells that match and validate as `category`
     health_categories: dict[HealthCategory, int] = field(default_factory=dict)
+    # cells where a health mention was set aside by its context (negated, a relative's, a
+    # hypothesis, not about the patient), by reason: counted apart, so that nothing is hidden
+    health_set_aside: dict[str, int] = field(default_factory=dict)
     embedded: dict[Category, int] = field(default_factory=dict)
     evidence: list[Evidence] = field(default_factory=list)
     example: str = ""  # the shape of a value (digits as 9, letters as x): never the value
@@ -147,13 +150,16 @@ class Detector(ABC):
 
     Subclasses declare ``name`` and ``category``, a Rust-regex ``pattern`` for one occurrence
     (unanchored; used to find the category inside free text when ``embeddable``), and override
-    :meth:`validate` when the category has a checksum or a calendar.
+    :meth:`validate` when the category has a checksum (then set ``checksum``) or a calendar.
     """
 
     name: ClassVar[str]
     category: ClassVar[Category]
     pattern: ClassVar[str]
     embeddable: ClassVar[bool] = False
+    # A check digit backs every match: even a column holding one value on every row (a lab's
+    # FINESS) is this category, where a shape alone would only be a constant code.
+    checksum: ClassVar[bool] = False
 
     def normalise(self, values: pl.Expr) -> pl.Expr:
         """The form ``pattern`` and ``validate`` see: stripped by default."""

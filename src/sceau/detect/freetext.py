@@ -1,13 +1,15 @@
 """Free text (lab comments): which health categories and which identifiers a column's cells hold.
 
-A column is analysed in a fixed, small number of passes, whatever the lexicon's size: one fold
-(:mod:`sceau.detect.health.fold`), one Aho-Corasick search for every health pattern at once, and
-one regex pass per embeddable detector; repeated comments are analysed once. Results are counts,
-never values, and they add up: the scanner analyses batch after batch and sums the
-:class:`TextAnalysis` it gets.
+A column is analysed in a fixed, small number of passes, whatever the terminologies' size: one
+fold (:mod:`sceau.detect.health.fold`), one Aho-Corasick search for every health term and context
+cue at once, the context rules over all mentions at once (:mod:`sceau.detect.health.context`),
+and one regex pass per embeddable detector; repeated comments are analysed once. Results are
+counts, never values, and they add up: the scanner analyses batch after batch and sums the
+:class:`TextAnalysis` it gets. Mentions the context sets aside (negated, about a relative, a
+hypothesis, not about the patient) are counted apart, so that nothing is hidden.
 
 :func:`find_spans` does the same for one string and says where each finding sits, for reports and
-redaction; a span records the lexicon id or detector name, not the words it covers.
+redaction; a span records the lexicon id or the ATC / CIM-10 code, not the words it covers.
 """
 
 from __future__ import annotations
@@ -17,13 +19,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
 
+import numpy as np
 import polars as pl
 
 from sceau.detect.base import Category, DetectError, Detector, HealthCategory, registered
-from sceau.detect.health.fold import fold_series, fold_text
-from sceau.detect.health.lexicon import Lexicon, load_lexicon
+from sceau.detect.health.context import Reason, find_mentions
+from sceau.detect.health.fold import Folded, fold_marked, fold_text
+from sceau.detect.health.lexicon import Lexicon
+from sceau.detect.health.terminology import BIT as _BIT
+from sceau.detect.health.terminology import Matcher, compile_matcher, load_matcher
 
-_BIT = {category: 1 << index for index, category in enumerate(HealthCategory)}
+SET_ASIDE = tuple(reason.name.lower() for reason in Reason)  # "not_patient", "family", …
 _HIT = "sceau_hit"
 _OPEN, _CLOSE = "\ue000", "\ue001"  # private-use marks around a regex match in one string
 _DISTINCT_MIN_ROWS = 1_000  # below, counting distinct texts costs more than it saves
@@ -39,6 +45,9 @@ class TextAnalysis:
     cells_with_health: int = 0  # cells mentioning at least one health category
     health: dict[HealthCategory, int] = field(default_factory=dict)  # cells per category
     embedded: dict[Category, int] = field(default_factory=dict)  # valid identifiers found
+    # cells where a mention was set aside, by reason (one of SET_ASIDE), when it named a
+    # category the cell does not count otherwise
+    set_aside: dict[str, int] = field(default_factory=dict)
 
     def __add__(self, other: TextAnalysis) -> TextAnalysis:
         return TextAnalysis(
@@ -46,6 +55,7 @@ class TextAnalysis:
             self.cells_with_health + other.cells_with_health,
             _add(self.health, other.health),
             _add(self.embedded, other.embedded),
+            _add(self.set_aside, other.set_aside),
         )
 
 
@@ -56,7 +66,7 @@ class Span:
     category: HealthCategory | Category
     start: int
     end: int
-    source: str  # lexicon id ("HIV.vih") or detector name ("nir")
+    source: str  # lexicon id ("HIV.vih"), code ("ATC:J05AR03", "CIM10:C50") or detector ("nir")
 
 
 def embeddable_detectors() -> list[Detector]:
@@ -70,18 +80,44 @@ def analyse_text(
     *,
     lexicon: Lexicon | None = None,
 ) -> TextAnalysis:
-    """Count the health categories and valid embedded identifiers of a string column."""
+    """Count the health categories, the mentions set aside by context and the valid embedded
+    identifiers of a string column."""
     cells = _distinct_cells(values)
-    mask, weight = health_mask(cells["text"], lexicon), cells["weight"]
-    health = {
-        category: int(weight.filter((mask & bit) != 0).sum()) for category, bit in _BIT.items()
+    mask, aside = _health(cells["text"], _matcher(lexicon))
+    weight = cells["weight"].to_numpy()
+    health = {category: int(weight[(mask & bit) != 0].sum()) for category, bit in _BIT.items()}
+    set_aside = {
+        name: int(weight[(aside & (1 << reason)) != 0].sum())
+        for name, reason in zip(SET_ASIDE, Reason, strict=True)
     }
     return TextAnalysis(
         cells=values.len() - values.null_count(),
-        cells_with_health=int(weight.filter(mask != 0).sum()),
+        cells_with_health=int(weight[mask != 0].sum()),
         health={category: n for category, n in health.items() if n},
         embedded=_count_embedded(cells, detectors),
+        set_aside={name: n for name, n in set_aside.items() if n},
     )
+
+
+def _matcher(lexicon: Lexicon | None) -> Matcher:
+    return load_matcher() if lexicon is None else compile_matcher(lexicon)
+
+
+def _health(values: pl.Series, matcher: Matcher) -> tuple[np.ndarray, np.ndarray]:
+    """Per cell, the category bits that count and the reasons (bits) of what was set aside."""
+    folded = fold_marked(values)
+    mentions = find_mentions(folded, matcher)
+    cells = values.len()
+    mask = np.zeros(cells, dtype=np.uint16)
+    np.bitwise_or.at(mask, mentions.cell, mentions.counted)
+    aside = np.zeros(cells, dtype=np.uint8)
+    hidden = (mentions.aside & ~mask[mentions.cell]) != 0  # not counted by another mention
+    np.bitwise_or.at(
+        aside,
+        mentions.cell[hidden],
+        (1 << mentions.reason[hidden].astype(np.int64)).astype(np.uint8),
+    )
+    return mask, aside
 
 
 def _distinct_cells(values: pl.Series) -> pl.DataFrame:
@@ -99,32 +135,26 @@ def _distinct_cells(values: pl.Series) -> pl.DataFrame:
 
 
 def health_mask(values: pl.Series, lexicon: Lexicon | None = None) -> pl.Series:
-    """Per cell, a bit set for each health category it mentions (``UInt16``; 0 for nulls)."""
-    lexicon = lexicon or load_lexicon()
-    bits = {
-        pattern: _BIT[lexicon.category_of(entry_id)]
-        for pattern, entry_id in lexicon.pattern_ids.items()
-    }
-    found = fold_series(values).str.extract_many(lexicon.patterns, overlapping=True)
-    mask = found.list.eval(
-        pl.element().replace_strict(bits, return_dtype=pl.UInt16).bitwise_or()
-    ).list.first()
-    return mask.fill_null(0).cast(pl.UInt16).alias(values.name)
+    """Per cell, a bit set for each health category it mentions about the patient (``UInt16``;
+    0 for nulls), context applied."""
+    text = values.cast(pl.String)
+    distinct = text.unique()
+    if distinct.len() > _DISTINCT_SHARE * text.len():
+        mask, _ = _health(text, _matcher(lexicon))
+        return pl.Series(values.name, mask, dtype=pl.UInt16)
+    mask, _ = _health(distinct, _matcher(lexicon))
+    lookup = pl.DataFrame({"text": distinct, "mask": pl.Series(mask, dtype=pl.UInt16)})
+    joined = text.to_frame("text").join(lookup, on="text", how="left", maintain_order="left")
+    return joined["mask"].fill_null(0).alias(values.name)
 
 
 def health_by_row(values: pl.Series, lexicon: Lexicon | None = None) -> pl.Series:
-    """Per cell, the health categories it mentions (``list[str]``, in enum order; [] for nulls)."""
+    """Per cell, the health categories it mentions about the patient (``list[str]``, in enum
+    order; [] for nulls), context applied."""
     mask = health_mask(values, lexicon)
-    listed = (
-        pl.DataFrame({"mask": mask})
-        .select(
-            pl.concat_list(
-                pl.when((pl.col("mask") & bit) != 0).then(pl.lit(category.value))
-                for category, bit in _BIT.items()
-            ).list.drop_nulls()
-        )
-        .to_series()
-    )
+    every = np.arange(1 << len(_BIT), dtype=np.uint16)
+    names = [[c.value for c, bit in _BIT.items() if value & bit] for value in every.tolist()]
+    listed = pl.Series(names, dtype=pl.List(pl.String)).gather(mask.cast(pl.Int64))
     return listed.alias(values.name)
 
 
@@ -216,28 +246,31 @@ def find_spans(
 ) -> list[Span]:
     """Every health term and valid embedded identifier in one string, with its character offsets.
 
-    Finds exactly what :func:`analyse_text` counts for a one-cell column.
+    Finds exactly what :func:`analyse_text` counts for a one-cell column: a health term that
+    counts as two categories (a drug and its condition) gives one span for each.
     """
     return sorted(
-        _health_spans(text, lexicon or load_lexicon()) + _identifier_spans(text, detectors),
-        key=lambda span: (span.start, span.end, span.source),
+        _health_spans(text, _matcher(lexicon)) + _identifier_spans(text, detectors),
+        key=lambda span: (span.start, span.end, span.source, span.category),
     )
 
 
-def _health_spans(text: str, lexicon: Lexicon) -> list[Span]:
-    folded, origin = fold_text(text)
-    found = pl.Series([folded]).str.extract_many(lexicon.patterns, overlapping=True).item()
+def _health_spans(text: str, matcher: Matcher) -> list[Span]:
+    folded, origin, marks = fold_text(text)
+    offsets = np.array([0, len(folded)], dtype=np.int64)
+    mentions = find_mentions(Folded(pl.Series([folded]), offsets, marks), matcher)
     spans = []
-    for pattern in set(found.to_list() if found is not None else []):
-        entry_id = lexicon.pattern_ids[pattern]
-        inner = len(pattern.strip(" "))
-        position = folded.find(pattern)
-        while position >= 0:
-            first, last = position + 1, position + inner  # the pattern's own characters
-            spans.append(
-                Span(lexicon.category_of(entry_id), origin[first], origin[last] + 1, entry_id)
-            )
-            position = folded.find(pattern, position + 1)
+    for start, end, concept, counted in zip(
+        mentions.start.tolist(),
+        mentions.end.tolist(),
+        mentions.concept.tolist(),
+        mentions.counted.tolist(),
+        strict=True,
+    ):
+        source = matcher.concepts[concept].source
+        for category, bit in _BIT.items():
+            if counted & bit:
+                spans.append(Span(category, origin[start], origin[end - 1] + 1, source))
     return spans
 
 

@@ -1,9 +1,24 @@
 """Header evidence: what a column's name says about its category and whose data it holds.
 
-French lab software names columns tersely (NOM_PAT, DDN, N_SS, TEL1, MP), English exports in
-snake case (last_name, dob), FHIR by JSON path (``name[0].family``) and HL7 by field
-(``PID-5.1``). A header is cut into accent-free lower-case tokens, then looked up in phrase
-tables; longer phrases are more specific and win over single words.
+French lab software names columns tersely and in many spellings (NOM_PAT, DDN, DT_NAIS, N_SS,
+ADR2, ORG_COMPL, MDP_SR), English exports in snake case (last_name, dob, addr_line2), FHIR by
+JSON path (``name[0].family``) and HL7 by field (``PID-5.1``). A header is read in three steps,
+each driven by a table below, never by conditionals:
+
+1. it is cut into accent-free lower-case tokens (``tokens``);
+2. each token is looked up in ``_SPELLINGS``, which names the *concept* it spells (``naiss``,
+   ``nais``, ``naissance``, ``birth`` all spell ``birth``; ``ddn`` and ``dob`` spell two,
+   ``date`` and ``birth``); words outside the table say nothing;
+3. the concepts are matched against ``_RULES``, sets of concepts with a category: the rule
+   with the most concepts wins (``date birth`` beats ``date``, ``place birth`` beats
+   ``birth``), then the heaviest, then a kind of value over whose it is (``address`` over
+   ``insurer``), then the first in the header.
+
+A concept that says whose data a column is (``insurer``, ``practitioner``…) also names the
+column's subject. Alone, it names the owner itself: ``ORGANISME`` holds the organisation's
+name, which the classifier turns into the organisation's number when the values are numbers.
+Aggregates (``count(*)``, ``nb_…``, ``total``) win over everything else in the header: a count
+of NIRs is a count.
 """
 
 from __future__ import annotations
@@ -15,231 +30,322 @@ from dataclasses import dataclass
 from sceau.detect.base import Category, Subject
 
 C = Category
+S = Subject
 
-# phrase (space-separated tokens) -> (category, weight). Weight 1.0: the name alone is enough;
-# below: the values must agree.
-_PHRASES: dict[str, tuple[Category, float]] = {
-    # national identifiers
-    "nir": (C.NIR, 1.0),
-    "ss": (C.NIR, 0.9),
-    "secu": (C.NIR, 0.9),
-    "securite sociale": (C.NIR, 1.0),
-    "num secu": (C.NIR, 1.0),
-    "insee": (C.NIR, 0.9),
-    "ssn": (C.NIR, 1.0),
-    "social security": (C.NIR, 1.0),
-    "matricule": (C.NIR, 0.6),
-    "ins": (C.INS, 1.0),
-    "matricule ins": (C.INS, 1.0),
-    "ins nir": (C.INS, 1.0),
-    # names
-    "nom": (C.PERSON_NAME, 0.8),
-    "prenom": (C.PERSON_NAME, 1.0),
-    "prenoms": (C.PERSON_NAME, 1.0),
-    "nom naissance": (C.PERSON_NAME, 1.0),
-    "nom de naissance": (C.PERSON_NAME, 1.0),
-    "nom usage": (C.PERSON_NAME, 1.0),
-    "nom marital": (C.PERSON_NAME, 1.0),
-    "name": (C.PERSON_NAME, 0.7),
-    "last name": (C.PERSON_NAME, 1.0),
-    "first name": (C.PERSON_NAME, 1.0),
-    "lastname": (C.PERSON_NAME, 1.0),
-    "firstname": (C.PERSON_NAME, 1.0),
-    "surname": (C.PERSON_NAME, 1.0),
-    "family": (C.PERSON_NAME, 0.9),
-    "given": (C.PERSON_NAME, 0.9),
-    "full name": (C.PERSON_NAME, 1.0),
-    # sex
-    "sexe": (C.SEX, 1.0),
-    "sex": (C.SEX, 1.0),
-    "gender": (C.SEX, 1.0),
-    "genre": (C.SEX, 0.9),
-    "civilite": (C.SEX, 0.7),
-    # address
-    "adresse": (C.ADDRESS, 1.0),
-    "adr": (C.ADDRESS, 0.9),
-    "address": (C.ADDRESS, 1.0),
-    "addr": (C.ADDRESS, 0.9),
-    "rue": (C.ADDRESS, 0.8),
-    "street": (C.ADDRESS, 1.0),
-    "voie": (C.ADDRESS, 0.8),
-    "line": (C.ADDRESS, 0.6),
-    "cp": (C.POSTCODE, 0.9),
-    "code postal": (C.POSTCODE, 1.0),
-    "postal code": (C.POSTCODE, 1.0),
-    "postalcode": (C.POSTCODE, 1.0),
-    "zip": (C.POSTCODE, 1.0),
-    "zipcode": (C.POSTCODE, 1.0),
-    "postcode": (C.POSTCODE, 1.0),
-    "ville": (C.CITY, 1.0),
-    "commune": (C.CITY, 1.0),
-    "localite": (C.CITY, 1.0),
-    "city": (C.CITY, 1.0),
-    "town": (C.CITY, 1.0),
+# Every spelling of a concept: French and English words, their abbreviations and truncations.
+_CONCEPTS: dict[str, tuple[str, ...]] = {
+    # identity
+    "nir": ("nir", "ssn", "insee"),
+    "secu": ("secu", "ss", "nss", "securite", "sociale", "social", "security"),
+    "ins": ("ins",),
+    "matricule": ("matricule", "matric"),
+    "name": ("nom", "noms", "name", "names", "surname", "patronyme", "family"),
+    "first": ("prenom", "prenoms", "pren", "prn", "forename", "given"),
+    "en_first": ("first",),  # English "first name"; alone it may be "first visit"
+    "full": ("full", "complet"),
+    "maiden": ("jf", "jeune", "fille", "maiden", "usuel", "usage", "marital", "epouse", "married"),
+    "sex": ("sexe", "sex", "gender", "genre"),
+    "civility": ("civ", "civilite", "civility", "titre", "salutation"),
+    "age": ("age",),
+    # places
+    "address": ("adresse", "adresses", "adr", "address", "addresses", "addr", "adress", "adrs"),
+    "street": ("rue", "voie", "street"),
+    "line": ("ligne", "line", "lig"),
+    "complement": ("cplt", "compl", "complement", "cpl"),
+    "postcode": ("cp", "postal", "zip", "postcode", "cedex"),
+    "city": ("ville", "commune", "localite", "city", "town", "municipality"),
+    "place": ("lieu", "place"),
+    "department": ("departement", "dept", "dpt"),
+    "country": ("pays", "country", "nationalite", "nationality"),
     # contact
-    "tel": (C.PHONE, 1.0),
-    "telephone": (C.PHONE, 1.0),
-    "portable": (C.PHONE, 0.9),
-    "mobile": (C.PHONE, 0.9),
-    "gsm": (C.PHONE, 0.9),
-    "phone": (C.PHONE, 1.0),
-    "fax": (C.PHONE, 0.8),
-    "telecom": (C.PHONE, 0.5),
-    "mail": (C.EMAIL, 1.0),
-    "email": (C.EMAIL, 1.0),
-    "e mail": (C.EMAIL, 1.0),
-    "courriel": (C.EMAIL, 1.0),
+    "phone": (
+        "tel", "telephone", "telephones", "phone", "portable", "port", "mobile", "gsm", "cell",
+        "cellulaire", "fax", "telecom", "fixe",
+    ),
+    "email": ("mail", "email", "mails", "emails", "courriel", "mel"),
     # dates
-    "ddn": (C.BIRTH_DATE, 1.0),
-    "naissance": (C.BIRTH_DATE, 0.9),
-    "date naissance": (C.BIRTH_DATE, 1.0),
-    "date de naissance": (C.BIRTH_DATE, 1.0),
-    "dob": (C.BIRTH_DATE, 1.0),
-    "birth": (C.BIRTH_DATE, 0.9),
-    "birthdate": (C.BIRTH_DATE, 1.0),
-    "birth date": (C.BIRTH_DATE, 1.0),
-    "date of birth": (C.BIRTH_DATE, 1.0),
-    "date": (C.DATE, 0.8),
-    "dt": (C.DATE, 0.7),
-    "le": (C.DATE, 0.3),
-    "visite": (C.DATE, 0.6),
-    "visit": (C.DATE, 0.6),
-    "prelevement": (C.DATE, 0.3),
-    "datetime": (C.DATE, 0.9),
-    "effective": (C.DATE, 0.5),
+    "date": ("date", "dates", "dt", "dte", "datetime", "jour", "le"),
+    "birth": ("naissance", "naiss", "nais", "naissan", "birth", "born", "ne", "nee"),
+    "visit": ("visite", "visit", "passage", "rdv", "consultation", "venue"),
+    "sampling": ("prelevement", "prelevements", "prelev", "sampling", "collection", "collected"),
+    "effective": ("effective",),
     # free text
-    "commentaire": (C.FREE_TEXT, 1.0),
-    "commentaires": (C.FREE_TEXT, 1.0),
-    "comment": (C.FREE_TEXT, 1.0),
-    "comments": (C.FREE_TEXT, 1.0),
-    "com": (C.FREE_TEXT, 0.7),
-    "remarque": (C.FREE_TEXT, 1.0),
-    "remarques": (C.FREE_TEXT, 1.0),
-    "observation": (C.FREE_TEXT, 0.9),
-    "observations": (C.FREE_TEXT, 0.9),
-    "obs": (C.FREE_TEXT, 0.7),
-    "note": (C.FREE_TEXT, 1.0),
-    "notes": (C.FREE_TEXT, 1.0),
-    "text": (C.FREE_TEXT, 0.8),
-    "texte": (C.FREE_TEXT, 0.8),
-    "renseignements cliniques": (C.HEALTH_TEXT, 1.0),
-    "clinique": (C.FREE_TEXT, 0.8),
-    "clinical": (C.FREE_TEXT, 0.8),
-    "diagnostic": (C.HEALTH_TEXT, 1.0),
-    "pathologie": (C.HEALTH_TEXT, 1.0),
-    "antecedents": (C.HEALTH_TEXT, 1.0),
-    "traitement": (C.HEALTH_TEXT, 1.0),
-    # practitioners, labs, insurers
-    "rpps": (C.PRACTITIONER_ID, 1.0),
-    "adeli": (C.PRACTITIONER_ID, 1.0),
-    "finess": (C.FINESS, 1.0),
-    "amc": (C.INSURER_ID, 1.0),
-    "tp": (C.INSURER_ID, 0.7),
-    "tiers payant": (C.INSURER_ID, 0.9),
-    "num mutuelle": (C.INSURER_ID, 0.9),
-    "organisme": (C.INSURER_ID, 0.6),
-    # credentials
-    "login": (C.LOGIN, 1.0),
-    "identifiant": (C.LOGIN, 0.7),
-    "username": (C.LOGIN, 1.0),
-    "user": (C.LOGIN, 0.6),
-    "utilisateur": (C.LOGIN, 0.8),
-    "mp": (C.PASSWORD, 0.8),
-    "mdp": (C.PASSWORD, 1.0),
-    "mot de passe": (C.PASSWORD, 1.0),
-    "password": (C.PASSWORD, 1.0),
-    "passwd": (C.PASSWORD, 1.0),
-    "pwd": (C.PASSWORD, 1.0),
-    "pass": (C.PASSWORD, 0.8),
-    "password hash": (C.PASSWORD_HASH, 1.0),
-    "pwd hash": (C.PASSWORD_HASH, 1.0),
-    "hash": (C.PASSWORD_HASH, 0.9),
-    "empreinte": (C.PASSWORD_HASH, 0.7),
-    # bank
-    "iban": (C.IBAN, 1.0),
-    "rib": (C.IBAN, 0.9),
-    # record ids
-    "id": (C.RECORD_ID, 0.6),
-    "ipp": (C.RECORD_ID, 1.0),
-    "dossier": (C.RECORD_ID, 0.8),
-    "num dossier": (C.RECORD_ID, 1.0),
-    "no dossier": (C.RECORD_ID, 1.0),
-    "record": (C.RECORD_ID, 0.8),
-    "identifier": (C.RECORD_ID, 0.5),
-    "reference": (C.RECORD_ID, 0.5),
-    "patient id": (C.RECORD_ID, 1.0),
-    "nda": (C.RECORD_ID, 0.9),
+    "comment": (
+        "commentaire", "commentaires", "comment", "comments", "com", "comm", "cmt", "remarque",
+        "remarques", "observation", "observations", "obs", "note", "notes", "memo", "texte",
+        "text", "motif", "info", "infos", "information", "informations",
+    ),
+    "clinical": ("clinique", "cliniques", "clinical", "clin"),
+    "renseignement": ("renseignement", "renseignements", "rc"),
+    "health": (
+        "diagnostic", "diag", "pathologie", "pathologies", "patho", "antecedents", "atcd",
+        "traitement", "traitements", "ttt",
+    ),
+    # identifiers of professionals, organisations and records
+    "rpps": ("rpps",),
+    "adeli": ("adeli",),
+    "finess": ("finess",),
+    "member": ("adherent", "member", "membre", "affilie", "policy"),
+    "regime": ("regime", "scheme"),
+    "number": ("num", "numero", "no", "n", "nr", "nro", "number"),
+    "ident": ("id", "ident", "identifiant", "identifier", "idt"),
+    "code": ("code", "cod"),
+    "record": ("record", "dossier", "demande", "nda", "sejour"),
+    "ipp": ("ipp", "mrn"),
+    "reference": ("reference", "ref"),
+    "sample": ("echantillon", "sample", "tube", "specimen", "accession"),
+    # accounts
+    "login": ("login", "logins", "user", "utilisateur", "usr", "pseudo", "logon"),
+    "account": (
+        "portail", "portal", "sr", "serveur", "server", "web", "internet", "extranet", "compte",
+        "account", "acces", "connexion",
+    ),
+    "password": ("mp", "mdp", "passe", "password", "passwd", "pwd", "pass", "pw", "secret"),
+    "hash": ("hash", "hashed", "empreinte", "digest"),
+    "iban": ("iban", "rib"),
+    # whose data it is
+    "patient": ("pat", "patient", "assure", "beneficiaire", "benef"),
+    "practitioner": (
+        "med", "medecin", "medecins", "doctor", "dr", "prescripteur", "presc", "prescriber",
+        "practitioner", "praticien", "physician", "mt",
+    ),
+    "sampler": ("prel", "preleveur", "preleveuse", "sampler", "infirmier", "infirmiere", "ide",
+                "idel", "nurse"),
+    "insurer": (
+        "organisme", "org", "orga", "mut", "mutuelle", "mutuelles", "amc", "tp", "tiers",
+        "payant", "assureur", "insurer", "insurance", "payer", "payeur", "caisse",
+        "complementaire", "ocam",
+    ),
+    "lab": ("labo", "laboratoire", "lab", "lbm", "etablissement", "etab"),
+    # aggregates: a count, a sum, a mean is nobody's value
+    "aggregate": (
+        "count", "cnt", "nb", "nbr", "nombre", "sum", "somme", "total", "avg", "average",
+        "moyenne", "mean", "effectif", "qty", "quantite",
+    ),
     # technical
-    "resource type": (C.OTHER, 1.0),
-    "system": (C.OTHER, 0.7),
-    "code": (C.OTHER, 0.5),
-    "message": (C.OTHER, 0.5),
-}
+    "resource": ("resource",),
+    "type": ("type",),
+    "system": ("system",),
+    "message": ("message",),
+}  # fmt: skip
 
-_SUBJECTS: dict[str, Subject] = {
-    **dict.fromkeys(("pat", "patient", "assure", "beneficiaire"), Subject.PATIENT),
+# Glued abbreviations and compounds: one token, several concepts.
+_GLUED: dict[str, tuple[str, ...]] = {
     **dict.fromkeys(
-        (
-            "med",
-            "medecin",
-            "prescripteur",
-            "presc",
-            "doctor",
-            "dr",
-            "practitioner",
-            "prescriber",
-            "rpps",
-            "adeli",
-        ),
-        Subject.PRACTITIONER,
+        ("ddn", "dob", "dnais", "dnaiss", "dtnais", "dtnaiss", "datenais", "datenaiss",
+         "datenaissance", "birthdate", "birthday", "dateofbirth"),
+        ("date", "birth"),
     ),
-    **dict.fromkeys(
-        ("prel", "preleveur", "sampler", "infirmier", "infirmiere", "ide", "nurse"),
-        Subject.SAMPLER,
-    ),
-    **dict.fromkeys(
-        ("mut", "mutuelle", "amc", "insurer", "insurance", "assureur", "organisme", "tp"),
-        Subject.INSURER,
-    ),
-    **dict.fromkeys(("labo", "laboratoire", "lab", "finess"), Subject.LAB),
+    **dict.fromkeys(("birthplace", "lieunaiss", "lieunaissance"), ("place", "birth")),
+    **dict.fromkeys(("villenaiss", "villenaissance"), ("city", "birth")),
+    **dict.fromkeys(("lastname", "familyname", "nomusuel", "nomusage"), ("name",)),
+    **dict.fromkeys(("firstname", "givenname"), ("first",)),
+    "fullname": ("full", "name"),
+    "nomjf": ("name", "maiden"),
+    **dict.fromkeys(("zipcode", "postalcode", "codepostal"), ("postcode",)),
+    **dict.fromkeys(("username", "userid"), ("login",)),
+    **dict.fromkeys(("motdepasse", "passwort"), ("password",)),
+    "numsecu": ("number", "secu"),
+    "patientid": ("patient", "ident"),
+    "resourcetype": ("resource", "type"),
+}  # fmt: skip
+
+# Spellings too ambiguous to carry a rule's full weight when they are its only word: "CP" may
+# be a "code produit", "PORT" a harbour, "LE" anything.
+_AMBIGUOUS: dict[str, float] = {
+    "ss": 0.9, "insee": 0.9, "family": 0.9, "given": 0.9, "cp": 0.9, "port": 0.8, "fax": 0.8,
+    "telecom": 0.5, "fixe": 0.7, "dt": 0.9, "jour": 0.7, "le": 0.4, "ne": 0.6, "nee": 0.6,
+    "datetime": 0.9, "com": 0.7, "obs": 0.7, "info": 0.7, "infos": 0.7, "information": 0.6,
+    "informations": 0.6, "motif": 0.7, "text": 0.8, "texte": 0.8, "user": 0.6,
+    "utilisateur": 0.8, "mp": 0.8, "pass": 0.8, "pw": 0.8, "secret": 0.6, "empreinte": 0.7,
+    "rib": 0.9, "identifier": 0.8, "nda": 0.9, "rc": 0.7, "ttt": 0.8, "passage": 0.7,
+    "venue": 0.7, "consultation": 0.7, "mt": 0.7, "lig": 0.8,
+}  # fmt: skip
+
+OWNER, GENERIC = 1, 2
+
+# Sets of concepts (space separated, in any order in the header) -> category, weight, flags and,
+# where the rule knows better than the header's owner words, whose data it is. Weight 1.0: the
+# name alone is enough; below: the values must agree. OWNER: a rule that only names whose
+# data it is (at equal weight it loses to a kind of value). GENERIC: a bare "date", which
+# the distribution of the values may refine into a date of birth.
+_RULES: dict[str, tuple[Category, float, int, Subject | None]] = {
+    # national identifiers
+    "nir": (C.NIR, 1.0, 0, None),
+    "secu": (C.NIR, 0.9, 0, None),
+    "number secu": (C.NIR, 1.0, 0, None),
+    "matricule": (C.NIR, 0.6, 0, None),
+    "ins": (C.INS, 1.0, 0, None),
+    "ins matricule": (C.INS, 1.0, 0, None),
+    "ins nir": (C.INS, 1.0, 0, None),
+    # names
+    "name": (C.PERSON_NAME, 0.8, 0, None),
+    "first": (C.PERSON_NAME, 1.0, 0, None),
+    "en_first name": (C.PERSON_NAME, 1.0, 0, None),
+    "full name": (C.PERSON_NAME, 1.0, 0, None),
+    "birth name": (C.PERSON_NAME, 1.0, 0, None),
+    "maiden name": (C.PERSON_NAME, 1.0, 0, None),
+    "name insurer": (C.OTHER, 1.0, 0, None),  # an organisation's name is not a person's
+    "name lab": (C.OTHER, 1.0, 0, None),
+    # sex
+    "sex": (C.SEX, 1.0, 0, None),
+    "civility": (C.SEX, 0.7, 0, None),
+    "age": (C.OTHER, 0.8, 0, None),
+    # places
+    "address": (C.ADDRESS, 1.0, 0, None),
+    "street": (C.ADDRESS, 0.8, 0, None),
+    "line": (C.ADDRESS, 0.6, 0, None),
+    "complement": (C.ADDRESS, 0.6, 0, None),
+    "address line": (C.ADDRESS, 1.0, 0, None),
+    "address complement": (C.ADDRESS, 1.0, 0, None),
+    "address street": (C.ADDRESS, 1.0, 0, None),
+    "postcode": (C.POSTCODE, 1.0, 0, None),
+    "city": (C.CITY, 1.0, 0, None),
+    "city birth": (C.CITY, 1.0, 0, None),
+    "place birth": (C.CITY, 1.0, 0, None),
+    "department": (C.OTHER, 0.6, 0, None),
+    "department birth": (C.OTHER, 0.9, 0, None),
+    "country": (C.OTHER, 0.8, 0, None),
+    "country birth": (C.OTHER, 0.9, 0, None),
+    # contact
+    "phone": (C.PHONE, 1.0, 0, None),
+    "email": (C.EMAIL, 1.0, 0, None),
+    # dates
+    "birth": (C.BIRTH_DATE, 0.9, 0, None),
+    "date birth": (C.BIRTH_DATE, 1.0, 0, None),
+    "date": (C.DATE, 0.8, GENERIC, None),
+    "visit": (C.DATE, 0.6, 0, None),
+    "date visit": (C.DATE, 1.0, 0, None),
+    "sampling": (C.DATE, 0.3, 0, None),
+    "date sampling": (C.DATE, 1.0, 0, Subject.PATIENT),
+    "date sampler": (C.DATE, 1.0, 0, Subject.PATIENT),  # DT_PREL: when it was sampled
+    "sample sampling": (C.DATE, 0.8, 0, Subject.PATIENT),  # specimen_collected_at
+    "date health": (C.DATE, 1.0, 0, None),  # the date of a treatment is a date
+    "effective": (C.DATE, 0.5, 0, None),
+    # free text
+    "comment": (C.FREE_TEXT, 1.0, 0, None),
+    "clinical": (C.FREE_TEXT, 0.8, 0, None),
+    "comment clinical": (C.FREE_TEXT, 1.0, 0, None),
+    "renseignement clinical": (C.HEALTH_TEXT, 1.0, 0, None),
+    "health": (C.HEALTH_TEXT, 1.0, 0, None),
+    # practitioners, labs, insurers
+    "rpps": (C.PRACTITIONER_ID, 1.0, 0, None),
+    "adeli": (C.PRACTITIONER_ID, 1.0, 0, None),
+    "ident practitioner": (C.PRACTITIONER_ID, 0.7, 0, None),
+    "number practitioner": (C.PRACTITIONER_ID, 0.7, 0, None),
+    "code practitioner": (C.PRACTITIONER_ID, 0.6, 0, None),
+    "ident sampler": (C.PRACTITIONER_ID, 0.6, 0, None),
+    "finess": (C.FINESS, 1.0, 0, None),
+    "number insurer": (C.INSURER_ID, 1.0, 0, None),
+    "ident insurer": (C.INSURER_ID, 1.0, 0, None),
+    "code insurer": (C.INSURER_ID, 0.7, 0, None),
+    "member": (C.INSURER_ID, 0.6, 0, Subject.PATIENT),
+    "member number": (C.INSURER_ID, 1.0, 0, Subject.PATIENT),
+    "member ident": (C.INSURER_ID, 1.0, 0, Subject.PATIENT),
+    "regime": (C.OTHER, 0.7, 0, None),
+    # whose data, alone: the owner's name (a person's, or an organisation's)
+    "patient": (C.PERSON_NAME, 0.5, OWNER, None),
+    "practitioner": (C.PERSON_NAME, 0.6, OWNER, None),
+    "sampler": (C.PERSON_NAME, 0.6, OWNER, None),
+    "insurer": (C.OTHER, 0.7, OWNER, None),
+    "lab": (C.OTHER, 0.7, OWNER, None),
+    # accounts
+    "login": (C.LOGIN, 1.0, 0, None),
+    "login name": (C.LOGIN, 1.0, 0, None),
+    "login ident": (C.LOGIN, 0.9, 0, None),
+    "ident account": (C.LOGIN, 1.0, 0, None),
+    "login account": (C.LOGIN, 1.0, 0, None),
+    "name account": (C.LOGIN, 0.9, 0, None),
+    "password": (C.PASSWORD, 1.0, 0, None),
+    "password account": (C.PASSWORD, 1.0, 0, None),
+    "password hash": (C.PASSWORD_HASH, 1.0, 0, None),
+    "hash": (C.PASSWORD_HASH, 0.9, 0, None),
+    # bank
+    "iban": (C.IBAN, 1.0, 0, None),
+    # record ids
+    "ident": (C.RECORD_ID, 0.6, 0, None),
+    "ipp": (C.RECORD_ID, 1.0, 0, None),
+    "record": (C.RECORD_ID, 0.8, 0, None),
+    "number record": (C.RECORD_ID, 1.0, 0, None),
+    "ident record": (C.RECORD_ID, 1.0, 0, None),
+    "ident patient": (C.RECORD_ID, 1.0, 0, None),
+    "number patient": (C.RECORD_ID, 0.8, 0, None),
+    "number visit": (C.RECORD_ID, 0.8, 0, None),
+    "ident visit": (C.RECORD_ID, 0.8, 0, None),
+    "reference": (C.RECORD_ID, 0.5, 0, None),
+    "sample": (C.RECORD_ID, 0.6, 0, None),
+    "number sample": (C.RECORD_ID, 0.9, 0, None),
+    "ident sample": (C.RECORD_ID, 0.9, 0, None),
+    # technical
+    "resource type": (C.OTHER, 1.0, 0, None),
+    "system": (C.OTHER, 0.7, 0, None),
+    "code": (C.OTHER, 0.5, 0, None),
+    "message": (C.OTHER, 0.5, 0, None),
+}
+_AGGREGATE = (C.OTHER, 0.9)  # the "aggregate" concept wins over every rule
+
+_OWNERS: dict[str, Subject] = {
+    "patient": S.PATIENT,
+    "member": S.PATIENT,
+    "practitioner": S.PRACTITIONER,
+    "rpps": S.PRACTITIONER,
+    "adeli": S.PRACTITIONER,
+    "sampler": S.SAMPLER,
+    "insurer": S.INSURER,
+    "lab": S.LAB,
+    "finess": S.LAB,
 }
 
 # HL7 v2 fields (segment-field[.component]) with a fixed meaning; the most specific key wins.
 _HL7_FIELDS: dict[str, tuple[Category, Subject]] = {
-    "PID-3": (C.RECORD_ID, Subject.PATIENT),
-    "PID-2": (C.RECORD_ID, Subject.PATIENT),
-    "PID-5": (C.PERSON_NAME, Subject.PATIENT),
-    "PID-6": (C.PERSON_NAME, Subject.PATIENT),
-    "PID-7": (C.BIRTH_DATE, Subject.PATIENT),
-    "PID-8": (C.SEX, Subject.PATIENT),
-    "PID-11": (C.ADDRESS, Subject.PATIENT),
-    "PID-11.4": (C.OTHER, Subject.UNKNOWN),  # state or province
-    "PID-11.6": (C.OTHER, Subject.UNKNOWN),  # country
-    "PID-11.7": (C.OTHER, Subject.UNKNOWN),  # address type
-    "PID-11.3": (C.CITY, Subject.PATIENT),
-    "PID-11.5": (C.POSTCODE, Subject.PATIENT),
-    "PID-13": (C.PHONE, Subject.PATIENT),
-    "PID-14": (C.PHONE, Subject.PATIENT),
-    "PID-19": (C.NIR, Subject.PATIENT),
-    "OBR-16.1": (C.PRACTITIONER_ID, Subject.PRACTITIONER),
-    "OBR-16": (C.PERSON_NAME, Subject.PRACTITIONER),
-    "ORC-12.1": (C.PRACTITIONER_ID, Subject.PRACTITIONER),
-    "ORC-12": (C.PERSON_NAME, Subject.PRACTITIONER),
-    "NTE-3": (C.FREE_TEXT, Subject.PATIENT),
-    "OBX-7": (C.OTHER, Subject.UNKNOWN),
+    "PID-3": (C.RECORD_ID, S.PATIENT),
+    "PID-2": (C.RECORD_ID, S.PATIENT),
+    "PID-5": (C.PERSON_NAME, S.PATIENT),
+    "PID-6": (C.PERSON_NAME, S.PATIENT),
+    "PID-7": (C.BIRTH_DATE, S.PATIENT),
+    "PID-8": (C.SEX, S.PATIENT),
+    "PID-11": (C.ADDRESS, S.PATIENT),
+    "PID-11.4": (C.OTHER, S.UNKNOWN),  # state or province
+    "PID-11.6": (C.OTHER, S.UNKNOWN),  # country
+    "PID-11.7": (C.OTHER, S.UNKNOWN),  # address type
+    "PID-11.3": (C.CITY, S.PATIENT),
+    "PID-11.5": (C.POSTCODE, S.PATIENT),
+    "PID-13": (C.PHONE, S.PATIENT),
+    "PID-14": (C.PHONE, S.PATIENT),
+    "PID-19": (C.NIR, S.PATIENT),
+    "OBR-16.1": (C.PRACTITIONER_ID, S.PRACTITIONER),
+    "OBR-16": (C.PERSON_NAME, S.PRACTITIONER),
+    "ORC-12.1": (C.PRACTITIONER_ID, S.PRACTITIONER),
+    "ORC-12": (C.PERSON_NAME, S.PRACTITIONER),
+    "NTE-3": (C.FREE_TEXT, S.PATIENT),
+    "OBX-7": (C.OTHER, S.UNKNOWN),
 }
 _HL7_NAME = re.compile(r"^([A-Z][A-Z0-9]{2})-(\d+)(?:\.(\d+))?$")
-_MAX_PHRASE = max(len(p.split()) for p in _PHRASES)
+
+_SPELLINGS: dict[str, tuple[str, ...]] = {
+    spelling: (concept,) for concept, spellings in _CONCEPTS.items() for spelling in spellings
+} | _GLUED
+_RULE_SETS = {frozenset(key.split()): key for key in _RULES}
 
 
 @dataclass(frozen=True)
 class HeaderHint:
-    """What a header says: a category (or None) with a weight, whose data, and why."""
+    """What a header says: a category (or None) with a weight, whose data, and why.
+
+    ``owner_only``: the header only names whose data the column is (``ORGANISME``,
+    ``PRESCRIPTEUR``): the values must say whether it holds the owner's name or number.
+    ``generic``: a bare "date", which the spread of the values may refine.
+    """
 
     category: Category | None
     weight: float
     subject: Subject | None
-    reason: str  # e.g. "header token 'ddn'" — a header is a name, never a data value
+    reason: str  # e.g. "header says 'dt nais'": table words, never a data value
+    owner_only: bool = False
+    generic: bool = False
+
+
+NOTHING = HeaderHint(None, 0.0, None, "")
 
 
 def tokens(header: str) -> list[str]:
@@ -264,28 +370,67 @@ def read_header(header: str) -> HeaderHint:
             if key in _HL7_FIELDS:
                 category, subject = _HL7_FIELDS[key]
                 return HeaderHint(category, 1.0, subject, f"HL7 field {key}")
-        return HeaderHint(None, 0.0, None, "")
+        return NOTHING
     if is_generated_name(header):
-        return HeaderHint(None, 0.0, None, "")
+        return NOTHING
     all_tokens = tokens(header)
     last_step = tokens(re.sub(r"\[\d+\]", "", header).rsplit(".", 1)[-1])
-    category, weight, reason = _best_phrase(last_step) or _best_phrase(all_tokens) or (None, 0, "")
-    subject = next((_SUBJECTS[t] for t in all_tokens if t in _SUBJECTS), None)
-    return HeaderHint(category, weight, subject, reason)
+    hint = _read(last_step) or _read(all_tokens)
+    owner = _owner(all_tokens)
+    if hint is None:
+        return HeaderHint(None, 0.0, owner, "")
+    return hint if hint.subject is not None else _with_subject(hint, owner)
 
 
-def _best_phrase(words: list[str]) -> tuple[Category, float, str] | None:
-    """The longest known phrase among the header's words (ties: the heaviest, then the first)."""
-    best: tuple[int, float, Category, str] | None = None
-    for size in range(min(_MAX_PHRASE, len(words)), 0, -1):
-        for start in range(len(words) - size + 1):
-            phrase = " ".join(words[start : start + size])
-            if phrase in _PHRASES:
-                category, weight = _PHRASES[phrase]
-                if best is None or (size, weight) > (best[0], best[1]):
-                    best = (size, weight, category, phrase)
-        if best is not None:
-            break
+def _with_subject(hint: HeaderHint, subject: Subject | None) -> HeaderHint:
+    return HeaderHint(
+        hint.category, hint.weight, subject, hint.reason, hint.owner_only, hint.generic
+    )
+
+
+def _spelt(words: list[str]) -> list[tuple[int, str, str]]:
+    """(position, word, concept) for every word of the table, in header order."""
+    return [
+        (position, word, concept)
+        for position, word in enumerate(words)
+        for concept in _SPELLINGS.get(word, ())
+    ]
+
+
+def _owner(words: list[str]) -> Subject | None:
+    return next((_OWNERS[c] for _, _, c in _spelt(words) if c in _OWNERS), None)
+
+
+def _read(words: list[str]) -> HeaderHint | None:
+    """The best rule among the concepts the words spell."""
+    spelt = _spelt(words)
+    concepts = {concept for _, _, concept in spelt}
+    if "aggregate" in concepts:
+        said = [word for _, word, concept in spelt if concept == "aggregate"]
+        category, weight = _AGGREGATE
+        reason = f"header says '{said[0]}': an aggregate"
+        return HeaderHint(category, weight, Subject.UNKNOWN, reason)  # nobody's own value
+    best: tuple[tuple[int, bool, float, int], str, float] | None = None
+    for rule_set, key in _RULE_SETS.items():
+        if not rule_set <= concepts:
+            continue
+        category, weight, flags, _ = _RULES[key]
+        used = [(p, w) for p, w, c in spelt if c in rule_set]
+        if len(rule_set) == 1:  # alone, an ambiguous spelling counts for less
+            weight *= max(_AMBIGUOUS.get(w, 1.0) for _, w in used)
+        rank = (len(rule_set), weight, not flags & OWNER, -min(p for p, _ in used))
+        if best is None or rank > best[0]:
+            best = (rank, key, weight)
     if best is None:
         return None
-    return best[2], best[1], f"header says '{best[3]}'"
+    _, key, weight = best
+    category, _, flags, subject = _RULES[key]
+    said = " ".join(dict.fromkeys(w for _, w, c in spelt if c in frozenset(key.split())))
+    return HeaderHint(
+        category,
+        round(weight, 3),
+        subject,
+        f"header says '{said}'",
+        owner_only=bool(flags & OWNER),
+        generic=bool(flags & GENERIC),
+    )

@@ -140,6 +140,7 @@ def _column_dict(column: ColumnFinding) -> dict[str, Any]:
         "matches": column.matches,
         "health_categories": {k.value: v for k, v in column.health_categories.items() if v},
         "embedded": {k.value: v for k, v in column.embedded.items() if v},
+        **_set_aside(column),
         "example": column.example,
         "name_held": [category.value for category in column.name_held],
         "evidence": [
@@ -147,3 +148,9 @@ def _column_dict(column: ColumnFinding) -> dict[str, Any]:
             for e in column.evidence
         ],
     }
+
+
+def _set_aside(column: ColumnFinding) -> dict[str, Any]:
+    """Health mentions the context set aside, by reason; no key at all when there were none."""
+    found = {reason: n for reason, n in column.health_set_aside.items() if n}
+    return {"health_set_aside": found} if found else {}

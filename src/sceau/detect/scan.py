@@ -187,6 +187,8 @@ class _Counter:
                 analysis = analyse_text(frame[finding.name].cast(pl.String))
                 for health, n in analysis.health.items():
                     finding.health_categories[health] = finding.health_categories.get(health, 0) + n
+                for reason, n in analysis.set_aside.items():
+                    finding.health_set_aside[reason] = finding.health_set_aside.get(reason, 0) + n
                 for category, n in analysis.embedded.items():
                     finding.embedded[category] = finding.embedded.get(category, 0) + n
                 finding.matches += analysis.cells_with_health

@@ -16,6 +16,7 @@ character came from, for spans in the original string.
 from __future__ import annotations
 
 import unicodedata
+from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
@@ -56,9 +57,107 @@ def _tables() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return by_byte, first, second
 
 
+_WHITE = np.array([0x20, 0x09, 0x0A, 0x0D], dtype=np.uint8)
+_CLAUSE_END = np.array([ord(c) for c in ",;!|\n\r"], dtype=np.uint8)  # always end a clause
+_SPACED_END = np.array([ord(c) for c in "-/+"], dtype=np.uint8)  # end one between spaces: " - "
+_QUESTION = ord("?")
+_IS_WHITE = np.zeros(256, dtype=bool)
+_IS_WHITE[_WHITE] = True
+_IS_CLAUSE_END = np.zeros(256, dtype=bool)
+_IS_CLAUSE_END[_CLAUSE_END] = True
+_IS_SPACED_END = np.zeros(256, dtype=bool)
+_IS_SPACED_END[_SPACED_END] = True
+
 _LEAD = 1  # marks the first byte of a two-byte character until its code point is looked up
 _PAD = 2  # marks a cell's leading padding until the cells' new offsets are known
 _BY_BYTE, _FIRST, _SECOND = _tables()
+
+
+@dataclass(frozen=True)
+class Marks:
+    """Where, in the folded bytes of a whole column, a clause ends and a question mark stands.
+
+    Folding turns punctuation into spaces, so the context rules learn of it here: positions are
+    offsets into the folded bytes of all cells end to end, as :class:`Folded` gives them.
+    """
+
+    clause_ends: np.ndarray  # a clause ends before each of these positions
+    questions: np.ndarray  # where a "?" stood
+
+
+@dataclass(frozen=True)
+class Folded:
+    """A folded column, the offset of each cell in its bytes, and its punctuation marks."""
+
+    text: pl.Series
+    offsets: np.ndarray  # cell i is bytes offsets[i]:offsets[i + 1], its padding included
+    marks: Marks
+
+
+def _marks(data: np.ndarray, origin: np.ndarray, starts: np.ndarray) -> Marks:
+    """Clause ends and question marks of raw ``data`` (cells beginning at ``starts``), as
+    positions in the folded bytes.
+
+    A clause ends at ``,`` ``;`` ``!`` ``|`` and line breaks; at ``.`` before a space or the end
+    of the cell (not inside "V.I.H."); at ``-`` ``/`` ``+`` between spaces (" - ", not "VIH-1").
+    Parentheses and colons do not end one: "K sein (mère)", "ATCD familiaux : …" qualify what
+    is around them. A question mark after a word stands on that word ("grossesse ?"); one that
+    opens its cell or follows other punctuation stands on the next word ("? grossesse").
+    """
+    if len(data) == 0:
+        return _NO_MARKS
+    white = _IS_WHITE[data]
+    white_after = np.append(white[1:], True)
+    white_before = np.insert(white[:-1], 0, True)
+    ends = _IS_CLAUSE_END[data]
+    ends |= (data == ord(".")) & white_after
+    ends |= _IS_SPACED_END[data] & white_after & white_before
+    # A mark folded away with the spaces around it stands at the last folded byte before it:
+    # still in its cell, still after the word before it.
+    clause_ends = np.searchsorted(origin, np.flatnonzero(ends), "right") - 1
+    return Marks(clause_ends, _questions(data, origin, starts))
+
+
+def _questions(data: np.ndarray, origin: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """Where each question mark stands in the folded bytes: on the word it follows or opens.
+
+    Only the few bytes around each mark are looked at (the spaces between a word and its mark).
+    """
+    marks = np.flatnonzero(data == _QUESTION)
+    if len(marks) == 0:
+        return np.zeros(0, dtype=np.int64)
+    cell = np.searchsorted(starts, marks, "right") - 1
+    first = starts[cell]
+    last = np.append(starts[1:], len(data))[cell]  # one past the cell's last byte
+    steps = np.arange(1, _NEAR + 1)
+    behind = marks[:, None] - steps  # the bytes before each mark, nearest first
+    ahead = marks[:, None] + steps
+    closes, back = _first_word_byte(data, behind, behind > first[:, None])
+    opens, forth = _first_word_byte(data, ahead, ahead < last[:, None])
+    position = np.where(
+        closes,
+        np.searchsorted(origin, marks - back, "right") - 1,
+        np.searchsorted(origin, marks + forth, "left"),
+    )
+    return position[closes | opens]
+
+
+_NEAR = 4  # bytes looked at on each side of a question mark
+_WORDY = np.zeros(256, dtype=bool)
+_WORDY[[*range(0x30, 0x3A), *range(0x41, 0x5B), *range(0x61, 0x7B), *range(0x80, 0x100)]] = True
+
+
+def _first_word_byte(
+    data: np.ndarray, near: np.ndarray, inside: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per row of nearby byte indexes (nearest first, ``inside`` the cell): whether the first
+    byte that is not a space belongs to a word, and how far it is."""
+    byte = data[np.clip(near, 0, len(data) - 1)]
+    blank = _IS_WHITE[byte] & inside
+    nearest = np.argmin(blank, axis=1)  # the first byte that is not a space
+    row = np.arange(len(near))
+    found = inside[row, nearest] & ~blank[row, nearest] & _WORDY[byte[row, nearest]]
+    return found, nearest + 1
 
 
 def _fold_padded(
@@ -102,6 +201,15 @@ def _as_large_string(values: pl.Series) -> pa.LargeStringArray:
 
 def fold_series(values: pl.Series) -> pl.Series:
     """Fold a whole string column; nulls stay null."""
+    return _fold_column(values, with_marks=False).text
+
+
+def fold_marked(values: pl.Series) -> Folded:
+    """Fold a whole string column, and say where its clauses end and its question marks stand."""
+    return _fold_column(values, with_marks=True)
+
+
+def _fold_column(values: pl.Series, with_marks: bool) -> Folded:
     text = values.cast(pl.String)
     padded = _as_large_string((" " + text.fill_null("") + " ").rechunk())
     _, offsets_buffer, data_buffer = padded.buffers()
@@ -109,7 +217,9 @@ def fold_series(values: pl.Series) -> pl.Series:
         padded.offset : padded.offset + len(padded) + 1
     ]
     data = np.frombuffer(data_buffer, dtype=np.uint8)[offsets[0] : offsets[-1]]
-    folded, new_offsets, _ = _fold_padded(data, offsets[:-1] - offsets[0], with_origin=False)
+    starts = offsets[:-1] - offsets[0]
+    folded, new_offsets, origin = _fold_padded(data, starts, with_marks)
+    marks = _marks(data, origin, starts) if origin is not None else _NO_MARKS
     validity = None
     if text.null_count():
         valid = text.is_not_null().to_numpy()
@@ -117,22 +227,27 @@ def fold_series(values: pl.Series) -> pl.Series:
     result = pa.LargeStringArray.from_buffers(
         len(padded), pa.py_buffer(new_offsets), pa.py_buffer(folded), validity, text.null_count()
     )
-    return pl.Series(values.name, result, dtype=pl.String)
+    return Folded(pl.Series(values.name, result, dtype=pl.String), new_offsets, marks)
 
 
-def fold_text(text: str) -> tuple[str, list[int]]:
-    """Fold one string; also return, per folded character, its index in ``text`` (-1: padding).
+_NO_MARKS = Marks(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
+
+
+def fold_text(text: str) -> tuple[str, list[int], Marks]:
+    """Fold one string; also return, per folded character, its index in ``text`` (-1: padding),
+    and its punctuation marks.
 
     Uses the very same byte tables as :func:`fold_series`, so one cell folds identically either way.
     """
     raw = np.frombuffer(f" {text} ".encode(), dtype=np.uint8)
     folded, _, origin = _fold_padded(raw, np.zeros(1, dtype=np.int64), with_origin=True)
     assert origin is not None
+    marks = _marks(raw, origin, np.zeros(1, dtype=np.int64))
     # Byte index in the padded string → character index in ``text``.
     char_index = np.cumsum((raw & 0xC0) != 0x80) - 2
     mapped = char_index[origin]
     mapped[(origin == 0) | (origin == len(raw) - 1)] = -1
-    return folded.tobytes().decode("ascii"), mapped.tolist()
+    return folded.tobytes().decode("ascii"), mapped.tolist(), marks
 
 
 def fold_term(term: str) -> str:

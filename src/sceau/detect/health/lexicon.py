@@ -1,9 +1,18 @@
-"""The health lexicon: terms as data (``lexicon.json``), compiled into whole-word patterns.
+"""The curated health lexicon: lab jargon as data (``lexicon.json``), each entry with its code.
 
-Each entry has a stable id, ``CATEGORY.name``, that findings and spans record instead of the term:
-the word a comment holds ("VIH") is itself health data. Terms are folded exactly as comments are
+Drugs and diagnoses come from the terminologies (:mod:`sceau.detect.health.terminology`); this
+lexicon holds what they lack: the way lab staff write ("VIH", "séropo", "K sein", "chimio",
+"AVK"), each entry carrying the ATC or CIM-10 code it stands for where one exists. Each entry has
+a stable id, ``CATEGORY.name``, that spans record instead of the term: the word a comment holds
+("VIH") is itself health data. Terms are folded exactly as comments are
 (:mod:`sceau.detect.health.fold`), then padded with spaces so that a plain multi-pattern search
 only finds whole words.
+
+An entry counts as its id's category, the categories of its code
+(:mod:`sceau.detect.health.codes`) and those listed under ``also``. Its ``kind`` changes how
+context applies: ``test`` (a test named for the category counts whatever its result or the
+doubt around it), ``gated`` (counts only next to a word of treatment or a dose), ``not_patient``
+(a charity or a campaign: never about the patient).
 """
 
 from __future__ import annotations
@@ -17,9 +26,12 @@ from pathlib import Path
 from typing import Any
 
 from sceau.detect.base import DetectError, HealthCategory
+from sceau.detect.health.codes import atc_categories, cim10_categories
 from sceau.detect.health.fold import fold_term
 
 _ID = re.compile(r"^([A-Z_]+)\.[a-z0-9_]+$")
+_CODE = re.compile(r"^(?:ATC:[A-Z][0-9A-Z]{0,6}|CIM10:[A-Z][0-9][0-9A-Z+]{0,4})$")
+KINDS = ("test", "gated", "not_patient")
 _HINT = "fix the lexicon file; each entry is {'id': 'CATEGORY.name', 'terms': [...]}"
 
 
@@ -30,6 +42,22 @@ class LexiconEntry:
     id: str
     category: HealthCategory
     terms: tuple[str, ...]
+    code: str | None = None  # "ATC:J05AR" or "CIM10:B24"
+    kind: str | None = None  # one of KINDS
+    also: tuple[HealthCategory, ...] = ()
+
+    @property
+    def categories(self) -> frozenset[HealthCategory]:
+        """The id's category, the code's, and those listed under ``also``."""
+        return frozenset({self.category, *self.also}) | code_categories(self.code)
+
+
+def code_categories(code: str | None) -> frozenset[HealthCategory]:
+    """The categories of ``ATC:…`` or ``CIM10:…``; none for no code."""
+    if code is None:
+        return frozenset()
+    system, _, value = code.partition(":")
+    return atc_categories(value) if system == "ATC" else cim10_categories(value)
 
 
 @dataclass(frozen=True)
@@ -45,6 +73,9 @@ class Lexicon:
 
     def category_of(self, entry_id: str) -> HealthCategory:
         return HealthCategory(entry_id.split(".", 1)[0])
+
+    def entry(self, entry_id: str) -> LexiconEntry:
+        return next(entry for entry in self.entries if entry.id == entry_id)
 
 
 def patterns_for(term: str) -> list[str]:
@@ -96,8 +127,34 @@ def parse_lexicon(document: Any, where: str) -> Lexicon:
                         hint="keep the term in one entry only",
                         where=place,
                     )
+        code, kind, also = raw.get("code"), raw.get("kind"), raw.get("also", [])
+        if code is not None and (not isinstance(code, str) or not _CODE.match(code)):
+            raise DetectError(
+                f"entry {entry_id!r} has a code that is not ATC:… or CIM10:…",
+                hint="write codes without dots, as 'ATC:J05AR' or 'CIM10:B24'",
+                where=place,
+            )
+        if kind is not None and kind not in KINDS:
+            raise DetectError(
+                f"entry {entry_id!r} has an unknown kind", hint=f"use one of {KINDS}", where=place
+            )
+        if not isinstance(also, list) or not all(a in HealthCategory.__members__ for a in also):
+            raise DetectError(
+                f"entry {entry_id!r} lists an unknown category under `also`",
+                hint=f"use {', '.join(HealthCategory)}",
+                where=place,
+            )
         category = HealthCategory(match.group(1))
-        entries.append(LexiconEntry(entry_id, category, tuple(terms)))
+        entries.append(
+            LexiconEntry(
+                entry_id,
+                category,
+                tuple(terms),
+                code,
+                kind,
+                tuple(HealthCategory(a) for a in also),
+            )
+        )
     return Lexicon(tuple(entries), pattern_ids)
 
 

@@ -1,4 +1,10 @@
-"""Street lines: an optional number, a street-type word, a name."""
+"""Street lines: an optional number, a street-type word, a name; and address vocabulary.
+
+`Address` recognises a whole cell that is one street line. `address_words` is looser, for the
+classifier: whether a cell *mentions* an address anywhere (a street type, a complement such as
+"3e étage", a postal box, a postcode), as second lines and one-phrase addresses written under
+an address header do ("Bât B, 3e étage", "MGEN, 3 square Max Hymans 75015 Paris").
+"""
 
 from __future__ import annotations
 
@@ -15,7 +21,8 @@ _STREET_WORDS = (
     "fbg", "villa", "cite", "hameau", "voie", "sentier", "sente", "parvis", "esplanade",
     "rond-point", "rond point", "montee", "traverse", "promenade", "ruelle", "venelle",
     "lotissement", "domaine", "clos", "quartier", "zac", "za", "zi", "rocade", "carrefour",
-    "immeuble", "grande rue", "grand rue", "bp", "cs",
+    "immeuble", "grande rue", "grand rue", "bp", "cs", "tsa", "appartement", "appart", "appt",
+    "escalier",
 )  # fmt: skip
 # Abbreviations or ordinary words that are a street type only after a number ("12 r. Hoche").
 _AFTER_NUMBER = (
@@ -30,6 +37,7 @@ def _alternation(words: tuple[str, ...]) -> str:
 
 
 _NUMBER = r"[0-9]{1,5}(?: ?(?:bis|ter|quater|[a-d]))?,? +"
+_FLOOR = r"[0-9]{1,2} ?(?:e|er|ere|eme|ieme)\.? +etage"  # "3e étage", "1er etage"
 _MAX_LENGTH = 120  # a street line, not a comment that happens to start with "place"
 
 
@@ -40,8 +48,8 @@ class Address(Detector):
     name = "address"
     category = Category.ADDRESS
     pattern = (
-        rf"(?:(?:{_NUMBER})?{_alternation(_STREET_WORDS)}|{_NUMBER}{_alternation(_AFTER_NUMBER)})"
-        r"\.?,? +[a-z0-9'].*"
+        rf"(?:(?:(?:{_NUMBER})?{_alternation(_STREET_WORDS)}|{_NUMBER}{_alternation(_AFTER_NUMBER)})"
+        rf"\.?,? +[a-z0-9'].*|{_FLOOR}(?:[ ,].*)?)"
     )
 
     def normalise(self, values: pl.Expr) -> pl.Expr:
@@ -49,3 +57,23 @@ class Address(Detector):
 
     def validate(self, candidates: pl.Expr) -> pl.Expr:
         return candidates.str.len_chars() <= _MAX_LENGTH
+
+
+# Words that, anywhere in a cell, belong to an address: street types, the complements of a second
+# line, postal boxes and distribution, in French and English.
+_VOCABULARY = (
+    *(w for w in _STREET_WORDS if len(w) > 2),
+    "etage", "esc", "porte", "entree", "chez", "boite postale", "cedex", "lieudit",
+    "street", "road", "lane", "drive", "flat", "apartment", "apt", "floor", "building", "po box",
+)  # fmt: skip
+_MENTIONS = (
+    rf"(?-u:\b)(?:{_alternation(_VOCABULARY)}|bp|cs|tsa|bat|res|imp|av|bd|rte)(?-u:\b)"
+    rf"|(?-u:\b){_FLOOR}|(?-u:\b)[0-9]{{5}}(?-u:\b)"
+)
+
+
+def address_words(values: pl.Expr) -> pl.Expr:
+    """Whether each cell mentions an address: a street type or complement word anywhere, a
+    floor, or a postcode. Evidence under an address header, never a match on its own."""
+    text = strip_accents(values.str.strip_chars()).str.to_lowercase()
+    return text.str.contains(_MENTIONS).fill_null(False)

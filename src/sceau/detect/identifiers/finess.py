@@ -14,6 +14,7 @@ class FINESS(Detector):
 
     name = "finess"
     category = Category.FINESS
+    checksum = True
     pattern = r"(?:0[1-9]|[1-8][0-9]|9[0-578]|2[AB])[0-9]{7}"
 
     def normalise(self, values: pl.Expr) -> pl.Expr:

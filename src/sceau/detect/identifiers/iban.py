@@ -53,6 +53,7 @@ class IBAN(Detector):
 
     name = "iban"
     category = Category.IBAN
+    checksum = True
     embeddable = True
     pattern = r"\b[A-Z]{2}[0-9]{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b"
 

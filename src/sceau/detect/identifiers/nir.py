@@ -27,6 +27,7 @@ class NIR(Detector):
 
     name = "nir"
     category = Category.NIR
+    checksum = True
     embeddable = True
     pattern = (
         rf"\b[1-478]{_SEP}[0-9]{{2}}{_SEP}[0-9]{{2}}{_SEP}(?:[0-9]{{2}}|2[ABab])"

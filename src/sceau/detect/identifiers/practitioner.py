@@ -14,6 +14,7 @@ class RPPS(Detector):
 
     name = "rpps"
     category = Category.PRACTITIONER_ID
+    checksum = True
     pattern = r"1[0-9]{10}"
 
     def validate(self, candidates: pl.Expr) -> pl.Expr:
@@ -26,6 +27,7 @@ class ADELI(Detector):
 
     name = "adeli"
     category = Category.PRACTITIONER_ID
+    checksum = True
     pattern = r"(?:0[1-9]|[1-8][0-9]|9[0-8])[0-9]{7}"
 
     def validate(self, candidates: pl.Expr) -> pl.Expr:
