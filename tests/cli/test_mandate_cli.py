@@ -146,11 +146,24 @@ def test_draft_edit_sign_verify(home, export, tmp_path):
     assert "Controller:   Laboratoire des Deux Rives (FINESS 750000001)" in out
     assert "Purpose:      Migration to the new LIS" in out
     assert "Rows:         every row" in out
-    assert "Moves 3 of 28 column(s):" in out
-    assert re.search(r"N_SS +pseudonymised as a NIR-shaped token", out)
-    assert re.search(r"MP +password re-hashed with Argon2id", out)
-    assert "Drops 25 column(s), which never leave the source:" in out
+    assert "Moves 3 of 28 columns:" in out
+    assert re.search(r"N_SS +NIR-shaped pseudonym \(FF3-1\)", out)
+    assert re.search(r"MP +re-hashed with Argon2id", out)
+    assert "Drops 25 columns, which never leave the source:" in out
     assert "NOM_PAT" in out
+    french = run("mandate", "verify", str(draft_path), "--lang", "fr").output
+    assert french.startswith("Valide\u00a0: signé par claire le ")
+    assert (
+        "Responsable du traitement\u00a0:  Laboratoire des Deux Rives (FINESS 750000001)" in french
+    )
+    assert "Finalité\u00a0:" in french
+    assert "Transfère 3 sur 28 colonnes\u00a0:" in french
+    assert re.search(r"N_SS +pseudonyme au format du NIR \(FF3-1\)", french)
+    assert re.search(r"MP +mots de passe re-hachés avec Argon2id", french)
+    assert "Laisse de côté 25 colonnes, qui ne quittent jamais la source\u00a0:" in french
+    shown_fr = run("mandate", "show", str(draft_path), "--lang", "fr").output
+    assert shown_fr.startswith("Signé\u00a0: un fichier de signature est présent")
+    assert re.search("Lignes\u00a0: +toutes\n", shown_fr)
 
     names = [event["name"] for event in events(home)]
     for name in ("mandate.drafted", "signer.created", "mandate.signed"):
@@ -247,12 +260,3 @@ def test_keys_rotate_is_for_admins_and_calls_the_provider(home, monkeypatch):
     assert rotated.output == "Rotated sceau-run-test at the local provider: now version 2.\n"
     last = events(home)[-1]
     assert (last["name"], last["key_id"], last["version"]) == ("key.rotated", "sceau-run-test", 2)
-
-
-def test_every_treatment_has_plain_words():
-    from sceau.cli.mandate import _TREATMENTS
-    from sceau.mandate.model import OPTIONS, REQUIRED_OPTION, Treatment
-
-    specs = {str(t) for t in Treatment if t not in OPTIONS or t not in REQUIRED_OPTION}
-    specs |= {f"{t}:{option}" for t, options in OPTIONS.items() for option in options}
-    assert specs - {"drop"} == set(_TREATMENTS)

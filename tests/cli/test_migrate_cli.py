@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -99,3 +100,42 @@ def test_the_certificate_key_is_what_proves_where_a_certificate_comes_from(world
     assert "signed by the key you named" in checked.output
     other = run("certificate", certificate, "--fingerprint", "0" * 64)
     assert other.exit_code == 2
+
+
+def test_migrate_certificate_and_retention_speak_french_when_asked(world, tmp_path, monkeypatch):
+    mandate = world.signed_mandate(destination=f"sqlite:///{tmp_path / 'lis.db'}")
+    login(world.settings, world.engine, world.events, "op.durand", PASSWORD, params=CHEAP)
+    reports = tmp_path / "reports"
+    result = run("migrate", str(mandate), "--reports", str(reports), "--lang", "fr")
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())  # the terminal wraps long lines
+    assert re.search(r"Exécution \S+\s: terminée, zone de transit détruite\.", said)
+    assert "Jamais sorties de la source" in said
+    assert result.output.count("écrit\u00a0:") == 4  # two reports, two certificates
+    for name in ("migration.html", "certificate.html"):
+        assert '<html lang="fr">' in (reports / name).read_text(encoding="utf-8")
+    data = json.loads((reports / "certificate.json").read_text(encoding="utf-8"))
+    assert data["reason"] == "verified"  # the signed facts are codes, in no language
+    report = json.loads((reports / "migration.json").read_text(encoding="utf-8"))
+    assert {c["reason"] for c in report["columns_refused"]} <= {
+        "dropped by the mandate",
+        "not named in the mandate (deny by default)",
+    }
+
+    checked = run("certificate", str(reports / "certificate.json"), "--lang", "fr")
+    assert checked.exit_code == 0, checked.output
+    assert "Le certificat est intact\u00a0: zone de transit de l'exécution" in checked.output
+    assert "Intact ne suffit pas" in checked.output
+    monkeypatch.setenv("SCEAU_LANG", "fr")  # the setting, when --lang is not given
+    assert (
+        "Le certificat est intact" in run("certificate", str(reports / "certificate.json")).output
+    )
+    assert (
+        "The certificate is intact"
+        in run("certificate", str(reports / "certificate.json"), "--lang", "en").output
+    )
+    shown = run("retention", "show")
+    assert "Aucune zone de transit n'a dépassé sa durée de conservation." in shown.output
+    enforced = run("retention", "enforce", "--lang", "fr")
+    assert enforced.exit_code == 0, enforced.output
+    assert "rien à détruire" in " ".join(enforced.output.split())

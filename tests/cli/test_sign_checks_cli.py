@@ -82,7 +82,7 @@ def test_sign_refuses_a_scan_disagreement_in_the_words_migrate_would_use(world, 
     assert "Scanned the source as the migration will (28 columns" in signed.output
     assert "it matches the mandate" in signed.output
     shown = run("mandate", "show", str(path))
-    assert "The controller overrides the scan for 1 column(s):" in shown.output
+    assert "The controller overrides the scan for 1 column:" in shown.output
     assert f"MP: holds LOGIN, where the scan read PASSWORD — {REASON}" in shown.output
     verified = run("mandate", "verify", str(path))
     assert f"MP: holds LOGIN, where the scan read PASSWORD — {REASON}" in verified.output
@@ -91,7 +91,7 @@ def test_sign_refuses_a_scan_disagreement_in_the_words_migrate_would_use(world, 
     done = run("migrate", str(path), "--reports", str(tmp_path / "reports"))
     assert done.exit_code == 0, done.output
     said = " ".join(done.output.split())  # the terminal wraps long lines
-    assert "The controller overrode the scan's reading of 1 column(s):" in said
+    assert "The controller overrode the scan's reading of 1 column:" in said
     assert f"MP: LOGIN, where the scan read PASSWORD — {REASON}" in said
     report = json.loads((tmp_path / "reports" / "migration.json").read_text())
     (mp,) = [c for c in report["columns_moved"] if c["source"] == "MP"]

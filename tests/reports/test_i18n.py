@@ -8,8 +8,10 @@ import string
 import pytest
 
 from sceau.detect.base import Category, HealthCategory, Sensitivity, Subject
+from sceau.mandate.model import OPTIONS, REQUIRED_OPTION, Treatment
 from sceau.reports.html import render_html
 from sceau.reports.i18n import Language, _catalogue, default_language, translator
+from sceau.reports.json import report_schema
 
 from .conftest import sample_report
 
@@ -48,6 +50,43 @@ def test_plurals_and_numbers_follow_each_language():
     assert en("unit.row", n=491_840) == "491,840 rows"
     assert fr("unit.row", n=0) == "0 ligne"
     assert fr("unit.row", n=491_840) == "491\u202f840 lignes"
+    assert (en.number(1_234.5), fr.number(1_234.5)) == ("1,234.50", "1\u202f234,50")
+
+
+def _treatments() -> set[str]:
+    """Every treatment a mandate can write that moves a column, as the mandate writes it."""
+    specs = {str(t) for t in Treatment if t not in REQUIRED_OPTION and t is not Treatment.DROP}
+    return specs | {f"{t}:{option}" for t, options in OPTIONS.items() for option in options}
+
+
+@pytest.mark.parametrize("language", list(Language))
+def test_every_treatment_status_and_reason_a_document_shows_has_words(language):
+    t = translator(language)
+    words = {key.removeprefix("treatment.") for key in t.words if key.startswith("treatment.")}
+    assert words == _treatments()
+    migration, certificate = report_schema("migration"), report_schema("certificate")
+    assert words == set(migration["$defs"]["column_moved"]["properties"]["treatment"]["enum"])
+    for status in migration["properties"]["status"]["enum"]:
+        assert t(f"migration.status.{status}")
+        assert t(f"migration.state.{status}")
+    for reason in certificate["properties"]["reason"]["enum"]:
+        assert t(f"certificate.reason.{reason}")
+    for phase in ("scan", "extract", "load", "verify"):  # the pipeline's phases and timings
+        assert t(f"migration.phase.{phase}")
+        assert t(f"migration.doing.{phase}")
+
+
+def test_french_punctuation_never_starts_a_line():
+    """The catalogue is written with plain spaces; the French one is typeset when loaded."""
+    fr = _catalogue(Language.FR)
+    texts = [t for v in fr.values() for t in (v.values() if isinstance(v, dict) else [v])]
+    assert any("\u00a0:" in text for text in texts)
+    for text in texts:
+        assert not re.search(r" [:;!?»]|« ", text), text
+    fr_words = translator("fr")
+    assert fr_words("migration.ended", run="R", state="x") == "Exécution R\u00a0: x."
+    assert fr_words("mandate.quoted", value="v") == "«\u00a0v\u00a0»"
+    assert "\u202f;" in fr_words("migration.shredded", provider="p", when="w")
 
 
 @pytest.mark.parametrize(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import html
 import json
 import re
 import stat
@@ -30,6 +31,7 @@ from sceau.migrate.pipeline import RunOutcome
 from sceau.migrate.report import MigrationReport
 from sceau.migrate.verify import Digest
 from sceau.reports.base import ReportFormat, render, write_report
+from sceau.reports.i18n import Language
 from sceau.reports.json import report_schema
 
 from .fields import emitted_paths, schema_paths
@@ -230,8 +232,8 @@ def _validator(kind: str) -> jsonschema.Draft202012Validator:
     )
 
 
-def _html(report: Any) -> str:
-    return render(report, ReportFormat.HTML)
+def _html(report: Any, language: Language | None = None) -> str:
+    return render(report, ReportFormat.HTML, language)
 
 
 def _text(page: str) -> str:
@@ -528,6 +530,147 @@ def test_the_certificate_escapes_what_it_quotes():
     page = _html(certificate)
     assert "<script>" not in page
     assert "&lt;script&gt;" in page
+
+
+# --- in French -----------------------------------------------------------------------------
+
+# Words of the English pages that a French page must not hold, outside names and codes.
+ENGLISH = (
+    "row", "rows", "column", "columns", "moved", "refused", "verified", "staging", "summary",
+    "mandate", "controller", "processor", "purpose", "treatment", "digest", "shredded",
+    "shredding", "started", "finished", "what", "was", "were", "the", "and", "of", "by", "held",
+    "yes", "no", "not", "match", "mismatch", "key", "run", "certificate", "deletion", "why",
+    "when", "into", "from", "to", "valid", "legal", "found", "loaded", "algorithm", "public",
+    "fingerprint", "report", "schema", "batches", "generated",
+)  # fmt: skip
+OUTSIDE = (  # what the mandate's author wrote, in English in these tests
+    "Migration to the new LIS",
+    "Processing contract of 2025-02-12, art. 4",
+    "third-party-payment numbers of 13 digits; no password in this column",
+)
+
+
+def _spoken(page: str) -> str:
+    """The page's text, its no-break spaces kept (``_text`` folds every space into one)."""
+    return html.unescape(re.sub(r"[ \t\r\n]+", " ", re.sub(r"<[^>]+>", " ", page)))
+
+
+def _french_words(page: str) -> list[str]:
+    """The English words left in a page once codes, names and the mandate's own text are out."""
+    page = re.sub(r"<code[^>]*>.*?</code>|<td class=\"name\">.*?</td>", " ", page, flags=re.S)
+    page = re.sub(r"<style>.*?</style>|<[^>]+>", " ", page, flags=re.S)
+    text = html.unescape(page)
+    for quoted in OUTSIDE:
+        text = text.replace(quoted, " ")
+    words = set(re.findall(r"[A-Za-zÀ-ÿ]+", text.lower()))
+    return sorted(words & set(ENGLISH))
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda: MigrationReport(_shredded()),
+        lambda: MigrationReport(_failed()),
+        lambda: MigrationReport(_failed(Digest(120_000, 0x1F))),
+        lambda: MigrationReport(_in_progress()),
+        lambda: _certificate(_verified()),
+        lambda: _certificate(
+            _verified(),
+            reason="retention",
+            key={"key_id": "k", "provider": "local", "destroyed": False},
+        ),
+    ],
+)
+def test_a_french_page_holds_no_english_word(build):
+    page = _html(build(), Language.FR)
+    assert '<html lang="fr">' in page
+    assert _french_words(page) == []
+    assert _french_words(_html(build(), Language.EN))  # the check does see English
+
+
+def test_the_french_migration_report_says_it_as_a_french_dpo_would():
+    text = _spoken(_html(MigrationReport(_shredded()), Language.FR))
+    for sentence in (
+        "La source comptait 491\u202f840 lignes de 28 colonnes ; le mandat autorisait 9 colonnes"
+        " et 120\u202f000 lignes ; ce sont exactement celles-ci qui ont été extraites, protégées"
+        " et chargées ; 19 colonnes et 371\u202f840 lignes ont été refusées et n'ont jamais quitté"
+        " la source.",
+        "Sur les 9 colonnes transférées, 8 ont été protégées pendant le transfert",
+        "et 1 a été transférée telle quelle.",
+        "Vérification réussie : la cible contient exactement les lignes de la zone de transit"
+        " chiffrée (120\u202f000 lignes), avec le même condensat.",
+        "détruite dans le gestionnaire de clés openbao le 2025-03-14 09:41 UTC par j.martin",
+        "le responsable du traitement détient un certificat de destruction signé.",
+        "Responsable du traitement Laboratoire d'analyses du Littoral (FINESS 170000017 )",
+        "Sous-traitant Biosoft Hébergement",
+        "Pseudonyme au format du NIR (FF3-1)",
+        "Date de naissance ramenée à l'année",
+        "Écartée par le mandat",
+        "Non nommée dans le mandat (refus par défaut)",
+        "CODE_LABO est l'une des valeurs LABO_17 .",
+        "Effacement cryptographique",
+        "Vérification 24,1 s",
+        "Total 11 min 08 s",
+    ):
+        assert sentence.replace(" :", "\u00a0:").replace(" ;", "\u202f;") in text, sentence
+
+
+def test_the_french_certificate_says_it_as_a_french_dpo_would():
+    text = _spoken(_html(_certificate(_verified()), Language.FR))
+    assert "Certificat de destruction" in text
+    assert (
+        "Le 2025-03-14 09:41 UTC, j.martin a détruit la clé sceau-run-20250314-5f0c2a9e71d3"
+        " détenue par openbao, rendant définitivement illisible la zone de transit chiffrée"
+    ) in text
+    assert "mandat labo-17-migration-2025 donné par Laboratoire d'analyses du Littoral" in text
+    assert "La zone de transit a été détruite car le chargement dans la cible a été vérifié" in text
+    assert "Lignes en zone de transit 120\u202f000 Lignes chargées 120\u202f000" in text
+    assert "Lectures du responsable du traitement" in text
+    assert "sceau certificate FICHIER --fingerprint FP" in text
+    retention = _spoken(_html(_certificate(_verified(), reason="retention"), Language.FR))
+    assert (
+        "la durée de conservation que le mandat fixe pour la zone de transit a expiré" in retention
+    )
+
+
+@pytest.mark.parametrize(
+    "build", [lambda: MigrationReport(_shredded()), lambda: _certificate(_verified())]
+)
+def test_json_and_the_signed_certificate_never_change_with_the_language(build, monkeypatch):
+    english = render(build(), ReportFormat.JSON)
+    monkeypatch.setenv("SCEAU_LANG", "fr")
+    assert render(build(), ReportFormat.JSON) == english
+    data = json.loads(english)
+    if data.get("certificate"):
+        verify_certificate(data)
+
+
+@dataclass
+class _Given:
+    """A report's dict, changed by hand."""
+
+    kind: str
+    data: dict[str, Any]
+
+    def to_dict(self) -> dict[str, Any]:
+        return self.data
+
+
+@pytest.mark.parametrize("language", list(Language))
+def test_names_from_outside_are_made_printable_in_both_languages(language):
+    """A name holding a line break or a bidirectional override shows as plain text."""
+    planted = "MP\u202eevil\nline"
+    report = MigrationReport(_shredded()).to_dict()
+    report["columns_moved"][0]["source"] = planted
+    report["mandate"]["purpose"] = planted
+    certificate = _certificate(_verified()).to_dict()
+    certificate["shredded_by"] = planted
+    certificate["mandate"]["controller"]["name"] = planted
+    for kind, data in (("migration", report), ("certificate", certificate)):
+        page = _html(_Given(kind, data), language)
+        assert "\u202e" not in page
+        assert "evil\nline" not in page
+        assert "MP evil line" in page
 
 
 # --- writing ------------------------------------------------------------------------------

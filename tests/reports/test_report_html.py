@@ -9,7 +9,8 @@ import pytest
 
 from sceau.detect.base import Category, Subject
 from sceau.detect.report import ScanReport, TableScan
-from sceau.reports.html import number, plural, render_html, when
+from sceau.reports.html import render_html, when
+from sceau.reports.i18n import translator
 
 from .conftest import STARTED, column, sample_report
 
@@ -125,13 +126,7 @@ def test_the_page_prints():
     ("value", "expected"), [(0, "0"), (491_840, "491,840"), (2.0, "2"), (0.5, "0.50")]
 )
 def test_number(value, expected):
-    assert number(value) == expected
-
-
-def test_plural():
-    assert plural(1, "column") == "1 column"
-    assert plural(2, "column") == "2 columns"
-    assert plural(1_204, "database table") == "1,204 database tables"
+    assert translator("en").number(value) == expected
 
 
 def test_when():

@@ -10,6 +10,7 @@ import click
 from rich.console import Console
 
 from sceau.cli._context import Context
+from sceau.cli._lang import chosen_words, lang_option
 from sceau.cli._text import shown
 from sceau.cli.keys import default_key, read_passphrase
 from sceau.cli.scan import ProgressBar
@@ -20,25 +21,15 @@ from sceau.events import MandateDrafted, MandateRefused, ScanCompleted
 from sceau.keys import open_provider
 from sceau.keys.db_passwords import DatabasePasswords
 from sceau.mandate.draft import draft_mandate, refuse_password
-from sceau.mandate.model import Mandate, MandateError, RowCondition, parse_mandate
+from sceau.mandate.model import ColumnRule, Mandate, MandateError, RowCondition, parse_mandate
 from sceau.mandate.policy import allowed_columns, check_drift, check_mandate
 from sceau.mandate.sign import read_mandate, sign_mandate, signature_path, write_private_file
 from sceau.mandate.verify import VerificationError, load_verified
 from sceau.migrate.preflight import admit, scan_source
+from sceau.reports.i18n import Translator
 from sceau.sources.base import redact_url
 
 _MANDATE = click.Path(dir_okay=False, path_type=Path)
-_TREATMENTS = {
-    "keep": "kept as is",
-    "pseudonymise": "pseudonymised (a keyed token in place of each value)",
-    "pseudonymise:nir": "pseudonymised as a NIR-shaped token",
-    "encrypt": "encrypted under the controller's field key",
-    "generalise:year": "generalised to the year",
-    "generalise:month": "generalised to the month",
-    "generalise:department": "generalised to the department",
-    "redact-identifiers": "identifiers in the text replaced by their category",
-    "rehash-password": "password re-hashed with Argon2id",
-}
 
 
 @click.group()
@@ -139,10 +130,12 @@ def sign(mandate_path: Path, key: Path | None) -> None:
 
 @mandate.command()
 @click.argument("mandate_path", metavar="MANDATE", type=_MANDATE)
-def verify(mandate_path: Path) -> None:
+@lang_option("what is printed")
+def verify(mandate_path: Path, lang: str | None) -> None:
     """Check MANDATE's signature, signer and dates, and say what it allows."""
     context = Context.load()
     user = context.actor("mandate.verify")
+    t = chosen_words(lang, context.settings)
     try:
         verified = load_verified(mandate_path, context.engine)
     except VerificationError as error:
@@ -153,87 +146,124 @@ def verify(mandate_path: Path) -> None:
         )
         raise
     click.echo(
-        f"Valid: signed by {verified.signer} on {verified.signed_at:%Y-%m-%d %H:%M %Z} "
-        f"(key {verified.fingerprint[:16]}…, mandate sha256 {verified.sha256[:16]}…)."
+        t(
+            "mandate.valid",
+            signer=verified.signer,
+            when=f"{verified.signed_at:%Y-%m-%d %H:%M %Z}",
+            fingerprint=verified.fingerprint[:16],
+            sha256=verified.sha256[:16],
+        )
     )
-    _describe(verified.mandate)
+    _describe(verified.mandate, t)
 
 
 @mandate.command()
 @click.argument("mandate_path", metavar="MANDATE", type=_MANDATE)
-def show(mandate_path: Path) -> None:
+@lang_option("what is printed")
+def show(mandate_path: Path, lang: str | None) -> None:
     """Say what MANDATE allows, signed or not (this checks no signature)."""
+    t = chosen_words(lang)
     parsed = parse_mandate(read_mandate(mandate_path), where=str(mandate_path))
     signed = signature_path(mandate_path).exists()
-    click.echo(
-        "Signed: a signature file is present; `sceau mandate verify` checks it."
-        if signed
-        else "Not signed yet."
-    )
-    _describe(parsed)
+    click.echo(t("mandate.signed" if signed else "mandate.unsigned"))
+    _describe(parsed, t)
     check_mandate(parsed)
 
 
-def _describe(parsed: Mandate) -> None:
+def _describe(parsed: Mandate, t: Translator) -> None:
     """What the mandate allows, in plain words."""
-    controller = parsed.controller
-    processor = parsed.processor
-    table = f", table {parsed.source_table}" if parsed.source_table else ""
-    created = " (created if missing)" if parsed.create_table else ""
-    lines = [
-        f"Mandate {parsed.mandate_id}",
-        f"  Controller:   {controller.name} (FINESS {controller.finess})",
-        f"  Processor:    {processor.name}"
-        + (f" (FINESS {processor.finess})" if processor.finess else ""),
-        f"  Purpose:      {parsed.purpose}",
-        f"  Legal basis:  {parsed.legal_reference}",
-        f"  Valid:        from {parsed.valid_from:%Y-%m-%d %H:%M %Z} "
-        f"until {parsed.valid_until:%Y-%m-%d %H:%M %Z}",
-        f"  Source:       {redact_url(parsed.source)}{table}",
-        f"  Destination:  {redact_url(parsed.destination)}, "
-        f"table {parsed.destination_table}{created}",
-        f"  Rows:         {_scope(parsed.rows)}",
-        f"  Staging:      encrypted; shredded {parsed.retention.days} day(s) after a run "
-        "that is not verified",
+    controller, processor = parsed.controller, parsed.processor
+    source = redact_url(parsed.source)
+    destination = {"location": redact_url(parsed.destination), "table": parsed.destination_table}
+    facts = [
+        (
+            "mandate.controller",
+            t("mandate.with_finess", name=controller.name, finess=controller.finess),
+        ),
+        (
+            "mandate.processor",
+            t("mandate.with_finess", name=processor.name, finess=processor.finess)
+            if processor.finess
+            else processor.name,
+        ),
+        ("mandate.purpose", parsed.purpose),
+        ("mandate.legal_reference", parsed.legal_reference),
+        (
+            "mandate.valid_range",
+            t(
+                "mandate.from_until",
+                start=f"{parsed.valid_from:%Y-%m-%d %H:%M %Z}",
+                end=f"{parsed.valid_until:%Y-%m-%d %H:%M %Z}",
+            ),
+        ),
+        (
+            "mandate.source",
+            t("mandate.with_table", location=source, table=parsed.source_table)
+            if parsed.source_table
+            else source,
+        ),
+        (
+            "mandate.destination",
+            t("mandate.created" if parsed.create_table else "mandate.with_table", **destination),
+        ),
+        ("mandate.rows", _scope(parsed.rows, t)),
+        ("mandate.staging", t("mandate.retention", days=t("unit.day", n=parsed.retention.days))),
     ]
+    width = max(len(t(label)) for label, _ in facts) + 2
+    lines = [t("mandate.heading", mandate=parsed.mandate_id)]
+    lines += [f"  {t(label):<{width}}{value}" for label, value in facts]
     moved = parsed.moved
-    lines.append(f"Moves {len(moved)} of {len(parsed.source_columns)} column(s):")
+    total = t("unit.column", n=len(parsed.source_columns))
+    lines.append(t("mandate.moves", moved=t.number(len(moved)), total=total))
     width = max(len(rule.source) for rule in moved)
     for rule in moved:
         renamed = f" → {rule.target}" if rule.target and rule.target != rule.source else ""
-        what = _TREATMENTS.get(rule.spec, rule.spec)
-        lines.append(f"  {rule.source:<{width}}  {what}{renamed}")
+        lines.append(f"  {rule.source:<{width}}  {_treatment(rule, t)}{renamed}")
     overridden = [rule for rule in parsed.columns if rule.category is not None]
     if overridden:
-        lines.append(f"The controller overrides the scan for {len(overridden)} column(s):")
+        lines.append(t("mandate.overrides", n=len(overridden)))
         for rule in overridden:
-            lines.append(
-                f"  {rule.source}: holds {rule.category}, where the scan read {rule.detected}"
-                f" — {rule.reason}"
+            said = t(
+                "mandate.override",
+                source=rule.source,
+                category=rule.category,
+                detected=rule.detected,
+                reason=rule.reason,
             )
+            lines.append("  " + said)
     kept = set(allowed_columns(parsed))
     dropped = [column for column in parsed.source_columns if column not in kept]
     if dropped:
-        lines.append(f"Drops {len(dropped)} column(s), which never leave the source:")
+        lines.append(t("mandate.drops", n=len(dropped)))
         lines.append("  " + ", ".join(dropped))
     for line in lines:
         click.echo(shown(line, limit=2_000))  # names and purpose are the controller's text
 
 
-def _scope(rows: tuple[RowCondition, ...]) -> str:
+def _treatment(rule: ColumnRule, t: Translator) -> str:
+    """A treatment in words, as the migration report says it; its code if sceau has none."""
+    birth = (rule.category or rule.detected) == "BIRTH_DATE"
+    for key in ([f"birth_treatment.{rule.spec}"] if birth else []) + [f"treatment.{rule.spec}"]:
+        if t.has(key):
+            return t(key)
+    return rule.spec
+
+
+def _scope(rows: tuple[RowCondition, ...], t: Translator) -> str:
     if not rows:
-        return "every row"
+        return t("mandate.every_row")
     parts = []
     for condition in rows:
         tests = []
         if condition.one_of is not None:
-            tests.append("is one of " + ", ".join(f'"{v}"' for v in condition.one_of))
+            values = ", ".join(t("mandate.quoted", value=v) for v in condition.one_of)
+            tests.append(t("migration.scope_in", values=values))
         if condition.since is not None:
-            tests.append(f"is on or after {condition.since:%Y-%m-%d}")
+            tests.append(t("migration.scope_from", date=f"{condition.since:%Y-%m-%d}"))
         if condition.until is not None:
-            tests.append(f"is before {condition.until:%Y-%m-%d}")
-        parts.append(f"{condition.column} " + " and ".join(tests))
-    return "only rows whose " + "; and whose ".join(parts)
+            tests.append(t("migration.scope_until", date=f"{condition.until:%Y-%m-%d}"))
+        parts.append(f"{condition.column} " + f" {t('migration.scope_and')} ".join(tests))
+    return t("mandate.only_rows", conditions=t("mandate.and_whose").join(parts))
 
 
 def _passwords(context: Context) -> DatabasePasswords:

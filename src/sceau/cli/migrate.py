@@ -1,7 +1,8 @@
 """``sceau migrate MANDATE``: run a signed mandate to its end, or resume a stopped run.
 
 Only a logged-in operator may run one. Every step is printed in plain words; the migration
-report and the signed deletion certificate are written as JSON and HTML for the controller.
+report and the signed deletion certificate are written as JSON and HTML for the controller, the
+HTML and the closing summary in the language ``--lang`` chooses.
 """
 
 from __future__ import annotations
@@ -11,12 +12,13 @@ from pathlib import Path
 
 import click
 from rich.console import Console
-from rich.markup import escape
+from rich.text import Text
 from sqlalchemy import Engine
 
 from sceau.cli._context import Context
+from sceau.cli._lang import chosen_words, lang_option
 from sceau.cli._progress import rows_bar
-from sceau.cli._text import markup_safe, shown
+from sceau.cli._text import shown
 from sceau.config import Settings
 from sceau.errors import SceauError
 from sceau.events import EventSink
@@ -25,21 +27,16 @@ from sceau.migrate.certificate import CertificateError, certificate_sha256, veri
 from sceau.migrate.pipeline import MigrationSession, RunOutcome
 from sceau.migrate.pipeline import migrate as run_mandate
 from sceau.migrate.report import MigrationReport
-from sceau.reports.base import ReportFormat, write_report
-
-_PHASES = {
-    "scan": "checking the source",
-    "extract": "extracting and protecting",
-    "load": "loading the target",
-    "verify": "verifying the target",
-}
+from sceau.reports.base import Report, ReportFormat, write_report
+from sceau.reports.i18n import Translator, translator
 
 
 class StepPrinter:
     """Draws a migration: a line per step, a bar per long phase (hidden when not a terminal)."""
 
-    def __init__(self, console: Console) -> None:
+    def __init__(self, console: Console, words: Translator | None = None) -> None:
         self.console = console
+        self.words = words or translator()
         self.bar = rows_bar(console)
         self.task: int | None = None
 
@@ -54,7 +51,9 @@ class StepPrinter:
         self.console.print(f"  {shown(text)}", markup=False, highlight=False)  # names are text
 
     def phase(self, name: str, total_rows: int | None) -> None:
-        self.task = self.bar.add_task(_PHASES.get(name, name), total=total_rows)
+        key = f"migration.doing.{name}"
+        label = self.words(key) if self.words.has(key) else name
+        self.task = self.bar.add_task(label, total=total_rows)
 
     def rows(self, count: int) -> None:
         if self.task is not None:
@@ -75,19 +74,31 @@ class StepPrinter:
     type=click.Path(file_okay=False, path_type=Path),
     help="Folder for the migration report and the certificate [default: SCEAU_HOME/reports/RUN].",
 )
-def migrate(mandate_file: Path, run_id: str | None, report_dir: Path | None) -> None:
+@lang_option("the summary, the HTML report and the HTML certificate")
+def migrate(
+    mandate_file: Path, run_id: str | None, report_dir: Path | None, lang: str | None
+) -> None:
     """Move exactly what MANDATE_FILE allows, verify it, shred the staging, certify."""
     console = Console()
     context = Context.load()
     user = context.actor("migrate")
+    t = chosen_words(lang, context.settings)
     outcome = run_printed(
-        console, context.settings, context.engine, context.events, user.name, mandate_file, run_id
+        console,
+        context.settings,
+        context.engine,
+        context.events,
+        user.name,
+        mandate_file,
+        run_id,
+        words=t,
     )
     folder = report_dir or context.settings.home / "reports" / outcome.run_id
-    written = write_outcome(outcome, folder)
-    console.print(_summary(outcome))
+    written = write_outcome(outcome, folder, t)
+    for line in summary_lines(outcome, t):
+        console.print(line)
     for path in written:
-        console.print(f"  wrote {markup_safe(path)}")
+        console.print(Text("  " + t("migration.wrote", path=shown(path))))
 
 
 def run_printed(
@@ -98,61 +109,73 @@ def run_printed(
     actor: str,
     mandate: Path,
     resume: str | None = None,
+    *,
+    words: Translator | None = None,
 ) -> RunOutcome:
     """Run (or resume) a mandate as ``actor``, each step printed, its key provider closed after."""
     provider = open_provider(settings)
     try:
-        with StepPrinter(console) as printer:
+        with StepPrinter(console, words) as printer:
             session = MigrationSession(settings, engine, events, provider, actor, progress=printer)
             return run_mandate(session, mandate, resume=resume)
     finally:
         provider.close()
 
 
-def write_outcome(outcome: RunOutcome, folder: Path) -> list[Path]:
-    """The migration report and, once shredded, the certificate, as JSON and HTML."""
+def write_outcome(outcome: RunOutcome, folder: Path, words: Translator | None = None) -> list[Path]:
+    """The migration report and, once shredded, the certificate, as JSON and HTML (the HTML in
+    the language of ``words``; the JSON, signed or not, is the same in every language)."""
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    written = []
-    report = MigrationReport(outcome)
-    for fmt in (ReportFormat.JSON, ReportFormat.HTML):
-        written.append(write_report(report, fmt, folder / f"migration.{fmt.value}"))
+    language = words.language if words is not None else None
+    documents: list[tuple[str, Report]] = [("migration", MigrationReport(outcome))]
     if outcome.certificate is not None:
-        for fmt in (ReportFormat.JSON, ReportFormat.HTML):
-            written.append(
-                write_report(outcome.certificate, fmt, folder / f"certificate.{fmt.value}")
-            )
-    return written
+        documents.append(("certificate", outcome.certificate))
+    return [
+        write_report(document, fmt, folder / f"{name}.{fmt.value}", language)
+        for name, document in documents
+        for fmt in (ReportFormat.JSON, ReportFormat.HTML)
+    ]
 
 
-def _summary(outcome: RunOutcome) -> str:
+def summary_lines(outcome: RunOutcome, t: Translator) -> list[Text]:
+    """What the run did, in ``t``'s language; names from the mandate are shown as plain text."""
     mandate = outcome.verified.mandate
     refused_columns = len(mandate.source_columns) - len(mandate.moved)
-    text = (
-        f"[bold]Run {outcome.run_id} {outcome.status}.[/bold] "
-        f"{outcome.loaded.rows:,} rows of {len(mandate.moved)} columns loaded into "
-        f"{outcome.destination}; {outcome.refused_rows:,} rows outside the mandate's scope and "
-        f"{refused_columns} columns it does not allow never left the source."
+    state_key = f"migration.state.{outcome.status}"
+    state = t(state_key) if t.has(state_key) else outcome.status
+    loaded = t(
+        "migration.loaded",
+        rows=t("unit.row", n=outcome.loaded.rows),
+        columns=t("unit.column", n=len(mandate.moved)),
+        destination=shown(outcome.destination),
+        refused_rows=t("unit.row", n=outcome.refused_rows),
+        refused_columns=t("unit.column", n=refused_columns),
     )
+    lines = [
+        Text.assemble((t("migration.ended", run=outcome.run_id, state=state), "bold"), " ", loaded)
+    ]
     if outcome.loaded.rows == 0 and outcome.refused_rows:
-        text += (
-            "\n[yellow]No row was in the mandate's scope: if that is not what the controller "
-            "meant, check its [[rows]] conditions (a value must match exactly).[/yellow]"
-        )
+        lines.append(Text(t("migration.nothing_in_scope"), "yellow"))
     overridden = [rule for rule in mandate.columns if rule.override is not None]
     if overridden:
-        text += f"\nThe controller overrode the scan's reading of {len(overridden)} column(s):"
+        lines.append(Text(t("migration.overrode", n=len(overridden))))
         for rule in overridden:
-            text += escape(
-                f"\n  {rule.source}: {rule.category}, where the scan read {rule.detected} "
-                f"— {rule.reason}"
+            line = t(
+                "migration.overrode_line",
+                source=shown(rule.source),
+                category=shown(rule.category),
+                detected=shown(rule.detected),
+                reason=shown(rule.reason, limit=2_000),
             )
-    return text
+            lines.append(Text("  " + line))
+    return lines
 
 
 @click.command(name="certificate")
 @click.argument("certificate_file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
 @click.option("--fingerprint", help="Also require this signing key (its SHA-256 fingerprint).")
-def certificate(certificate_file: Path, fingerprint: str | None) -> None:
+@lang_option("what is printed")
+def certificate(certificate_file: Path, fingerprint: str | None, lang: str | None) -> None:
     """Check a deletion certificate's signature (anyone may: it holds no patient data)."""
     try:
         data = json.loads(certificate_file.read_text(encoding="utf-8"))
@@ -168,19 +191,12 @@ def certificate(certificate_file: Path, fingerprint: str | None) -> None:
         raise CertificateError(
             error.message, hint=error.hint, where=str(certificate_file)
         ) from None
-    signer = data["signature"]["fingerprint"]
+    t = chosen_words(lang)
+    # intact, but still text from a file someone handed over: shown, never interpreted
+    run, when, who = (shown(data.get(key)) for key in ("run_id", "shredded_at", "shredded_by"))
+    click.echo(t("certificate.intact", run=run, when=when, who=who))
+    click.echo("  " + t("certificate.signer", fingerprint=shown(data["signature"]["fingerprint"])))
+    click.echo("  " + t("certificate.hash", sha256=certificate_sha256(data)))
     click.echo(
-        f"The certificate is intact: run {data.get('run_id')} shredded at "
-        f"{data.get('shredded_at')} by {data.get('shredded_by')}.\n"
-        f"  signing key fingerprint: {signer}\n"
-        f"  certificate hash (canonical JSON): {certificate_sha256(data)}"
+        "  " + t("certificate.not_enough" if fingerprint is None else "certificate.named_key")
     )
-    if fingerprint is None:
-        click.echo(
-            "  Intact is not enough: anyone can sign a certificate with a key of their own. "
-            "It proves the shredding only if that fingerprint is your processor's certificate "
-            "key: ask them for it (`sceau keys certificate-key` prints it on their "
-            "installation) and check again with --fingerprint."
-        )
-    else:
-        click.echo("  It was signed by the key you named.")

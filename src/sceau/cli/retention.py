@@ -6,9 +6,11 @@ from datetime import UTC, datetime
 
 import click
 from rich.console import Console
+from rich.text import Text
 
 from sceau.cli._context import Context
-from sceau.cli._text import markup_safe
+from sceau.cli._lang import chosen_words, lang_option
+from sceau.cli._text import shown
 from sceau.errors import SceauError
 from sceau.keys import open_provider
 from sceau.migrate.pipeline import MigrationSession
@@ -22,20 +24,26 @@ def retention() -> None:
 
 
 @retention.command()
-def show() -> None:
+@lang_option("what is printed")
+def show(lang: str | None) -> None:
     """List the runs whose staging is overdue for shredding."""
     context = Context.load()
     context.actor("reports.read")
+    t = chosen_words(lang, context.settings)
     overdue = overdue_runs(context.engine, datetime.now(UTC))
-    click.echo("No staging is overdue." if not overdue else "Overdue: " + ", ".join(overdue))
+    click.echo(
+        t("retention.overdue", runs=", ".join(overdue)) if overdue else t("retention.none_overdue")
+    )
 
 
 @retention.command()
-def enforce() -> None:
+@lang_option("what is printed and of the HTML certificates")
+def enforce(lang: str | None) -> None:
     """Shred every overdue run's staging and write a signed certificate for each."""
     console = Console()
     context = Context.load()
     user = context.actor("retention.enforce")
+    t = chosen_words(lang, context.settings)
     provider = open_provider(context.settings)
     try:
         session = MigrationSession(
@@ -49,15 +57,15 @@ def enforce() -> None:
         folder = context.settings.home / "reports" / run_id
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         for fmt in (ReportFormat.JSON, ReportFormat.HTML):
-            write_report(certificate, fmt, folder / f"certificate.{fmt.value}")
-        console.print(f"  shredded run {run_id}; certificate in {markup_safe(folder)}")
+            write_report(certificate, fmt, folder / f"certificate.{fmt.value}", t.language)
+        console.print(Text("  " + t("retention.shredded", run=run_id, folder=shown(folder))))
     for run_id in done.busy:
-        console.print(f"  run {run_id} is overdue but in progress in another process; not touched")
+        console.print(Text("  " + t("retention.busy", run=run_id)))
     if not (done.certificates or done.busy or done.failed):
-        console.print("No staging was overdue; nothing to shred.")
+        console.print(Text(t("retention.nothing")))
     if done.failed:
         for run_id, why in done.failed:
-            console.print(f"  [red]could not shred run {run_id}[/red]: {markup_safe(why)}")
+            console.print(Text("  " + t("retention.failed", run=run_id, why=shown(why)), "red"))
         raise SceauError(
             f"{len(done.failed)} overdue run(s) could not be shredded",
             hint="fix the cause shown above and run `sceau retention enforce` again",

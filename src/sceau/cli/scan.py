@@ -11,6 +11,7 @@ from rich.table import Table as RichTable
 from rich.text import Text
 
 from sceau.cli._context import Context
+from sceau.cli._lang import chosen_words, lang_option
 from sceau.cli._progress import rows_bar
 from sceau.cli._text import cell, markup_safe, shown
 from sceau.detect.base import Category, ColumnFinding, Sensitivity
@@ -19,7 +20,7 @@ from sceau.detect.scan import DEFAULT_SAMPLE_ROWS, ScanOptions
 from sceau.detect.scan import scan as run_scan
 from sceau.events import ScanCompleted
 from sceau.reports.base import ReportFormat, render, write_report
-from sceau.reports.i18n import Language, Translator, translator
+from sceau.reports.i18n import Translator, translator
 
 _COLOURS = {
     Sensitivity.SPECIAL: "bold red",
@@ -59,11 +60,7 @@ _COLOURS = {
 @click.option(
     "--header/--no-header", default=None, help="Whether CSV files start with a header row."
 )
-@click.option(
-    "--lang",
-    type=click.Choice([language.value for language in Language]),
-    help="Language of the table and the HTML report [default: from SCEAU_LANG or the locale].",
-)
+@lang_option("the table and the HTML report")
 @click.option("--quiet", "-q", is_flag=True, help="No table, no progress: only errors.")
 def scan(
     sources: tuple[str, ...],
@@ -120,7 +117,7 @@ def scan(
             ),
         )
     )
-    words = translator(lang or context.settings.lang or None)
+    words = chosen_words(lang, context.settings)
     if not quiet and not to_stdout:
         print_report(Console(), report, words)
     for path, fmt in ((json_path, ReportFormat.JSON), (html_path, ReportFormat.HTML)):

@@ -3,19 +3,22 @@
 The page is rendered from ``to_dict()`` by the Jinja2 template named after the report's kind
 (``templates/scan.html``), which extends ``templates/_page.html`` (layout, inline CSS, print
 rules). No external asset and no script: the file reads the same offline, in ten years, printed.
-Autoescaping is on: a column named ``<script>`` is shown, never run.
+Autoescaping is on: a column named ``<script>`` is shown, never run. Every word comes from the
+catalogue of the page's language (:mod:`sceau.reports.i18n`), through :class:`PageWords`.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, TemplateNotFound, select_autoescape
+from markupsafe import Markup, escape
 
 from sceau.display import printable
 from sceau.reports.base import Report, ReportError
-from sceau.reports.i18n import Language, translator
+from sceau.reports.i18n import Language, Translator, translator
 
 
 def render_html(report: Report, language: Language | None = None) -> str:
@@ -31,8 +34,39 @@ def render_html(report: Report, language: Language | None = None) -> str:
     from sceau import __version__
 
     return template.render(
-        report=report.to_dict(), kind=report.kind, version=__version__, t=translator(language)
+        report=report.to_dict(),
+        kind=report.kind,
+        version=__version__,
+        t=PageWords(translator(language)),
     )
+
+
+@dataclass(frozen=True)
+class PageWords:
+    """The catalogue as a template uses it: ``t("key", n=3, name=…)`` gives escaped words.
+
+    The values filled in are escaped too, unless they are markup already — a macro's output
+    such as ``<code>…</code>``, or other words of the catalogue — so a sentence may hold a
+    name set in code, and a name can never add a tag.
+    """
+
+    words: Translator
+
+    @property
+    def language(self) -> Language:
+        return self.words.language
+
+    def __call__(self, key: str, /, n: int | None = None, **values: object) -> Markup:
+        text = escape(self.words.template(key, n))
+        if n is not None:
+            values["n"] = self.words.number(n)
+        return text.format(**values) if values else text
+
+    def has(self, key: str) -> bool:
+        return self.words.has(key)
+
+    def number(self, value: float) -> str:
+        return self.words.number(value)
 
 
 @cache
@@ -45,22 +79,9 @@ def _environment() -> Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    environment.filters.update(number=number, plural=plural, when=when, printable=printable)
+    environment.filters.update(when=when, printable=printable)
     environment.tests["url"] = is_url
     return environment
-
-
-def number(value: int | float) -> str:
-    """Thousands separated by commas: 491,840."""
-    if isinstance(value, float) and not value.is_integer():
-        return f"{value:,.2f}"
-    return f"{int(value):,}"
-
-
-def plural(count: int, singular: str, several: str | None = None) -> str:
-    """``3 columns``, ``1 column``: the count and the word that agrees with it."""
-    word = singular if count == 1 else (several or singular + "s")
-    return f"{number(count)} {word}"
 
 
 def is_url(location: str) -> bool:

@@ -5,11 +5,16 @@ Every word a report or the terminal shows around the data lives in one catalogue
 be half translated. A key whose value is a table ``{one, other}`` is a plural, chosen by the
 count's language rule (French takes the singular for 0 and 1). Values are filled in from names
 and counts sceau computed; a value from the data never reaches a catalogue string.
+
+French is typeset as it is printed in France: the catalogue is written with ordinary spaces,
+and the space before ``:`` and inside « » becomes a no-break space, the one before ``;``, ``!``
+and ``?`` a narrow no-break space, so a line never starts with the punctuation.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -49,7 +54,14 @@ class Translator:
     language: Language
     words: Mapping[str, Any]
 
-    def __call__(self, key: str, n: int | None = None, **values: object) -> str:
+    def __call__(self, key: str, /, n: int | None = None, **values: object) -> str:
+        text = self.template(key, n)
+        if n is not None:
+            values["n"] = self.number(n)
+        return text.format(**values) if values else text
+
+    def template(self, key: str, n: int | None = None) -> str:
+        """The words of ``key`` before any value is filled in: the form that agrees with ``n``."""
         entry = self.words.get(key)
         if entry is None:
             raise ReportError(
@@ -59,9 +71,7 @@ class Translator:
             )
         if isinstance(entry, dict):
             entry = entry["one" if self._singular(n) else "other"]
-        if n is not None:
-            values["n"] = self.number(n)
-        return str(entry).format(**values) if values else str(entry)
+        return str(entry)
 
     def has(self, key: str) -> bool:
         return key in self.words
@@ -88,7 +98,24 @@ def translator(language: Language | str | None = None) -> Translator:
 @cache
 def _catalogue(language: Language) -> Mapping[str, Any]:
     source = resources.files("sceau.reports").joinpath("locales", f"{language.value}.toml")
-    return _flatten(tomllib.loads(source.read_text(encoding="utf-8")))
+    words = _flatten(tomllib.loads(source.read_text(encoding="utf-8")))
+    if language is Language.FR:
+        return {key: _typeset_french(value) for key, value in words.items()}
+    return words
+
+
+_NO_BREAK, _NARROW_NO_BREAK = "\u00a0", "\u202f"
+_BEFORE = re.compile(r" ([:;!?»])")
+
+
+def _typeset_french(value: Any) -> Any:
+    """No line break before ``: ; ! ? »`` nor after ``«``, as French printing has it."""
+    if isinstance(value, dict):
+        return {form: _typeset_french(text) for form, text in value.items()}
+    if not isinstance(value, str):
+        return value
+    spaced = _BEFORE.sub(lambda m: (_NO_BREAK if m[1] in ":»" else _NARROW_NO_BREAK) + m[1], value)
+    return spaced.replace("« ", "«" + _NO_BREAK)
 
 
 def _flatten(table: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
