@@ -15,7 +15,7 @@ What is kept, and why (docs/categories.md says the same to users):
   L01BA01 CANCER + TREATMENT). A name that is also an everyday French word (wordfreq's Zipf
   frequency at least :data:`COMMON_ZIPF`: "fer", "solution"), a person's name or a commune in
   sceau's lexicons ("Diane", "Jasmine"), or something a lab measures or its tubes hold
-  (``lab_words.txt``: lithium, héparine, insuline) is *gated*: it counts only next to a word of
+  (``lab_words.txt``: héparine, insuline) is *gated*: it counts only next to a word of
   treatment or a dose.
 - **Diagnoses**: CIM-10 labels are long ("Tumeur maligne du col de l'utérus, sans précision"), so
   usable terms are derived from the labels of counted codes: the label's head (before a comma, a

@@ -14,7 +14,7 @@ line breaks, a sentence-ending ``.``, `` - `` `` / `` `` + ``, and boundary word
 - **a hypothesis**: "suspicion de…", "…à éliminer", a question mark.
 
 A test named for a category counts whatever its result or the doubt around it ("sérologie VIH
-négative", "β-HCG à contrôler"). A gated drug name (also a lab word: "lithium") counts only after
+négative", "β-HCG à contrôler"). A gated drug name (also a lab word: "insuline") counts only after
 a word of treatment ("sous", "TTT") or before a dose ("400 mg"). Of two mentions one inside the
 other, the longer decides ("hormonothérapie de substitution" is not "hormonothérapie").
 
