@@ -11,9 +11,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import jsonschema
-import pymysql
 import pytest
 from click.testing import CliRunner
+from tests import mariadb
 from tests.migrate.world import CHEAP, LAB_A_RULES, PASSPHRASE, PASSWORD, World, make_world
 
 from sceau.accounts import login
@@ -194,25 +194,14 @@ def test_lab_d_with_its_corsican_finess_drafts_and_signs(world, tmp_path):
 @pytest.fixture
 def maria() -> Iterator[tuple[str, str]]:
     """(URL without password, password) of a MariaDB account of this test's own."""
-    name = f"sceau_pw_{secrets.token_hex(4)}"
     password = f"s3cret:{secrets.token_hex(6)}"
-    root = pymysql.connect(host="127.0.0.1", user="root", autocommit=True)
-    with root.cursor() as cursor:
-        cursor.execute(f"CREATE DATABASE `{name}`")
-        cursor.execute("CREATE USER %s@'%%' IDENTIFIED BY %s", [name, password])
-        cursor.execute(f"GRANT ALL ON `{name}`.* TO %s@'%%'", [name])
-        cursor.execute(f"CREATE TABLE `{name}`.patients (NOM TEXT, VILLE TEXT, COMMENTAIRE TEXT)")
-        cursor.execute(
-            f"INSERT INTO `{name}`.patients VALUES ('DUPONT', 'Lyon', 'RAS'), "
-            "('MARTIN', 'Paris', 'bilan normal')"
-        )
-    try:
-        yield f"mysql://{name}@127.0.0.1:3306/{name}", password
-    finally:
-        with root.cursor() as cursor:
-            cursor.execute("DROP USER %s@'%%'", [name])
-            cursor.execute(f"DROP DATABASE `{name}`")
-        root.close()
+    with mariadb.account(
+        password,
+        "CREATE TABLE {db}.patients (NOM TEXT, VILLE TEXT, COMMENTAIRE TEXT)",
+        "INSERT INTO {db}.patients VALUES ('DUPONT', 'Lyon', 'RAS'), "
+        "('MARTIN', 'Paris', 'bilan normal')",
+    ) as url:
+        yield url, password
 
 
 def test_no_password_reaches_a_mandate_or_the_store_by_any_path(world, tmp_path, maria):

@@ -12,6 +12,7 @@ import psycopg
 import pymysql
 import pytest
 from sqlalchemy import select
+from tests import mariadb
 from tests.migrate.world import make_world
 
 from sceau.audit.sink import AuditLog
@@ -51,22 +52,13 @@ def provider(request: pytest.FixtureRequest) -> Iterator[KeyProvider]:
 def maria(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, str]]:
     """(URL without password, password) of a MariaDB account and database of this test's own."""
     monkeypatch.delenv(MARIADB_ENV, raising=False)
-    name = f"sceau_pw_{secrets.token_hex(4)}"
     password = f"p@ss/w:rd %{secrets.token_hex(6)}"  # what a URL would have to escape
-    root = pymysql.connect(host="127.0.0.1", user="root", autocommit=True)
-    with root.cursor() as cursor:
-        cursor.execute(f"CREATE DATABASE `{name}`")
-        cursor.execute("CREATE USER %s@'%%' IDENTIFIED BY %s", [name, password])
-        cursor.execute(f"GRANT ALL ON `{name}`.* TO %s@'%%'", [name])
-        cursor.execute(f"CREATE TABLE `{name}`.patients (nom TEXT, ville TEXT)")
-        cursor.execute(f"INSERT INTO `{name}`.patients VALUES ('DUPONT', 'Lyon')")
-    try:
-        yield f"mysql://{name}@127.0.0.1:3306/{name}", password
-    finally:
-        with root.cursor() as cursor:
-            cursor.execute("DROP USER %s@'%%'", [name])
-            cursor.execute(f"DROP DATABASE `{name}`")
-        root.close()
+    with mariadb.account(
+        password,
+        "CREATE TABLE {db}.patients (nom TEXT, ville TEXT)",
+        "INSERT INTO {db}.patients VALUES ('DUPONT', 'Lyon')",
+    ) as url:
+        yield url, password
 
 
 def test_an_account_is_what_a_password_opens():
