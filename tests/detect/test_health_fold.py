@@ -51,6 +51,11 @@ def test_fold_term_has_no_padding():
 
 
 @given(st.text(max_size=60))
+def test_fold_term_is_fold_text_unpadded(text):
+    assert fold_term(text) == fold_text(text)[0].strip(" ")
+
+
+@given(st.text(max_size=60))
 def test_fold_text_and_fold_series_agree(text):
     assert fold_series(pl.Series([text])).item() == fold_text(text)[0]
 
