@@ -73,3 +73,16 @@ def test_a_table_that_names_nobody_says_so(tmp_path: Path):
     summary = scan([path]).to_dict()["summary"]
     assert summary["patients"] is None
     assert summary["labs"] is None
+
+
+def test_the_count_is_exact_when_batches_are_merged_along_the_way(tmp_path: Path, monkeypatch):
+    from sceau.detect import population
+    from sceau.detect import scan as scan_module
+
+    monkeypatch.setattr(scan_module, "COUNT_ROWS", 7)  # many batches counted in
+    monkeypatch.setattr(population, "_MERGE_ROWS", 5)  # merged into the set every few batches
+    nirs = NIRS * 3 + [_spaced(n) for n in reversed(NIRS)]
+    path = tmp_path / "export.csv"
+    pl.DataFrame({"N_SS": nirs}).write_csv(path, separator=";")
+    report = scan([path], options=ScanOptions(sample_rows=10), batch_rows=7)
+    assert report.tables[0].patients == 40

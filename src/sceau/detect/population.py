@@ -14,7 +14,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-import numpy as np
 import polars as pl
 
 from sceau.detect.base import Category, ColumnFinding, Subject
@@ -22,6 +21,7 @@ from sceau.detect.identifiers._arith import fold
 
 _PATIENT = frozenset({Subject.PATIENT, Subject.UNKNOWN})
 _SEPARATORS = r"[\s.\-]"
+_MERGE_ROWS = 1 << 20  # hashes held before a merge: 8 MiB
 
 
 class Basis(StrEnum):
@@ -38,7 +38,8 @@ class Population:
     basis: Basis | None
     identity: list[str]  # the columns whose values make one patient's identity
     labs_from: list[str]  # FINESS columns
-    hashes: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.uint64))
+    hashes: pl.Series = field(default_factory=lambda: pl.Series("k", [], dtype=pl.UInt64))
+    pending: list[pl.Series] = field(default_factory=list)  # batches' hashes, not yet merged
     labs: set[str] = field(default_factory=set)
 
     @classmethod
@@ -63,15 +64,26 @@ class Population:
             parts = [self._normalised(name) for name in self.identity]
             keys = frame.select(pl.concat_str(parts, separator="\x1f").alias("k"))["k"]
             keys = keys.filter(keys.is_not_null() & (keys.str.strip_chars("\x1f") != ""))
-            batch = keys.hash(seed=0).unique().to_numpy().astype(np.uint64)
-            self.hashes = np.union1d(self.hashes, batch)
+            self.pending.append(keys.hash(seed=0).unique())
+            if sum(batch.len() for batch in self.pending) > max(_MERGE_ROWS, self.hashes.len()):
+                self._merge()
         for name in self.labs_from:
             values = frame[name].cast(pl.String).str.strip_chars().str.to_uppercase()
             self.labs.update(values.drop_nulls().filter(values.drop_nulls() != "").unique())
 
     @property
     def patients(self) -> int | None:
-        return len(self.hashes) if self.basis is not None else None
+        if self.basis is None:
+            return None
+        self._merge()
+        return self.hashes.len()
+
+    def _merge(self) -> None:
+        """Fold the batches' hashes into the distinct set: a hash-based unique, not a sort, and
+        only when the pending hashes outnumber the set, so each hash is merged a few times."""
+        if self.pending:
+            self.hashes = pl.concat([self.hashes, *self.pending]).unique()
+            self.pending = []
 
     def _normalised(self, name: str) -> pl.Expr:
         column = pl.col(name).cast(pl.String)

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
+import polars as pl
 
 from sceau.detect.base import Category, ColumnFinding, Sensitivity
 from sceau.sources.base import Skipped
@@ -112,7 +112,7 @@ class ScanReport:
         if any(t.population is None for t in counted):
             return max(t.patients or 0 for t in counted), bases.pop()
         hashes = [t.population.hashes for t in counted if t.population is not None]
-        return len(np.unique(np.concatenate(hashes))), bases.pop()
+        return pl.concat(hashes).n_unique(), bases.pop()
 
     def _labs(self) -> int | None:
         counted = [t for t in self.tables if t.labs is not None]
