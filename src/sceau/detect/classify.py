@@ -99,19 +99,31 @@ class Classification:
 def classify_table(sample: pl.DataFrame, detectors: Sequence[Detector]) -> list[Classification]:
     """Classify every column of a sample, several columns at a time.
 
-    Polars releases the GIL while it evaluates, so threads put every core to work on the
-    small per-column queries that would otherwise run one after the other.
+    Every detector runs once over the values of all the columns together: building a detector's
+    query (its regexes, its lexicon's automaton) costs more than running it on a sample. Polars
+    releases the GIL while it evaluates, so threads then put every core to work on the small
+    per-column queries that would otherwise run one after the other.
     """
+    values = {name: informative(sample[name]) for name in sample.columns}
+    shares = table_shares(values, detectors)
+
+    def classify(name: str) -> Classification:
+        return _classified(name, values[name], detectors, shares[name])
+
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-        return list(
-            pool.map(lambda name: classify_column(name, sample[name], detectors), sample.columns)
-        )
+        return list(pool.map(classify, sample.columns))
 
 
 def classify_column(name: str, sample: pl.Series, detectors: Sequence[Detector]) -> Classification:
     """Classify one column from its name and a sample of its values (strings, nulls allowed)."""
     values = informative(sample)
-    result = _Decision(name, values, detectors).decide()
+    return _classified(name, values, detectors, table_shares({name: values}, detectors)[name])
+
+
+def _classified(
+    name: str, values: pl.Series, detectors: Sequence[Detector], shares: dict[Category, float]
+) -> Classification:
+    result = _Decision(name, values, detectors, shares).decide()
     if values.len():
         result.distinct_share = values.n_unique() / values.len()
     return result
@@ -120,11 +132,16 @@ def classify_column(name: str, sample: pl.Series, detectors: Sequence[Detector])
 class _Decision:
     """One column's evidence, gathered once, and the rules that turn it into a verdict."""
 
-    def __init__(self, name: str, values: pl.Series, detectors: Sequence[Detector]) -> None:
-        self.name, self.values, self.detectors = name, values, detectors
+    def __init__(
+        self,
+        name: str,
+        values: pl.Series,
+        detectors: Sequence[Detector],
+        shares: dict[Category, float],
+    ) -> None:
+        self.name, self.values, self.detectors, self.shares = name, values, detectors, shares
         self.hint = read_header(name)
         self.evidence: list[Evidence] = []  # the header's own is added with the verdict
-        self.shares: dict[Category, float] = {}
         self.account: accounts.AccountProfile | None = None  # both computed when first asked
         self.mentions: float | None = None
 
@@ -133,7 +150,6 @@ class _Decision:
         if values.len() == 0:
             self.evidence.append(Evidence("values", "no value in the sample", 0.0))
             return self._header_only(hint.category or C.OTHER, hint.weight)
-        self.shares = value_shares(values, self.detectors)
         judged = {c: s for c, s in self.shares.items() if c not in CREDENTIALS}
         strongest = max((s * STRENGTH.get(c, 0.5) for c, s in judged.items()), default=0.0)
         support = self._support(hint.category)
@@ -349,22 +365,37 @@ class _Decision:
         return Classification(finding, counted, is_text)
 
 
-def value_shares(values: pl.Series, detectors: Sequence[Detector]) -> dict[Category, float]:
-    """For each category, the share of values that match and validate (best of its detectors).
+def table_shares(
+    columns: dict[str, pl.Series], detectors: Sequence[Detector]
+) -> dict[str, dict[Category, float]]:
+    """For each column and category, the share of the column's values that match and validate
+    (best of the category's detectors); empty for a column without values.
 
-    Each distinct value is tested once and weighed by how often it occurs.
+    Each distinct value of a column is tested once and weighed by how often it occurs; the
+    columns are stacked, so each detector's query is built and run once for all of them.
     """
-    frame = values.rename("v").value_counts(name="n")
-    total = frame["n"].sum()
-    expressions = [
-        (pl.col("n").filter(detector.matches(pl.col("v"))).sum() / total).alias(str(i))
+    counted = [
+        values.rename("v").value_counts(name="n").with_columns(c=pl.lit(index, pl.UInt32))
+        for index, values in enumerate(columns.values())
+    ]
+    stacked = pl.concat(counted) if counted else pl.DataFrame()
+    result: dict[str, dict[Category, float]] = {name: {} for name in columns}
+    if stacked.height == 0:
+        return result
+    hits = [  # over the whole stack, then summed by column: never one query per column
+        pl.when(detector.matches(pl.col("v"))).then("n").otherwise(0).alias(str(i))
         for i, detector in enumerate(detectors)
     ]
-    row = frame.lazy().select(expressions).collect().row(0)  # lazy: the optimiser applies
-    shares: dict[Category, float] = {}
-    for detector, share in zip(detectors, row, strict=True):
-        shares[detector.category] = max(shares.get(detector.category, 0.0), float(share or 0.0))
-    return shares
+    totals = (  # lazy: the optimiser applies
+        stacked.lazy().select("c", pl.col("n").alias("total"), *hits).group_by("c").sum().collect()
+    )
+    names = list(columns)
+    for row in totals.iter_rows():
+        shares = result[names[row[0]]]
+        for detector, hit in zip(detectors, row[2:], strict=True):
+            share = float(hit or 0) / row[1]
+            shares[detector.category] = max(shares.get(detector.category, 0.0), share)
+    return result
 
 
 def _reads_as_text(

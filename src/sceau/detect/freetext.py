@@ -32,7 +32,6 @@ from sceau.detect.health.terminology import Matcher, compile_matcher, load_match
 SET_ASIDE = tuple(reason.name.lower() for reason in Reason)  # "not_patient", "family", …
 _HIT = "sceau_hit"
 _OPEN, _CLOSE = "\ue000", "\ue001"  # private-use marks around a regex match in one string
-_DISTINCT_MIN_ROWS = 1_000  # below, counting distinct texts costs more than it saves
 _DISTINCT_SHARE = 0.5  # analyse distinct texts when at most this share of cells differ
 _UNICODE_BOUNDARY = re.compile(r"(?<!\\)((?:\\\\)*)\\([bB])")  # \b or \B, not \\b
 
@@ -82,21 +81,43 @@ def analyse_text(
 ) -> TextAnalysis:
     """Count the health categories, the mentions set aside by context and the valid embedded
     identifiers of a string column."""
-    cells = _distinct_cells(values)
+    frame = values.cast(pl.String).rename("text").to_frame()
+    return analyse_columns(frame, detectors, lexicon=lexicon)["text"]
+
+
+def analyse_columns(
+    frame: pl.DataFrame,
+    detectors: Sequence[Detector] | None = None,
+    *,
+    lexicon: Lexicon | None = None,
+) -> dict[str, TextAnalysis]:
+    """:func:`analyse_text` of every column of ``frame``, in one pass over all of them.
+
+    The columns' cells are stacked and analysed together: the lexicon's automaton and each
+    detector's regex are built once for every column (building them costs more than searching a
+    batch), and each distinct text of a column is analysed once.
+    """
+    cells = _distinct_cells(frame)
     mask, aside = _health(cells["text"], _matcher(lexicon))
-    weight = cells["weight"].to_numpy()
-    health = {category: int(weight[(mask & bit) != 0].sum()) for category, bit in _BIT.items()}
-    set_aside = {
-        name: int(weight[(aside & (1 << reason)) != 0].sum())
-        for name, reason in zip(SET_ASIDE, Reason, strict=True)
-    }
-    return TextAnalysis(
-        cells=values.len() - values.null_count(),
-        cells_with_health=int(weight[mask != 0].sum()),
-        health={category: n for category, n in health.items() if n},
-        embedded=_count_embedded(cells, detectors),
-        set_aside={name: n for name, n in set_aside.items() if n},
-    )
+    embedded = _count_embedded(cells, detectors)
+    column, weight = cells["c"].to_numpy(), cells["weight"].to_numpy()
+    result: dict[str, TextAnalysis] = {}
+    for index, name in enumerate(frame.columns):
+        own = column == index
+        w, m, a = weight[own], mask[own], aside[own]
+        health = {category: int(w[(m & bit) != 0].sum()) for category, bit in _BIT.items()}
+        set_aside = {
+            reason_name: int(w[(a & (1 << reason)) != 0].sum())
+            for reason_name, reason in zip(SET_ASIDE, Reason, strict=True)
+        }
+        result[name] = TextAnalysis(
+            cells=frame[name].len() - frame[name].null_count(),
+            cells_with_health=int(w[m != 0].sum()),
+            health={category: n for category, n in health.items() if n},
+            embedded=embedded.get(index, {}),
+            set_aside={reason_name: n for reason_name, n in set_aside.items() if n},
+        )
+    return result
 
 
 def _matcher(lexicon: Lexicon | None) -> Matcher:
@@ -120,17 +141,25 @@ def _health(values: pl.Series, matcher: Matcher) -> tuple[np.ndarray, np.ndarray
     return mask, aside
 
 
-def _distinct_cells(values: pl.Series) -> pl.DataFrame:
-    """The cells as ``text`` and ``weight`` (how many cells hold that text).
+def _distinct_cells(frame: pl.DataFrame) -> pl.DataFrame:
+    """The cells of every column as ``c`` (the column's position), ``text`` and ``weight`` (how
+    many of the column's cells hold that text).
 
-    Lab comments repeat ("RAS", "hémolysé", a template): when few cells differ, each distinct
-    text is analysed once and counted as often as it occurs. Otherwise every cell weighs 1.
+    Lab comments repeat ("RAS", "hémolysé", a template): each distinct text of a column is
+    analysed once and counted as often as it occurs.
     """
-    text = values.cast(pl.String).rename("text")
-    if text.len() >= _DISTINCT_MIN_ROWS and text.n_unique() <= _DISTINCT_SHARE * text.len():
-        return text.value_counts(name="weight")
-    return pl.DataFrame(
-        {"text": text, "weight": pl.repeat(1, text.len(), dtype=pl.UInt32, eager=True)}
+    stacked = [
+        frame.select(
+            pl.lit(index, pl.UInt32).alias("c"), pl.col(name).cast(pl.String).alias("text")
+        )
+        for index, name in enumerate(frame.columns)
+    ]
+    if not stacked:
+        return pl.DataFrame(schema={"c": pl.UInt32, "text": pl.String, "weight": pl.UInt32})
+    return (
+        pl.concat(stacked)
+        .group_by("c", "text", maintain_order=True)
+        .agg(pl.len().cast(pl.UInt32).alias("weight"))
     )
 
 
@@ -162,26 +191,28 @@ def count_embedded(
     values: pl.Series, detectors: Sequence[Detector] | None = None
 ) -> dict[Category, int]:
     """How many valid identifiers of each category the cells hold, every occurrence counted."""
-    return _count_embedded(_distinct_cells(values), detectors)
+    frame = values.cast(pl.String).rename("text").to_frame()
+    return _count_embedded(_distinct_cells(frame), detectors).get(0, {})
 
 
 def _count_embedded(
     cells: pl.DataFrame, detectors: Sequence[Detector] | None
-) -> dict[Category, int]:
+) -> dict[int, dict[Category, int]]:
+    """Per column position ``c``, the valid identifiers of each category its cells hold."""
     detectors = embeddable_detectors() if detectors is None else list(detectors)
     if not detectors or cells.height == 0:
         return {}
     try:
-        counts = cells.select(
-            _valid_count(detector).alias(str(index)) for index, detector in enumerate(detectors)
-        ).row(0)
+        counts = pl.collect_all([_valid_counts(cells.lazy(), detector) for detector in detectors])
     except pl.exceptions.PolarsError:
         _name_failing_detector(cells, detectors)
         raise
-    result: dict[Category, int] = {}
-    for detector, count in zip(detectors, counts, strict=True):
-        if count:
-            result[detector.category] = result.get(detector.category, 0) + count
+    result: dict[int, dict[Category, int]] = {}
+    for detector, by_column in zip(detectors, counts, strict=True):
+        for column, count in by_column.iter_rows():
+            if count:
+                found = result.setdefault(column, {})
+                found[detector.category] = found.get(detector.category, 0) + count
     return result
 
 
@@ -202,20 +233,21 @@ def text_pattern(pattern: str) -> str:
     return rewritten
 
 
-def _valid_count(detector: Detector) -> pl.Expr:
-    """Valid occurrences, each counted with its cell's weight (exploded in step, row by row)."""
-    found = pl.col("text").str.extract_all(text_pattern(detector.pattern))
-    weight = pl.col("weight").repeat_by(found.list.len()).explode()
-    cell = detector.normalise(found.explode())
+def _valid_counts(cells: pl.LazyFrame, detector: Detector) -> pl.LazyFrame:
+    """Valid occurrences per column ``c``, each counted with its cell's weight."""
+    found = cells.select(
+        "c", "weight", pl.col("text").str.extract_all(text_pattern(detector.pattern)).alias("hit")
+    ).explode("hit")
+    cell = detector.normalise(pl.col("hit"))
     valid = (detector.validate(cell) & cell.is_not_null()).fill_null(False)
-    return weight.filter(valid).sum()
+    return found.filter(valid).group_by("c").agg(pl.col("weight").sum().cast(pl.Int64))
 
 
 def _name_failing_detector(frame: pl.DataFrame, detectors: Sequence[Detector]) -> None:
     """Re-run the detectors one by one to raise an error naming the faulty one."""
     for detector in detectors:
         try:
-            frame.select(_valid_count(detector))
+            _valid_counts(frame.lazy(), detector).collect()
         except pl.exceptions.PolarsError:
             raise DetectError(
                 f"detector {detector.name!r} failed on free text",

@@ -10,25 +10,36 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import Executor, ThreadPoolExecutor
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 import polars as pl
 import pyarrow as pa
 
 from sceau.detect.base import Category, ColumnFinding, Detector, Evidence, registered
 from sceau.detect.classify import Classification, classify_table
-from sceau.detect.freetext import analyse_text
+from sceau.detect.freetext import analyse_columns
 from sceau.detect.names import example_shape, public_batches, public_location
 from sceau.detect.population import Population
 from sceau.detect.report import ScanReport, TableScan
-from sceau.sources.base import Skipped, SourceError, Table, batched, open_source, skipped_for
+from sceau.sources.ahead import read_ahead
+from sceau.sources.base import (
+    Skipped,
+    SourceError,
+    Table,
+    batched,
+    open_source,
+    skipped_for,
+)
 
 DEFAULT_SAMPLE_ROWS = 10_000
 _UNIQUE_SHARE = 0.95  # a sample this distinct: count cell by cell, grouping would not pay
 COUNT_ROWS = 131_072  # rows counted at once: large enough to amortise, small enough to bound memory
 _WITHHELD = frozenset({Category.PASSWORD, Category.PASSWORD_HASH})  # even a shape tells too much
+T = TypeVar("T")
 
 
 class ScanProgress(Protocol):
@@ -119,30 +130,25 @@ def scan_table(
     progress.table_started(name, table.expected_rows)
     held: dict[str, tuple[Category, ...]] = {}
     batches = _capped(public_batches(table.batches(), held), options.max_rows)
-    buffered: list[pa.RecordBatch] = []
-    sampled = 0
-    for batch in batches:
-        buffered.append(batch)
-        sampled += batch.num_rows
-        if sampled >= options.sample_rows:
-            break
-    if not buffered:
-        scan = TableScan(name, kind, 0, [], seconds=time.perf_counter() - started)
-        progress.table_finished(scan)
-        return scan
-    sample = pl.from_arrow(pa.Table.from_batches(buffered)).head(options.sample_rows)
-    assert isinstance(sample, pl.DataFrame)
-    classes = classify_table(sample, detectors)
-    for cls in classes:
-        _note_name(cls.finding, held.get(cls.finding.name, ()))
-    counter = _Counter(classes)
-    rows = 0
-    for batch in batched(_chain(buffered, batches), COUNT_ROWS):
-        frame = pl.from_arrow(batch)
-        assert isinstance(frame, pl.DataFrame)
-        counter.add(frame)
-        rows += batch.num_rows
-        progress.rows_read(batch.num_rows)
+    with closing(read_ahead(_frames(batches))) as frames, ThreadPoolExecutor(1) as helper:
+        buffered: list[pl.DataFrame] = []
+        for frame in frames:
+            buffered.append(frame)
+            if sum(len(f) for f in buffered) >= options.sample_rows:
+                break
+        if not buffered:
+            scan = TableScan(name, kind, 0, [], seconds=time.perf_counter() - started)
+            progress.table_finished(scan)
+            return scan
+        classes = classify_table(pl.concat(buffered).head(options.sample_rows), detectors)
+        for cls in classes:
+            _note_name(cls.finding, held.get(cls.finding.name, ()))
+        counter = _Counter(classes, helper)
+        rows = 0
+        for frame in _chain(buffered, frames):
+            counter.add(frame)
+            rows += len(frame)
+            progress.rows_read(len(frame))
     complete = options.max_rows is None or rows < options.max_rows
     population = counter.population
     scan = TableScan(
@@ -162,36 +168,44 @@ def scan_table(
 
 
 class _Counter:
-    """Sums, batch after batch, what the report states about each classified column."""
+    """Sums, batch after batch, what the report states about each classified column.
 
-    def __init__(self, classes: list[Classification]) -> None:
+    The free-text columns are analysed on the ``helper`` thread while the identifier columns
+    are counted: the analysis is mostly single-threaded, the counting queries use every core.
+    """
+
+    def __init__(self, classes: list[Classification], helper: Executor) -> None:
         self.classes = classes
+        self.helper = helper
         self.examples: dict[str, str] = {}
         self.population = Population.of([cls.finding for cls in classes])
+        self.texts = [cls.finding.name for cls in classes if cls.is_text]
 
     def add(self, frame: pl.DataFrame) -> None:
+        texts = frame.select(self.texts)
+        analysed = self.helper.submit(analyse_columns, texts) if self.texts else None
         counted = [cls for cls in self.classes if cls.detectors]
         queries = [self._query(frame, cls) for cls in counted]
-        non_null = frame.select(pl.all().is_not_null().sum()).row(0, named=True)
-        for cls, result in zip(counted, pl.collect_all(queries), strict=True):
+        queries.append(frame.lazy().select(pl.all().is_not_null().sum()))
+        *results, non_null_frame = pl.collect_all(queries)
+        for cls, result in zip(counted, results, strict=True):
             finding = cls.finding
             finding.matches += int(result["matches"][0] or 0)
             example = result["example"][0]
             if example is not None and finding.name not in self.examples:
                 self.examples[finding.name] = example_shape(example)
         self.population.add(frame)
+        non_null = non_null_frame.row(0, named=True)
         for cls in self.classes:
-            finding = cls.finding
-            finding.non_null += non_null[finding.name]
-            if cls.is_text:
-                analysis = analyse_text(frame[finding.name].cast(pl.String))
-                for health, n in analysis.health.items():
-                    finding.health_categories[health] = finding.health_categories.get(health, 0) + n
-                for reason, n in analysis.set_aside.items():
-                    finding.health_set_aside[reason] = finding.health_set_aside.get(reason, 0) + n
-                for category, n in analysis.embedded.items():
-                    finding.embedded[category] = finding.embedded.get(category, 0) + n
-                finding.matches += analysis.cells_with_health
+            cls.finding.non_null += non_null[cls.finding.name]
+        if analysed is None:
+            return
+        for name, analysis in analysed.result().items():
+            finding = next(cls.finding for cls in self.classes if cls.finding.name == name)
+            _add_into(finding.health_categories, analysis.health)
+            _add_into(finding.health_set_aside, analysis.set_aside)
+            _add_into(finding.embedded, analysis.embedded)
+            finding.matches += analysis.cells_with_health
 
     def _query(self, frame: pl.DataFrame, cls: Classification) -> pl.LazyFrame:
         """Matches of the column's detectors, testing each distinct value once where they repeat.
@@ -238,6 +252,19 @@ def _note_name(finding: ColumnFinding, held: tuple[Category, ...]) -> None:
         )
 
 
+def _add_into(total: dict[T, int], more: dict[T, int]) -> None:
+    for key, n in more.items():
+        total[key] = total.get(key, 0) + n
+
+
+def _frames(batches: Iterator[pa.RecordBatch]) -> Iterator[pl.DataFrame]:
+    """The reader's batches as data frames of COUNT_ROWS rows (the last one excepted)."""
+    for batch in batched(batches, COUNT_ROWS):
+        frame = pl.from_arrow(batch)
+        assert isinstance(frame, pl.DataFrame)
+        yield frame
+
+
 def _capped(batches: Iterator[pa.RecordBatch], limit: int | None) -> Iterator[pa.RecordBatch]:
     if limit is None:
         yield from batches
@@ -250,7 +277,7 @@ def _capped(batches: Iterator[pa.RecordBatch], limit: int | None) -> Iterator[pa
         left -= batch.num_rows
 
 
-def _chain(first: list[pa.RecordBatch], rest: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+def _chain(first: list[T], rest: Iterator[T]) -> Iterator[T]:
     yield from first
     first.clear()  # let the sample's memory go as soon as it is counted
     yield from rest

@@ -1,0 +1,65 @@
+"""Reading ahead: a reader's next batches parsed on a thread while the caller works on this one.
+
+Parsers (pyarrow's CSV reader, database drivers) release the GIL while they read, so a scan can
+count one batch while the next is read, instead of waiting for each in turn. At most ``depth``
+batches wait in memory; an error of the reader reaches the caller at the batch where it
+happened, and a caller that stops early stops the reader too.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from queue import Full, Queue
+from typing import TypeVar
+
+T = TypeVar("T")
+_POLL = 0.05  # seconds: how often a blocked reader looks whether the caller has gone
+
+
+def read_ahead(items: Iterator[T], depth: int = 2) -> Iterator[T]:
+    """``items``, produced on a thread up to ``depth`` ahead of the caller.
+
+    Close the iterator returned (``contextlib.closing``) when stopping before its end: the
+    reader then stops at its next item and the thread ends.
+    """
+    queue: Queue[tuple[bool, object]] = Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def put(entry: tuple[bool, object]) -> bool:
+        while not stop.is_set():
+            try:
+                queue.put(entry, timeout=_POLL)
+                return True
+            except Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for item in items:
+                if not put((True, item)):
+                    break
+            else:
+                put((False, None))
+        except BaseException as error:  # handed over to the caller, raised there
+            put((False, error))
+        finally:
+            close = getattr(items, "close", None)
+            if close is not None:
+                close()
+
+    thread = threading.Thread(target=produce, name="sceau-read-ahead", daemon=True)
+    thread.start()
+    try:
+        while True:
+            more, item = queue.get()
+            if more:
+                yield item  # type: ignore[misc]
+                continue
+            if isinstance(item, BaseException):
+                raise item
+            return
+    finally:
+        stop.set()  # a reader waiting on a full queue sees it within _POLL seconds
+        thread.join()
