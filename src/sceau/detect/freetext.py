@@ -158,7 +158,7 @@ def _distinct_cells(frame: pl.DataFrame) -> pl.DataFrame:
         return pl.DataFrame(schema={"c": pl.UInt32, "text": pl.String, "weight": pl.UInt32})
     return (
         pl.concat(stacked)
-        .group_by("c", "text", maintain_order=True)
+        .group_by("c", "text")
         .agg(pl.len().cast(pl.UInt32).alias("weight"))
     )
 

@@ -9,8 +9,9 @@ read for the sample are counted too, never read twice.
 from __future__ import annotations
 
 import time
+from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
-from concurrent.futures import Executor, ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +22,7 @@ import pyarrow as pa
 
 from sceau.detect.base import Category, ColumnFinding, Detector, Evidence, registered
 from sceau.detect.classify import Classification, classify_table
-from sceau.detect.freetext import analyse_columns
+from sceau.detect.freetext import TextAnalysis, analyse_columns
 from sceau.detect.names import example_shape, public_batches, public_location
 from sceau.detect.population import Population
 from sceau.detect.report import ScanReport, TableScan
@@ -39,6 +40,7 @@ DEFAULT_SAMPLE_ROWS = 10_000
 _UNIQUE_SHARE = 0.95  # a sample this distinct: count cell by cell, grouping would not pay
 COUNT_ROWS = 131_072  # rows counted at once: large enough to amortise, small enough to bound memory
 _WITHHELD = frozenset({Category.PASSWORD, Category.PASSWORD_HASH})  # even a shape tells too much
+_TEXT_BEHIND = 1  # batches whose free text may still be analysed while the next is counted
 T = TypeVar("T")
 
 
@@ -149,6 +151,7 @@ def scan_table(
             counter.add(frame)
             rows += len(frame)
             progress.rows_read(len(frame))
+        counter.finish()
     complete = options.max_rows is None or rows < options.max_rows
     population = counter.population
     scan = TableScan(
@@ -172,6 +175,8 @@ class _Counter:
 
     The free-text columns are analysed on the ``helper`` thread while the identifier columns
     are counted: the analysis is mostly single-threaded, the counting queries use every core.
+    The analysis of a batch may still run while the next batch is counted (one batch behind at
+    most); :meth:`finish` waits for the last.
     """
 
     def __init__(self, classes: list[Classification], helper: Executor) -> None:
@@ -180,10 +185,11 @@ class _Counter:
         self.examples: dict[str, str] = {}
         self.population = Population.of([cls.finding for cls in classes])
         self.texts = [cls.finding.name for cls in classes if cls.is_text]
+        self.analysing: deque[Future[dict[str, TextAnalysis]]] = deque()
 
     def add(self, frame: pl.DataFrame) -> None:
-        texts = frame.select(self.texts)
-        analysed = self.helper.submit(analyse_columns, texts) if self.texts else None
+        if self.texts:
+            self.analysing.append(self.helper.submit(analyse_columns, frame.select(self.texts)))
         counted = [cls for cls in self.classes if cls.detectors]
         queries = [self._query(frame, cls) for cls in counted]
         queries.append(frame.lazy().select(pl.all().is_not_null().sum()))
@@ -198,9 +204,16 @@ class _Counter:
         non_null = non_null_frame.row(0, named=True)
         for cls in self.classes:
             cls.finding.non_null += non_null[cls.finding.name]
-        if analysed is None:
-            return
-        for name, analysis in analysed.result().items():
+        while len(self.analysing) > _TEXT_BEHIND:
+            self._take_analysis()
+
+    def finish(self) -> None:
+        """Wait for the free text's analyses still running."""
+        while self.analysing:
+            self._take_analysis()
+
+    def _take_analysis(self) -> None:
+        for name, analysis in self.analysing.popleft().result().items():
             finding = next(cls.finding for cls in self.classes if cls.finding.name == name)
             _add_into(finding.health_categories, analysis.health)
             _add_into(finding.health_set_aside, analysis.set_aside)
