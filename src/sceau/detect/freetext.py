@@ -156,11 +156,7 @@ def _distinct_cells(frame: pl.DataFrame) -> pl.DataFrame:
     ]
     if not stacked:
         return pl.DataFrame(schema={"c": pl.UInt32, "text": pl.String, "weight": pl.UInt32})
-    return (
-        pl.concat(stacked)
-        .group_by("c", "text")
-        .agg(pl.len().cast(pl.UInt32).alias("weight"))
-    )
+    return pl.concat(stacked).group_by("c", "text").agg(pl.len().cast(pl.UInt32).alias("weight"))
 
 
 def health_mask(values: pl.Series, lexicon: Lexicon | None = None) -> pl.Series:
