@@ -209,6 +209,17 @@ def test_undecodable_after_the_sniffed_head(tmp_path, check_error, monkeypatch):
     check_error(caught.value, f"{path}:22", ["SECR", "Orl"])
 
 
+def test_a_byte_cp1252_leaves_undefined_after_the_sniffed_head(tmp_path, check_error, monkeypatch):
+    monkeypatch.setattr("sceau.sources.readers.csv.SNIFF_BYTES", 64)
+    path = tmp_path / "late.csv"
+    lines = "".join(f"PATIENT{i};Orléans\n" for i in range(20))
+    body = ("NOM;VILLE\n" + lines).encode("cp1252") + b"SECR\x81T;Paris\n"
+    path.write_bytes(body)
+    with pytest.raises(SourceError, match="cp1252") as caught:
+        read(path)
+    check_error(caught.value, f"{path}:22", ["SECR", "Paris"])
+
+
 def test_truncated_quote_at_end(tmp_path, check_error):
     path = tmp_path / "cut.csv"
     path.write_text('NOM;COMMENTAIRE\nDUPONT;RAS\nMARTIN;"Traitement\nSECRET en cours')

@@ -33,6 +33,7 @@ from sceau.sources.readers._text import (
     text_lines,
     undecodable,
 )
+from sceau.sources.readers._transcode import Utf8Stream, single_byte
 
 DELIMITERS = (";", ",", "\t", "|")
 _NAMES = {";": "semicolon", ",": "comma", "\t": "tab", "|": "pipe"}
@@ -147,8 +148,10 @@ class CsvSource(Source):
 
     def _batches(self, dialect: Dialect) -> Iterator[pa.RecordBatch]:
         block = int(dialect.bytes_per_row * self.batch_rows)
+        codec = dialect.encoding.codec
+        transcoded = single_byte(codec)  # read as UTF-8 by sceau itself, valid by construction
         read = pacsv.ReadOptions(
-            encoding="utf8" if dialect.encoding.codec == "utf-8" else dialect.encoding.codec,
+            encoding="utf8" if codec == "utf-8" or transcoded else codec,
             column_names=dialect.columns,
             skip_rows_after_names=1 if dialect.header else 0,  # counts rows, not lines
             block_size=min(max(block, _MIN_BLOCK), _MAX_BLOCK),
@@ -164,13 +167,15 @@ class CsvSource(Source):
             null_values=[""],
             strings_can_be_null=True,
             quoted_strings_can_be_null=True,
+            check_utf8=not transcoded,
         )
         last: pa.RecordBatch | None = None
         try:
             with self.file.stream() as raw:
                 tail = _Tail(raw)
+                text = Utf8Stream(tail, codec) if transcoded else tail
                 reader = pacsv.open_csv(
-                    tail, read_options=read, parse_options=parse, convert_options=convert
+                    text, read_options=read, parse_options=parse, convert_options=convert
                 )
                 for batch in rebatch(reader, self.batch_rows):
                     last = batch
