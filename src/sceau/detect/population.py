@@ -60,16 +60,33 @@ class Population:
 
     def add(self, frame: pl.DataFrame) -> None:
         """Count one batch in."""
+        self.take(pl.collect_all(self.queries(frame)))
+
+    def queries(self, frame: pl.DataFrame) -> list[pl.LazyFrame]:
+        """What one batch adds, as queries a caller may run with its own (:meth:`take` them)."""
+        found = []
         if self.identity:
             parts = [self._normalised(name) for name in self.identity]
-            keys = frame.select(pl.concat_str(parts, separator="\x1f").alias("k"))["k"]
-            keys = keys.filter(keys.is_not_null() & (keys.str.strip_chars("\x1f") != ""))
-            self.pending.append(keys.hash(seed=0).unique())
+            keys = pl.concat_str(parts, separator="\x1f") if len(parts) > 1 else parts[0]
+            found.append(
+                frame.lazy()
+                .select(keys.alias("k"))
+                .filter(pl.col("k").is_not_null() & (pl.col("k").str.strip_chars("\x1f") != ""))
+                .select(pl.col("k").hash(seed=0).unique())
+            )
+        for name in self.labs_from:
+            lab = pl.col(name).cast(pl.String).str.strip_chars().str.to_uppercase()
+            found.append(frame.lazy().select(lab).filter(lab.is_not_null() & (lab != "")).unique())
+        return found
+
+    def take(self, results: list[pl.DataFrame]) -> None:
+        """Count in the results of :meth:`queries`, in their order."""
+        if self.identity:
+            self.pending.append(results[0].to_series())
             if sum(batch.len() for batch in self.pending) > max(_MERGE_ROWS, self.hashes.len()):
                 self._merge()
-        for name in self.labs_from:
-            values = frame[name].cast(pl.String).str.strip_chars().str.to_uppercase()
-            self.labs.update(values.drop_nulls().filter(values.drop_nulls() != "").unique())
+        for labs in results[1:] if self.identity else results:
+            self.labs.update(labs.to_series().to_list())
 
     @property
     def patients(self) -> int | None:

@@ -193,14 +193,16 @@ class _Counter:
         counted = [cls for cls in self.classes if cls.detectors]
         queries = [self._query(frame, cls) for cls in counted]
         queries.append(frame.lazy().select(pl.all().is_not_null().sum()))
-        *results, non_null_frame = pl.collect_all(queries)
+        population = self.population.queries(frame)
+        done = pl.collect_all(queries + population)  # one call: Polars runs them side by side
+        *results, non_null_frame = done[: len(queries)]
+        self.population.take(done[len(queries) :])
         for cls, result in zip(counted, results, strict=True):
             finding = cls.finding
             finding.matches += int(result["matches"][0] or 0)
             example = result["example"][0]
             if example is not None and finding.name not in self.examples:
                 self.examples[finding.name] = example_shape(example)
-        self.population.add(frame)
         non_null = non_null_frame.row(0, named=True)
         for cls in self.classes:
             cls.finding.non_null += non_null[cls.finding.name]
