@@ -11,9 +11,7 @@ leaves undefined (cp1252's 0x81) raises :class:`UnicodeDecodeError`, as the code
 from __future__ import annotations
 
 import codecs
-import io
 from functools import cache
-from typing import Any, BinaryIO
 
 import numpy as np
 
@@ -75,27 +73,3 @@ def to_utf8(block: bytes | memoryview, codec: str, offset: int = 0) -> bytes:
     out = np.insert(data, np.repeat(high + 1, extra), after)
     out[high + np.cumsum(extra) - extra] = first[codes]
     return out.tobytes()
-
-
-class Utf8Stream(io.RawIOBase):
-    """A binary stream in a single-byte encoding, read as UTF-8."""
-
-    def __init__(self, raw: BinaryIO, codec: str) -> None:
-        self.raw, self.codec = raw, codec
-        self.pending = memoryview(b"")
-        self.offset = 0
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        while not self.pending:
-            data = self.raw.read(len(buffer))
-            if not data:
-                return 0
-            self.pending = memoryview(to_utf8(data, self.codec, self.offset))
-            self.offset += len(data)
-        size = min(len(buffer), len(self.pending))
-        buffer[:size] = self.pending[:size]
-        self.pending = self.pending[size:]
-        return size

@@ -33,7 +33,7 @@ from sceau.sources.readers._text import (
     text_lines,
     undecodable,
 )
-from sceau.sources.readers._transcode import Utf8Stream, single_byte
+from sceau.sources.readers._transcode import single_byte, to_utf8
 
 DELIMITERS = (";", ",", "\t", "|")
 _NAMES = {";": "semicolon", ",": "comma", "\t": "tab", "|": "pipe"}
@@ -172,10 +172,9 @@ class CsvSource(Source):
         last: pa.RecordBatch | None = None
         try:
             with self.file.stream() as raw:
-                tail = _Tail(raw)
-                text = Utf8Stream(tail, codec) if transcoded else tail
+                tail = _Tail(raw, codec if transcoded else None)
                 reader = pacsv.open_csv(
-                    text, read_options=read, parse_options=parse, convert_options=convert
+                    tail, read_options=read, parse_options=parse, convert_options=convert
                 )
                 for batch in rebatch(reader, self.batch_rows):
                     last = batch
@@ -217,23 +216,39 @@ class CsvSource(Source):
         )
 
 
-class _Tail(io.RawIOBase):
-    """A stream that keeps its last bytes read: the end of the file, without seeking to it."""
+class _Tail:
+    """A stream that keeps its last bytes read (the end of the file, without seeking to it)
+    and, for a single-byte ``codec``, hands the bytes on as UTF-8."""
 
-    def __init__(self, raw: BinaryIO) -> None:
-        self.raw = raw
+    def __init__(self, raw: BinaryIO, codec: str | None = None) -> None:
+        self.raw, self.codec = raw, codec
         self.end = b""
+        self.offset = 0  # bytes of the file read so far
+        self.pending = memoryview(b"")  # UTF-8 already made, not yet read
+        self.closed = False
 
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buffer: Any) -> int:
-        data = self.raw.read(len(buffer))
-        size = len(data)
-        buffer[:size] = data
-        if size:
-            self.end = (self.end + data)[-_TAIL:]
-        return size
+    def read(self, size: int = -1) -> bytes:
+        if self.pending:
+            out, self.pending = bytes(self.pending[:size]), self.pending[size:]
+            return out
+        # room for the few bytes that widen in UTF-8, so that a read is rarely split
+        data = self.raw.read(size - size // 64 if self.codec and size > 64 else size)
+        if data:
+            self.end = (self.end + data[-_TAIL:])[-_TAIL:]
+        if self.codec is None or not data:
+            return data
+        text = to_utf8(data, self.codec, self.offset)
+        self.offset += len(data)
+        if size < 0 or len(text) <= size:
+            return text
+        self.pending = memoryview(text)[size:]
+        return text[:size]
+
+    def close(self) -> None:
+        self.closed = True
 
 
 def _may_end_in_open_quote(end: bytes, last: pa.RecordBatch, dialect: Dialect) -> bool:
