@@ -1,9 +1,11 @@
 """Health categories in lab comments: sceau side by side with AP-HP's edsnlp.
 
-On the comment columns of the synthetic lab-a file (the one bench/scan.py scans) and on the
+On the comment columns of the synthetic lab-a file (the one bench/scan.py scans), on the
 generator's hard cases (health words negated, about a relative, hypothetical or not about the
-patient; drugs as TREATMENT and their condition), both tools say which health categories each
-cell states about the patient:
+patient; drugs as TREATMENT and their condition), and on the held-out cells of
+tests/foreign/holdout.jsonl (written apart from sceau's lexicon and never tuned on: the fair
+measure, where the first two are sceau's own generator), both tools say which health categories
+each cell states about the patient:
 
 - **sceau**: ``sceau.detect.freetext.health_by_row`` (terminologies, curated jargon, context).
 - **edsnlp**: its own pipeline on a blank French pipeline (no model download): ``eds.normalizer``,
@@ -14,7 +16,7 @@ cell states about the patient:
 
 Printed: time per row of each, the speed ratio, agreement per category (rows where both, only
 sceau, only edsnlp find it) and each tool's precision, recall and F1 against the generator's
-labels. Not a test: nothing is asserted. Results go to the integrator's docs/benchmarks.md.
+labels. Not a test: nothing is asserted. Results go to docs/benchmarks.md.
 
     python bench/health.py                     # the 491,840-patient file, 20,000 sampled cells
     python bench/health.py --patients 20000    # a quick look
@@ -22,9 +24,12 @@ labels. Not a test: nothing is asserted. Results go to the integrator's docs/ben
 
 from __future__ import annotations
 
+import os
+
+os.environ.setdefault("TQDM_DISABLE", "1")  # edsnlp's progress bars, 45,000 lines of them
+
 import argparse
 import json
-import os
 import sys
 import time
 from collections import Counter
@@ -49,7 +54,6 @@ HEADERS = ["category", "labelled", "both", "only sceau", "only edsnlp"] + [
 
 def edsnlp_pipeline() -> Any:
     """edsnlp's health pipeline, built from its own components, without any model."""
-    os.environ.setdefault("TQDM_DISABLE", "1")  # edsnlp's progress bars, 45,000 lines of them
     import edsnlp
     import edsnlp.pipes as eds
 
@@ -229,6 +233,20 @@ def hard_cases(count: int, seed: int) -> tuple[pl.Series, list[list[str]]]:
     return texts, labels.to_list()
 
 
+HOLDOUT = Path(__file__).parents[1] / "tests" / "foreign" / "holdout.jsonl"
+
+
+def holdout_cells() -> tuple[pl.Series, list[list[str]]]:
+    """The held-out comment cells and their labels, in file order."""
+    texts, truth = [], []
+    with HOLDOUT.open(encoding="utf-8") as handle:
+        for line in handle:
+            row = json.loads(line)
+            texts.append(row["text"])
+            truth.append(sorted(row["health"], key=CATEGORIES.index))
+    return pl.Series(texts, dtype=pl.String), truth
+
+
 def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--patients", type=int, default=PATIENTS)
@@ -261,7 +279,9 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     figures["lab_comments"] = compare("lab-a comments (a sample)", texts, truth, nlp)
     hard_texts, hard_truth = hard_cases(args.hard, args.seed)
     figures["hard_cases"] = compare("the generator's hard cases", hard_texts, hard_truth, nlp)
-    for name in ("lab_comments", "hard_cases"):
+    held_texts, held_truth = holdout_cells()
+    figures["holdout"] = compare("held-out cells (never tuned on)", held_texts, held_truth, nlp)
+    for name in ("lab_comments", "hard_cases", "holdout"):
         found = figures[name]
         print(
             f"{name}: cells given a category they are not labelled with — sceau "
