@@ -65,10 +65,15 @@ _SPACED_END = np.array([ord(c) for c in "-/+"], dtype=np.uint8)  # end one betwe
 _QUESTION = ord("?")
 _IS_WHITE = np.zeros(256, dtype=bool)
 _IS_WHITE[_WHITE] = True
-_IS_CLAUSE_END = np.zeros(256, dtype=bool)
-_IS_CLAUSE_END[_CLAUSE_END] = True
-_IS_SPACED_END = np.zeros(256, dtype=bool)
-_IS_SPACED_END[_SPACED_END] = True
+
+# What each byte is, for the context rules: a clause end, a full stop, a mark that ends a clause
+# between spaces, a question mark; 0: none of them.
+_CLAUSE, _STOP, _SPACED, _ASKED = 1, 2, 3, 4
+_MARK = np.zeros(256, dtype=np.uint8)
+_MARK[_CLAUSE_END] = _CLAUSE
+_MARK[ord(".")] = _STOP
+_MARK[_SPACED_END] = _SPACED
+_MARK[_QUESTION] = _ASKED
 
 _LEAD = 1  # marks the first byte of a two-byte character until its code point is looked up
 _PAD = 2  # marks a cell's leading padding until the cells' new offsets are known
@@ -125,16 +130,22 @@ def _abbreviations_by_length() -> dict[int, np.ndarray]:
 _ABBREVIATED = _abbreviations_by_length()
 
 
+def _lowered(found: np.ndarray) -> np.ndarray:
+    """ASCII letters in lower case, every other byte as it is."""
+    return np.where(_IS_LOWER[found | 0x20], found | 0x20, found)
+
+
 def _after_abbreviation(data: np.ndarray, dots: np.ndarray) -> np.ndarray:
-    """For each position in ``dots``, whether one of ABBREVIATIONS ends just before it."""
+    """For each position in ``dots``, whether one of ABBREVIATIONS ends just before it.
+
+    Only the few bytes before each dot are read, never the whole column.
+    """
     found = np.zeros(len(dots), dtype=bool)
-    lowered = np.where(_IS_LOWER[data | 0x20], data | 0x20, data)
-    is_letter = _IS_LOWER[lowered]
     for length, words in _ABBREVIATED.items():
         usable = dots > length
         at = dots[usable]
-        window = np.stack([lowered[at - length - 1 + k] for k in range(length + 1)], axis=1)
-        window[:, 0] = np.where(is_letter[at - length - 1], 0, ord(" "))  # a word starts there
+        window = _lowered(data[(at - length - 1)[:, None] + np.arange(length + 1)])
+        window[:, 0] = np.where(_IS_LOWER[window[:, 0]], 0, ord(" "))  # a word starts there
         found[usable] |= np.isin(_packed(window), words)
     return found
 
@@ -148,33 +159,37 @@ def _marks(data: np.ndarray, origin: np.ndarray, starts: np.ndarray) -> Marks:
     Parentheses and colons do not end one: "K sein (mère)", "ATCD familiaux : …" qualify what
     is around them. A question mark after a word stands on that word ("grossesse ?"); one that
     opens its cell or follows other punctuation stands on the next word ("? grossesse").
+
+    One pass over the bytes finds the punctuation; the rest looks only at the bytes around it.
     """
     if len(data) == 0:
         return _NO_MARKS
-    white = _IS_WHITE[data]
-    white_after = np.append(white[1:], True)
-    white_before = np.insert(white[:-1], 0, True)
-    ends = _IS_CLAUSE_END[data]
+    at = np.flatnonzero(np.take(_MARK, data))
+    kind = _MARK[data[at]]
+    white_after = _IS_WHITE[data[np.minimum(at + 1, len(data) - 1)]] | (at + 1 == len(data))
+    white_before = _IS_WHITE[data[np.maximum(at - 1, 0)]] | (at == 0)
+    ends = kind == _CLAUSE
     # A full stop ends a clause, unless it closes one of ABBREVIATIONS with a lower-case word
     # after it ("ATCD fam. de K"). "K sein. mère diabétique" is two clauses.
-    lower_next = np.append(_IS_LOWER[data[2:]], [False, False])
-    stops = (data == ord(".")) & white_after
+    lower_next = _IS_LOWER[data[np.minimum(at + 2, len(data) - 1)]] & (at + 2 < len(data))
+    stops = (kind == _STOP) & white_after
     maybe = np.flatnonzero(stops & lower_next)
-    stops[maybe[_after_abbreviation(data, maybe)]] = False
+    stops[maybe[_after_abbreviation(data, at[maybe])]] = False
     ends |= stops
-    ends |= _IS_SPACED_END[data] & white_after & white_before
+    ends |= (kind == _SPACED) & white_after & white_before
     # A mark folded away with the spaces around it stands at the last folded byte before it:
     # still in its cell, still after the word before it.
-    clause_ends = np.searchsorted(origin, np.flatnonzero(ends), "right") - 1
-    return Marks(clause_ends, _questions(data, origin, starts))
+    clause_ends = np.searchsorted(origin, at[ends], "right") - 1
+    return Marks(clause_ends, _questions(data, origin, starts, at[kind == _ASKED]))
 
 
-def _questions(data: np.ndarray, origin: np.ndarray, starts: np.ndarray) -> np.ndarray:
+def _questions(
+    data: np.ndarray, origin: np.ndarray, starts: np.ndarray, marks: np.ndarray
+) -> np.ndarray:
     """Where each question mark stands in the folded bytes: on the word it follows or opens.
 
     Only the few bytes around each mark are looked at (the spaces between a word and its mark).
     """
-    marks = np.flatnonzero(data == _QUESTION)
     if len(marks) == 0:
         return np.zeros(0, dtype=np.int64)
     cell = np.searchsorted(starts, marks, "right") - 1
