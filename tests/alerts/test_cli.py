@@ -34,6 +34,11 @@ host = "127.0.0.1"
 port = {smtp_server[1]}
 sender = "sceau@vendor.example"
 
+[alerts.rules.off-hours]  # these tests are not about the time of day they run at
+start = "00:00"
+end = "24:00"
+days = "mon-sun"
+
 [[alerts.tiers]]
 name = "on-call operator"
 notify = ["email:oncall@vendor.example"]

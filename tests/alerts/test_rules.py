@@ -509,6 +509,21 @@ def test_off_hours_night_shift_spans_midnight(engine: Engine):
     assert evaluate("off-hours", engine, event(saturday_morning), **night) == []
 
 
+def test_off_hours_around_the_clock_ends_at_24_00(engine: Engine):
+    def event(moment: datetime) -> list[LoggedEvent]:
+        return [Log().add(login(moment, "nina"))]
+
+    always = {"start": "00:00", "end": "24:00", "timezone": "UTC", "days": "mon-sun"}
+    last = timedelta(seconds=59, microseconds=999_999)
+    for moment in (at(SATURDAY, "00:00"), at(SATURDAY, "12:00"), at(SATURDAY, "23:59") + last):
+        assert evaluate("off-hours", engine, event(moment), **always) == []
+    evening = {"start": "08:00", "end": "24:00", "timezone": "UTC", "days": "mon-fri"}
+    assert evaluate("off-hours", engine, event(at(TODAY, "23:59") + last), **evening) == []
+    assert evaluate("off-hours", engine, event(at(TODAY, "07:00")), **evening)
+    with pytest.raises(RuleError, match="HH:MM"):
+        evaluate("off-hours", engine, event(at(TODAY, "07:00")), start="24:00")
+
+
 # -- failed-auth -----------------------------------------------------------------------------
 
 

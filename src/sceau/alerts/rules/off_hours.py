@@ -1,9 +1,10 @@
 """off-hours: a person touched data or keys outside working hours.
 
 Working hours are local (``timezone``, default Europe/Paris): from ``start`` to ``end`` on
-``days``. An ``end`` before ``start`` spans midnight (a night shift). Only people count: the
-system account ``sceau`` runs scheduled jobs at night by design. One finding per person per
-local day, so a late evening of work is one alert, not one per command.
+``days``. An ``end`` before ``start`` spans midnight (a night shift); ``end = "24:00"`` runs to
+midnight, so ``"00:00"`` to ``"24:00"`` every day is a lab that works around the clock. Only
+people count: the system account ``sceau`` runs scheduled jobs at night by design. One finding
+per person per local day, so a late evening of work is one alert, not one per command.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ SYSTEM = "sceau"
 PREFIXES = ("run.", "scan.", "key.", "mandate.")
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _CLOCK = re.compile(r"^([01][0-9]|2[0-3]):([0-5][0-9])$")
+AROUND_THE_CLOCK: Mapping[str, object] = {"start": "00:00", "end": "24:00", "days": "mon-sun"}
 
 
 def touches_data(event: LoggedEvent) -> bool:
@@ -29,8 +31,11 @@ def touches_data(event: LoggedEvent) -> bool:
     return event.name.startswith(PREFIXES) or event.name == "auth.login"
 
 
-def parse_clock(text: str, where: str) -> time:
-    """``"07:00"`` as a time; RuleError otherwise."""
+def parse_clock(text: str, where: str, *, midnight: bool = False) -> time:
+    """``"07:00"`` as a time; with ``midnight``, ``"24:00"`` too (the end of the day, as
+    ``time.max``); RuleError otherwise."""
+    if midnight and text.strip() == "24:00":
+        return time.max
     match = _CLOCK.match(text.strip())
     if not match:
         raise RuleError(
@@ -99,7 +104,7 @@ class OffHours(Rule):
             return f"alerts.rules.{cls.name}.{key}"
 
         start = parse_clock(text("start"), where("start"))
-        end = parse_clock(text("end"), where("end"))
+        end = parse_clock(text("end"), where("end"), midnight=True)
         if start == end:
             raise RuleError(
                 "working hours must not start and end at the same time",
@@ -148,7 +153,7 @@ class OffHours(Rule):
 def _working(local: datetime, start: time, end: time, days: frozenset[int]) -> bool:
     moment = local.time().replace(tzinfo=None)
     if start < end:
-        return local.weekday() in days and start <= moment < end
+        return local.weekday() in days and start <= moment and (moment < end or end == time.max)
     # A night shift: the hours after start belong to that day, those before end to the day before.
     if moment >= start:
         return local.weekday() in days
