@@ -132,6 +132,8 @@ def test_missing_columns_table_is_named():
         ('mandate_id = "lab-a-2019-2020"', "mandate_id = 12", "mandate_id"),
         ('finess = "750000001"', 'finess = "75000001"', "controller.finess"),
         ('finess = "750000001"', 'finess = "75000000X"', "controller.finess"),
+        ('finess = "750000001"', 'finess = "750000001\\n"', "controller.finess"),
+        ('mandate_id = "lab-a-2019-2020"', 'mandate_id = "lab-a\\n"', "mandate_id"),
         ("from = 2026-03-01", 'from = "2026-03-01"', "validity.from"),
         ("from = 2026-03-01", "from = 2026-05-01", "validity"),
         ("retention_days = 7", "retention_days = 0", "staging.retention_days"),

@@ -152,6 +152,7 @@ def test_a_signer_key_is_never_overwritten(store, key, tmp_path):
     [
         ("../claire", PASSPHRASE, "a signer name is"),
         ("", PASSPHRASE, "a signer name is"),
+        ("claire\n", PASSPHRASE, "a signer name is"),  # a line break would forge a log line
         ("claire", "Qz7#kP", "too short"),
     ],
 )

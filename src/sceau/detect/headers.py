@@ -326,7 +326,7 @@ _HL7_FIELDS: dict[str, tuple[Category, Subject]] = {
     "NTE-3": (C.FREE_TEXT, S.PATIENT),
     "OBX-7": (C.OTHER, S.UNKNOWN),
 }
-_HL7_NAME = re.compile(r"^([A-Z][A-Z0-9]{2})-(\d+)(?:\.(\d+))?$")
+_HL7_NAME = re.compile(r"^([A-Z][A-Z0-9]{2})-(\d+)(?:\.(\d+))?\Z")
 
 _SPELLINGS: dict[str, tuple[str, ...]] = {
     spelling: (concept,) for concept, spellings in _CONCEPTS.items() for spelling in spellings

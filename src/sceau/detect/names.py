@@ -31,7 +31,7 @@ from sceau.sources.base import Table
 
 _DIGIT_RUN = re.compile(r"\+?\d(?:[ .\-/]?\d){8,}")  # nine digits or more, any separators
 _TOKENS = re.compile(r"[^\W\d_]+")
-_ENDINGS = re.compile(r"(?:\.[A-Za-z0-9]{1,5})*$")
+_ENDINGS = re.compile(r"(?:\.[A-Za-z0-9]{1,5})*\Z")
 _EXAMPLE_LENGTH = 32
 
 

@@ -25,7 +25,7 @@ from sceau.sources.base import redact_url
 
 VALIDITY_DAYS = 30
 RETENTION_DAYS = 7
-_BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
+_BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+\Z")
 _ESCAPES = {
     '"': '\\"',
     "\\": "\\\\",

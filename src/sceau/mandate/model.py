@@ -144,9 +144,9 @@ class Mandate:
         return self.valid_from <= moment < self.valid_until
 
 
-_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
-_COLUMN = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\[\]-]{0,127}$")  # FHIR paths: name[0].family
-_FINESS = re.compile(r"^(?:[0-9]{2}|2[AB])[0-9]{7}$")  # the department first: 75…, 2A…, 97…
+_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}\Z")
+_COLUMN = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\[\]-]{0,127}\Z")  # FHIR paths: name[0].family
+_FINESS = re.compile(r"^(?:[0-9]{2}|2[AB])[0-9]{7}\Z")  # the department first: 75…, 2A…, 97…
 _TABLES = {
     "controller": {"name", "finess"},
     "processor": {"name", "finess"},
@@ -329,7 +329,7 @@ def _column_rule(name: str, spec: object, where: str) -> ColumnRule:
 
 
 _RULE_FIELDS = {"treatment", "to", "detected", "category", "reason", "found_inside"}
-_WORD = re.compile(r"^[A-Z][A-Z0-9_]{0,63}$")  # a category's name, checked against the list later
+_WORD = re.compile(r"^[A-Z][A-Z0-9_]{0,63}\Z")  # a category's name, checked against the list later
 
 
 def _word(spec: dict, key: str, where: str) -> str | None:

@@ -44,7 +44,7 @@ _MAX_KDF_MEMORY_KIB = 4 * 1024 * 1024  # the header is read before it can be tru
 MIN_PASSPHRASE = 12
 MAX_MANDATE_BYTES = 4 * 1024 * 1024
 CONTROLLER = "controller"  # the role whose signature a mandate needs (sceau.accounts.Role)
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}\Z")
 
 
 @dataclass(frozen=True)

@@ -232,7 +232,7 @@ def reader_for(file: Opener, *, hint_kind: bool = False, **options: object) -> S
 def skipped_for(error: SourceError, location: str) -> Skipped:
     """What a collection records for a table or file its reader refused: the message, and the
     line when the error names one."""
-    line = re.search(r":(\d+)$", error.where or "")
+    line = re.search(r":(\d+)\Z", error.where or "")
     reason = error.message + (f" (line {line.group(1)})" if line else "")
     return Skipped(location, reason)
 

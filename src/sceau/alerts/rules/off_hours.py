@@ -22,7 +22,7 @@ from sceau.audit.entry import LoggedEvent
 SYSTEM = "sceau"
 PREFIXES = ("run.", "scan.", "key.", "mandate.")
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-_CLOCK = re.compile(r"^([01][0-9]|2[0-3]):([0-5][0-9])$")
+_CLOCK = re.compile(r"^([01][0-9]|2[0-3]):([0-5][0-9])\Z")
 AROUND_THE_CLOCK: Mapping[str, object] = {"start": "00:00", "end": "24:00", "days": "mon-sun"}
 
 

@@ -76,7 +76,7 @@ _NOT_A_CONDITION = {  # derived words that name no condition alone, or a lab's o
 SPECIALISED_ZIPF = 3.0  # a derived term needs one word rarer than this in everyday French
 _STOP = {"de", "du", "des", "d", "la", "le", "les", "l", "a", "au", "aux", "en", "et", "par"}
 _QUALIFIER = re.compile(r" (?:avec|sans|non classee?s?|a l origine) ")
-_MALIGNANT = re.compile(r"^tumeur maligne ((?:du|de la|de l|des) [a-z ]+)$")
+_MALIGNANT = re.compile(r"^tumeur maligne ((?:du|de la|de l|des) [a-z ]+)\Z")
 
 
 def _edsnlp_resources() -> tuple[dict[str, list[str]], list[dict[str, str]], str]:

@@ -29,8 +29,8 @@ from sceau.detect.base import DetectError, HealthCategory
 from sceau.detect.health.codes import atc_categories, cim10_categories
 from sceau.detect.health.fold import fold_term
 
-_ID = re.compile(r"^([A-Z_]+)\.[a-z0-9_]+$")
-_CODE = re.compile(r"^(?:ATC:[A-Z][0-9A-Z]{0,6}|CIM10:[A-Z][0-9][0-9A-Z+]{0,4})$")
+_ID = re.compile(r"^([A-Z_]+)\.[a-z0-9_]+\Z")
+_CODE = re.compile(r"^(?:ATC:[A-Z][0-9A-Z]{0,6}|CIM10:[A-Z][0-9][0-9A-Z+]{0,4})\Z")
 KINDS = ("test", "gated", "not_patient")
 _HINT = "fix the lexicon file; each entry is {'id': 'CATEGORY.name', 'terms': [...]}"
 

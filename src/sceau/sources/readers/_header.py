@@ -7,8 +7,8 @@ from collections.abc import Sequence
 
 from sceau.sources.names import clean_name, unique_names
 
-_NUMERIC = re.compile(r"^[\s+\-]*\d[\d\s.,:/\-+]*$")  # numbers, dates, times, phone numbers
-_NAME = re.compile(r"^[^\W\d][^@\n]{0,63}$")  # starts with a letter, short, not an e-mail
+_NUMERIC = re.compile(r"^[\s+\-]*\d[\d\s.,:/\-+]*\Z")  # numbers, dates, times, phone numbers
+_NAME = re.compile(r"^[^\W\d][^@\n]{0,63}\Z")  # starts with a letter, short, not an e-mail
 
 
 def looks_like_header(rows: Sequence[Sequence[str]]) -> bool:
