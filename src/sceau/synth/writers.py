@@ -117,7 +117,11 @@ def _hl7_escape(expr: pl.Expr) -> pl.Expr:
 
 
 def write_hl7(synth: SynthTable, folder: Path) -> tuple[Labels, Health]:
-    """ORU^R01 messages, one per patient record: MSH, PID, PV1, OBR, OBX, NTE per comment."""
+    """ORU^R01 messages, one per patient record: MSH, PID, PV1, OBR, OBX, NTE per comment.
+
+    The file is UTF-8, and every message says so in MSH-18 ("UNICODE UTF-8"): an empty MSH-18
+    means ASCII to a receiving system.
+    """
     lab = synth.lab
     path = folder / f"{lab.name}.hl7"
     c = synth.canonical.frame.with_columns(n=pl.int_range(pl.len()).cast(pl.String))
@@ -129,7 +133,7 @@ def write_hl7(synth: SynthTable, folder: Path) -> tuple[Labels, Health]:
         pl.concat_str(
             [
                 pl.format(
-                    "MSH|^~\\&|SCEAU_SYNTH|{}|||{}||ORU^R01^ORU_R01|MSG{}|P|2.5",
+                    "MSH|^~\\&|SCEAU_SYNTH|{}|||{}||ORU^R01^ORU_R01|MSG{}|P|2.5||||||UNICODE UTF-8",
                     e["lab_finess"],
                     pl.col("last_visit").str.replace_all("-", ""),
                     pl.col("n").str.zfill(7),
@@ -197,7 +201,7 @@ _HL7_TRUTH = {
     "NTE": {"NTE-3.1": ("HEALTH_TEXT", "comment_1")},
 }
 _HL7_WIDTH = {  # fields and components each segment carries, as the reader will see them
-    "MSH": [1, 1, 1, 1, 1, 1, 1, 1, 3, 1, 1, 1],
+    "MSH": [1, 1, 1, 1, 1, 1, 1, 1, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1],  # MSH-18: the character set
     "PID": [1, 1, 1, 1, 2, 1, 1, 1, 1, 1, 6, 1, 1, 1, 1, 1, 1, 1, 1],
     "PV1": [1, 1],
     "OBR": [1, 1, 1, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 3],
@@ -246,7 +250,11 @@ def _label(category: str, source: str, synth: SynthTable | None = None) -> dict:
 
 
 def write_fhir(synth: SynthTable, folder: Path) -> tuple[Labels, Health]:
-    """FHIR R4 NDJSON: Patient, Practitioner and Observation, one file per resource type."""
+    """FHIR R4 NDJSON: Patient, Practitioner and Observation, one file per resource type.
+
+    Resource ids carry the lab's name (``lab-a-p0``), so that several labs loaded into one FHIR
+    server keep every resource apart.
+    """
     lab = synth.lab.name
     c = synth.canonical.frame
     records = c.to_dicts()
@@ -258,7 +266,7 @@ def write_fhir(synth: SynthTable, folder: Path) -> tuple[Labels, Health]:
         patients.append(
             {
                 "resourceType": "Patient",
-                "id": f"p{i}",
+                "id": f"{lab}-p{i}",
                 "identifier": [{"system": "urn:oid:1.2.250.1.213.1.4.8", "value": r["nir"]}],
                 "name": [{"family": r["surname"], "given": r["first_names"].split(" ")[:1]}],
                 "gender": "male" if r["sex"] == "1" else "female",
@@ -274,7 +282,7 @@ def write_fhir(synth: SynthTable, folder: Path) -> tuple[Labels, Health]:
             family, _, given = r["doctor_name"].removeprefix("Dr ").partition(" ")
             practitioners[doctor] = {
                 "resourceType": "Practitioner",
-                "id": f"d{len(practitioners)}",
+                "id": f"{lab}-d{len(practitioners)}",
                 "identifier": [{"system": "urn:oid:1.2.250.1.71.4.2.1", "value": doctor}],
                 "name": [{"family": family, "given": [given]}],
                 "telecom": [{"system": "phone", "value": r["doctor_phone"]}],
@@ -282,9 +290,9 @@ def write_fhir(synth: SynthTable, folder: Path) -> tuple[Labels, Health]:
             }
         observation = {
             "resourceType": "Observation",
-            "id": f"o{i}",
+            "id": f"{lab}-o{i}",
             "status": "final",
-            "subject": {"reference": f"Patient/p{i}"},
+            "subject": {"reference": f"Patient/{lab}-p{i}"},
             "code": {"coding": [{"system": "http://loinc.org", "code": "2345-7"}]},
             "effectiveDateTime": r["last_visit"],
             "valueQuantity": {"value": 0.6 + (i % 90) / 100, "unit": "g/L"},
