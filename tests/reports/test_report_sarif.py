@@ -10,7 +10,7 @@ import pytest
 
 from sceau.detect.base import Category, Sensitivity
 from sceau.detect.report import ScanReport, TableScan
-from sceau.reports.sarif import file_uri, render_sarif, sarif_log
+from sceau.reports.sarif import artifact_location, render_sarif, sarif_log
 
 from .conftest import STARTED, column, sample_report
 
@@ -125,11 +125,13 @@ def test_a_rule_defaults_to_its_most_severe_result(report):
     assert rules["sceau/PHONE"]["defaultConfiguration"]["level"] == "warning"
 
 
-def test_a_file_is_a_physical_location(report):
+def test_a_file_is_a_physical_location_with_a_line(report):
     location = _by_column(report)["NIR"][0]["locations"][0]
-    assert location["physicalLocation"]["artifactLocation"]["uri"] == (
-        "exports/labo_17/patients.csv"
-    )
+    assert location["physicalLocation"] == {
+        "artifactLocation": {"uri": "exports/labo_17/patients.csv", "uriBaseId": "%SRCROOT%"},
+        "region": {"startLine": 1},  # code-scanning services show no result without a line
+    }
+    assert _run(report)["originalUriBaseIds"]["%SRCROOT%"]["uri"].endswith("/")
     assert location["logicalLocations"] == [
         {"name": "NIR", "fullyQualifiedName": "exports/labo_17/patients.csv#NIR", "kind": "member"}
     ]
@@ -147,9 +149,12 @@ def test_a_database_table_is_a_logical_location(report):
     assert col["name"] == "rpps"
 
 
-def test_file_uris():
-    assert file_uri("exports/a b#1.csv") == "exports/a%20b%231.csv"
-    assert file_uri("/data/labo/export.csv") == "file:///data/labo/export.csv"
+def test_artifact_locations_are_relative_to_where_sceau_ran(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    relative = {"uri": "exports/a%20b%231.csv", "uriBaseId": "%SRCROOT%"}
+    assert artifact_location("exports/a b#1.csv") == relative
+    assert artifact_location(str(tmp_path / "exports" / "a b#1.csv")) == relative
+    assert artifact_location("/data/labo/export.csv") == {"uri": "file:///data/labo/export.csv"}
 
 
 def test_fingerprints_are_stable_and_distinct(report):

@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
-from pathlib import PurePath
+from pathlib import Path, PurePath
 from typing import Any
 from urllib.parse import quote
 
@@ -29,6 +29,7 @@ SARIF_SCHEMA = (
 SARIF_VERSION = "2.1.0"
 FINGERPRINT = "sceauFinding/v1"
 NOT_READ = "sceau/not-read"
+SRCROOT = "%SRCROOT%"
 
 
 class Level(StrEnum):
@@ -101,6 +102,7 @@ def sarif_log(report: Report) -> dict[str, Any]:
         "automationDetails": {"id": f"sceau/{report.kind}/"},
         "invocations": [_invocation(data)],
         "results": [_result(result, index[result.rule.id]) for result in results],
+        "originalUriBaseIds": _base_ids(),
         "columnKind": "unicodeCodePoints",
         "properties": {"report": report.kind},
     }
@@ -192,7 +194,10 @@ def _location(source: str, column: str) -> dict[str, Any]:
         table = source.rsplit("#", 1)[1] if "#" in source else ""
         logical.append({"name": table or source, "fullyQualifiedName": source, "kind": "resource"})
     else:
-        location["physicalLocation"] = {"artifactLocation": {"uri": file_uri(source)}}
+        location["physicalLocation"] = {
+            "artifactLocation": artifact_location(source),
+            "region": {"startLine": 1},  # where a file names its columns, or starts
+        }
     if column:
         logical.append(
             {"name": column, "fullyQualifiedName": f"{source}#{column}", "kind": "member"}
@@ -202,9 +207,18 @@ def _location(source: str, column: str) -> dict[str, Any]:
     return location
 
 
-def file_uri(path: str) -> str:
-    """A path as a SARIF URI: ``file://`` when absolute, a relative reference otherwise."""
+def artifact_location(path: str) -> dict[str, str]:
+    """A file as a SARIF artifact location: relative to %SRCROOT% (the directory sceau ran in,
+    as CI checks a repository out) when it lies under it, so that a code-scanning service can
+    show it; an absolute ``file://`` URI otherwise."""
     pure = PurePath(path)
     if pure.is_absolute():
-        return pure.as_uri()
-    return quote(pure.as_posix(), safe="/")
+        try:
+            pure = pure.relative_to(Path.cwd())
+        except ValueError:
+            return {"uri": pure.as_uri()}
+    return {"uri": quote(pure.as_posix(), safe="/"), "uriBaseId": SRCROOT}
+
+
+def _base_ids() -> dict[str, Any]:
+    return {SRCROOT: {"uri": Path.cwd().as_uri() + "/"}}
