@@ -15,6 +15,7 @@ import pytest
 from click.testing import CliRunner
 from tests import mariadb
 from tests.migrate.world import CHEAP, LAB_A_RULES, PASSPHRASE, PASSWORD, World, make_world
+from tests.schemas import closed_schema
 
 from sceau.accounts import login
 from sceau.cli import main
@@ -22,7 +23,6 @@ from sceau.keys.db_passwords import MARIADB_ENV
 from sceau.mandate.policy import ScanDisagreement
 from sceau.mandate.sign import sign_mandate, signature_path
 from sceau.migrate.pipeline import migrate
-from sceau.reports.json import report_schema
 
 REASON = "portal logins made of the name and birth date; no password in this column"
 
@@ -184,7 +184,7 @@ def test_lab_d_with_its_corsican_finess_drafts_and_signs(world, tmp_path):
     assert done.exit_code == 0, done.output
     for kind in ("migration", "certificate"):
         data = json.loads((tmp_path / "reports" / f"{kind}.json").read_text(encoding="utf-8"))
-        jsonschema.validate(data, report_schema(kind))
+        jsonschema.validate(data, closed_schema(kind))
         assert data["mandate"]["controller"]["finess"] == finess
 
 

@@ -13,6 +13,7 @@ import pyarrow as pa
 import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
+from tests.schemas import closed_schema
 
 from sceau.mandate.limits import holds_password
 from sceau.mandate.model import MandateError, parse_mandate
@@ -22,7 +23,6 @@ from sceau.migrate.pipeline import RunOutcome
 from sceau.migrate.plan import Plan, stage_batch
 from sceau.migrate.report import MigrationReport
 from sceau.protect.apply import ProtectKeys
-from sceau.reports.json import report_schema
 from sceau.sources.base import redact_url
 
 from . import EXAMPLE
@@ -128,7 +128,7 @@ def test_a_finess_of_another_shape_is_refused(finess):
 
 def test_the_report_schemas_take_the_corsican_finess_too():
     for kind in ("migration", "certificate"):
-        schema = report_schema(kind)
+        schema = closed_schema(kind)
         pattern = _finess_pattern(schema)
         instance = {"type": "string", "pattern": pattern}
         jsonschema.validate("2A0000123", instance)
@@ -301,4 +301,4 @@ def test_whatever_parses_and_signs_can_be_planned_and_its_dates_computed(
         destination="postgresql://lis@new-host/lab",
         started_at=mandate.valid_until - timedelta(microseconds=1),
     )
-    jsonschema.validate(MigrationReport(outcome).to_dict(), report_schema("migration"))
+    jsonschema.validate(MigrationReport(outcome).to_dict(), closed_schema("migration"))

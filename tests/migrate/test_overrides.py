@@ -18,6 +18,7 @@ import polars as pl
 import pytest
 from sqlalchemy import select
 from tests.migrate.world import LAB_A_RULES, World, make_world
+from tests.schemas import closed_schema
 
 from sceau.alerts.model import Severity
 from sceau.alerts.policy import load_policy
@@ -26,7 +27,6 @@ from sceau.mandate.policy import ScanDisagreement, SourceChanged
 from sceau.migrate.certificate import verify_certificate
 from sceau.migrate.pipeline import migrate
 from sceau.migrate.report import MigrationReport
-from sceau.reports.json import report_schema
 from sceau.store.schema import runs
 
 REASON = "portal logins made of the name and birth date; no password in this column"
@@ -77,7 +77,7 @@ def test_a_column_kept_as_overridden_migrates_with_no_alert(world: World, tmp_pa
     assert _findings(world) == {"beyond-mandate": [], "scan-disagreed": []}
 
     report = MigrationReport(outcome).to_dict()
-    jsonschema.validate(report, report_schema("migration"))
+    jsonschema.validate(report, closed_schema("migration"))
     moved = {column["source"]: column for column in report["columns_moved"]}
     assert moved["MP"]["detected"] == "PASSWORD"
     assert moved["MP"]["override"] == {"category": "LOGIN", "reason": REASON}
@@ -85,7 +85,7 @@ def test_a_column_kept_as_overridden_migrates_with_no_alert(world: World, tmp_pa
     certificate = outcome.certificate
     assert certificate is not None
     data = json.loads(json.dumps(certificate.to_dict()))
-    jsonschema.validate(data, report_schema("certificate"))
+    jsonschema.validate(data, closed_schema("certificate"))
     verify_certificate(data)
     assert data["mandate"]["overrides"] == [
         {"source": "MP", "detected": "PASSWORD", "category": "LOGIN", "reason": REASON}

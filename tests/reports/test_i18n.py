@@ -6,12 +6,12 @@ import re
 import string
 
 import pytest
+from tests.schemas import closed_schema
 
 from sceau.detect.base import Category, HealthCategory, Sensitivity, Subject
 from sceau.mandate.model import OPTIONS, REQUIRED_OPTION, Treatment
 from sceau.reports.html import render_html
 from sceau.reports.i18n import Language, _catalogue, default_language, translator
-from sceau.reports.json import report_schema
 
 from .conftest import sample_report
 
@@ -64,7 +64,7 @@ def test_every_treatment_status_and_reason_a_document_shows_has_words(language):
     t = translator(language)
     words = {key.removeprefix("treatment.") for key in t.words if key.startswith("treatment.")}
     assert words == _treatments()
-    migration, certificate = report_schema("migration"), report_schema("certificate")
+    migration, certificate = closed_schema("migration"), closed_schema("certificate")
     assert words == set(migration["$defs"]["column_moved"]["properties"]["treatment"]["enum"])
     for status in migration["properties"]["status"]["enum"]:
         assert t(f"migration.status.{status}")

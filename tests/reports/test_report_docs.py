@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sceau.reports.json import report_schema
+from tests.schemas import closed_schema
 
 from .conftest import sample_report
 from .fields import emitted_paths, schema_paths
@@ -25,7 +25,7 @@ def test_every_emitted_field_is_documented():
 
 
 def test_every_field_of_the_schema_is_documented():
-    schema = report_schema("scan")
+    schema = closed_schema("scan")
     paths = schema_paths(schema, schema["$defs"])
     assert paths >= emitted_paths(sample_report().to_dict(), MAPS)
     assert _undocumented(paths) == []

@@ -8,6 +8,7 @@ import jsonschema
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tests.schemas import closed_schema
 
 from sceau.detect.base import Category, ColumnFinding, Evidence, HealthCategory, Subject
 from sceau.detect.freetext import SET_ASIDE
@@ -19,7 +20,7 @@ from .conftest import STARTED, sample_report
 
 
 def _validator() -> jsonschema.Draft202012Validator:
-    schema = report_schema("scan")
+    schema = closed_schema("scan")
     jsonschema.Draft202012Validator.check_schema(schema)
     return jsonschema.Draft202012Validator(
         schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
@@ -32,6 +33,26 @@ def test_json_round_trips(report):
 
 def test_json_validates_against_the_scan_schema(report):
     _validator().validate(json.loads(render_json(report)))
+
+
+@pytest.mark.parametrize("kind", ["scan", "migration", "certificate"])
+def test_a_readers_schema_takes_the_fields_a_later_sceau_adds(kind):
+    """docs/scan-report.md and docs/migration-report.md promise that new fields come without a
+    new schema_version: the shipped schemas leave room for them, everywhere."""
+    shipped, closed = report_schema(kind), closed_schema(kind)
+    assert "additionalProperties" not in json.dumps(shipped).replace(
+        '"additionalProperties": {', ""
+    )  # no object is closed, only maps say what their values are
+    assert json.dumps(closed).count('"additionalProperties": false') >= 8
+
+
+def test_a_report_with_a_new_field_validates_for_a_reader(report):
+    document = json.loads(render_json(report))
+    document["later_field"] = {"anything": 1}
+    document["sources"][0]["columns"][0]["later_field"] = "x"
+    jsonschema.Draft202012Validator(report_schema("scan")).validate(document)
+    with pytest.raises(jsonschema.ValidationError):
+        _validator().validate(document)
 
 
 def test_an_empty_scan_validates():
@@ -53,7 +74,7 @@ def test_accents_are_written_as_they_are():
 
 def test_an_unknown_schema_is_a_clear_error():
     with pytest.raises(ReportError, match="no JSON schema for audit reports") as caught:
-        report_schema("audit")
+        closed_schema("audit")
     assert "scan" in caught.value.hint
 
 
