@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import stat
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -241,6 +243,28 @@ def test_keys_signers_lists_who_may_sign(home):
     twice = run("keys", "new-signer", env=signing())
     assert twice.exit_code == 2
     assert "already exists" in twice.output
+
+
+def test_a_signers_public_key_leaves_the_store_as_pem(home, tmp_path):
+    as_user("claire")
+    assert run("keys", "new-signer", env=signing()).exit_code == 0
+    listed = run("keys", "signers").output
+    fingerprint = re.search(r"[0-9a-f]{64}", listed).group(0)
+    exported = run("keys", "signers", "--export", "claire")
+    assert exported.exit_code == 0
+    assert exported.output == run("keys", "signers", "--export", fingerprint).output
+    pem = tmp_path / "claire.pub.pem"
+    pem.write_text(exported.output)
+    # OpenSSL reads it, and its raw key is the one the fingerprint names
+    der = subprocess.run(
+        ["openssl", "pkey", "-pubin", "-in", str(pem), "-outform", "DER"],
+        capture_output=True,
+        check=True,
+    ).stdout
+    assert hashlib.sha256(der[-32:]).hexdigest() == fingerprint
+    unknown = run("keys", "signers", "--export", "nobody")
+    assert unknown.exit_code == 2
+    assert "no registered signer" in unknown.output
 
 
 def test_keys_rotate_is_for_admins_and_calls_the_provider(home, monkeypatch):

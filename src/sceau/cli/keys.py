@@ -12,7 +12,7 @@ from sceau.config import Settings
 from sceau.keys import material, open_provider
 from sceau.keys.db_passwords import account, forget_password, store_password
 from sceau.mandate.draft import refuse_password
-from sceau.mandate.sign import KEY_SUFFIX, list_signers, new_signer
+from sceau.mandate.sign import KEY_SUFFIX, chosen_signer, list_signers, new_signer, public_pem
 from sceau.migrate.certificate import certificate_fingerprint
 
 PASSPHRASE_ENV = "SCEAU_SIGNER_PASSPHRASE"
@@ -72,10 +72,20 @@ def new_signer_command(name: str | None) -> None:
 
 
 @keys.command()
-def signers() -> None:
+@click.option(
+    "--export",
+    "chosen",
+    metavar="NAME|FINGERPRINT",
+    help="Print this signer's public key (PEM) instead of the list, for whoever checks "
+    "mandates with their own tools.",
+)
+def signers(chosen: str | None) -> None:
     """List the registered signers: name, account, fingerprint, created, revoked."""
     context = Context.load()
     context.actor("reports.read")
+    if chosen is not None:
+        click.echo(public_pem(chosen_signer(context.engine, chosen).public_key), nl=False)
+        return
     found = list_signers(context.engine)
     if not found:
         click.echo("No signer yet: a controller creates one with `sceau keys new-signer`.")

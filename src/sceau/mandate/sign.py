@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from sqlalchemy import Engine, delete, insert, select
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -63,6 +63,35 @@ class Signer:
 def fingerprint(public_key: bytes) -> str:
     """The SHA-256 of a raw public key, in hex: how a signer is named in signatures."""
     return hashlib.sha256(public_key).hexdigest()
+
+
+def public_pem(public_key: bytes) -> str:
+    """A raw Ed25519 public key as PEM (SubjectPublicKeyInfo), as OpenSSL and PyNaCl users read
+    it: how a signer's key leaves the state store for someone who checks signatures alone."""
+    key = Ed25519PublicKey.from_public_bytes(public_key)
+    pem = key.public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    return pem.decode("ascii")
+
+
+def chosen_signer(engine: Engine, chosen: str) -> Signer:
+    """The registered signer named ``chosen``, or whose fingerprint it is; MandateError when
+    none is, or when several signers share the name (then the fingerprint tells them apart)."""
+    found = [s for s in list_signers(engine) if chosen in (s.name, s.fingerprint)]
+    if not found:
+        raise MandateError(
+            "no registered signer has this name or fingerprint",
+            hint="`sceau keys signers` lists them",
+            where=chosen,
+        )
+    if len(found) > 1:
+        raise MandateError(
+            f"{len(found)} signers are named so",
+            hint="give the fingerprint of the one you mean (`sceau keys signers`)",
+            where=chosen,
+        )
+    return found[0]
 
 
 def signature_path(mandate_path: Path) -> Path:
