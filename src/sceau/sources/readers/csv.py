@@ -16,7 +16,7 @@ import csv
 import io
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any, BinaryIO
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.csv as pacsv
@@ -24,6 +24,7 @@ import pyarrow.csv as pacsv
 from sceau.sources.base import DEFAULT_BATCH_ROWS, Opener, Source, SourceError, Table, register
 from sceau.sources.readers._arrow import rebatch
 from sceau.sources.readers._header import column_names, looks_like_header
+from sceau.sources.readers._stream import TailStream
 from sceau.sources.readers._text import (
     SNIFF_BYTES,
     Encoding,
@@ -33,7 +34,7 @@ from sceau.sources.readers._text import (
     text_lines,
     undecodable,
 )
-from sceau.sources.readers._transcode import single_byte, to_utf8
+from sceau.sources.readers._transcode import single_byte
 
 DELIMITERS = (";", ",", "\t", "|")
 _NAMES = {";": "semicolon", ",": "comma", "\t": "tab", "|": "pipe"}
@@ -43,7 +44,6 @@ _SAMPLE_RECORDS = 500
 # pyarrow reads up to 32 blocks ahead of the consumer (ARROW-12090): small blocks keep memory
 # bounded whatever the file's size; 1-4 MB is also where pyarrow reads fastest.
 _MIN_BLOCK, _MAX_BLOCK = 256 << 10, 2 << 20
-_TAIL = 64 << 10  # the end of the file kept while streaming, to spot a quote left open
 _TRUNCATED_HINT = (
     "the transfer was probably cut: get the file again (re-export or copy it once more) "
     "and scan the complete file; nothing was read from this one"
@@ -172,7 +172,7 @@ class CsvSource(Source):
         last: pa.RecordBatch | None = None
         try:
             with self.file.stream() as raw:
-                tail = _Tail(raw, codec if transcoded else None)
+                tail = TailStream(raw, codec if transcoded else None)
                 reader = pacsv.open_csv(
                     tail, read_options=read, parse_options=parse, convert_options=convert
                 )
@@ -214,41 +214,6 @@ class CsvSource(Source):
             "force one with --delimiter) and the encoding (--encoding)",
             where=self.file.name,
         )
-
-
-class _Tail:
-    """A stream that keeps its last bytes read (the end of the file, without seeking to it)
-    and, for a single-byte ``codec``, hands the bytes on as UTF-8."""
-
-    def __init__(self, raw: BinaryIO, codec: str | None = None) -> None:
-        self.raw, self.codec = raw, codec
-        self.end = b""
-        self.offset = 0  # bytes of the file read so far
-        self.pending = memoryview(b"")  # UTF-8 already made, not yet read
-        self.closed = False
-
-    def readable(self) -> bool:
-        return True
-
-    def read(self, size: int = -1) -> bytes:
-        if self.pending:
-            out, self.pending = bytes(self.pending[:size]), self.pending[size:]
-            return out
-        # room for the few bytes that widen in UTF-8, so that a read is rarely split
-        data = self.raw.read(size - size // 64 if self.codec and size > 64 else size)
-        if data:
-            self.end = (self.end + data[-_TAIL:])[-_TAIL:]
-        if self.codec is None or not data:
-            return data
-        text = to_utf8(data, self.codec, self.offset)
-        self.offset += len(data)
-        if size < 0 or len(text) <= size:
-            return text
-        self.pending = memoryview(text)[size:]
-        return text[:size]
-
-    def close(self) -> None:
-        self.closed = True
 
 
 def _may_end_in_open_quote(end: bytes, last: pa.RecordBatch, dialect: Dialect) -> bool:
