@@ -23,7 +23,13 @@ import polars as pl
 
 from sceau.detect import accounts
 from sceau.detect.base import Category, ColumnFinding, Detector, Evidence, Subject
-from sceau.detect.columns import informative, label_share, record_id_evidence, year_spread
+from sceau.detect.columns import (
+    informative,
+    label_share,
+    record_id_evidence,
+    table_shares,
+    year_spread,
+)
 from sceau.detect.freetext import prose_share
 from sceau.detect.headers import HeaderHint, is_generated_name, read_header
 from sceau.detect.identifiers.address import address_words
@@ -363,39 +369,6 @@ class _Decision:
             evidence=self.evidence,
         )
         return Classification(finding, counted, is_text)
-
-
-def table_shares(
-    columns: dict[str, pl.Series], detectors: Sequence[Detector]
-) -> dict[str, dict[Category, float]]:
-    """For each column and category, the share of the column's values that match and validate
-    (best of the category's detectors); empty for a column without values.
-
-    Each distinct value of a column is tested once and weighed by how often it occurs; the
-    columns are stacked, so each detector's query is built and run once for all of them.
-    """
-    counted = [
-        values.rename("v").value_counts(name="n").with_columns(c=pl.lit(index, pl.UInt32))
-        for index, values in enumerate(columns.values())
-    ]
-    stacked = pl.concat(counted) if counted else pl.DataFrame()
-    result: dict[str, dict[Category, float]] = {name: {} for name in columns}
-    if stacked.height == 0:
-        return result
-    hits = [  # over the whole stack, then summed by column: never one query per column
-        pl.when(detector.matches(pl.col("v"))).then("n").otherwise(0).alias(str(i))
-        for i, detector in enumerate(detectors)
-    ]
-    totals = (  # lazy: the optimiser applies
-        stacked.lazy().select("c", pl.col("n").alias("total"), *hits).group_by("c").sum().collect()
-    )
-    names = list(columns)
-    for row in totals.iter_rows():
-        shares = result[names[row[0]]]
-        for detector, hit in zip(detectors, row[2:], strict=True):
-            share = float(hit or 0) / row[1]
-            shares[detector.category] = max(shares.get(detector.category, 0.0), share)
-    return result
 
 
 def _reads_as_text(

@@ -1,18 +1,19 @@
 """What a column's values look like as a whole: the measures the classifier's rules read.
 
 Each is a share or a spread of the sampled values, never a raw count, so it does not grow with
-the size of the file: placeholders set aside, labels (names of organisations), record numbers,
-the years dates span.
+the size of the file: what share of a column each detector recognises, placeholders set aside,
+labels (names of organisations), record numbers, the years dates span.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from functools import cache
 
 import polars as pl
 
-from sceau.detect.base import Evidence
+from sceau.detect.base import Category, Detector, Evidence
 from sceau.detect.identifiers import parse_dates
 
 # What exports write for "nothing": they say nothing about a column's category, as nulls do.
@@ -103,3 +104,36 @@ def year_spread(values: pl.Series) -> int:
     if high > date.today().year:  # future dates are appointments, never births
         return 0
     return int(high - low)
+
+
+def table_shares(
+    columns: dict[str, pl.Series], detectors: Sequence[Detector]
+) -> dict[str, dict[Category, float]]:
+    """For each column and category, the share of the column's values that match and validate
+    (best of the category's detectors); empty for a column without values.
+
+    Each distinct value of a column is tested once and weighed by how often it occurs; the
+    columns are stacked, so each detector's query is built and run once for all of them.
+    """
+    counted = [
+        values.rename("v").value_counts(name="n").with_columns(c=pl.lit(index, pl.UInt32))
+        for index, values in enumerate(columns.values())
+    ]
+    stacked = pl.concat(counted) if counted else pl.DataFrame()
+    result: dict[str, dict[Category, float]] = {name: {} for name in columns}
+    if stacked.height == 0:
+        return result
+    hits = [  # over the whole stack, then summed by column: never one query per column
+        pl.when(detector.matches(pl.col("v"))).then("n").otherwise(0).alias(str(i))
+        for i, detector in enumerate(detectors)
+    ]
+    totals = (  # lazy: the optimiser applies
+        stacked.lazy().select("c", pl.col("n").alias("total"), *hits).group_by("c").sum().collect()
+    )
+    names = list(columns)
+    for row in totals.iter_rows():
+        shares = result[names[row[0]]]
+        for detector, hit in zip(detectors, row[2:], strict=True):
+            share = float(hit or 0) / row[1]
+            shares[detector.category] = max(shares.get(detector.category, 0.0), share)
+    return result
