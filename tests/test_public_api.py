@@ -52,3 +52,11 @@ def test_every_exported_name_exists_and_says_where_it_lives():
         if name != "__version__":
             assert member.__module__.startswith("sceau."), name
             assert member.__doc__, f"{name} has no docstring"
+
+
+def test_the_version_is_the_packages():
+    import tomllib
+    from pathlib import Path
+
+    pyproject = Path(__file__).parents[1] / "pyproject.toml"
+    assert tomllib.loads(pyproject.read_text())["project"]["version"] == sceau.__version__

@@ -10,8 +10,7 @@ The public API is what this module exports; everything else may change between v
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
-
+from sceau._version import __version__
 from sceau.detect.base import (
     Category,
     ColumnFinding,

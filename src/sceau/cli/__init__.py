@@ -13,7 +13,7 @@ import sys
 
 import click
 
-from sceau import __version__
+from sceau._version import __version__
 from sceau.display import printable
 from sceau.errors import SceauError
 

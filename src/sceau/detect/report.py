@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
+from sceau._version import __version__
 from sceau.detect.base import Category, ColumnFinding, Sensitivity
 from sceau.sources.base import Skipped
 
@@ -65,8 +66,6 @@ class ScanReport:
         return set().union(*(table.sensitivities for table in self.tables))
 
     def to_dict(self) -> dict[str, Any]:
-        from sceau import __version__
-
         return {
             "report": self.kind,
             "schema_version": 1,

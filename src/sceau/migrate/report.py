@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from sceau._version import __version__
 from sceau.mandate.model import Treatment
 from sceau.migrate.pipeline import RunOutcome
 
@@ -29,8 +30,6 @@ class MigrationReport:
     kind: str = "migration"
 
     def to_dict(self) -> dict[str, Any]:
-        from sceau import __version__
-
         outcome = self.outcome
         verified = outcome.verified
         mandate = verified.mandate

@@ -16,6 +16,7 @@ from functools import cache
 from jinja2 import Environment, PackageLoader, StrictUndefined, TemplateNotFound, select_autoescape
 from markupsafe import Markup, escape
 
+from sceau._version import __version__
 from sceau.display import printable
 from sceau.reports.base import Report, ReportError
 from sceau.reports.i18n import Language, Translator, translator
@@ -31,7 +32,6 @@ def render_html(report: Report, language: Language | None = None) -> str:
             hint="write this report as JSON instead",
             where=f"{report.kind} report",
         ) from None
-    from sceau import __version__
 
     return template.render(
         report=report.to_dict(),

@@ -21,6 +21,7 @@ from pathlib import Path, PurePath
 from typing import Any
 from urllib.parse import quote
 
+from sceau._version import __version__
 from sceau.reports.base import Report, ReportError, SarifReport
 
 SARIF_SCHEMA = (
@@ -87,7 +88,6 @@ def sarif_log(report: Report) -> dict[str, Any]:
         levels[result.rule.id] = worst
     index = {rule_id: position for position, rule_id in enumerate(rules)}
     data = report.to_dict()
-    from sceau import __version__
 
     driver: dict[str, Any] = {
         "name": "sceau",
