@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from types import TracebackType
 from urllib.parse import urlsplit
 
+from sceau._version import __version__
 from sceau.errors import SceauError
 
 APP_NAME = "sceau"
@@ -70,6 +71,16 @@ def _hostname(hostname: str | None) -> str:
     name = socket.gethostname() if hostname is None else hostname
     name = "".join(char if 33 <= ord(char) <= 126 else "_" for char in name)[:255]
     return name or NILVALUE
+
+
+def origin(enterprise: int | None = None) -> dict[str, dict[str, str]]:
+    """The registered ``origin`` element (RFC 5424 §7.2.3): sceau and its version, and the
+    enterprise number when one is set. An element of sceau's own would need a private
+    enterprise number (``name@number``, §6.3.2), which sceau does not have."""
+    params = {"software": APP_NAME, "swVersion": __version__}
+    if enterprise:
+        params["enterpriseId"] = str(enterprise)
+    return {"origin": params}
 
 
 def format_message(

@@ -15,6 +15,7 @@ from aiosmtpd.controller import Controller
 from tests.alerts.servers import PASSWORD, Inbox, Receiver, free_port
 from tests.certificates import self_signed
 
+from sceau._version import __version__
 from sceau.alerts.channels import CHANNELS, ChannelError, Notification, open_channels
 from sceau.alerts.channels.smtp import EmailChannel
 from sceau.alerts.channels.syslog import SyslogChannel
@@ -313,25 +314,58 @@ def test_webhook_unknown_name_and_bad_settings() -> None:
 
 # -- syslog ----------------------------------------------------------------------------------
 
+ORIGIN = f'[origin software="sceau" swVersion="{__version__}"]'
 SD = (
-    '[sceau@32473 alert="12" rule="bulk-export" severity="high" tier="on-call operator" '
+    f'[origin software="sceau" swVersion="{__version__}" enterpriseId="12345"]'
+    '[sceau@12345 alert="12" rule="bulk-export" severity="high" tier="on-call operator" '
     'installation="lab-paris" raised="2025-03-04T09:00:00+00:00"]'
-    '[facts@32473 account="alice" exports="3" window_minutes="10"]'
+    '[facts@12345 account="alice" exports="3" window_minutes="10"]'
 )
 
 
-def test_syslog_over_udp_carries_the_alert_as_structured_data() -> None:
+def _sent_over_udp(collector_table: dict) -> list[str]:
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as collector:
         collector.bind(("127.0.0.1", 0))
         collector.settimeout(5)
         address = f"udp://127.0.0.1:{collector.getsockname()[1]}"
-        channel = open_channels({"syslog": {"siem": {"address": address}}}, {})["syslog"]
+        table = {"siem": {"address": address, **collector_table}}
+        channel = open_channels({"syslog": table}, {})["syslog"]
         channel.send("siem", NOTICE)
         message = collector.recv(65535).decode()
     assert message.startswith(f"<{13 * 8 + 3}>1 ")  # log audit, err
     fields = message.split(" ", 6)
     assert fields[3:6] == ["sceau", fields[4], "alert"]
+    return fields
+
+
+def test_syslog_without_an_enterprise_number_sends_the_alert_as_json() -> None:
+    """sceau has no IANA enterprise number: it claims none, and puts the alert in the message."""
+    fields = _sent_over_udp({})
+    assert fields[6].startswith(ORIGIN + " ")
+    sent = json.loads(fields[6].removeprefix(ORIGIN + " ").removeprefix("\ufeff"))
+    assert sent == {
+        "alert": 12,
+        "rule": "bulk-export",
+        "severity": "high",
+        "tier": "on-call operator",
+        "installation": "lab-paris",
+        "raised": "2025-03-04T09:00:00+00:00",
+        "summary": "alice exported 3 tables in 10 minutes",
+        "facts": {"account": "alice", "exports": "3", "window_minutes": "10"},
+    }
+
+
+def test_syslog_with_an_enterprise_number_carries_the_alert_as_structured_data() -> None:
+    fields = _sent_over_udp({"enterprise": 12345})
     assert fields[6] == f"{SD} alice exported 3 tables in 10 minutes"
+
+
+def test_an_enterprise_number_is_a_positive_whole_number() -> None:
+    for wrong in (0, -1, 2**32, "12345"):
+        table = {"siem": {"address": "udp://127.0.0.1:514", "enterprise": wrong}}
+        with pytest.raises(ChannelError) as caught:
+            open_channels({"syslog": table}, {})
+        assert caught.value.where == "[alerts.syslog.siem]"
 
 
 @pytest.mark.parametrize(

@@ -80,7 +80,7 @@ def test_every_audit_setting_is_in_the_configuration_table(name: str) -> None:
 
 
 def test_the_constants_the_page_names_are_the_codes() -> None:
-    for constant in (HEADER, FORMAT, "sceau audit seal v1", "sceau@32473"):
+    for constant in (HEADER, FORMAT, "sceau audit seal v1", '[origin software="sceau"'):
         assert constant in AUDIT
 
 

@@ -23,6 +23,7 @@ from sqlalchemy.exc import DBAPIError
 from tests.postgres import POSTGRES, schema_url
 from tests.test_syslog import parse
 
+from sceau._version import __version__
 from sceau.accounts import PasswordParams, Role, add_user, login
 from sceau.audit.checkpoint import read_exported
 from sceau.audit.sink import AuditLog
@@ -316,9 +317,7 @@ def test_export_to_a_syslog_collector_on_loopback(home: Path, transport: str) ->
         event = json.loads(entry)
         assert parsed["pri"] == 13 * 8 + 6  # log audit, informational
         assert (parsed["app"], parsed["msgid"]) == ("sceau", event["name"])
-        assert parsed["structured"] == {
-            "sceau@32473": {"seq": str(event["seq"]), "actor": event["actor"]}
-        }
+        assert parsed["structured"] == {"origin": {"software": "sceau", "swVersion": __version__}}
         assert str(parsed["message"]).removeprefix("\ufeff").encode() == entry
 
 

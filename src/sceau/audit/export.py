@@ -23,12 +23,11 @@ from sceau.audit.checkpoint import Checkpoint, parse_exported
 from sceau.audit.entry import decode
 from sceau.errors import SceauError
 from sceau.store.schema import audit_exports
-from sceau.syslog import SyslogSender, format_message
+from sceau.syslog import SyslogSender, format_message, origin
 
 if TYPE_CHECKING:
     from sceau.audit.sink import AuditLog
 
-_SD_ID = "sceau@32473"  # structured-data id: name@private enterprise number (example range)
 _FACILITY_AUDIT = 13  # "log audit"
 _NOTICE, _INFO = 5, 6
 SYSLOG_SCHEMES = ("udp://", "tcp://", "tls://")  # any other audit_export is a file
@@ -116,13 +115,7 @@ class SyslogPublisher:
                         severity=_NOTICE,
                         facility=_FACILITY_AUDIT,
                         msgid="checkpoint",
-                        structured={
-                            _SD_ID: {
-                                "number": str(checkpoint.number),
-                                "size": str(checkpoint.size),
-                                "root": checkpoint.root,
-                            }
-                        },
+                        structured=origin(),  # the checkpoint itself is the message
                         message=json.dumps(checkpoint.to_json(), sort_keys=True),
                         at=checkpoint.at,
                     )
@@ -167,7 +160,7 @@ def send_syslog(entries: Iterable[bytes], address: str) -> int:
                     else _INFO,
                     facility=_FACILITY_AUDIT,
                     msgid=event.name,
-                    structured={_SD_ID: {"seq": str(event.seq), "actor": event.actor}},
+                    structured=origin(),  # the entry itself is the message
                     message=entry.decode(),
                     at=event.at,
                 )

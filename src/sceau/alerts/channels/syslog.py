@@ -1,4 +1,4 @@
-"""Syslog: an RFC 5424 message to a SIEM's collector, with the alert's facts as structured data.
+"""Syslog: an RFC 5424 message to a SIEM's collector, with the alert's facts in it.
 
 Settings, either one table per collector, named as recipients name it (``syslog:siem``)::
 
@@ -6,18 +6,23 @@ Settings, either one table per collector, named as recipients name it (``syslog:
     address = "tcp://siem.example:6514"   # udp://, tcp:// or tls:// (see sceau.syslog)
     facility = 13                         # log audit, the default
     cafile = "/etc/sceau/siem-ca.pem"     # tls:// only; default the system's CAs
+    enterprise = 12345                    # your organisation's IANA enterprise number, if any
 
-or a single collector, ``[alerts.syslog]`` with ``address`` (and ``facility``, ``cafile``) in
-it, named ``default``: its recipients are ``syslog:default``.
+or a single collector, ``[alerts.syslog]`` with ``address`` (and the others) in it, named
+``default``: its recipients are ``syslog:default``.
 
-The message is the summary; the header's timestamp is when it is sent. The structured data
-carries what a SIEM rule matches on: ``[sceau@32473 alert="12" rule="..." severity="..."
-tier="..." installation="..." raised="..."]`` and ``[facts@32473 name="value" ...]``.
-32473 is the IANA enterprise number reserved for examples (RFC 5612): sceau has none yet.
+The header's timestamp is when the message is sent; MSGID is ``alert``; the registered
+``origin`` element names sceau and its version. Structured data of sceau's own must be named
+``name@<private enterprise number>`` (RFC 5424 §6.3.2), and sceau has no number of its own: so
+with no ``enterprise`` set, the message is the alert as one JSON object (identity, summary,
+facts), which SIEMs parse as readily; with one, the alert rides as ``[sceau@N alert="12"
+rule="..." severity="..." tier="..." installation="..." raised="..."]`` and ``[facts@N
+name="value" ...]``, and the message is the summary.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import ssl
 from collections.abc import Mapping
@@ -34,9 +39,9 @@ from sceau.alerts.channels.base import (
     register,
 )
 from sceau.alerts.model import Severity
-from sceau.syslog import SyslogError, SyslogSender, format_message, parse_address
+from sceau.syslog import SyslogError, SyslogSender, format_message, origin, parse_address
 
-ENTERPRISE = 32473
+_LARGEST_ENTERPRISE = 2**32 - 1
 DEFAULT_FACILITY = 13  # log audit
 SINGLE = "default"  # the name of a collector configured directly in [alerts.syslog]
 SEVERITIES: dict[Severity, int] = {
@@ -55,6 +60,7 @@ class Collector:
     address: str
     facility: int = DEFAULT_FACILITY
     cafile: str | None = None
+    enterprise: int | None = None  # the IANA private enterprise number its SD-IDs carry
 
 
 def _sd_name(name: str) -> str:
@@ -62,11 +68,11 @@ def _sd_name(name: str) -> str:
     return re.sub(r'[^\x21-\x7e]|[= \]"]', "_", name)[:32] or "_"
 
 
-def structured_data(notification: Notification) -> dict[str, dict[str, str]]:
-    """The alert's identity and facts as RFC 5424 structured data."""
+def structured_data(notification: Notification, enterprise: int) -> dict[str, dict[str, str]]:
+    """The alert's identity and facts as RFC 5424 structured data, under ``enterprise``."""
     n = notification
-    data = {
-        f"sceau@{ENTERPRISE}": {
+    data = origin(enterprise) | {
+        f"sceau@{enterprise}": {
             "alert": str(n.alert_id),
             "rule": n.rule,
             "severity": str(n.severity),
@@ -76,12 +82,31 @@ def structured_data(notification: Notification) -> dict[str, dict[str, str]]:
         }
     }
     if n.facts:
-        data[f"facts@{ENTERPRISE}"] = {_sd_name(k): str(v) for k, v in n.facts.items()}
+        data[f"facts@{enterprise}"] = {_sd_name(k): str(v) for k, v in n.facts.items()}
     return data
 
 
+def alert_json(notification: Notification) -> str:
+    """The alert as one JSON object: what the message carries when no enterprise number is set."""
+    n = notification
+    return json.dumps(
+        {
+            "alert": n.alert_id,
+            "rule": n.rule,
+            "severity": str(n.severity),
+            "tier": n.tier,
+            "installation": n.installation,
+            "raised": n.raised_at.isoformat(),
+            "summary": n.summary,
+            "facts": {k: str(v) for k, v in n.facts.items()},
+        },
+        ensure_ascii=False,
+        sort_keys=True,
+    )
+
+
 def _collector(name: str, table: Mapping[str, object], where: str) -> Collector:
-    only_keys(table, {"address", "facility", "cafile"}, where)
+    only_keys(table, {"address", "facility", "cafile", "enterprise"}, where)
     address = read_option(table, "address", str, where, "")
     try:
         parse_address(address)
@@ -94,7 +119,16 @@ def _collector(name: str, table: Mapping[str, object], where: str) -> Collector:
             hint="13 (log audit) is the usual one for security events",
             where=where,
         )
-    return Collector(name, address, facility, read_option(table, "cafile", str, where, None))
+    enterprise = read_option(table, "enterprise", int, where, None)
+    if enterprise is not None and not 0 < enterprise <= _LARGEST_ENTERPRISE:
+        raise ChannelError(
+            "enterprise must be an IANA private enterprise number (a positive whole number)",
+            hint="your organisation's number, from iana.org/assignments/enterprise-numbers; "
+            "leave it out to send the alert as JSON in the message",
+            where=where,
+        )
+    cafile = read_option(table, "cafile", str, where, None)
+    return Collector(name, address, facility, cafile, enterprise)
 
 
 @register
@@ -129,12 +163,17 @@ class SyslogChannel(Channel):
     def send(self, address: str, notification: Notification) -> None:
         self.check(address)
         collector = self.collectors[address or SINGLE]
+        if collector.enterprise:
+            structured = structured_data(notification, collector.enterprise)
+            text = notification.summary
+        else:
+            structured, text = origin(), alert_json(notification)
         message = format_message(
             severity=SEVERITIES[notification.severity],
             facility=collector.facility,
             msgid="alert",
-            structured=structured_data(notification),
-            message=notification.summary,
+            structured=structured,
+            message=text,
             at=datetime.now(UTC),
         )
         context = None
