@@ -31,7 +31,7 @@ _LAZY = {
     "load_settings": "sceau.config",
     "Mandate": "sceau.mandate.model",
     "MandateError": "sceau.mandate.model",
-    "parse_mandate": "sceau.mandate.model",
+    "parse_mandate": "sceau.mandate.parse",
     "VerifiedMandate": "sceau.mandate.verify",
     "load_verified": "sceau.mandate.verify",
     "KeyProvider": "sceau.keys.base",

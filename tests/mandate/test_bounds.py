@@ -16,7 +16,8 @@ from hypothesis import strategies as st
 from tests.schemas import closed_schema
 
 from sceau.mandate.limits import holds_password
-from sceau.mandate.model import MandateError, parse_mandate
+from sceau.mandate.model import MandateError
+from sceau.mandate.parse import parse_mandate
 from sceau.mandate.policy import check_mandate
 from sceau.mandate.verify import VerifiedMandate
 from sceau.migrate.pipeline import RunOutcome

@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from sceau.mandate.model import _RULE_FIELDS, _TABLES, _TOP, OPTIONS, Treatment, parse_mandate
+from sceau.mandate.column_rules import RULE_FIELDS
+from sceau.mandate.model import OPTIONS, Treatment
+from sceau.mandate.parse import _TABLES, _TOP, parse_mandate
 from sceau.mandate.policy import allowed_columns, check_mandate
 from sceau.mandate.verify import REASONS
 
@@ -37,7 +39,7 @@ def test_every_field_is_documented():
     fields = {key for key in _TOP if key not in _TABLES and key not in {"rows", "columns"}}
     fields |= {f"{table}.{key}" for table, keys in _TABLES.items() for key in keys}
     fields |= {f"rows[].{key}" for key in ("column", "in", "from", "until")}
-    fields |= {f"columns.<name>.{key}" for key in sorted(_RULE_FIELDS)}
+    fields |= {f"columns.<name>.{key}" for key in sorted(RULE_FIELDS)}
     for field in sorted(fields):
         assert f"| `{field}` |" in DOC, field
 

@@ -17,7 +17,8 @@ from sceau.detect.base import Category, ColumnFinding
 from sceau.detect.report import ScanReport, TableScan
 from sceau.detect.scan import scan
 from sceau.mandate.draft import draft_mandate
-from sceau.mandate.model import MandateError, Party, Treatment, parse_mandate
+from sceau.mandate.model import MandateError, Party, Treatment
+from sceau.mandate.parse import parse_mandate
 from sceau.mandate.policy import DriftError, check_drift, check_mandate
 from sceau.synth import write_labs
 

@@ -6,7 +6,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from sceau.mandate.model import MandateError, Treatment, parse_mandate
+from sceau.mandate.model import MandateError, Treatment
+from sceau.mandate.parse import parse_mandate
 from sceau.mandate.policy import allowed_columns
 
 from . import EXAMPLE, SOURCE_COLUMNS

@@ -6,7 +6,8 @@ import pytest
 
 from sceau.detect.base import Category, ColumnFinding, HealthCategory
 from sceau.detect.report import TableScan
-from sceau.mandate.model import MandateError, parse_mandate
+from sceau.mandate.model import MandateError
+from sceau.mandate.parse import parse_mandate
 from sceau.mandate.policy import DriftError, check_drift, check_mandate
 
 from . import EXAMPLE, SOURCE_COLUMNS

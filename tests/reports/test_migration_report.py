@@ -25,7 +25,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from tests.schemas import closed_schema
 
-from sceau.mandate.model import parse_mandate
+from sceau.mandate.parse import parse_mandate
 from sceau.mandate.verify import VerifiedMandate
 from sceau.migrate.certificate import Certificate, verify_certificate
 from sceau.migrate.pipeline import RunOutcome

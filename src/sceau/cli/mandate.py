@@ -21,7 +21,8 @@ from sceau.events import MandateDrafted, MandateRefused, ScanCompleted
 from sceau.keys import open_provider
 from sceau.keys.db_passwords import DatabasePasswords
 from sceau.mandate.draft import draft_mandate, refuse_password
-from sceau.mandate.model import ColumnRule, Mandate, MandateError, RowCondition, parse_mandate
+from sceau.mandate.model import ColumnRule, Mandate, MandateError, RowCondition
+from sceau.mandate.parse import parse_mandate
 from sceau.mandate.policy import allowed_columns, check_drift, check_mandate
 from sceau.mandate.sign import read_mandate, sign_mandate, signature_path, write_private_file
 from sceau.mandate.verify import VerificationError, load_verified

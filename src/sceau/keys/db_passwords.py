@@ -28,8 +28,8 @@ from sqlalchemy import Engine, select
 from sceau.events import EventSink
 from sceau.keys import material
 from sceau.keys.base import KeyProvider, KeyProviderError
+from sceau.mandate.column_rules import PASSWORD_HINT
 from sceau.mandate.limits import holds_password
-from sceau.mandate.model import PASSWORD_HINT
 from sceau.store.schema import keys
 
 PURPOSE = "db-password"

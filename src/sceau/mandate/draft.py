@@ -4,7 +4,7 @@ The draft is where deny by default starts: it moves nothing until the controller
 by column, what moves and how. It notes what the scan found in each column (``detected``), which
 the drift guard later compares with a fresh scan. The parts only the controller can write —
 who they are, who processes, why, until when, where to — are ``TODO`` placeholders that
-:func:`sceau.mandate.model.parse_mandate` refuses, so a draft cannot be signed unfilled. The
+:func:`sceau.mandate.parse.parse_mandate` refuses, so a draft cannot be signed unfilled. The
 draft holds column names, categories and counts, never a value from the data.
 """
 
@@ -19,8 +19,9 @@ from sceau.detect.base import Category, ColumnFinding
 from sceau.detect.names import public_location
 from sceau.detect.report import ScanReport, TableScan
 from sceau.detect.scan import ScanProgress, scan
+from sceau.mandate.column_rules import PASSWORD_HINT, PASSWORD_REFUSAL
 from sceau.mandate.limits import holds_password
-from sceau.mandate.model import PASSWORD_HINT, PASSWORD_REFUSAL, MandateError, Party
+from sceau.mandate.model import MandateError, Party
 from sceau.sources.base import redact_url
 
 VALIDITY_DAYS = 30

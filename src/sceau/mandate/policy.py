@@ -25,15 +25,9 @@ from collections.abc import Iterable
 
 from sceau.detect.base import Category, ColumnFinding
 from sceau.detect.report import TableScan
+from sceau.mandate.column_rules import PASSWORD_HINT, PASSWORD_REFUSAL
 from sceau.mandate.limits import holds_password
-from sceau.mandate.model import (
-    PASSWORD_HINT,
-    PASSWORD_REFUSAL,
-    ColumnRule,
-    Mandate,
-    MandateError,
-    Treatment,
-)
+from sceau.mandate.model import ColumnRule, Mandate, MandateError, Treatment
 
 CREDENTIALS = frozenset({Category.PASSWORD, Category.PASSWORD_HASH})
 NATIONAL_IDS = frozenset({Category.NIR, Category.INS})

@@ -29,7 +29,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from sceau.events import EventSink, MandateSigned, SignerCreated
 from sceau.files import write_atomic
-from sceau.mandate.model import MandateError, parse_mandate
+from sceau.mandate.model import MandateError
+from sceau.mandate.parse import parse_mandate
 from sceau.mandate.policy import check_mandate
 from sceau.protect.envelope import PASSPHRASE_KDF, passphrase_key
 from sceau.store.engine import StoreError

@@ -35,7 +35,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import Engine
 
 from sceau import b64
-from sceau.mandate.model import Mandate, MandateError, parse_mandate
+from sceau.mandate.model import Mandate, MandateError
+from sceau.mandate.parse import parse_mandate
 from sceau.mandate.policy import check_mandate
 from sceau.mandate.sign import (
     CONTROLLER,

@@ -20,7 +20,8 @@ from sceau.detect.scan import ScanOptions, ScanProgress, scan_table
 from sceau.errors import SceauError
 from sceau.keys.base import KeyProviderError
 from sceau.keys.db_passwords import DatabasePasswords
-from sceau.mandate.model import Mandate, parse_mandate
+from sceau.mandate.model import Mandate
+from sceau.mandate.parse import parse_mandate
 from sceau.mandate.policy import check_mandate
 from sceau.sources.base import SourceError, Table, open_source, redact_url
 from sceau.targets.base import TargetTable, open_target

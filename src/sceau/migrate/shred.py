@@ -14,7 +14,7 @@ from sqlalchemy import Engine, select, update
 from sceau.errors import SceauError
 from sceau.events import CertificateIssued, StagingShredded
 from sceau.keys import material
-from sceau.mandate.model import parse_mandate
+from sceau.mandate.parse import parse_mandate
 from sceau.migrate.certificate import Certificate, issue_certificate
 from sceau.migrate.runs import RunBusy, run_lock, total
 from sceau.migrate.staging import Staging

@@ -13,7 +13,8 @@ from sqlalchemy import Engine, select
 
 from sceau.alerts.model import Finding, Severity
 from sceau.alerts.rules.base import Rule, RuleContext, register
-from sceau.mandate.model import MandateError, parse_mandate
+from sceau.mandate.model import MandateError
+from sceau.mandate.parse import parse_mandate
 from sceau.sources.base import redact_url
 from sceau.store.schema import mandates
 
