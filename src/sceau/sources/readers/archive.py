@@ -14,10 +14,7 @@ Readers that need random access (Parquet, xlsx, SQLite) get the member read into
 
 from __future__ import annotations
 
-import bz2
-import gzip
 import io
-import lzma
 import re
 import stat
 import tarfile
@@ -50,16 +47,16 @@ from sceau.sources.readers._bounded import (
     damaged,
     size_words,
 )
+from sceau.sources.readers._packed import (
+    COMPRESSED,
+    COMPRESSED_ENDINGS,
+    OTHER,
+    ZIP,
+    gzip_size,
+    is_tar,
+    unpacker,
+)
 
-# magic number -> how to unpack a stream of it (the caller closes what it gets)
-_COMPRESSED: dict[bytes, Callable[[BinaryIO], BinaryIO]] = {
-    b"\x1f\x8b": lambda raw: gzip.GzipFile(fileobj=raw, mode="rb"),  # type: ignore[return-value]
-    b"BZh": lambda raw: bz2.BZ2File(raw, mode="rb"),  # type: ignore[return-value]
-    b"\xfd7zXZ\x00": lambda raw: lzma.LZMAFile(raw, mode="rb"),  # type: ignore[return-value]  # noqa: SIM115
-}
-_COMPRESSED_ENDINGS = (".gz", ".bz2", ".xz", ".tgz", ".tbz2", ".txz")
-_ZIP = (b"PK\x03\x04", b"PK\x05\x06")
-_OTHER = {b"7z\xbc\xaf\x27\x1c": "a 7-Zip archive", b"Rar!\x1a\x07": "a RAR archive"}
 _ZIP_METHODS = {zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA}
 _OUTSIDE = re.compile(r"^(?:[/\\]|[A-Za-z]:)|(?:^|[/\\])\.\.(?:[/\\]|$)|\x00")
 _OUTSIDE_REASON = "its name points outside the archive (absolute, or ..): not read"
@@ -83,7 +80,7 @@ class ArchiveSource(Source):
     """A zip, tar or compressed file: every member read by the reader its name calls for."""
 
     kind = "archive"
-    suffixes = (".zip", ".tar", *_COMPRESSED_ENDINGS, ".7z", ".rar")
+    suffixes = (".zip", ".tar", *COMPRESSED_ENDINGS, ".7z", ".rar")
 
     def __init__(
         self,
@@ -104,7 +101,7 @@ class ArchiveSource(Source):
 
     @classmethod
     def sniff(cls, head: bytes) -> bool:
-        return head.startswith((*_ZIP, *_COMPRESSED, *_OTHER)) or _is_tar(head)
+        return head.startswith((*ZIP, *COMPRESSED, *OTHER)) or is_tar(head)
 
     @property
     def collection(self) -> bool:
@@ -115,15 +112,15 @@ class ArchiveSource(Source):
         """``zip``, ``tar`` (compressed or not) or ``single`` (one compressed file)."""
         if self._format is None:
             head = self.file.head(SNIFF_HEAD)
-            if head.startswith(_ZIP):
+            if head.startswith(ZIP):
                 self._format = "zip"
-            elif _is_tar(head):
+            elif is_tar(head):
                 self._format = "tar"
-            elif (unpack := _unpacker(head)) is not None:
+            elif (unpack := unpacker(head)) is not None:
                 with self._unpacked(unpack) as stream:
-                    self._format = "tar" if _is_tar(read_up_to(stream, 512)) else "single"
+                    self._format = "tar" if is_tar(read_up_to(stream, 512)) else "single"
             else:
-                kind = next((what for magic, what in _OTHER.items() if head.startswith(magic)), "")
+                kind = next((what for magic, what in OTHER.items() if head.startswith(magic)), "")
                 raise SourceError(
                     f"{kind or 'not an archive sceau reads'}: not read",
                     hint="sceau reads zip, tar, gzip, bzip2 and xz: repack it as zip",
@@ -350,7 +347,7 @@ class ArchiveSource(Source):
     def _tar(self) -> tuple[tarfile.TarFile, _Closers]:
         """The tar, unpacked if compressed (the whole archive within the bounds), and what
         closes it: tarfile leaves a stream it was given open."""
-        unpack = _unpacker(self.file.head(SNIFF_HEAD))
+        unpack = unpacker(self.file.head(SNIFF_HEAD))
         stream = self._unpacked(unpack) if unpack else self.file.stream()
         try:
             archive = tarfile.open(fileobj=stream, mode="r:")  # noqa: SIM115  (closers close it)
@@ -362,11 +359,11 @@ class ArchiveSource(Source):
     def _single(self) -> _Member:
         """A file compressed on its own: one member, named after it without the ending."""
         path = PurePosixPath(self.file.name)
-        name = path.stem if path.suffix.lower() in _COMPRESSED_ENDINGS else path.name
-        unpack = _unpacker(self.file.head(SNIFF_HEAD))
+        name = path.stem if path.suffix.lower() in COMPRESSED_ENDINGS else path.name
+        unpack = unpacker(self.file.head(SNIFF_HEAD))
         assert unpack is not None
         where = f"{self.file.name}{MEMBER_MARK}{name}"
-        opener = Opener(where, lambda: self._unpacked(unpack, where), _gzip_size(self.file))
+        opener = Opener(where, lambda: self._unpacked(unpack, where), gzip_size(self.file))
         return _Member(name, opener)
 
     def _unpacked(
@@ -419,14 +416,6 @@ def open_member(location: str, **options: Any) -> Source:
     raise SourceError("no such file or folder", hint="check the path", where=location)
 
 
-def _unpacker(head: bytes) -> Callable[[BinaryIO], BinaryIO] | None:
-    return next((unpack for magic, unpack in _COMPRESSED.items() if head.startswith(magic)), None)
-
-
-def _is_tar(head: bytes) -> bool:
-    return len(head) >= 262 and head[257:262] == b"ustar"
-
-
 def _hidden(part: str) -> bool:
     return (part.startswith(".") and part not in (".", "..")) or part == "__MACOSX"
 
@@ -438,18 +427,3 @@ def _too_large(where: str, bound: int) -> SourceError:
         hint="extract it where the data may be kept and scan the file itself",
         where=where,
     )
-
-
-def _gzip_size(file: Opener) -> int | None:
-    """What a gzip file on disk says it unpacks to (its last 4 bytes): for progress bars only."""
-    size = file.size()
-    if file.path is None or size is None or size < 18 or size >= 1 << 32:
-        return None
-    try:
-        with file.path.open("rb") as handle:
-            if handle.read(2) != b"\x1f\x8b":
-                return None
-            handle.seek(-4, io.SEEK_END)
-            return int.from_bytes(handle.read(4), "little")
-    except OSError:
-        return None
