@@ -2,68 +2,17 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date, datetime
 
 import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tests.dates_reference import reference_day
 
 from sceau.mandate.model import RowCondition
 from sceau.mandate.scope import scope_filter
 
-# --- the reference: the documented rules, written out by hand ----------------------------------
-
-DIGITS = set("0123456789")
-_TIME = re.compile(
-    r"[T ](\d\d):(\d\d)(?::(\d\d)(?:[.,]\d{1,9})?)?(?:Z|[+-](\d\d):?(\d\d))?", re.ASCII
-)
-
-
-def reference_date(value: str | None) -> date | None:
-    """The day a cell holds, by the documented forms; None when it holds none."""
-    if value is None:
-        return None
-    text = value.strip(" \t")
-    for day_first, length, separator in (
-        (True, 10, "/"),
-        (True, 10, "-"),
-        (True, 10, "."),
-        (False, 10, "-"),
-        (False, 8, ""),
-    ):
-        head, tail = text[:length], text[length:]
-        if len(head) != length or (tail and not _time_ok(tail)):
-            continue
-        if separator:
-            parts = head.split(separator)
-            if [len(p) for p in parts] != ([2, 2, 4] if day_first else [4, 2, 2]):
-                continue
-        else:
-            parts = [head[:4], head[4:6], head[6:]]
-        if not all(set(p) <= DIGITS for p in parts):
-            continue
-        numbers = [int(p) for p in parts]
-        day, month, year = numbers if day_first else numbers[::-1]
-        try:
-            return date(year, month, day)
-        except ValueError:
-            continue
-    return None
-
-
-def _time_ok(tail: str) -> bool:
-    found = _TIME.fullmatch(tail)
-    if not found:
-        return False
-    hour, minute, second, offset_hour, offset_minute = found.groups()
-    return (
-        int(hour) <= 23
-        and int(minute) <= 59
-        and int(second or 0) <= 59
-        and int(offset_hour or 0) <= 23
-        and int(offset_minute or 0) <= 59
-    )
+# --- the reference: sceau.dates' grammar, written out by hand (tests/dates_reference.py) -------
 
 
 def reference(condition: RowCondition, value: str | None) -> bool:
@@ -73,7 +22,7 @@ def reference(condition: RowCondition, value: str | None) -> bool:
     if condition.one_of is not None:
         admitted &= value.strip(" \t") in {v.strip(" \t") for v in condition.one_of}
     if condition.since is not None or condition.until is not None:
-        day = reference_date(value)
+        day = reference_day(value)
         if day is None:
             return False
         if condition.since is not None:
@@ -181,16 +130,18 @@ def test_from_is_included_and_until_excluded_whatever_the_form_and_time():
         "31.12.2020 23:59:59",
         "20201231",
         "31-12-2020",
+        "1/2/2020 7h30",
+        "2020/01/02",
         "01/01/2021",
         "2021-01-01 00:00",
         "31/12/2018",
     ]
     frame = pl.DataFrame({"visit": values})
-    assert admitted(frame, [VISITS]) == [True] * 5 + [False] * 3
+    assert admitted(frame, [VISITS]) == [True] * 7 + [False] * 3
 
 
 def test_missing_and_unreadable_values_stay_in_the_source():
-    values = [None, "", "  ", "30/02/2020", "2020-13-01", "1/2/2020", "2020/01/02", "hier", "0"]
+    values = [None, "", "  ", "30/02/2020", "2020-13-01", "1/2/20", "2020/01-02", "hier", "0"]
     frame = pl.DataFrame({"visit": values}, schema={"visit": pl.String})
     assert admitted(frame, [VISITS]) == [False] * len(values)
 

@@ -5,12 +5,11 @@ birth date and a postcode single out most of the population; a birth year and a 
 not. A cell that cannot be read is nulled, never copied: what sceau cannot understand, it does not
 pass on.
 
-Dates (``year`` → ``1984``, ``month`` → ``1984-03``) are read in the forms lab exports write:
-``dd/mm/yyyy``, ``dd-mm-yyyy``, ``dd.mm.yyyy`` (day and month on one or two digits), ``yyyy-mm-dd``
-(also with ``/`` or ``.``), ``yyyymmdd``, each optionally followed by a time (``14:30``,
-``14h30``, ``T14:30:00Z``...). The day must exist in the calendar and the year lie between 1850
-and 2100, as for the scan's date detector. Two-digit years (``12/03/84``) are nulled: reading them
-needs a guess of the century, and a birth year guessed wrong is wrong data.
+Dates (``year`` → ``1984``, ``month`` → ``1984-03``) are read as :mod:`sceau.dates` reads them,
+the scan and a mandate's row scope alike: ``dd/mm/yyyy``, ``yyyy-mm-dd``, ``yyyymmdd`` and their
+variants, with or without a time, a real day between 1850 and 2100. Two-digit years
+(``12/03/84``) are nulled: reading them needs a guess of the century, and a birth year guessed
+wrong is wrong data.
 
 Postcodes (``department``): five digits that the scan's postcode detector accepts. Mainland
 codes give their first two digits (``13008`` → ``13``), overseas ones (97x, 98x) their first three
@@ -22,24 +21,11 @@ from __future__ import annotations
 
 import polars as pl
 
-from sceau.detect.identifiers.date import parse_dates
+from sceau.dates import read_day
 from sceau.detect.identifiers.postcode import Postcode
 
 LEVELS = ("year", "month", "department")
-EARLIEST, LATEST = 1850, 2100
 
-_D2, _Y4 = "[0-9]{1,2}", "[0-9]{4}"
-_SEPARATORS = ["/", r"\.", "-"]  # one separator throughout a date
-_DATE = "|".join(
-    [f"{_D2}{sep}{_D2}{sep}{_Y4}" for sep in _SEPARATORS]
-    + [f"{_Y4}{sep}{_D2}{sep}{_D2}" for sep in _SEPARATORS]
-    + [f"{_Y4}[0-9]{{4}}"]
-)
-_TIME = (
-    r"(?:[ T](?:[01]?[0-9]|2[0-3])[:h][0-5][0-9](?::[0-5][0-9](?:[.,][0-9]+)?)?"
-    r"(?:Z|[+-][0-9]{2}:?[0-9]{2})?)?"
-)
-_DATE_CELL = f"^(?:{_DATE}){_TIME}$"
 _FORMATS = {"year": "%Y", "month": "%Y-%m"}
 
 
@@ -63,12 +49,7 @@ def generalise(values: pl.Series, level: str) -> pl.Series:
 
 
 def _date(value: pl.Expr, level: str) -> pl.Expr:
-    # Only four-digit years reach `parse_dates`: its two-digit rule never applies, so the pivot
-    # (today's year by default) is fixed to keep this a pure function of the cell.
-    shaped = pl.when(value.str.contains(_DATE_CELL)).then(value)
-    day = parse_dates(shaped, pivot=99)
-    real = pl.when(day.dt.year().is_between(EARLIEST, LATEST)).then(day)
-    return real.dt.strftime(_FORMATS[level])
+    return read_day(value).dt.strftime(_FORMATS[level])
 
 
 def _department(value: pl.Expr) -> pl.Expr:
