@@ -12,7 +12,8 @@ from stdnum.fr import nir as std_nir
 from sceau.detect.freetext import count_embedded
 from sceau.errors import SceauError
 from sceau.mandate.model import ColumnRule, Treatment
-from sceau.protect.apply import ProtectError, ProtectKeys, apply_rules, field_context
+from sceau.protect.apply import ProtectKeys, apply_rules, field_context
+from sceau.protect.base import ProtectError
 from sceau.protect.encrypt import decrypt_values
 from sceau.protect.pseudonymise import pseudonymise
 from sceau.synth import generate

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sceau.protect.apply import ProtectError
+from sceau.protect.base import ProtectError
 from sceau.protect.generalise import generalise
 from sceau.synth import generate
 

@@ -16,8 +16,8 @@ from typing import assert_never
 
 import polars as pl
 
-from sceau.errors import SceauError
 from sceau.mandate.model import OPTIONS, ColumnRule, Treatment
+from sceau.protect.base import ProtectError
 from sceau.protect.encrypt import encrypt_values
 from sceau.protect.generalise import generalise
 from sceau.protect.pseudonymise import pseudonymise, pseudonymise_nir
@@ -25,10 +25,6 @@ from sceau.protect.redact import redact_identifiers
 from sceau.protect.rehash import rehash_passwords
 
 KEY_BYTES = 32
-
-
-class ProtectError(SceauError):
-    """A column cannot be treated as its rule says: it is missing, or the rule or a key is wrong."""
 
 
 @dataclasses.dataclass(frozen=True)

@@ -23,6 +23,7 @@ import polars as pl
 
 from sceau.dates import read_day
 from sceau.detect.identifiers.postcode import Postcode
+from sceau.protect.base import ProtectError
 
 LEVELS = ("year", "month", "department")
 
@@ -32,8 +33,6 @@ _FORMATS = {"year": "%Y", "month": "%Y-%m"}
 def generalise(values: pl.Series, level: str) -> pl.Series:
     """Each cell at ``level`` ("year", "month" or "department"); null where it cannot be read."""
     if level not in LEVELS:
-        from sceau.protect.apply import ProtectError  # apply imports this module
-
         raise ProtectError(
             f"unknown generalisation level {level!r}",
             hint=f"use one of: {', '.join(LEVELS)}",

@@ -21,6 +21,7 @@ from collections.abc import Collection
 
 import polars as pl
 
+from sceau.protect.base import ProtectError
 from sceau.protect.names import NAME, redact_names
 from sceau.protect.shapes import Shape, shapes
 
@@ -47,8 +48,6 @@ def redact_identifiers(values: pl.Series, *, only: Collection[str] | None = None
         if not changed.any():
             break
         if passes == _MAX_PASSES:
-            from sceau.protect.apply import ProtectError  # apply imports this module
-
             raise ProtectError(
                 f"redaction still changes the text after {_MAX_PASSES} passes",
                 hint="this is a bug in sceau's redaction: report it with the column's name",
