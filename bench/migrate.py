@@ -41,7 +41,8 @@ from sceau.config import Settings
 from sceau.keys import open_provider
 from sceau.mandate.draft import draft_mandate
 from sceau.mandate.sign import new_signer, sign_mandate
-from sceau.migrate.pipeline import MigrationSession, migrate
+from sceau.migrate.pipeline import migrate
+from sceau.migrate.session import MigrationSession
 from sceau.protect.rehash import Argon2Params, rehash_passwords
 from sceau.store import open_store
 

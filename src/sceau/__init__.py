@@ -39,7 +39,7 @@ _LAZY = {
     "Target": "sceau.targets.base",
     "TargetTable": "sceau.targets.base",
     "open_target": "sceau.targets.base",
-    "MigrationSession": "sceau.migrate.pipeline",
+    "MigrationSession": "sceau.migrate.session",
     "RunOutcome": "sceau.migrate.pipeline",
     "MigrationReport": "sceau.migrate.report",
     "verify_certificate": "sceau.migrate.certificate",

@@ -31,7 +31,8 @@ from sceau.errors import SceauError
 from sceau.events import AuditVerified
 from sceau.keys import open_provider
 from sceau.mandate.model import MandateError
-from sceau.migrate.pipeline import MigrationSession, migrate
+from sceau.migrate.pipeline import migrate
+from sceau.migrate.session import MigrationSession
 from sceau.store import open_store
 
 if TYPE_CHECKING:

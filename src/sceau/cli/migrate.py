@@ -24,9 +24,10 @@ from sceau.errors import SceauError
 from sceau.events import EventSink
 from sceau.keys import open_provider
 from sceau.migrate.certificate import CertificateError, certificate_sha256, verify_certificate
-from sceau.migrate.pipeline import MigrationSession, RunOutcome
+from sceau.migrate.pipeline import RunOutcome
 from sceau.migrate.pipeline import migrate as run_mandate
 from sceau.migrate.report import MigrationReport
+from sceau.migrate.session import MigrationSession
 from sceau.reports.base import Report, ReportFormat, write_report
 from sceau.reports.i18n import Translator, translator
 

@@ -19,22 +19,20 @@ import itertools
 import os
 import secrets
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 import pyarrow as pa
 from sqlalchemy import Engine, delete, insert, select, update
 
-from sceau.config import Settings
 from sceau.errors import SceauError
 from sceau.events import (
     BatchLoaded,
     BatchStaged,
     DriftRefused,
-    EventSink,
     MandateRefused,
     RunStarted,
     RunStopped,
@@ -43,16 +41,15 @@ from sceau.events import (
     VerificationFailed,
 )
 from sceau.keys import material
-from sceau.keys.base import KeyProvider
-from sceau.keys.db_passwords import DatabasePasswords
 from sceau.mandate.model import MandateError
 from sceau.mandate.policy import DriftError, ScanDisagreement, check_drift, watched_text
 from sceau.mandate.verify import VerifiedMandate, load_verified
 from sceau.migrate.certificate import Certificate
 from sceau.migrate.plan import Plan
 from sceau.migrate.preflight import DRIFT_SAMPLE_ROWS, check_destination, drift_scan, source_table
-from sceau.migrate.progress import MigrateProgress, Silent
+from sceau.migrate.progress import MigrateProgress
 from sceau.migrate.runs import checkpoints_of, record_checkpoint, run_lock, total
+from sceau.migrate.session import MigrationSession
 from sceau.migrate.shred import shred_run
 from sceau.migrate.staging import Staging
 from sceau.migrate.verify import Digest
@@ -64,23 +61,6 @@ from sceau.targets.base import Target, TargetError, TargetTable, open_target
 
 class MigrationError(SceauError):
     """A run cannot start, go on, or be verified."""
-
-
-@dataclass
-class MigrationSession:
-    """Who runs, with what: everything the driver needs besides the mandate."""
-
-    settings: Settings
-    engine: Engine
-    events: EventSink
-    provider: KeyProvider
-    actor: str
-    progress: MigrateProgress = field(default_factory=Silent)
-    now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
-
-    def connect_url(self, location: str) -> str:
-        """``location`` as sceau connects to it: with the password kept for it, if any."""
-        return DatabasePasswords(self.engine, self.provider).connect_url(location)
 
 
 @dataclass

@@ -7,7 +7,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, select, update
 
@@ -17,11 +16,9 @@ from sceau.keys import material
 from sceau.mandate.parse import parse_mandate
 from sceau.migrate.certificate import Certificate, issue_certificate
 from sceau.migrate.runs import RunBusy, run_lock, total
+from sceau.migrate.session import MigrationSession
 from sceau.migrate.staging import Staging
 from sceau.store.schema import mandates, runs
-
-if TYPE_CHECKING:
-    from sceau.migrate.pipeline import MigrationSession
 
 
 def shred_run(session: MigrationSession, run_id: str, *, reason: str) -> Certificate:
