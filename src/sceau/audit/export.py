@@ -14,7 +14,7 @@ import os
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Protocol
+from typing import IO, Protocol
 
 from sqlalchemy import Engine, insert, select
 from sqlalchemy.exc import SQLAlchemyError
@@ -25,9 +25,6 @@ from sceau.errors import SceauError
 from sceau.store.schema import audit_exports
 from sceau.syslog import SyslogSender, format_message, origin
 
-if TYPE_CHECKING:
-    from sceau.audit.sink import AuditLog
-
 _FACILITY_AUDIT = 13  # "log audit"
 _NOTICE, _INFO = 5, 6
 SYSLOG_SCHEMES = ("udp://", "tcp://", "tls://")  # any other audit_export is a file
@@ -37,8 +34,18 @@ class ExportError(SceauError):
     """A checkpoint or an entry could not be exported."""
 
 
+class SignedLog(Protocol):
+    """What a publisher reads of the audit log (:class:`sceau.audit.sink.AuditLog` is one): its
+    store, and the checkpoints signed so far."""
+
+    @property
+    def engine(self) -> Engine: ...
+
+    def checkpoints(self) -> list[Checkpoint]: ...
+
+
 class Publisher(Protocol):
-    def publish(self, log: AuditLog, checkpoints: Sequence[Checkpoint]) -> None: ...
+    def publish(self, log: SignedLog, checkpoints: Sequence[Checkpoint]) -> None: ...
 
 
 class FilePublisher:
@@ -62,7 +69,7 @@ class FilePublisher:
             ).first()
         return found is not None
 
-    def publish(self, log: AuditLog, checkpoints: Sequence[Checkpoint]) -> None:
+    def publish(self, log: SignedLog, checkpoints: Sequence[Checkpoint]) -> None:
         try:
             existed = self.path.exists()
             if not existed and self.started(log.engine):
@@ -107,7 +114,7 @@ class SyslogPublisher:
     def __init__(self, address: str) -> None:
         self.address = address
 
-    def publish(self, log: AuditLog, checkpoints: Sequence[Checkpoint]) -> None:
+    def publish(self, log: SignedLog, checkpoints: Sequence[Checkpoint]) -> None:
         with SyslogSender(self.address) as sender:
             for checkpoint in checkpoints:
                 sender.send(

@@ -22,13 +22,13 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sceau.audit.chain import Frontier, leaf_hash
 from sceau.audit.checkpoint import Checkpoint
 from sceau.audit.entry import LoggedEvent, decode, encode
+from sceau.audit.export import Publisher, publisher_for
 from sceau.audit.key import AuditKey, AuditKeyError, load_audit_key
 from sceau.events import Event
 from sceau.store.engine import StoreError
 from sceau.store.schema import audit_checkpoints, audit_entries, audit_head
 
 if TYPE_CHECKING:
-    from sceau.audit.export import Publisher
     from sceau.config import Settings
 
 _HEAD = 1  # the head table's one row
@@ -121,8 +121,6 @@ class AuditLog:
 
     @classmethod
     def from_settings(cls, settings: Settings, engine: Engine) -> AuditLog:
-        from sceau.audit.export import publisher_for
-
         path = settings.audit_key_path
         if not path.exists() and _has_entries(engine):
             raise AuditKeyError(
