@@ -24,7 +24,7 @@ from sceau.migrate.pipeline import RunOutcome
 from sceau.migrate.plan import Plan, stage_batch
 from sceau.migrate.report import MigrationReport
 from sceau.protect.apply import ProtectKeys
-from sceau.sources.base import redact_url
+from sceau.urls import redact_url
 
 from . import EXAMPLE
 

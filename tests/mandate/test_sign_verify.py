@@ -26,7 +26,7 @@ from sceau.mandate.sign import (
 )
 from sceau.mandate.verify import VerificationError, load_verified, verify_mandate
 from sceau.store import open_store
-from sceau.store.engine import StoreError
+from sceau.store.errors import StoreError
 from sceau.store.schema import mandates, signers, users
 
 from . import CHEAP, EXAMPLE, NOW, PASSPHRASE, PASSWORD, accounts, write

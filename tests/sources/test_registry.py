@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from sceau.sources.base import Source, open_source, redact_url, registered
+from sceau.sources.base import Source, open_source, registered
+from sceau.urls import redact_url
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "sources.md"
 BUILT_IN = {

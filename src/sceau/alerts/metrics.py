@@ -24,7 +24,7 @@ from sceau.alerts.model import Severity, State
 from sceau.audit.entry import decode
 from sceau.errors import SceauError
 from sceau.events import AuditVerificationFailed, AuditVerified
-from sceau.store.engine import StoreError
+from sceau.store.errors import StoreError
 from sceau.store.schema import (
     alerts,
     audit_checkpoints,

@@ -25,7 +25,7 @@ from sceau.audit.entry import LoggedEvent, decode, encode
 from sceau.audit.export import Publisher, publisher_for
 from sceau.audit.key import AuditKey, AuditKeyError, load_audit_key
 from sceau.events import Event
-from sceau.store.engine import StoreError
+from sceau.store.errors import StoreError
 from sceau.store.schema import audit_checkpoints, audit_entries, audit_head
 
 if TYPE_CHECKING:

@@ -28,7 +28,7 @@ from sceau.mandate.sign import read_mandate, sign_mandate, signature_path, write
 from sceau.mandate.verify import VerificationError, load_verified
 from sceau.migrate.preflight import admit, scan_source
 from sceau.reports.i18n import Translator
-from sceau.sources.base import redact_url
+from sceau.urls import redact_url
 
 _MANDATE = click.Path(dir_okay=False, path_type=Path)
 

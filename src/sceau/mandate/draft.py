@@ -22,7 +22,7 @@ from sceau.detect.scan import ScanProgress, scan
 from sceau.mandate.column_rules import PASSWORD_HINT, PASSWORD_REFUSAL
 from sceau.mandate.limits import holds_password
 from sceau.mandate.model import MandateError, Party
-from sceau.sources.base import redact_url
+from sceau.urls import redact_url
 
 VALIDITY_DAYS = 30
 RETENTION_DAYS = 7

@@ -33,7 +33,7 @@ from sceau.mandate.model import MandateError
 from sceau.mandate.parse import parse_mandate
 from sceau.mandate.policy import check_mandate
 from sceau.protect.envelope import PASSPHRASE_KDF, passphrase_key
-from sceau.store.engine import StoreError
+from sceau.store.errors import StoreError
 from sceau.store.schema import mandates, signers, users
 
 SIGNATURE_FORMAT = "sceau-mandate-signature"

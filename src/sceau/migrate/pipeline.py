@@ -54,9 +54,10 @@ from sceau.migrate.shred import shred_run
 from sceau.migrate.staging import Staging
 from sceau.migrate.verify import Digest
 from sceau.migrate.workers import PARALLEL_FROM_ROWS, Cores, digest_on_cores, sealed_batches
-from sceau.sources.base import Table, batched, redact_url
+from sceau.sources.base import Table, batched
 from sceau.store.schema import checkpoints, runs
 from sceau.targets.base import Target, TargetError, TargetTable, open_target
+from sceau.urls import redact_url
 
 
 class MigrationError(SceauError):

@@ -23,8 +23,9 @@ from sceau.keys.db_passwords import DatabasePasswords
 from sceau.mandate.model import Mandate
 from sceau.mandate.parse import parse_mandate
 from sceau.mandate.policy import check_mandate
-from sceau.sources.base import SourceError, Table, open_source, redact_url
+from sceau.sources.base import SourceError, Table, open_source
 from sceau.targets.base import TargetTable, open_target
+from sceau.urls import redact_url
 
 DRIFT_SAMPLE_ROWS = 10_000  # rows the drift guard classifies before a run (extraction checks
 # every row of free text moved as is: see mandate.policy.watched_text)

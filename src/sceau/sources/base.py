@@ -25,6 +25,7 @@ from typing import BinaryIO, ClassVar
 import pyarrow as pa
 
 from sceau.errors import SceauError
+from sceau.urls import redact_url
 
 DEFAULT_BATCH_ROWS = 65_536
 SNIFF_HEAD = 4096  # what choosing a reader by content looks at
@@ -254,19 +255,3 @@ def batched(batches: Iterable[pa.RecordBatch], rows: int) -> Iterator[pa.RecordB
             count -= cut
     if count:
         yield from pa.Table.from_batches(pending).combine_chunks().to_batches()
-
-
-def redact_url(url: str) -> str:
-    """A database URL without its password, for messages and reports: neither the one after
-    the user (``user:secret@host``) nor one given as a query parameter (``?password=secret``)."""
-    if "://" not in url:
-        return url
-    if "@" in url:
-        scheme, rest = url.split("://", 1)
-        credentials, host = rest.rsplit("@", 1)
-        user = credentials.split(":", 1)[0]
-        url = f"{scheme}://{user}@{host}" if user else f"{scheme}://{host}"
-    return _PASSWORD_PARAMETER.sub(r"\1", url).rstrip("?&")
-
-
-_PASSWORD_PARAMETER = re.compile(r"([?&])(?:password|passwd|pwd)=[^&#]*(?:&|$)", re.IGNORECASE)

@@ -20,7 +20,7 @@ import re
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
-from sceau.store.engine import StoreError
+from sceau.store.errors import StoreError
 from sceau.store.schema import audit_checkpoints, audit_entries, audit_head, metadata
 
 APPEND_ONLY = (audit_entries.name, audit_checkpoints.name)

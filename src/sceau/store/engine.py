@@ -7,13 +7,10 @@ from pathlib import Path
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import SQLAlchemyError
 
-from sceau.errors import SceauError
-from sceau.sources.base import redact_url
+from sceau.store.append_only import install_append_only
+from sceau.store.errors import StoreError
 from sceau.store.schema import metadata
-
-
-class StoreError(SceauError):
-    """The state store cannot be reached or written."""
+from sceau.urls import redact_url
 
 
 def open_store(url: str) -> Engine:
@@ -55,8 +52,6 @@ def open_store(url: str) -> Engine:
             where=redact_url(url),
         ) from None
     if engine.dialect.name == "postgresql":
-        from sceau.store.append_only import install_append_only  # it builds on this module
-
         install_append_only(engine)
     return engine
 

@@ -18,7 +18,7 @@ from typing import ClassVar
 import pyarrow as pa
 
 from sceau.errors import SceauError
-from sceau.sources.base import redact_url
+from sceau.urls import redact_url
 
 
 class TargetError(SceauError):

@@ -15,8 +15,8 @@ from sceau.alerts.model import Finding, Severity
 from sceau.alerts.rules.base import Rule, RuleContext, register
 from sceau.mandate.model import MandateError
 from sceau.mandate.parse import parse_mandate
-from sceau.sources.base import redact_url
 from sceau.store.schema import mandates
+from sceau.urls import redact_url
 
 
 def mandated_destinations(engine: Engine) -> frozenset[str]:

@@ -25,13 +25,13 @@ from sceau.sources.base import (
     Source,
     SourceError,
     Table,
-    redact_url,
     register,
     skipped_for,
 )
 from sceau.sources.names import unique_names
 from sceau.sources.readers._arrow import string_batch
 from sceau.sources.readers._sql_errors import explain
+from sceau.urls import redact_url
 
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 _EXACT_COUNT_BYTES = 256 << 20  # PostgreSQL: count(*) unanalysed tables up to this size
