@@ -27,7 +27,7 @@ TIME = (
 )
 DAY_FIRST = re.compile(rf"([0-9]{{1,2}})([/.-])([0-9]{{1,2}})\2([0-9]{{4}}){TIME}")
 YEAR_FIRST = re.compile(rf"([0-9]{{4}})([/.-])([0-9]{{1,2}})\2([0-9]{{1,2}}){TIME}")
-COMPACT = re.compile(rf"([0-9]{{4}})([0-9]{{2}})([0-9]{{2}}){TIME}")
+COMPACT = re.compile(rf"((?:18|19|20)[0-9]{{2}})([0-9]{{2}})([0-9]{{2}}){TIME}")  # as sceau.dates
 
 
 def reference_date(value: str | None, level: str) -> str | None:
