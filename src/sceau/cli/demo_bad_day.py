@@ -13,11 +13,13 @@ import shutil
 import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
+from rich.console import Console
 from rich.markup import escape
+from sqlalchemy import Engine
 
-from sceau.accounts import Role, add_user
+from sceau.accounts import Role, User, add_user
 from sceau.alerts.channels import open_channels
 from sceau.alerts.policy import load_policy
 from sceau.alerts.records import acknowledge
@@ -27,6 +29,7 @@ from sceau.alerts.supervisor import Supervisor
 from sceau.audit.sink import AuditLog
 from sceau.audit.verify import verify_log
 from sceau.cli._mailsink import MailSink
+from sceau.config import Settings
 from sceau.errors import SceauError
 from sceau.events import AuditVerified
 from sceau.keys import open_provider
@@ -35,8 +38,23 @@ from sceau.migrate.pipeline import migrate
 from sceau.migrate.session import MigrationSession
 from sceau.store import open_store
 
-if TYPE_CHECKING:
-    from sceau.cli.demo import Story
+
+class Story(Protocol):
+    """What the bad day needs of the demo's story (:class:`sceau.cli.demo.Story` is one): where
+    it writes, its console, installation and throw-away password, and who logs in."""
+
+    console: Console
+    out: Path
+    password: str
+    settings: Settings
+    engine: Engine
+    events: AuditLog
+    operator: str
+
+    def say(self, text: str) -> None: ...
+
+    def login_as(self, name: str, action: str) -> User: ...
+
 
 SECURITY_OFFICER = "rssi.bernard"
 
