@@ -186,6 +186,7 @@ class _Counter:
         self.population = Population.of([cls.finding for cls in classes])
         self.texts = [cls.finding.name for cls in classes if cls.is_text]
         self.analysing: deque[Future[dict[str, TextAnalysis]]] = deque()
+        self.analysed: dict[str, TextAnalysis] = {name: TextAnalysis() for name in self.texts}
 
     def add(self, frame: pl.DataFrame) -> None:
         if self.texts:
@@ -216,11 +217,7 @@ class _Counter:
 
     def _take_analysis(self) -> None:
         for name, analysis in self.analysing.popleft().result().items():
-            finding = next(cls.finding for cls in self.classes if cls.finding.name == name)
-            _add_into(finding.health_categories, analysis.health)
-            _add_into(finding.health_set_aside, analysis.set_aside)
-            _add_into(finding.embedded, analysis.embedded)
-            finding.matches += analysis.cells_with_health
+            self.analysed[name] = self.analysed[name] + analysis
 
     def _query(self, frame: pl.DataFrame, cls: Classification) -> pl.LazyFrame:
         """Matches of the column's detectors, testing each distinct value once where they repeat.
@@ -246,6 +243,11 @@ class _Counter:
             finding = cls.finding
             finding.rows = rows
             if cls.is_text:
+                analysis = self.analysed[finding.name]
+                finding.health_categories = analysis.health
+                finding.health_set_aside = analysis.set_aside
+                finding.embedded = analysis.embedded
+                finding.matches += analysis.cells_with_health
                 has_health = any(finding.health_categories.values())
                 finding.category = Category.HEALTH_TEXT if has_health else Category.FREE_TEXT
                 finding.example = "(free text)"
@@ -265,11 +267,6 @@ def _note_name(finding: ColumnFinding, held: tuple[Category, ...]) -> None:
         finding.evidence.insert(
             0, Evidence("name", f"the column's name held {what}: it is shown by its shape", 0.0)
         )
-
-
-def _add_into(total: dict[T, int], more: dict[T, int]) -> None:
-    for key, n in more.items():
-        total[key] = total.get(key, 0) + n
 
 
 def _frames(batches: Iterator[pa.RecordBatch]) -> Iterator[pl.DataFrame]:

@@ -37,14 +37,9 @@ def _condition(condition: RowCondition) -> pl.Expr:
     if condition.one_of is not None:
         admitted = admitted & cell.is_in([value.strip() for value in condition.one_of])
     if condition.since is not None or condition.until is not None:
-        day = cell_date(cell)
+        day = read_day(cell)
         if condition.since is not None:
             admitted = admitted & (day >= pl.lit(condition.since))
         if condition.until is not None:
             admitted = admitted & (day < pl.lit(condition.until))
     return admitted.fill_null(False)
-
-
-def cell_date(cell: pl.Expr) -> pl.Expr:
-    """The day a text cell holds, in any of the forms above; null when it holds no valid day."""
-    return read_day(cell)
