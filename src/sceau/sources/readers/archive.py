@@ -15,12 +15,11 @@ Readers that need random access (Parquet, xlsx, SQLite) get the member read into
 from __future__ import annotations
 
 import io
-import re
 import stat
 import tarfile
 import zipfile
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import PurePosixPath
 from typing import Any, BinaryIO
 
@@ -42,11 +41,11 @@ from sceau.sources.readers._bounded import (
     DAMAGE,
     ArchiveLimits,
     Bounded,
-    bomb,
     buffered,
     damaged,
     size_words,
 )
+from sceau.sources.readers._members import OUTSIDE, OUTSIDE_REASON, Entry, Member, checked
 from sceau.sources.readers._packed import (
     COMPRESSED,
     COMPRESSED_ENDINGS,
@@ -58,21 +57,10 @@ from sceau.sources.readers._packed import (
 )
 
 _ZIP_METHODS = {zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA}
-_OUTSIDE = re.compile(r"^(?:[/\\]|[A-Za-z]:)|(?:^|[/\\])\.\.(?:[/\\]|$)|\x00")
-_OUTSIDE_REASON = "its name points outside the archive (absolute, or ..): not read"
 _LINK_REASON = "a link or a device, not a file: not read"
 
 
 _Closers = tuple[Callable[[], Any], ...]
-
-
-@dataclass(frozen=True)
-class _Member:
-    """One entry of an archive: what to open, or why it is not read."""
-
-    name: str  # the path inside the archive
-    opener: Opener | None = None
-    reason: str = ""
 
 
 @register
@@ -169,8 +157,8 @@ class ArchiveSource(Source):
             if inner != name and not inner.startswith(name + MEMBER_MARK):
                 continue
             where = f"{self.file.name}{MEMBER_MARK}{name}"
-            if _OUTSIDE.search(name):
-                member = _Member(name, reason=_OUTSIDE_REASON)
+            if OUTSIDE.search(name):
+                member = Member(name, reason=OUTSIDE_REASON)
             if member.opener is None:
                 raise SourceError(member.reason, hint="choose another member", where=where)
             source = self._reader(member.opener)
@@ -215,13 +203,13 @@ class ArchiveSource(Source):
 
     # --- listing members ---------------------------------------------------------------------
 
-    def _members(self) -> Iterator[_Member]:
+    def _members(self) -> Iterator[Member]:
         if self.format() == "single":
             yield self._single()
         else:
-            yield from self._checked(self._entries())
+            yield from checked(self._entries(), self.limits, self.file.name)
 
-    def _entries(self) -> list[tuple[str, int, _Member]]:
+    def _entries(self) -> list[Entry]:
         """(name, declared size, member) of every file the archive lists."""
         kind = self.format()
         if kind == "single":
@@ -229,36 +217,7 @@ class ArchiveSource(Source):
             return [(member.name, 0, member)]
         return self._zip_entries() if kind == "zip" else self._tar_entries()
 
-    def _checked(self, entries: list[tuple[str, int, _Member]]) -> Iterator[_Member]:
-        """Names and sizes checked, hidden folders listed once, members in name order."""
-        if len(entries) > self.limits.members:
-            raise bomb(self.file.name, f"lists more than {self.limits.members:,} members")
-        total, hidden = 0, set()
-        for name, size, member in sorted(entries, key=lambda entry: entry[0]):
-            parts = PurePosixPath(name.replace("\\", "/")).parts
-            secret = next((i for i, part in enumerate(parts) if _hidden(part)), None)
-            if _OUTSIDE.search(name):
-                yield _Member(name, reason=_OUTSIDE_REASON)
-            elif secret is not None and secret < len(parts) - 1:
-                folder = "/".join(parts[: secret + 1]) + "/"
-                if folder not in hidden:
-                    hidden.add(folder)
-                    yield _Member(folder, reason="a hidden folder: left out")
-            elif secret is not None:
-                yield _Member(name, reason="a hidden file (its name starts with a dot): left out")
-            elif member.opener is None:
-                yield member
-            elif total + size > self.limits.total_bytes:
-                yield _Member(
-                    name,
-                    reason="not read: the archive unpacks to more than "
-                    f"{size_words(self.limits.total_bytes)} in all (taken for an archive bomb)",
-                )
-            else:
-                total += size
-                yield member
-
-    def _zip_entries(self) -> list[tuple[str, int, _Member]]:
+    def _zip_entries(self) -> list[Entry]:
         archive, closers = self._zip_in_use()
         try:
             infos = [info for info in archive.infolist() if not info.is_dir()]
@@ -266,19 +225,19 @@ class ArchiveSource(Source):
             _close(closers)
         return [(info.filename, info.file_size, self._zip_member(info)) for info in infos]
 
-    def _zip_member(self, info: zipfile.ZipInfo) -> _Member:
+    def _zip_member(self, info: zipfile.ZipInfo) -> Member:
         name = info.filename
         if info.flag_bits & 0x1:
-            return _Member(name, reason="password-protected (encrypted): not read")
+            return Member(name, reason="password-protected (encrypted): not read")
         if stat.S_ISLNK(info.external_attr >> 16):  # a link's member holds its target's path
-            return _Member(name, reason=_LINK_REASON)
+            return Member(name, reason=_LINK_REASON)
         if info.compress_type not in _ZIP_METHODS:
-            return _Member(
+            return Member(
                 name, reason=f"compressed with a method sceau cannot read ({info.compress_type})"
             )
         why = self.limits.over(info.file_size, info.compress_size, self.limits.member_bytes)
         if why is not None:
-            return _Member(name, reason=f"not read: it {why} (taken for an archive bomb)")
+            return Member(name, reason=f"not read: it {why} (taken for an archive bomb)")
         where = f"{self.file.name}{MEMBER_MARK}{name}"
 
         def open_member() -> BinaryIO:
@@ -290,7 +249,7 @@ class ArchiveSource(Source):
                 raise damaged(where) from None
             return self._bounded(inner, where, info.compress_size, closers)
 
-        return _Member(name, Opener(where, open_member, known_size=info.file_size))
+        return Member(name, Opener(where, open_member, known_size=info.file_size))
 
     def _zip_in_use(self) -> tuple[zipfile.ZipFile, _Closers]:
         """The zip tables() keeps open (nothing to close), else one opened for the caller."""
@@ -308,8 +267,8 @@ class ArchiveSource(Source):
             raise damaged(self.file.name) from None
         return archive, (archive.close, stream.close)
 
-    def _tar_entries(self) -> list[tuple[str, int, _Member]]:
-        entries: list[tuple[str, int, _Member]] = []
+    def _tar_entries(self) -> list[Entry]:
+        entries: list[Entry] = []
         archive, closers = self._tar()
         try:
             for info in archive:
@@ -323,13 +282,13 @@ class ArchiveSource(Source):
             _close(closers)
         return entries
 
-    def _tar_member(self, info: tarfile.TarInfo) -> _Member:
+    def _tar_member(self, info: tarfile.TarInfo) -> Member:
         name = info.name
         if not info.isreg():
-            return _Member(name, reason=_LINK_REASON)
+            return Member(name, reason=_LINK_REASON)
         why = self.limits.over(info.size, None, self.limits.member_bytes)
         if why is not None:
-            return _Member(name, reason=f"not read: it {why} (taken for an archive bomb)")
+            return Member(name, reason=f"not read: it {why} (taken for an archive bomb)")
         where = f"{self.file.name}{MEMBER_MARK}{name}"
 
         def open_member() -> BinaryIO:
@@ -342,7 +301,7 @@ class ArchiveSource(Source):
             assert inner is not None  # a regular file always has a stream
             return self._bounded(inner, where, None, closers)
 
-        return _Member(name, Opener(where, open_member, known_size=info.size))
+        return Member(name, Opener(where, open_member, known_size=info.size))
 
     def _tar(self) -> tuple[tarfile.TarFile, _Closers]:
         """The tar, unpacked if compressed (the whole archive within the bounds), and what
@@ -356,7 +315,7 @@ class ArchiveSource(Source):
             raise damaged(self.file.name) from None
         return archive, (archive.close, stream.close)
 
-    def _single(self) -> _Member:
+    def _single(self) -> Member:
         """A file compressed on its own: one member, named after it without the ending."""
         path = PurePosixPath(self.file.name)
         name = path.stem if path.suffix.lower() in COMPRESSED_ENDINGS else path.name
@@ -364,7 +323,7 @@ class ArchiveSource(Source):
         assert unpack is not None
         where = f"{self.file.name}{MEMBER_MARK}{name}"
         opener = Opener(where, lambda: self._unpacked(unpack, where), gzip_size(self.file))
-        return _Member(name, opener)
+        return Member(name, opener)
 
     def _unpacked(
         self, unpack: Callable[[BinaryIO], BinaryIO], where: str | None = None
@@ -414,10 +373,6 @@ def open_member(location: str, **options: Any) -> Source:
             return ArchiveSource(outer, **options).member(location[mark + len(MEMBER_MARK) :])
         start = mark + 1
     raise SourceError("no such file or folder", hint="check the path", where=location)
-
-
-def _hidden(part: str) -> bool:
-    return (part.startswith(".") and part not in (".", "..")) or part == "__MACOSX"
 
 
 def _too_large(where: str, bound: int) -> SourceError:
