@@ -47,7 +47,10 @@ class _Group(click.Group):
         if cmd_name not in COMMANDS:
             return None
         module = importlib.import_module(f"sceau.cli.{COMMANDS[cmd_name]}")
-        return getattr(module, cmd_name)
+        command = getattr(module, cmd_name)
+        if not isinstance(command, click.Command):
+            raise TypeError(f"sceau.cli.{COMMANDS[cmd_name]}.{cmd_name} is not a command")
+        return command
 
     def invoke(self, ctx: click.Context) -> object:
         try:

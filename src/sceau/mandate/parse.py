@@ -218,7 +218,7 @@ def _date(value: object, where: str) -> date | None:
 class _Reader:
     """Dotted-path access to the parsed TOML, with errors naming the field."""
 
-    def __init__(self, data: dict, where: str) -> None:
+    def __init__(self, data: dict[str, object], where: str) -> None:
         self.data = data
         self.where = where
 
@@ -286,7 +286,7 @@ class _Reader:
             )
         return value
 
-    def table(self, path: str) -> dict:
+    def table(self, path: str) -> dict[str, object]:
         value = self.get(path)
         if not isinstance(value, dict) or not value:
             raise MandateError(
