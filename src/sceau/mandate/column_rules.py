@@ -132,11 +132,12 @@ def _found_inside(value: object, where: str) -> tuple[str, ...]:
     return tuple(value)
 
 
+# messages, not passwords:
 PASSWORD_REFUSAL = (
-    "the URL holds a password, and a mandate never holds one (it is signed, stored and shown)"
+    "the URL holds a password, and a mandate never holds one (it is signed, stored and shown)"  # noqa: S105
 )
 PASSWORD_HINT = (
-    "remove the password from the URL (keep user@host); give it when connecting instead: "
+    "remove the password from the URL (keep user@host); give it when connecting instead: "  # noqa: S105
     "PGPASSWORD or ~/.pgpass for PostgreSQL, MYSQL_PWD for MariaDB, or store it with "
     "`sceau keys db-password set URL` (see docs/mandate.md)"
 )
