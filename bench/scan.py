@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
-from importlib.metadata import version
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -434,7 +434,7 @@ def _commit() -> str:
 def _version(package: str) -> str:
     try:
         return version(package)
-    except Exception:
+    except PackageNotFoundError:
         return "not installed"
 
 

@@ -39,7 +39,7 @@ class Settings:
     openbao_addr: str = "http://127.0.0.1:8200"
     openbao_mount: str = "transit"
     pkcs11_library: str = "/usr/lib/softhsm/libsofthsm2.so"
-    pkcs11_token: str = "sceau"
+    pkcs11_token: str = "sceau"  # noqa: S105  (the token's label, not a secret)
     installation: str = "sceau"  # this installation's name, in checkpoints and alerts
     audit_key: Path | None = None  # the audit signing key; empty: home/audit.key
     audit_checkpoint_every: int = 1000  # sign a checkpoint every this many entries…

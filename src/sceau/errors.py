@@ -37,7 +37,9 @@ class SceauError(Exception):
         return text
 
 
-def _rebuild(cls: type[SceauError], args: tuple[object, ...], state: dict) -> SceauError:
+def _rebuild(
+    cls: type[SceauError], args: tuple[object, ...], state: dict[str, object]
+) -> SceauError:
     error = cls.__new__(cls)
     error.args = args
     error.__dict__.update(state)

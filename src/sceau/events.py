@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
-from functools import cache
 from typing import Any, ClassVar, Protocol
 
 _SCALARS = (str, int, float, bool, type(None))
@@ -49,10 +48,16 @@ class Event:
         }
 
 
-@cache
+_PAYLOAD_NAMES: dict[type[Event], tuple[str, ...]] = {}
+
+
 def _payload_names(cls: type[Event]) -> tuple[str, ...]:
-    """An event class's own field names (asked for every event the audit trail records)."""
-    return tuple(item.name for item in fields(cls) if item.name not in {"actor", "at"})
+    """An event class's own field names (asked for every event the audit trail records, so kept)."""
+    names = _PAYLOAD_NAMES.get(cls)
+    if names is None:
+        names = tuple(item.name for item in fields(cls) if item.name not in {"actor", "at"})
+        _PAYLOAD_NAMES[cls] = names
+    return names
 
 
 class EventSink(Protocol):

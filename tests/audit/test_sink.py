@@ -144,7 +144,7 @@ def _race(logs: list[AuditLog], per_writer: int) -> None:
             gate.wait()
             for n in range(per_writer):
                 log.record(batch(n, writer))
-        except BaseException as error:  # reported below, with the writer's name
+        except BaseException as error:  # noqa: BLE001  (reported below, with the writer's name)
             failures.append(error)
 
     threads = [

@@ -57,33 +57,8 @@ def compose(rng: random.Random, fake: Names, role: str, style: CommentStyle) -> 
     kind = rng.choices(_KINDS, _WEIGHTS[role])[0]
     phrases: list[str] = []
     health: set[str] = set()
-    hard = False
-
-    def positive() -> None:
-        text, categories = rng.choice(vocab.POSITIVE)
-        phrases.append(text)
-        health.update(categories)
-
-    if kind == "positive":
-        for _ in range(rng.choices((1, 2, 3), (0.7, 0.25, 0.05))[0]):
-            positive()
-        if rng.random() < 0.2:
-            phrases.append(rng.choice(vocab.CLINICAL_OTHER))
-        if rng.random() < 0.3:
-            phrases.append(rng.choice(vocab.HARMLESS))
-    elif kind == "hard":
-        hard = True
-        phrases.append(rng.choice(vocab.HARD_NEGATIVE))
-        if rng.random() < 0.4:
-            positive()
-        if rng.random() < 0.3:
-            phrases.append(rng.choice(vocab.HARMLESS))
-    elif kind == "clinical":
-        phrases.append(rng.choice(vocab.CLINICAL_OTHER))
-        if rng.random() < 0.3:
-            phrases.append(rng.choice(vocab.HARMLESS))
-    elif kind == "harmless":
-        phrases.extend(rng.sample(vocab.HARMLESS, rng.choice((1, 1, 1, 2))))
+    _kind_phrases(rng, kind, phrases, health)
+    hard = kind == "hard"
     counts = {"PHONE": 0, "EMAIL": 0, "NIR": 0}
     with_ids = 0.04 if kind == "empty" else 0.12
     if rng.random() < with_ids:
@@ -95,6 +70,31 @@ def compose(rng: random.Random, fake: Names, role: str, style: CommentStyle) -> 
     rng.shuffle(phrases)
     text = _join(rng, [_fill(rng, phrase) for phrase in phrases], style)
     return Comment(_styled(rng, text, style), frozenset(health), hard, counts)
+
+
+def _kind_phrases(rng: random.Random, kind: str, phrases: list[str], health: set[str]) -> None:
+    """The phrases of a comment of ``kind`` (none for an empty one), with their categories."""
+    if kind == "positive":
+        for _ in range(rng.choices((1, 2, 3), (0.7, 0.25, 0.05))[0]):
+            _positive(rng, phrases, health)
+        if rng.random() < 0.2:
+            phrases.append(rng.choice(vocab.CLINICAL_OTHER))
+    elif kind == "hard":
+        phrases.append(rng.choice(vocab.HARD_NEGATIVE))
+        if rng.random() < 0.4:
+            _positive(rng, phrases, health)
+    elif kind == "clinical":
+        phrases.append(rng.choice(vocab.CLINICAL_OTHER))
+    elif kind == "harmless":
+        phrases.extend(rng.sample(vocab.HARMLESS, rng.choice((1, 1, 1, 2))))
+    if kind in {"positive", "hard", "clinical"} and rng.random() < 0.3:
+        phrases.append(rng.choice(vocab.HARMLESS))
+
+
+def _positive(rng: random.Random, phrases: list[str], health: set[str]) -> None:
+    text, categories = rng.choice(vocab.POSITIVE)
+    phrases.append(text)
+    health.update(categories)
 
 
 def _identifier_phrase(rng: random.Random, fake: Names, which: str) -> str:

@@ -104,7 +104,7 @@ class Patient:
     @property
     def password_md5(self) -> str:
         """How an older portal kept the same password: an unsalted MD5 digest."""
-        return hashlib.md5(self.password.encode()).hexdigest()
+        return hashlib.md5(self.password.encode(), usedforsecurity=False).hexdigest()
 
 
 def faker(seed: int) -> Faker:

@@ -173,7 +173,7 @@ def test_installs_racing_each_other_all_succeed(bare: Engine):
     def install() -> None:
         try:
             install_append_only(bare)
-        except BaseException as error:  # reported below, in the test's thread
+        except BaseException as error:  # noqa: BLE001  (reported below, in the test's thread)
             errors.append(error)
 
     threads = [threading.Thread(target=install) for _ in range(4)]

@@ -260,7 +260,7 @@ def _verify(hasher: PasswordHasher, password_hash: str, password: str) -> bool:
         return False
 
 
-def _role(value: object) -> Role:
+def _role(value: str) -> Role:
     try:
         return Role(value)
     except ValueError:

@@ -73,7 +73,7 @@ def escalate(
             ack_deadline=None if last else now + tier.ack_within,
             installation=installation,
         )
-        escalation = _deliver(alert, tier.name, tier.notify, notification, channels, events, now)
+        escalation = _deliver(alert, tier.name, tier.notify, notification, channels, events)
         reached = bool(escalation.delivered) or not tier.notify
         with engine.begin() as connection:
             connection.execute(
@@ -97,7 +97,6 @@ def _deliver(
     notification: Notification,
     channels: Mapping[str, Channel],
     events: EventSink,
-    now: datetime,
 ) -> Escalation:
     delivered, failed = [], []
     for recipient in recipients:
@@ -109,7 +108,9 @@ def _deliver(
                     f"the {name} channel is not configured", hint=f"add [alerts.{name}]"
                 )
             channel.send(address, notification)
-        except Exception as error:
+        # A channel is a plug-in: whatever it raises, the other recipients are still tried, and
+        # the failure is recorded (a foreign error by its type only: its text could hold a value).
+        except Exception as error:  # noqa: BLE001
             why = error.message if isinstance(error, ChannelError) else type(error).__name__
             failed.append((recipient, why))
             with contextlib.suppress(SceauError):  # an alert goes on even if the trail cannot

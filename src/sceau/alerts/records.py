@@ -46,7 +46,7 @@ def raise_alerts(
                 .order_by(alerts.c.alert_id.desc())
                 .limit(1)
             ).one_or_none()
-            if existing is not None and _continues(existing, now):
+            if existing is not None and _continues(existing.state, existing.last_seen, now):
                 if existing.state in LIVE:
                     connection.execute(
                         update(alerts)
@@ -55,7 +55,8 @@ def raise_alerts(
                     )
                 continue
             alert_id = connection.execute(
-                insert(alerts).values(
+                insert(alerts)
+                .values(
                     rule=finding.rule,
                     key=finding.key,
                     severity=finding.severity.value,
@@ -67,7 +68,8 @@ def raise_alerts(
                     last_seen=now,
                     tier=0,
                 )
-            ).inserted_primary_key[0]
+                .returning(alerts.c.alert_id)
+            ).scalar_one()
         with contextlib.suppress(SceauError):  # see the module's docstring
             events.record(
                 AlertRaised(
@@ -81,13 +83,13 @@ def raise_alerts(
     return raised
 
 
-def _continues(existing: object, now: datetime) -> bool:
+def _continues(state: str, last_seen: datetime, now: datetime) -> bool:
     """Whether a finding belongs to an existing alert: always while it is open (or for a
     ``once`` key); once acknowledged, only while the incident goes on — quiet for an hour and
     back, it is a new incident, and a new alert climbs the ladder again."""
-    if existing.state != State.ACKNOWLEDGED.value:  # type: ignore[attr-defined]
+    if state != State.ACKNOWLEDGED.value:
         return True
-    return now - existing.last_seen <= QUIET  # type: ignore[attr-defined]
+    return now - last_seen <= QUIET
 
 
 def get_alert(engine: Engine, alert_id: int) -> Alert:

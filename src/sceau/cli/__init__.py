@@ -40,14 +40,21 @@ COMMANDS = {
 class _Group(click.Group):
     """Loads each command's module only when it is used, so ``sceau --help`` stays instant."""
 
-    def list_commands(self, ctx: click.Context) -> list[str]:
+    def list_commands(self, ctx: click.Context) -> list[str]:  # noqa: ARG002  (click's signature)
         return sorted(COMMANDS)
 
-    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+    def get_command(  # click's signature: the context is not needed to find a command
+        self,
+        ctx: click.Context,  # noqa: ARG002
+        cmd_name: str,
+    ) -> click.Command | None:
         if cmd_name not in COMMANDS:
             return None
         module = importlib.import_module(f"sceau.cli.{COMMANDS[cmd_name]}")
-        return getattr(module, cmd_name)
+        command = getattr(module, cmd_name)
+        if not isinstance(command, click.Command):
+            raise TypeError(f"sceau.cli.{COMMANDS[cmd_name]}.{cmd_name} is not a command")
+        return command
 
     def invoke(self, ctx: click.Context) -> object:
         try:
@@ -68,7 +75,8 @@ class _Group(click.Group):
             sys.exit(130)
         except (click.exceptions.Exit, click.ClickException, SystemExit):
             raise
-        except Exception as error:  # a bug: its message could hold a value, so it is not shown
+        # The last resort, so it must be broad: a bug's message could hold a value, not shown.
+        except Exception as error:  # noqa: BLE001
             click.secho(
                 f"internal error ({type(error).__name__}): sceau stopped; nothing was left "
                 "half-written. Please report it, with the command you ran (not your data).",

@@ -23,7 +23,12 @@ class MailSink:
         self.port = _free_port()
         self._controller: object | None = None
 
-    async def handle_DATA(self, server: object, session: object, envelope: object) -> str:
+    async def handle_DATA(  # aiosmtpd's handler signature; only the envelope matters here
+        self,
+        server: object,  # noqa: ARG002
+        session: object,  # noqa: ARG002
+        envelope: object,
+    ) -> str:
         content = envelope.original_content  # type: ignore[attr-defined]
         parsed = email.message_from_bytes(content, policy=email.policy.default)
         if isinstance(parsed, EmailMessage):

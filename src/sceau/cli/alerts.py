@@ -14,7 +14,7 @@ from rich.table import Table
 from sceau.accounts import Role
 from sceau.alerts.model import Alert, Severity, State
 from sceau.alerts.records import acknowledge, get_alert, list_alerts, resolve
-from sceau.alerts.supervisor import Supervisor
+from sceau.alerts.supervisor import Round, Supervisor
 from sceau.cli._context import Context
 from sceau.cli._text import cell, shown
 from sceau.errors import SceauError
@@ -186,18 +186,23 @@ def run(once: bool, interval: int) -> None:
             )
             time.sleep(interval)
             continue
-        if done.busy:
-            click.echo(f"{stamp} another `sceau alerts run` is supervising this store; waiting")
-        for alert in done.raised:
-            click.echo(
-                f"{stamp} raised alert {alert.alert_id} ({alert.severity}): {shown(alert.summary)}"
-            )
-        for escalation in done.escalations:
-            reached = ", ".join(escalation.delivered) or "nobody"
-            click.echo(f"{stamp} alert {escalation.alert_id} → {escalation.tier}: told {reached}")
-            for recipient, why in escalation.failed:
-                click.secho(f"{stamp}   could not reach {recipient}: {why}", fg="red")
+        _print_round(stamp, done)
         if once:
             click.echo(f"Read {done.read} new audit entries; {len(done.raised)} alert(s) raised.")
             return
         time.sleep(interval)
+
+
+def _print_round(stamp: str, done: Round) -> None:
+    """What one round did: the alerts it raised and whom it told."""
+    if done.busy:
+        click.echo(f"{stamp} another `sceau alerts run` is supervising this store; waiting")
+    for alert in done.raised:
+        click.echo(
+            f"{stamp} raised alert {alert.alert_id} ({alert.severity}): {shown(alert.summary)}"
+        )
+    for escalation in done.escalations:
+        reached = ", ".join(escalation.delivered) or "nobody"
+        click.echo(f"{stamp} alert {escalation.alert_id} → {escalation.tier}: told {reached}")
+        for recipient, why in escalation.failed:
+            click.secho(f"{stamp}   could not reach {recipient}: {why}", fg="red")

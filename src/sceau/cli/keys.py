@@ -15,7 +15,7 @@ from sceau.mandate.draft import refuse_password
 from sceau.mandate.sign import KEY_SUFFIX, chosen_signer, list_signers, new_signer, public_pem
 from sceau.migrate.certificate import certificate_fingerprint
 
-PASSPHRASE_ENV = "SCEAU_SIGNER_PASSPHRASE"
+PASSPHRASE_ENV = "SCEAU_SIGNER_PASSPHRASE"  # noqa: S105  (the variable's name, not a secret)
 
 
 def signers_folder(settings: Settings) -> Path:

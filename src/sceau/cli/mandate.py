@@ -175,7 +175,6 @@ def _describe(parsed: Mandate, t: Translator) -> None:
     """What the mandate allows, in plain words."""
     controller, processor = parsed.controller, parsed.processor
     source = redact_url(parsed.source)
-    destination = {"location": redact_url(parsed.destination), "table": parsed.destination_table}
     facts = [
         (
             "mandate.controller",
@@ -205,7 +204,11 @@ def _describe(parsed: Mandate, t: Translator) -> None:
         ),
         (
             "mandate.destination",
-            t("mandate.created" if parsed.create_table else "mandate.with_table", **destination),
+            t(
+                "mandate.created" if parsed.create_table else "mandate.with_table",
+                location=redact_url(parsed.destination),
+                table=parsed.destination_table,
+            ),
         ),
         ("mandate.rows", _scope(parsed.rows, t)),
         ("mandate.staging", t("mandate.retention", days=t("unit.day", n=parsed.retention.days))),

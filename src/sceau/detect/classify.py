@@ -242,7 +242,8 @@ class _Decision:
         share = self.shares.get(number, 0.0)
         if share < VALUE_FLOOR:
             return
-        scores.pop(hint.category, None)
+        if hint.category is not None:
+            scores.pop(hint.category, None)
         scores[number] = _noisy_or(hint.weight, share * STRENGTH.get(number, 0.5))
         self.evidence.append(
             Evidence("values", f"{share:.0%} of sampled values are numbers of its form", share)

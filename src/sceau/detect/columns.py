@@ -54,7 +54,7 @@ def label_share(values: pl.Series) -> float:
     words = values.str.extract_all(r"[^\s,;:()]+")
     capitalised = words.list.eval(pl.element().str.contains(r"^(?:\p{Lu}|[0-9]|[dl]')")).list.all()
     short = words.list.len().is_between(1, _LABEL_WORDS)
-    return float((capitalised & short).mean() or 0.0)
+    return _share(capitalised & short)
 
 
 def record_id_evidence(values: pl.Series) -> Evidence | None:
@@ -78,7 +78,7 @@ def record_id_evidence(values: pl.Series) -> Evidence | None:
     if regular >= _REGULAR and (coded or wide):
         detail = f"{unique:.0%} of values distinct, {regular:.0%} of one id-like shape"
         return Evidence("cardinality", detail, unique * regular)
-    long_codes = float(values.str.count_matches(r"[0-9]").ge(_CODE_DIGITS).mean() or 0.0)
+    long_codes = _share(values.str.count_matches(r"[0-9]").ge(_CODE_DIGITS))
     if long_codes >= _REGULAR:
         detail = f"{unique:.0%} of values distinct, {long_codes:.0%} long numbers or codes"
         return Evidence("cardinality", detail, unique * long_codes * 0.8)
@@ -137,3 +137,9 @@ def table_shares(
             share = float(hit or 0) / row[1]
             shares[detector.category] = max(shares.get(detector.category, 0.0), share)
     return result
+
+
+def _share(mask: pl.Series) -> float:
+    """The share of true values in a boolean column; 0 when it has none to count."""
+    share = mask.mean()
+    return share if isinstance(share, float) else 0.0

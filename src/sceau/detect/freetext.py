@@ -15,9 +15,10 @@ redaction; a span records the lexicon id or the ATC / CIM-10 code, not the words
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
+from typing import TypeVar
 
 import numpy as np
 import polars as pl
@@ -30,6 +31,7 @@ from sceau.detect.health.terminology import BIT as _BIT
 from sceau.detect.health.terminology import Matcher, compile_matcher, load_matcher
 
 SET_ASIDE = tuple(reason.name.lower() for reason in Reason)  # "not_patient", "family", …
+_Key = TypeVar("_Key")
 _HIT = "sceau_hit"
 _OPEN, _CLOSE = "\ue000", "\ue001"  # private-use marks around a regex match in one string
 _DISTINCT_SHARE = 0.5  # analyse distinct texts when at most this share of cells differ
@@ -329,7 +331,7 @@ def _identifier_spans(text: str, detectors: Sequence[Detector] | None) -> list[S
 
 def _marked_ranges(marked: str) -> list[tuple[int, int]]:
     """The (start, end) of each marked match, in the unmarked string's characters."""
-    ranges = []
+    ranges: list[tuple[int, int]] = []
     opening = marked.find(_OPEN)
     while opening >= 0:
         closing = marked.find(_CLOSE, opening)
@@ -339,7 +341,7 @@ def _marked_ranges(marked: str) -> list[tuple[int, int]]:
     return ranges
 
 
-def _add(left: dict, right: dict) -> dict:
+def _add(left: Mapping[_Key, int], right: Mapping[_Key, int]) -> dict[_Key, int]:
     total = dict(left)
     for key, value in right.items():
         total[key] = total.get(key, 0) + value

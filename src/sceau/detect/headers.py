@@ -126,11 +126,11 @@ def _read(words: list[str]) -> HeaderHint | None:
     spelt = _spelt(words)
     concepts = {concept for _, _, concept in spelt}
     if "aggregate" in concepts:
-        said = [word for _, word, concept in spelt if concept == "aggregate"]
+        aggregate = next(word for _, word, concept in spelt if concept == "aggregate")
         category, weight = AGGREGATE
-        reason = f"header says '{said[0]}': an aggregate"
+        reason = f"header says '{aggregate}': an aggregate"
         return HeaderHint(category, weight, Subject.UNKNOWN, reason)  # nobody's own value
-    best: tuple[tuple[int, bool, float, int], str, float] | None = None
+    best: tuple[tuple[int, float, bool, int], str, float] | None = None
     for rule_set, key in _RULE_SETS.items():
         if not rule_set <= concepts:
             continue

@@ -119,8 +119,8 @@ def public_batches(
 def _public(name: str, found: list[tuple[str, Category]], *, digit_runs: bool) -> PublicName:
     stem, extension = (name, "")
     if not digit_runs:  # a file name: its endings (.csv.gz) are not part of the name
-        ending = _ENDINGS.search(name)
-        stem, extension = name[: ending.start()], ending.group(0)
+        stem = _ENDINGS.sub("", name, count=1)
+        extension = name[len(stem) :]
     if stem and _is_person_name(stem):
         return PublicName(shape(stem) + extension, (Category.PERSON_NAME,))
     public, held = name, []
@@ -171,7 +171,7 @@ def _is_person_name(name: str) -> bool:
     tokens = _TOKENS.findall(name)
     if not 2 <= len(tokens) <= 5 or len("".join(tokens)) < len(re.sub(r"[\s_.'-]", "", name)):
         return False
-    folded = pl.select(fold(pl.Series(tokens))).to_series().to_list()
+    folded = pl.select(fold(pl.lit(pl.Series(tokens)))).to_series().to_list()
     return all(token in _known_tokens() for token in folded)
 
 

@@ -35,6 +35,7 @@ from sceau.sources.base import (
     open_source,
     skipped_for,
 )
+from sceau.sources.frames import frame_of
 
 DEFAULT_SAMPLE_ROWS = 10_000
 _UNIQUE_SHARE = 0.95  # a sample this distinct: count cell by cell, grouping would not pay
@@ -86,6 +87,7 @@ def scan(
     *,
     options: ScanOptions | None = None,
     progress: ScanProgress | None = None,
+    kind: str | None = None,
     **source_options: object,
 ) -> ScanReport:
     """Scan files, folders, archives and database URLs; every table of each becomes one
@@ -100,7 +102,7 @@ def scan(
     tables: list[TableScan] = []
     skipped: list[Skipped] = []
     for location in locations:
-        source = open_source(location, **source_options)
+        source = open_source(location, kind=kind, **source_options)
         for table in source.tables():
             try:
                 scanned = scan_table(table, table.kind or source.kind, detectors, options, progress)
@@ -272,9 +274,7 @@ def _note_name(finding: ColumnFinding, held: tuple[Category, ...]) -> None:
 def _frames(batches: Iterator[pa.RecordBatch]) -> Iterator[pl.DataFrame]:
     """The reader's batches as data frames of COUNT_ROWS rows (the last one excepted)."""
     for batch in batched(batches, COUNT_ROWS):
-        frame = pl.from_arrow(batch)
-        assert isinstance(frame, pl.DataFrame)
-        yield frame
+        yield frame_of(batch)
 
 
 def _capped(batches: Iterator[pa.RecordBatch], limit: int | None) -> Iterator[pa.RecordBatch]:

@@ -136,9 +136,11 @@ class DatabasePasswords:
         return location
 
     def _provider_now(self) -> KeyProvider:
-        if self._provider is None:
-            assert self._open is not None
-            self._provider = self._open()
+        if self._provider is not None:
+            return self._provider
+        if self._open is None:  # a provider given to __init__ is never dropped: a bug otherwise
+            raise RuntimeError("the database passwords' key provider is gone")
+        self._provider = self._open()
         return self._provider
 
     def close(self) -> None:

@@ -47,7 +47,7 @@ class Pkcs11Hsm(KeyProvider):
         self._lock = threading.RLock()  # a PKCS#11 session does one operation at a time
         try:
             lib = self._p11.lib(library)
-        except Exception:  # python-pkcs11 raises several types for a library it cannot load
+        except (RuntimeError, OSError):  # python-pkcs11: PKCS11Error (a RuntimeError), or OSError
             raise KeyProviderError(
                 "cannot load the PKCS#11 library",
                 hint="check SCEAU_PKCS11_LIBRARY (SoftHSM2: /usr/lib/softhsm/libsofthsm2.so)",
@@ -85,7 +85,7 @@ class Pkcs11Hsm(KeyProvider):
         with self._errors("wrap", key_id):
             number, key = max(self._present(key_id).items())
             nonce = os.urandom(_NONCE_BYTES)
-            sealed = key.encrypt(secret, **self._gcm(key_id, number, nonce))
+            sealed = bytes(key.encrypt(secret, **self._gcm(key_id, number, nonce)))
         return _PREFIX + str(number).encode("ascii") + b":" + nonce + sealed
 
     def unwrap(self, key_id: str, wrapped: bytes) -> bytes:

@@ -59,9 +59,11 @@ RULE_FIELDS = {"treatment", "to", "detected", "category", "reason", "found_insid
 _WORD = re.compile(r"^[A-Z][A-Z0-9_]{0,63}\Z")  # a category's name, checked against the list later
 
 
-def _word(spec: dict, key: str, where: str) -> str | None:
+def _word(spec: dict[str, object], key: str, where: str) -> str | None:
     value = spec.get(key)
-    if value is not None and not (isinstance(value, str) and _WORD.match(value)):
+    if value is None:
+        return None
+    if not isinstance(value, str) or not _WORD.match(value):
         raise MandateError(
             f"`{key}` must be a category name in capitals, such as LOGIN or FREE_TEXT",
             hint="see docs/categories.md",
@@ -70,7 +72,9 @@ def _word(spec: dict, key: str, where: str) -> str | None:
     return value
 
 
-def _override(spec: dict, detected: str | None, where: str) -> tuple[str | None, str | None]:
+def _override(
+    spec: dict[str, object], detected: str | None, where: str
+) -> tuple[str | None, str | None]:
     """The controller's ``category`` over the scan's ``detected``, and the ``reason`` for it."""
     category = _word(spec, "category", where)
     reason = spec.get("reason")
@@ -128,11 +132,12 @@ def _found_inside(value: object, where: str) -> tuple[str, ...]:
     return tuple(value)
 
 
+# messages, not passwords:
 PASSWORD_REFUSAL = (
-    "the URL holds a password, and a mandate never holds one (it is signed, stored and shown)"
+    "the URL holds a password, and a mandate never holds one (it is signed, stored and shown)"  # noqa: S105
 )
 PASSWORD_HINT = (
-    "remove the password from the URL (keep user@host); give it when connecting instead: "
+    "remove the password from the URL (keep user@host); give it when connecting instead: "  # noqa: S105
     "PGPASSWORD or ~/.pgpass for PostgreSQL, MYSQL_PWD for MariaDB, or store it with "
     "`sceau keys db-password set URL` (see docs/mandate.md)"
 )

@@ -68,24 +68,7 @@ def parse_mandate(text: bytes, *, where: str = "mandate") -> Mandate:
             f"the mandate is not valid TOML ({error})", hint="fix the syntax", where=where
         ) from None
     reader = _Reader(data, where)
-    for key in data:
-        if key not in _TOP:
-            raise MandateError(
-                f"unknown field {key!r}", hint="see docs/mandate.md", where=f"{where}: {key}"
-            )
-    for table, known in _TABLES.items():
-        section = data.get(table, {})
-        if not isinstance(section, dict):
-            raise MandateError(
-                "must be a table", hint="see docs/mandate.md", where=f"{where}: {table}"
-            )
-        for key in section:
-            if key not in known:
-                raise MandateError(
-                    f"unknown field {key!r}",
-                    hint="see docs/mandate.md",
-                    where=f"{where}: {table}.{key}",
-                )
+    _check_fields(data, where)
     mandate_id = reader.text("mandate_id")
     if not _ID.match(mandate_id):
         raise MandateError(
@@ -133,6 +116,28 @@ def parse_mandate(text: bytes, *, where: str = "mandate") -> Mandate:
     )
     _check_coherence(mandate, where)
     return mandate
+
+
+def _check_fields(data: dict[str, object], where: str) -> None:
+    """Refuse a field the mandate format does not have: a typo must not pass for a default."""
+    for key in data:
+        if key not in _TOP:
+            raise MandateError(
+                f"unknown field {key!r}", hint="see docs/mandate.md", where=f"{where}: {key}"
+            )
+    for table, known in _TABLES.items():
+        section = data.get(table, {})
+        if not isinstance(section, dict):
+            raise MandateError(
+                "must be a table", hint="see docs/mandate.md", where=f"{where}: {table}"
+            )
+        for key in section:
+            if key not in known:
+                raise MandateError(
+                    f"unknown field {key!r}",
+                    hint="see docs/mandate.md",
+                    where=f"{where}: {table}.{key}",
+                )
 
 
 def _check_coherence(mandate: Mandate, where: str) -> None:
@@ -218,7 +223,7 @@ def _date(value: object, where: str) -> date | None:
 class _Reader:
     """Dotted-path access to the parsed TOML, with errors naming the field."""
 
-    def __init__(self, data: dict, where: str) -> None:
+    def __init__(self, data: dict[str, object], where: str) -> None:
         self.data = data
         self.where = where
 
@@ -286,7 +291,7 @@ class _Reader:
             )
         return value
 
-    def table(self, path: str) -> dict:
+    def table(self, path: str) -> dict[str, object]:
         value = self.get(path)
         if not isinstance(value, dict) or not value:
             raise MandateError(

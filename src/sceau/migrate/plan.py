@@ -17,6 +17,7 @@ from sceau.mandate.model import ColumnRule, Mandate, MandateError
 from sceau.mandate.policy import check_text
 from sceau.mandate.scope import scope_filter
 from sceau.protect.apply import ProtectKeys, apply_rules
+from sceau.sources.frames import frame_of
 
 
 @dataclass(frozen=True)
@@ -55,15 +56,12 @@ def stage_batch(batch: pa.RecordBatch, plan: Plan) -> tuple[pa.RecordBatch, int]
             hint="the source changed since the mandate was signed; ask the controller",
             where=f"source column {missing[0]}",
         )
-    frame = pl.from_arrow(batch.select(plan.read_columns))
-    assert isinstance(frame, pl.DataFrame)
-    frame = frame.with_columns(pl.all().cast(pl.String))
+    frame = frame_of(batch.select(plan.read_columns)).with_columns(pl.all().cast(pl.String))
     in_scope = frame.filter(scope_filter(plan.mandate.rows))
-    for name in plan.watched:
-        rule = plan.mandate.rule(name)
-        assert rule is not None
-        where = f"mandate {plan.mandate.mandate_id}: extraction"
-        check_text(rule, count_embedded(in_scope[name]), where)
+    for rule in plan.mandate.columns:
+        if rule.source in plan.watched:
+            where = f"mandate {plan.mandate.mandate_id}: extraction"
+            check_text(rule, count_embedded(in_scope[rule.source]), where)
     protected = apply_rules(in_scope, plan.rules, plan.keys, context=plan.context)
     table = protected.to_arrow().cast(plan.target_schema).combine_chunks()
     batches = table.to_batches()

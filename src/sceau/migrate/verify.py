@@ -19,6 +19,8 @@ from dataclasses import dataclass
 import polars as pl
 import pyarrow as pa
 
+from sceau.sources.frames import frame_of
+
 _MODULUS = 1 << 128
 
 
@@ -50,8 +52,7 @@ def digest_batch(batch: pa.RecordBatch) -> Digest:
     """
     if batch.num_rows == 0:
         return Digest()
-    frame = pl.from_arrow(batch)
-    assert isinstance(frame, pl.DataFrame)
+    frame = frame_of(batch)
     cells: list[pl.Expr] = []
     for name in frame.columns:
         cells += [pl.col(name).str.len_bytes().fill_null(-1), pl.col(name).fill_null("")]

@@ -93,5 +93,5 @@ def digest_on_cores(cores: Cores, batches: Iterable[pa.RecordBatch]) -> Iterator
     return cores.map(_digest, batches)
 
 
-def _digest(number: int, batch: pa.RecordBatch) -> Digest:
+def _digest(_number: int, batch: pa.RecordBatch) -> Digest:
     return digest_batch(batch)

@@ -79,15 +79,19 @@ def apply_rules(
     )
 
 
-def _treat(
-    values: pl.Series, rule: ColumnRule, keys: ProtectKeys, context: str, target: str
-) -> pl.Series:
+def _check_option(rule: ColumnRule) -> None:
     if rule.option is not None and rule.option not in OPTIONS.get(rule.treatment, frozenset()):
         raise ProtectError(
             f"unknown option {rule.option!r} for {rule.treatment}",
             hint="see docs/treatments.md",
             where=f"column {rule.source}",
         )
+
+
+def _treat(
+    values: pl.Series, rule: ColumnRule, keys: ProtectKeys, context: str, target: str
+) -> pl.Series:
+    _check_option(rule)
     match rule.treatment:
         case Treatment.KEEP:
             return values

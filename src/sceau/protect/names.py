@@ -193,7 +193,8 @@ def redact_names(texts: pl.Series) -> pl.Series:
     rebuilt = pc.binary_join(
         pa.LargeListArray.from_arrays(offsets, out.to_arrow()), pa.scalar("", pa.large_string())
     )
-    redacted = pl.Series(rebuilt, dtype=pl.String)
+    # pyarrow's stubs allow a scalar back; binary_join over a list array gives an array
+    redacted = pl.Series(rebuilt, dtype=pl.String)  # type: ignore[arg-type]
     redacted = redacted.str.replace_all(r"\[NAME\](?:[ \u00a0-]+\[NAME\])+", NAME)
     redacted = redacted.str.replace_all(r"(^|[^\pL])\p{Lu}['’]\[NAME\]", "${1}[NAME]")
     return texts.clone().scatter(where, redacted)  # scatter writes in place

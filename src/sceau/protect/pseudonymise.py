@@ -27,7 +27,7 @@ from ff3 import FF3Cipher
 from sceau.detect.identifiers.nir import BAD_DEPARTMENTS, BAD_MONTHS, NIR
 from sceau.protect.envelope import derive_key
 
-TOKEN_PREFIX = "psd1_"
+TOKEN_PREFIX = "psd1_"  # noqa: S105  (what a pseudonym starts with, not a secret)
 TOKEN_CHARS = 26  # base32 characters: 130 bits
 
 _HMAC_LABEL = "pseudonym hmac"
@@ -117,7 +117,7 @@ def _tokens(key: bytes, values: list[str]) -> pl.Series:
     text[:, : len(TOKEN_PREFIX)] = np.frombuffer(TOKEN_PREFIX.encode("ascii"), dtype=np.uint8)
     text[:, len(TOKEN_PREFIX) :] = _BASE32[fives[:, :TOKEN_CHARS]]
     offsets = np.arange(0, width * (count + 1), width, dtype=np.int32)
-    tokens = pa.StringArray.from_buffers(count, pa.py_buffer(offsets), pa.py_buffer(text))
+    tokens = pa.StringArray.from_buffers(count, pa.py_buffer(offsets.data), pa.py_buffer(text.data))
     return pl.Series("token", tokens, dtype=pl.String)
 
 

@@ -75,7 +75,7 @@ def _replace(texts: pl.Series, shape: Shape) -> pl.Series:
     (which reads the groups the shape gives back) is not, and most texts hold no identifier.
     A shape with a ``trigger`` is looked for only in the texts that hold one of its strings."""
     if shape.trigger:
-        holds = texts.str.contains_any(shape.trigger, ascii_case_insensitive=True)
+        holds = texts.str.contains_any(list(shape.trigger), ascii_case_insensitive=True)
         where = holds.fill_null(False).arg_true()
     else:
         where = texts.is_not_null().arg_true()

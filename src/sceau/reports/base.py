@@ -34,7 +34,10 @@ class ReportError(SceauError):
 class Report(Protocol):
     """Anything a command hands to the formats: a stable ``kind`` and a JSON-ready dict."""
 
-    kind: str
+    @property
+    def kind(self) -> str:
+        """What the report is (``scan``, ``certificate``…): read only, fixed per report type."""
+        ...
 
     def to_dict(self) -> dict[str, Any]:
         """Names, counts and shapes only: never a value read from the data."""

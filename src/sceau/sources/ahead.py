@@ -9,7 +9,7 @@ happened, and a caller that stops early stops the reader too.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from queue import Full, Queue
 from typing import TypeVar
 
@@ -17,43 +17,18 @@ T = TypeVar("T")
 _POLL = 0.05  # seconds: how often a blocked reader looks whether the caller has gone
 
 
-def read_ahead(items: Iterator[T], depth: int = 2) -> Iterator[T]:
+def read_ahead(items: Iterator[T], depth: int = 2) -> Generator[T, None, None]:
     """``items``, produced on a thread up to ``depth`` ahead of the caller.
 
     Close the iterator returned (``contextlib.closing``) when stopping before its end: the
     reader then stops at its next item and the thread ends.
     """
-    queue: Queue[tuple[bool, object]] = Queue(maxsize=depth)
-    stop = threading.Event()
-
-    def put(entry: tuple[bool, object]) -> bool:
-        while not stop.is_set():
-            try:
-                queue.put(entry, timeout=_POLL)
-                return True
-            except Full:
-                continue
-        return False
-
-    def produce() -> None:
-        try:
-            for item in items:
-                if not put((True, item)):
-                    break
-            else:
-                put((False, None))
-        except BaseException as error:  # handed over to the caller, raised there
-            put((False, error))
-        finally:
-            close = getattr(items, "close", None)
-            if close is not None:
-                close()
-
-    thread = threading.Thread(target=produce, name="sceau-read-ahead", daemon=True)
+    reader = _Reader(items, depth)
+    thread = threading.Thread(target=reader.produce, name="sceau-read-ahead", daemon=True)
     thread.start()
     try:
         while True:
-            more, item = queue.get()
+            more, item = reader.queue.get()
             if more:
                 yield item  # type: ignore[misc]
                 continue
@@ -61,5 +36,38 @@ def read_ahead(items: Iterator[T], depth: int = 2) -> Iterator[T]:
                 raise item
             return
     finally:
-        stop.set()  # a reader waiting on a full queue sees it within _POLL seconds
+        reader.stop.set()  # a reader waiting on a full queue sees it within _POLL seconds
         thread.join()
+
+
+class _Reader:
+    """The thread's side: puts (True, item) for each item, then (False, None) at the end or
+    (False, error) when the reader failed; stops early once ``stop`` is set."""
+
+    def __init__(self, items: Iterator[object], depth: int) -> None:
+        self.items = items
+        self.queue: Queue[tuple[bool, object]] = Queue(maxsize=depth)
+        self.stop = threading.Event()
+
+    def produce(self) -> None:
+        try:
+            for item in self.items:
+                if not self._put((True, item)):
+                    break
+            else:
+                self._put((False, None))
+        except BaseException as error:  # noqa: BLE001  (handed over to the caller, raised there)
+            self._put((False, error))
+        finally:
+            close = getattr(self.items, "close", None)
+            if close is not None:
+                close()
+
+    def _put(self, entry: tuple[bool, object]) -> bool:
+        while not self.stop.is_set():
+            try:
+                self.queue.put(entry, timeout=_POLL)
+                return True
+            except Full:
+                continue
+        return False

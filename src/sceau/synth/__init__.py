@@ -15,7 +15,7 @@ import polars as pl
 
 from sceau.files import write_atomic
 from sceau.synth.labs import LABS, Lab, SynthTable, generate
-from sceau.synth.writers import FILE_WRITERS, write_sql
+from sceau.synth.writers import FILE_WRITERS, Health, Labels, write_sql
 
 FORMATS = (*FILE_WRITERS, "sqlite")
 LABELS_FILE = "labels.json"
@@ -35,8 +35,8 @@ def write_labs(
 ) -> list[Path]:
     """Write each lab in each format under ``folder`` (and to ``database_url`` if given)."""
     folder.mkdir(parents=True, exist_ok=True)
-    labels: dict[str, dict] = {}
-    health: list[dict] = []
+    labels: Labels = {}
+    health: Health = []
     formats = tuple(formats)
     for index, lab in enumerate(labs):
         synth = generate(patients, seed=seed + index, lab=lab)

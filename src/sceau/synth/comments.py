@@ -41,7 +41,7 @@ def templates(name: str) -> tuple[np.ndarray, pl.Series]:
 
 
 def _pick(
-    rng: np.random.Generator, words: np.ndarray | tuple[str, ...] | list, n: int
+    rng: np.random.Generator, words: np.ndarray | tuple[str, ...] | list[str], n: int
 ) -> pl.Series:
     return pl.Series(list(words), dtype=pl.String).gather(rng.integers(0, len(words), n))
 
@@ -116,8 +116,9 @@ def comments(
     base = (
         pl.when(pl.col("suffixed")).then(pl.concat_str(base, "tail_sep", "id_note")).otherwise(base)
     )
-    text = pieces.select(pl.when(pl.col("is_embedded")).then(pl.col("id_note")).otherwise(base))
-    text = text.to_series()
+    text = pieces.select(
+        pl.when(pl.col("is_embedded")).then(pl.col("id_note")).otherwise(base)
+    ).to_series()
 
     empty = pl.Series([[]], dtype=pl.List(pl.String)).gather(np.zeros(n, dtype=np.int64))
     health = pl.DataFrame(

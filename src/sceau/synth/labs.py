@@ -50,9 +50,10 @@ def _sex(male: str, female: str) -> Format:
 def _spaced_nir(share: int) -> Format:
     """1 in ``share`` NIRs grouped as printed on the card: 1 85 05 78 006 084 36."""
     groups = r"$1 $2 $3 $4 $5 $6 $7"
-    spaced = lambda e: e.str.replace(  # noqa: E731
-        r"^(.)(..)(..)(..)(...)(...)(..)$", groups
-    )
+
+    def spaced(e: pl.Expr) -> pl.Expr:
+        return e.str.replace(r"^(.)(..)(..)(..)(...)(...)(..)$", groups)
+
     return lambda e: pl.when(pl.int_range(pl.len()) % share == 0).then(spaced(e)).otherwise(e)
 
 

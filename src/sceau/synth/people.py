@@ -63,8 +63,10 @@ def people(patients: int, seed: int, *, harmless_comment_2: bool = False) -> Can
     frame = frame.with_columns(pl.col("birth_date").cast(pl.String))
     frame = frame.with_columns(pl.col("last_visit").cast(pl.String))
     iban = _ibans(rng, 50)[rng.integers(0, 50, n)]
-    identifiers = {"phone": phone, "nir": nir, "email": email, "iban": iban}
-    identifiers = {k: pl.Series(v.tolist(), dtype=pl.String) for k, v in identifiers.items()}
+    texts = {"phone": phone, "nir": nir, "email": email, "iban": iban}
+    identifiers: dict[str, np.ndarray | pl.Series] = {
+        k: pl.Series(v.tolist(), dtype=pl.String) for k, v in texts.items()
+    }
     identifiers["nir_valid"] = nir_valid
     comments, health, embedded = {}, {}, {}
     for column, harmless_only in (("comment_1", False), ("comment_2", harmless_comment_2)):
@@ -81,7 +83,7 @@ def people(patients: int, seed: int, *, harmless_comment_2: bool = False) -> Can
 
 
 def _pick(rng: np.random.Generator, words: list[str], n: int) -> np.ndarray:
-    return np.array(words)[rng.integers(0, len(words), n)]
+    return np.take(np.array(words), rng.integers(0, len(words), n))
 
 
 def _first_names(rng: np.random.Generator, sex: np.ndarray) -> np.ndarray:
@@ -100,7 +102,8 @@ def _birth_dates(rng: np.random.Generator, n: int) -> np.ndarray:
     # an ageing lab population: more patients born 1940-1990 than after
     years = np.clip(rng.normal(1965, 20, n).astype(int), 1925, 2024)
     days = rng.integers(0, 365, n)
-    return (years - 1970).astype("datetime64[Y]").astype("datetime64[D]") + days
+    born: np.ndarray = (years - 1970).astype("datetime64[Y]").astype("datetime64[D]") + days
+    return born
 
 
 def _dates(
@@ -150,7 +153,7 @@ def _nirs(
 def _weights(size: int, heavy: tuple[int, ...]) -> np.ndarray:
     weights = np.ones(size)
     weights[list(heavy)] = 4.0
-    return weights / weights.sum()
+    return weights / float(weights.sum())
 
 
 def _phones(rng: np.random.Generator, n: int, *, mobile_share: float) -> np.ndarray:
@@ -180,7 +183,7 @@ def _emails(rng: np.random.Generator, first: np.ndarray, surname: np.ndarray) ->
         numbered, np.char.add(local, rng.integers(1, 99, len(first)).astype(str)), local
     )
     email = np.char.add(np.char.add(local, "@"), _pick(rng, vocab.EMAIL_PROVIDERS, len(first)))
-    return np.where(rng.random(len(first)) < 0.1, None, email)
+    return np.where(rng.random(len(first)) < 0.1, np.array(None, dtype=object), email)
 
 
 def _logins(rng: np.random.Generator, first: np.ndarray, surname: np.ndarray) -> np.ndarray:

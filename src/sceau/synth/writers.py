@@ -18,8 +18,9 @@ from sceau.errors import SceauError
 from sceau.files import create_private, write_atomic
 from sceau.synth.labs import SynthTable, subject_of
 
-Labels = dict[str, dict]  # table name -> {"columns": {...}}
-Health = list[dict]  # rows of health_labels.parquet
+Label = dict[str, object]  # what one column holds: category, subject, valid matches
+Labels = dict[str, dict[str, dict[str, Label]]]  # table name -> {"columns": {name: label}}
+Health = list[dict[str, object]]  # rows of health_labels.parquet
 
 
 def _health_rows(table: str, synth: SynthTable, names: dict[str, str] | None = None) -> Health:
@@ -83,8 +84,9 @@ def write_sql(synth: SynthTable, url: str, table: str | None = None) -> tuple[La
             else:
                 connection.execute(target.insert(), synth.frame.to_dicts())
     except sa.exc.SQLAlchemyError as error:
+        cause = error.orig if isinstance(error, sa.exc.DBAPIError) else error
         raise SceauError(
-            f"cannot write the synthetic table ({type(error.orig or error).__name__})",
+            f"cannot write the synthetic table ({type(cause or error).__name__})",
             hint="check that the database is reachable and the account may create tables",
             where=engine.url.render_as_string(hide_password=True),
         ) from None
@@ -95,6 +97,8 @@ def write_sql(synth: SynthTable, url: str, table: str | None = None) -> tuple[La
 
 def _copy_postgres(connection: sa.Connection, table: str, frame: pl.DataFrame) -> None:
     raw = connection.connection.driver_connection
+    if raw is None:  # the pool dropped it: reported like any other database failure
+        raise sa.exc.DisconnectionError("the connection was closed before the copy")
     columns = ", ".join(f'"{c}"' for c in frame.columns)
     buffer = io.BytesIO()
     frame.write_csv(buffer, include_header=False, null_value="\\N", quote_style="necessary")
@@ -214,7 +218,7 @@ def _hl7_labels(file: str, synth: SynthTable) -> tuple[Labels, Health]:
     labels: Labels = {}
     health: Health = []
     for segment, widths in _HL7_WIDTH.items():
-        columns: dict[str, dict] = {"message": _label("OTHER", "")}
+        columns: dict[str, Label] = {"message": _label("OTHER", "")}
         for field, width in enumerate(widths, 1):
             for component in range(1, width + 1):
                 name = f"{segment}-{field}.{component}"
@@ -238,7 +242,7 @@ def _hl7_labels(file: str, synth: SynthTable) -> tuple[Labels, Health]:
     return labels, health
 
 
-def _label(category: str, source: str, synth: SynthTable | None = None) -> dict:
+def _label(category: str, source: str, synth: SynthTable | None = None) -> Label:
     valid = None
     if category == "NIR" and synth is not None:
         valid = int(synth.canonical.nir_valid.sum())
@@ -258,7 +262,9 @@ def write_fhir(synth: SynthTable, folder: Path) -> tuple[Labels, Health]:
     lab = synth.lab.name
     c = synth.canonical.frame
     records = c.to_dicts()
-    patients, observations, practitioners = [], [], {}
+    patients: list[dict[str, object]] = []
+    observations: list[dict[str, object]] = []
+    practitioners: dict[str, dict[str, object]] = {}
     for i, r in enumerate(records):  # JSON documents are built per record; no way around it
         telecom = [{"system": "phone", "value": r["phone"]}]
         if r["email"]:
@@ -288,7 +294,7 @@ def write_fhir(synth: SynthTable, folder: Path) -> tuple[Labels, Health]:
                 "telecom": [{"system": "phone", "value": r["doctor_phone"]}],
                 "address": [{"line": [r["doctor_address"]]}],
             }
-        observation = {
+        observation: dict[str, object] = {
             "resourceType": "Observation",
             "id": f"{lab}-o{i}",
             "status": "final",
@@ -371,7 +377,7 @@ _FHIR_OTHER = {
 }
 
 
-def _fhir_columns(kind: str, synth: SynthTable) -> dict[str, dict]:
+def _fhir_columns(kind: str, synth: SynthTable) -> dict[str, Label]:
     columns = {name: _label(cat, src, synth) for name, (cat, src) in _FHIR_TRUTH[kind].items()}
     columns.update({name: _label("OTHER", "") for name in _FHIR_OTHER[kind]})
     return columns

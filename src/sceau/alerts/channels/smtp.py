@@ -24,7 +24,7 @@ from sceau.alerts.channels.base import (
     register,
 )
 
-PASSWORD_ENV = "SCEAU_SMTP_PASSWORD"
+PASSWORD_ENV = "SCEAU_SMTP_PASSWORD"  # noqa: S105  (the variable's name, not a secret)
 
 
 def _when(moment: datetime) -> str:

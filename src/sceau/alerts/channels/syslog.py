@@ -145,7 +145,11 @@ class SyslogChannel(Channel):
         return f"SyslogChannel(collectors={sorted(self.collectors)!r})"
 
     @classmethod
-    def from_config(cls, config: Mapping[str, object], env: Mapping[str, str]) -> SyslogChannel:
+    def from_config(
+        cls,
+        config: Mapping[str, object],
+        env: Mapping[str, str],  # noqa: ARG003  (the channels' signature; syslog has no secret)
+    ) -> SyslogChannel:
         if "address" in config:
             return cls({SINGLE: _collector(SINGLE, config, "[alerts.syslog]")})
         collectors: dict[str, Collector] = {}

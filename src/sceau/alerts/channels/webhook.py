@@ -48,7 +48,7 @@ from sceau.alerts.channels.base import (
     register,
 )
 
-SECRET_ENV = "SCEAU_WEBHOOK_SECRET"
+SECRET_ENV = "SCEAU_WEBHOOK_SECRET"  # noqa: S105  (the variable's name, not a secret)
 SIGNATURE_HEADER = "X-Sceau-Signature"
 TIMESTAMP_HEADER = "X-Sceau-Timestamp"
 MAX_RETRY_AFTER = 60.0  # seconds: a server asking for longer waits for the next round instead
@@ -124,15 +124,7 @@ class Webhook:
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
     """A redirect is an error: following it would re-send the alert somewhere unconfigured."""
 
-    def redirect_request(
-        self,
-        req: urllib.request.Request,
-        fp: object,
-        code: int,
-        msg: str,
-        headers: Message,
-        newurl: str,
-    ) -> None:
+    def redirect_request(self, *_request: object, **_details: object) -> None:
         return None
 
 
@@ -262,7 +254,7 @@ class WebhookChannel(Channel):
 
     def _post(self, hook: Webhook, secret: bytes, body: bytes) -> _Failure | None:
         timestamp = str(int(self._clock()))  # signed afresh at each try: a retry is not a replay
-        request = urllib.request.Request(
+        request = urllib.request.Request(  # noqa: S310  (from_config admits http(s) URLs only)
             hook.url,
             data=body,
             method="POST",

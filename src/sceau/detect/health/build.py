@@ -181,21 +181,33 @@ def label_terms(code: str, label: str) -> set[str]:
     return {c for c in candidates if _letters(c) >= MIN_LETTERS and len(c.split()) <= 8}
 
 
+def _labels_holding(labels: list[tuple[str, str]]) -> dict[str, set[int]]:
+    """For each word, the index of every label that holds it."""
+    holding_word: dict[str, set[int]] = defaultdict(set)
+    for index, (_, text) in enumerate(labels):
+        for word in text.split():
+            holding_word[word].add(index)
+    return holding_word
+
+
+def _codes_deriving(rows: list[dict[str, str]]) -> dict[str, set[str]]:
+    """Each term derived from the labels of health codes, with the codes it comes from."""
+    sources: dict[str, set[str]] = defaultdict(set)
+    for row in rows:
+        if cim10_categories(row["code"]):
+            for term in label_terms(row["code"], row["long"]):
+                sources[term].add(row["code"])
+    return sources
+
+
 def diagnosis_terms(
     rows: Iterable[dict[str, str]], zipf: Any, names: set[str]
 ) -> tuple[dict[str, list[str]], dict[str, int]]:
     """(derived terms by CIM-10 code, what was left out and why)."""
     rows = list(rows)
     labels = [(row["code"], f" {fold_term(re.sub(r'[][]', ' ', row['long']))} ") for row in rows]
-    holding_word: dict[str, set[int]] = defaultdict(set)
-    for index, (_, text) in enumerate(labels):
-        for word in text.split():
-            holding_word[word].add(index)
-    sources: dict[str, set[str]] = defaultdict(set)
-    for row in rows:
-        if cim10_categories(row["code"]):
-            for term in label_terms(row["code"], row["long"]):
-                sources[term].add(row["code"])
+    holding_word = _labels_holding(labels)
+    sources = _codes_deriving(rows)
     left_out: dict[str, int] = defaultdict(int)
     by_code: dict[str, list[str]] = defaultdict(list)
     for term, codes in sorted(sources.items()):

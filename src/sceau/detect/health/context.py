@@ -109,7 +109,8 @@ def find_mentions(folded: Folded, matcher: Matcher) -> Mentions:
     def anywhere(positions: np.ndarray) -> np.ndarray:
         clauses = np.zeros(len(ends) + 2, dtype=bool)
         clauses[np.searchsorted(ends, positions, "right")] = True
-        return clauses[clause_of_start] | clauses[clause_of_end]
+        either: np.ndarray = clauses[clause_of_start] | clauses[clause_of_end]
+        return either
 
     def cue_anywhere(cue: Cue) -> np.ndarray:
         return anywhere(c_start[(c_bits & (1 << cue)) != 0])
@@ -179,7 +180,9 @@ def _nested(start: np.ndarray, end: np.ndarray) -> np.ndarray:
     return nested
 
 
-def _inside(start: np.ndarray, end: np.ndarray, outer_start: np.ndarray, outer_end: np.ndarray):
+def _inside(
+    start: np.ndarray, end: np.ndarray, outer_start: np.ndarray, outer_end: np.ndarray
+) -> np.ndarray:
     """Which spans lie inside one of the (sorted, non-nested) outer spans; themselves excluded."""
     if len(outer_start) == 0:
         return np.zeros(len(start), dtype=bool)
@@ -188,7 +191,8 @@ def _inside(start: np.ndarray, end: np.ndarray, outer_start: np.ndarray, outer_e
     last = np.maximum(last, 0)
     within = found & (outer_end[last] >= end)
     same = (outer_start[last] == start) & (outer_end[last] == end)
-    return within & ~same
+    inside: np.ndarray = within & ~same
+    return inside
 
 
 def _cue_before(
@@ -201,7 +205,8 @@ def _cue_before(
     last = np.searchsorted(cue_end, term_start, "right") - 1
     found = last >= 0
     clause = np.searchsorted(ends, cue_end[np.maximum(last, 0)] - 1, "right")
-    return found & (clause == term_clause)
+    before: np.ndarray = found & (clause == term_clause)
+    return before
 
 
 def _cue_after(
@@ -214,4 +219,5 @@ def _cue_after(
     first = np.searchsorted(cue_start, term_end, "left")
     found = first < len(cue_start)
     clause = np.searchsorted(ends, cue_start[np.minimum(first, len(cue_start) - 1)], "right")
-    return found & (clause == term_clause)
+    after: np.ndarray = found & (clause == term_clause)
+    return after

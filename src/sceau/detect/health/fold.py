@@ -205,7 +205,8 @@ def _questions(
         np.searchsorted(origin, marks - back, "right") - 1,
         np.searchsorted(origin, marks + forth, "left"),
     )
-    return position[closes | opens]
+    found: np.ndarray = position[closes | opens]  # numpy's stubs type a masked read as Any
+    return found
 
 
 _NEAR = 4  # bytes looked at on each side of a question mark
@@ -260,9 +261,12 @@ def _as_large_string(values: pl.Series) -> pa.LargeStringArray:
     array = values.to_arrow()
     if isinstance(array, pa.ChunkedArray):
         array = array.combine_chunks()
-    if not pa.types.is_large_string(array.type):
-        array = array.cast(pa.large_string())
-    return array
+    if isinstance(array, pa.LargeStringArray):
+        return array
+    large = array.cast(pa.large_string())
+    if not isinstance(large, pa.LargeStringArray):
+        raise TypeError(f"a cast to large_string gave {large.type}")
+    return large
 
 
 def fold_series(values: pl.Series) -> pl.Series:
@@ -279,19 +283,25 @@ def _fold_column(values: pl.Series, with_marks: bool) -> Folded:
     text = values.cast(pl.String)
     padded = _as_large_string((" " + text.fill_null("") + " ").rechunk())
     _, offsets_buffer, data_buffer = padded.buffers()
-    offsets = np.frombuffer(offsets_buffer, dtype=np.int64)[
+    if offsets_buffer is None or data_buffer is None:
+        raise TypeError("a large_string array without offsets or data")
+    offsets = np.frombuffer(memoryview(offsets_buffer), dtype=np.int64)[
         padded.offset : padded.offset + len(padded) + 1
     ]
-    data = np.frombuffer(data_buffer, dtype=np.uint8)[offsets[0] : offsets[-1]]
+    data = np.frombuffer(memoryview(data_buffer), dtype=np.uint8)[offsets[0] : offsets[-1]]
     starts = offsets[:-1] - offsets[0]
     folded, new_offsets, origin = _fold_padded(data, starts, with_marks)
     marks = _marks(data, origin, starts) if origin is not None else _NO_MARKS
     validity = None
     if text.null_count():
         valid = text.is_not_null().to_numpy()
-        validity = pa.py_buffer(np.packbits(valid, bitorder="little"))
+        validity = pa.py_buffer(np.packbits(valid, bitorder="little").data)
     result = pa.LargeStringArray.from_buffers(
-        len(padded), pa.py_buffer(new_offsets), pa.py_buffer(folded), validity, text.null_count()
+        len(padded),
+        pa.py_buffer(new_offsets.data),
+        pa.py_buffer(folded.data),
+        validity,
+        text.null_count(),
     )
     return Folded(pl.Series(values.name, result, dtype=pl.String), new_offsets, marks)
 
@@ -307,7 +317,8 @@ def fold_text(text: str) -> tuple[str, list[int], Marks]:
     """
     raw = np.frombuffer(f" {text} ".encode(), dtype=np.uint8)
     folded, _, origin = _fold_padded(raw, np.zeros(1, dtype=np.int64), with_origin=True)
-    assert origin is not None
+    if origin is None:  # asked for above: a bug otherwise
+        raise RuntimeError("folding lost the origin it was asked for")
     marks = _marks(raw, origin, np.zeros(1, dtype=np.int64))
     # Byte index in the padded string → character index in ``text``.
     char_index = np.cumsum((raw & 0xC0) != 0x80) - 2

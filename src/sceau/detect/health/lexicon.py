@@ -98,64 +98,76 @@ def parse_lexicon(document: Any, where: str) -> Lexicon:
     pattern_ids: dict[str, str] = {}
     for index, raw in enumerate(document["entries"]):
         place = f"{where}: entries[{index}]"
-        if not isinstance(raw, dict) or not isinstance(raw.get("id"), str):
-            raise DetectError("entry has no string `id`", hint=_HINT, where=place)
-        entry_id = raw["id"]
-        match = _ID.match(entry_id)
-        if match is None or match.group(1) not in HealthCategory.__members__:
-            raise DetectError(
-                f"entry id {entry_id!r} is not CATEGORY.name with a known health category",
-                hint=f"use one of {', '.join(HealthCategory)} before the dot",
-                where=place,
-            )
-        if any(entry.id == entry_id for entry in entries):
-            raise DetectError(f"entry id {entry_id!r} is used twice", hint=_HINT, where=place)
-        terms = raw.get("terms")
-        if not isinstance(terms, list) or not terms or not all(isinstance(t, str) for t in terms):
-            raise DetectError(f"entry {entry_id!r} needs a non-empty list of strings", where=place)
-        for number, term in enumerate(terms):
-            patterns = patterns_for(term)
-            if not patterns:
-                raise DetectError(
-                    f"term {number} of {entry_id!r} has no letter or digit", hint=_HINT, where=place
-                )
-            for pattern in patterns:
-                owner = pattern_ids.setdefault(pattern, entry_id)
-                if owner != entry_id:
-                    raise DetectError(
-                        f"term {number} of {entry_id!r} is also a term of {owner!r}",
-                        hint="keep the term in one entry only",
-                        where=place,
-                    )
-        code, kind, also = raw.get("code"), raw.get("kind"), raw.get("also", [])
-        if code is not None and (not isinstance(code, str) or not _CODE.match(code)):
-            raise DetectError(
-                f"entry {entry_id!r} has a code that is not ATC:… or CIM10:…",
-                hint="write codes without dots, as 'ATC:J05AR' or 'CIM10:B24'",
-                where=place,
-            )
-        if kind is not None and kind not in KINDS:
-            raise DetectError(
-                f"entry {entry_id!r} has an unknown kind", hint=f"use one of {KINDS}", where=place
-            )
-        if not isinstance(also, list) or not all(a in HealthCategory.__members__ for a in also):
-            raise DetectError(
-                f"entry {entry_id!r} lists an unknown category under `also`",
-                hint=f"use {', '.join(HealthCategory)}",
-                where=place,
-            )
-        category = HealthCategory(match.group(1))
-        entries.append(
-            LexiconEntry(
-                entry_id,
-                category,
-                tuple(terms),
-                code,
-                kind,
-                tuple(HealthCategory(a) for a in also),
-            )
-        )
+        entry_id = _entry_id(raw, place, {entry.id for entry in entries})
+        terms = _terms(raw, entry_id, place, pattern_ids)
+        entries.append(_entry(raw, entry_id, terms, place))
     return Lexicon(tuple(entries), pattern_ids)
+
+
+def _entry_id(raw: object, place: str, taken: set[str]) -> str:
+    """The entry's ``id``: CATEGORY.name with a known category, not used by an entry before."""
+    entry_id = raw.get("id") if isinstance(raw, dict) else None
+    if not isinstance(entry_id, str):
+        raise DetectError("entry has no string `id`", hint=_HINT, where=place)
+    match = _ID.match(entry_id)
+    if match is None or match.group(1) not in HealthCategory.__members__:
+        raise DetectError(
+            f"entry id {entry_id!r} is not CATEGORY.name with a known health category",
+            hint=f"use one of {', '.join(HealthCategory)} before the dot",
+            where=place,
+        )
+    if entry_id in taken:
+        raise DetectError(f"entry id {entry_id!r} is used twice", hint=_HINT, where=place)
+    return entry_id
+
+
+def _terms(
+    raw: dict[str, Any], entry_id: str, place: str, pattern_ids: dict[str, str]
+) -> list[str]:
+    """The entry's terms; each of their patterns is claimed for the entry in ``pattern_ids``."""
+    terms = raw.get("terms")
+    if not isinstance(terms, list) or not terms or not all(isinstance(t, str) for t in terms):
+        raise DetectError(f"entry {entry_id!r} needs a non-empty list of strings", where=place)
+    for number, term in enumerate(terms):
+        patterns = patterns_for(term)
+        if not patterns:
+            raise DetectError(
+                f"term {number} of {entry_id!r} has no letter or digit", hint=_HINT, where=place
+            )
+        for pattern in patterns:
+            owner = pattern_ids.setdefault(pattern, entry_id)
+            if owner != entry_id:
+                raise DetectError(
+                    f"term {number} of {entry_id!r} is also a term of {owner!r}",
+                    hint="keep the term in one entry only",
+                    where=place,
+                )
+    return terms
+
+
+def _entry(raw: dict[str, Any], entry_id: str, terms: list[str], place: str) -> LexiconEntry:
+    """The entry, once its optional ``code``, ``kind`` and ``also`` are checked."""
+    code, kind, also = raw.get("code"), raw.get("kind"), raw.get("also", [])
+    if code is not None and (not isinstance(code, str) or not _CODE.match(code)):
+        raise DetectError(
+            f"entry {entry_id!r} has a code that is not ATC:… or CIM10:…",
+            hint="write codes without dots, as 'ATC:J05AR' or 'CIM10:B24'",
+            where=place,
+        )
+    if kind is not None and kind not in KINDS:
+        raise DetectError(
+            f"entry {entry_id!r} has an unknown kind", hint=f"use one of {KINDS}", where=place
+        )
+    if not isinstance(also, list) or not all(a in HealthCategory.__members__ for a in also):
+        raise DetectError(
+            f"entry {entry_id!r} lists an unknown category under `also`",
+            hint=f"use {', '.join(HealthCategory)}",
+            where=place,
+        )
+    category = HealthCategory(entry_id.split(".", 1)[0])
+    return LexiconEntry(
+        entry_id, category, tuple(terms), code, kind, tuple(HealthCategory(a) for a in also)
+    )
 
 
 def load_lexicon(path: Path | None = None) -> Lexicon:

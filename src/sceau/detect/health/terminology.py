@@ -16,6 +16,7 @@ finds terms and cues together.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import IntEnum
 from functools import cache
@@ -143,35 +144,43 @@ def misspellings(term: str) -> list[str]:
     return sorted(variants)
 
 
+def _concept_patterns(concept: Concept, terms: Sequence[str], plus: bool) -> list[str]:
+    """The patterns that find a concept: its terms' (``plus``: with a trailing ``+`` too) and,
+    for a health concept, those of their misspellings — staff type "chimioterapie"."""
+    spellings = list(terms)
+    if concept.categories:
+        spellings += [variant for term in terms for variant in misspellings(term)]
+    return [pattern for s in spellings for pattern in patterns_for(s)[: None if plus else 1]]
+
+
+def _cue_patterns() -> dict[str, int]:
+    """The context cues' patterns, each with the bits of the cues it is a word of."""
+    cues_of: dict[str, int] = {}
+    for cue, words in context_cues().items():
+        for word in words:
+            for pattern in patterns_for(word)[:1]:  # " pas ", not " pas+"
+                cues_of[pattern] = cues_of.get(pattern, 0) | (1 << cue)
+    return cues_of
+
+
 def compile_matcher(lexicon: Lexicon) -> Matcher:
     """The curated ``lexicon`` first, then the terminology, then the context cues."""
     concepts: list[Concept] = []
     concept_of: dict[str, int] = {}
-    cues_of: dict[str, int] = {}
 
     def add_concept(concept: Concept, terms: list[str] | tuple[str, ...], plus: bool) -> None:
         concepts.append(concept)
-        for term in terms:
-            for pattern in patterns_for(term)[: None if plus else 1]:
-                concept_of.setdefault(pattern, len(concepts) - 1)
-        if concept.categories:  # staff type "chimioterapie": misspellings find the term too
-            for term in terms:
-                for variant in misspellings(term):
-                    for pattern in patterns_for(variant)[: None if plus else 1]:
-                        concept_of.setdefault(pattern, len(concepts) - 1)
+        for pattern in _concept_patterns(concept, terms, plus):
+            concept_of.setdefault(pattern, len(concepts) - 1)
 
     for entry in lexicon.entries:  # lab jargon: "VIH+", "OH+"
         kind = Kind[entry.kind.upper()] if entry.kind else Kind.PLAIN
         add_concept(Concept(entry.id, entry.categories, kind), entry.terms, plus=True)
     for concept, terms in terminology_concepts():  # no one writes "Doliprane+"
         add_concept(concept, terms, plus=False)
-    cues = context_cues()
     pseudo = _read_json("context.json")["pseudo"]
     add_concept(Concept("pseudo", frozenset(), Kind.PSEUDO), pseudo, plus=False)
-    for cue, words in cues.items():
-        for word in words:
-            for pattern in patterns_for(word)[:1]:  # " pas ", not " pas+"
-                cues_of[pattern] = cues_of.get(pattern, 0) | (1 << cue)
+    cues_of = _cue_patterns()
     patterns = list(dict.fromkeys([*concept_of, *cues_of]))
     return Matcher(
         patterns=patterns,

@@ -25,7 +25,7 @@ def mod97(digits: pl.Expr, width: int) -> pl.Expr:
     """``int(digits) % 97`` for digit strings of up to ``width`` (at most 72) digits."""
     if width <= _WIDE:
         return digits.cast(pl.Int128, strict=False) % 97
-    high_weight = 10**_WIDE % 97
+    high_weight = pow(10, _WIDE, 97)
 
     def fold_two(padded: pl.Expr) -> pl.Expr:
         high = padded.str.slice(0, _WIDE).cast(pl.Int128, strict=False) % 97

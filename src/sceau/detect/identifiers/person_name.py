@@ -45,8 +45,8 @@ def _usual_forms() -> pl.Series:
     and folded: most cells of a surname or first-name column, spared folding, `_tokens`'s four
     regexes and the lexicon search."""
     words = pl.Series(load_words("first_names") + load_words("surnames"), dtype=pl.String)
-    forms = [words, words.str.to_uppercase(), words.str.to_lowercase().str.to_titlecase()]
-    forms = pl.concat([*forms, pl.select(fold(pl.lit(words))).to_series()]).unique()
+    spellings = [words, words.str.to_uppercase(), words.str.to_lowercase().str.to_titlecase()]
+    forms = pl.concat([*spellings, pl.select(fold(pl.lit(words))).to_series()]).unique()
     valid = pl.select(_known_name(_tokens(pl.lit(forms)))).to_series()
     return forms.filter(valid)
 

@@ -25,6 +25,7 @@ _OVERSEAS = r"262[0-9]{6}|59[046][0-9]{6}|639[0-9]{6}|69[0-7][0-9]{6}"
 _VALID = rf"^(?:{_FR}|{_OVERSEAS})$"
 # Every branch of _VALID constrains at most the first five digits of the nine; the rest is free.
 _PREFIX_DIGITS = 5
+_PREFIX_SCALE: int = 10 ** (9 - _PREFIX_DIGITS)  # a nine-digit national number // this = prefix
 _SEPARATORS = ["(0)", " ", ".", "-"]
 _NOTHING = [""] * len(_SEPARATORS)
 
@@ -58,4 +59,4 @@ def _valid_candidate(candidate: pl.Expr) -> pl.Expr:
     spaced = pl.when(number.is_null()).then(candidate).str.replace_many(_SEPARATORS, _NOTHING)
     number = pl.coalesce(number, spaced.cast(pl.Int64, strict=False))
     national = number % 10**9
-    return (national // 10 ** (9 - _PREFIX_DIGITS)).is_in(_valid_prefixes().implode())
+    return (national // _PREFIX_SCALE).is_in(_valid_prefixes().implode())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -36,7 +37,7 @@ def text_columns(batch: pa.RecordBatch) -> pa.RecordBatch:
     """Every column of a typed batch as text; struct columns flattened to dotted names, every
     name cleaned (one line, no control character) and unique."""
     names: list[str] = []
-    arrays: list[pa.Array] = []
+    arrays: list[pa.Array[Any]] = []
     for field, array in zip(batch.schema, batch.columns, strict=True):
         _flatten(field.name, array, names, arrays)
     return pa.RecordBatch.from_arrays(arrays, schema=string_schema(unique_names(names)))
@@ -48,8 +49,10 @@ def text_schema(schema: pa.Schema) -> pa.Schema:
     return text_columns(empty).schema
 
 
-def _flatten(name: str, array: pa.Array, names: list[str], arrays: list[pa.Array]) -> None:
-    if pa.types.is_struct(array.type):
+def _flatten(
+    name: str, array: pa.Array[Any], names: list[str], arrays: list[pa.Array[Any]]
+) -> None:
+    if isinstance(array, pa.StructArray):
         for index in range(array.type.num_fields):
             child = array.type.field(index)
             _flatten(f"{name}.{child.name}", array.field(index), names, arrays)
@@ -58,10 +61,10 @@ def _flatten(name: str, array: pa.Array, names: list[str], arrays: list[pa.Array
     arrays.append(to_text(array))
 
 
-def to_text(array: pa.Array) -> pa.Array:
+def to_text(array: pa.Array[Any]) -> pa.Array[Any]:
     """One array as ``pa.string()``: dates and times in ISO 8601, nested values as JSON."""
     kind = array.type
-    if pa.types.is_dictionary(kind):
+    if isinstance(array, pa.DictionaryArray):
         return to_text(array.dictionary_decode())
     if pa.types.is_string(kind):
         return array
@@ -78,7 +81,7 @@ def to_text(array: pa.Array) -> pa.Array:
     return array.cast(pa.string())
 
 
-def _binary_text(array: pa.Array) -> pa.Array:
+def _binary_text(array: pa.Array[Any]) -> pa.Array[Any]:
     """Bytes as text when they are UTF-8, else as hexadecimal (unique values only)."""
     try:
         return array.cast(pa.string())
@@ -89,7 +92,7 @@ def _binary_text(array: pa.Array) -> pa.Array:
     return pc.take(text, pc.index_in(array, unique))
 
 
-def _json_text(array: pa.Array) -> pa.Array:
+def _json_text(array: pa.Array[Any]) -> pa.Array[Any]:
     """Lists and maps as JSON text: no vectorised form exists, so unique values only."""
     values = array.to_pylist()
     seen: dict[str, str] = {}

@@ -16,7 +16,7 @@ import zipfile
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, Protocol
 
 from sceau.sources.base import SourceError
 
@@ -84,6 +84,15 @@ def bomb(where: str, why: str) -> SourceError:
     )
 
 
+class Unpacking(Protocol):
+    """What a Bounded reads from: an archive's member or a decompressor (gzip, bz2, xz)."""
+
+    def read(self, size: int = -1, /) -> bytes: ...
+    def seekable(self) -> bool: ...
+    def seek(self, offset: int, whence: int = 0, /) -> int: ...
+    def close(self) -> None: ...
+
+
 class Bounded(io.RawIOBase):
     """A stream that stops with a SourceError once it has unpacked more than its bound.
 
@@ -93,7 +102,7 @@ class Bounded(io.RawIOBase):
 
     def __init__(
         self,
-        inner: BinaryIO,
+        inner: Unpacking,
         *,
         where: str,
         bound: int,
@@ -155,4 +164,4 @@ class Bounded(io.RawIOBase):
 
 def buffered(raw: Bounded) -> BinaryIO:
     """``raw`` with a read buffer, as readers (pyarrow, TextIOWrapper, tarfile) expect."""
-    return io.BufferedReader(raw, buffer_size=1 << 20)  # type: ignore[return-value]
+    return io.BufferedReader(raw, buffer_size=1 << 20)

@@ -211,15 +211,15 @@ def _collect(node: Node, keys: Path, layout: Layout, found: list[Layout]) -> Non
             outer = [*layout.links[1:-1], f"{layout.path or '[]'}.{layout.links[-1]}"]
         else:
             path, outer = here, []
-        child = Layout(
+        entries = Layout(
             path=path,
             route=[*layout.route, (keys, node)],
             node=node.entry,
             links=[_DOCUMENT, *outer, "key" if node.is_map else "index"],
             rows=node.entries,
         )
-        found.append(child)
-        _collect(node.entry, (), child, found)
+        found.append(entries)
+        _collect(node.entry, (), entries, found)
 
 
 def _at(record: Any, keys: Path) -> Any:

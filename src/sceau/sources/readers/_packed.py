@@ -15,19 +15,20 @@ from collections.abc import Callable
 from typing import BinaryIO
 
 from sceau.sources.base import Opener
+from sceau.sources.readers._bounded import Unpacking
 
 # magic number -> how to unpack a stream of it (the caller closes what it gets)
-COMPRESSED: dict[bytes, Callable[[BinaryIO], BinaryIO]] = {
-    b"\x1f\x8b": lambda raw: gzip.GzipFile(fileobj=raw, mode="rb"),  # type: ignore[return-value]
-    b"BZh": lambda raw: bz2.BZ2File(raw, mode="rb"),  # type: ignore[return-value]
-    b"\xfd7zXZ\x00": lambda raw: lzma.LZMAFile(raw, mode="rb"),  # type: ignore[return-value]  # noqa: SIM115
+COMPRESSED: dict[bytes, Callable[[BinaryIO], Unpacking]] = {
+    b"\x1f\x8b": lambda raw: gzip.GzipFile(fileobj=raw, mode="rb"),
+    b"BZh": lambda raw: bz2.BZ2File(raw, mode="rb"),
+    b"\xfd7zXZ\x00": lambda raw: lzma.LZMAFile(raw, mode="rb"),  # noqa: SIM115
 }
 COMPRESSED_ENDINGS = (".gz", ".bz2", ".xz", ".tgz", ".tbz2", ".txz")
 ZIP = (b"PK\x03\x04", b"PK\x05\x06")
 OTHER = {b"7z\xbc\xaf\x27\x1c": "a 7-Zip archive", b"Rar!\x1a\x07": "a RAR archive"}
 
 
-def unpacker(head: bytes) -> Callable[[BinaryIO], BinaryIO] | None:
+def unpacker(head: bytes) -> Callable[[BinaryIO], Unpacking] | None:
     """How to unpack a stream that starts with ``head``; None when it is not compressed."""
     return next((unpack for magic, unpack in COMPRESSED.items() if head.startswith(magic)), None)
 

@@ -55,7 +55,8 @@ def explain(error: sa.exc.DBAPIError, where: str) -> SourceError:
     module = _module(original)
     known = None
     if module.startswith("pymysql"):
-        code = original.args[0] if original.args else None
+        args = original.args if original is not None else ()
+        code = args[0] if args else None
         known = _MYSQL.get(code) if isinstance(code, int) else None
     elif module.startswith("psycopg"):
         sqlstate = getattr(original, "sqlstate", None)

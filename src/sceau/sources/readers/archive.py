@@ -41,6 +41,7 @@ from sceau.sources.readers._bounded import (
     DAMAGE,
     ArchiveLimits,
     Bounded,
+    Unpacking,
     buffered,
     damaged,
     size_words,
@@ -298,7 +299,9 @@ class ArchiveSource(Source):
             except DAMAGE:
                 _close(closers)
                 raise damaged(where) from None
-            assert inner is not None  # a regular file always has a stream
+            if inner is None:  # no longer a regular file: the archive changed since it was listed
+                _close(closers)
+                raise damaged(where)
             return self._bounded(inner, where, None, closers)
 
         return Member(name, Opener(where, open_member, known_size=info.size))
@@ -320,13 +323,14 @@ class ArchiveSource(Source):
         path = PurePosixPath(self.file.name)
         name = path.stem if path.suffix.lower() in COMPRESSED_ENDINGS else path.name
         unpack = unpacker(self.file.head(SNIFF_HEAD))
-        assert unpack is not None
+        if unpack is None:  # it was compressed when sniffed: the file changed since
+            raise damaged(self.file.name)
         where = f"{self.file.name}{MEMBER_MARK}{name}"
         opener = Opener(where, lambda: self._unpacked(unpack, where), gzip_size(self.file))
         return Member(name, opener)
 
     def _unpacked(
-        self, unpack: Callable[[BinaryIO], BinaryIO], where: str | None = None
+        self, unpack: Callable[[BinaryIO], Unpacking], where: str | None = None
     ) -> BinaryIO:
         """The file's bytes decompressed, as a bounded stream."""
         raw = self.file.stream()
@@ -340,7 +344,7 @@ class ArchiveSource(Source):
 
     def _bounded(
         self,
-        inner: BinaryIO,
+        inner: Unpacking,
         where: str,
         packed: int | None,
         closers: _Closers,

@@ -76,7 +76,7 @@ class CsvSource(Source):
         encoding: str | None = None,
         delimiter: str | None = None,
         header: bool | None = None,
-        **options: Any,
+        **_options: Any,
     ) -> None:
         super().__init__(location, batch_rows=batch_rows)
         self.file = Opener.of(location)
@@ -174,7 +174,10 @@ class CsvSource(Source):
             with self.file.stream() as raw:
                 tail = TailStream(raw, codec if transcoded else None)
                 reader = pacsv.open_csv(
-                    tail, read_options=read, parse_options=parse, convert_options=convert
+                    tail,  # type: ignore[arg-type]  # pyarrow reads any object with read(); its stubs ask for IO
+                    read_options=read,
+                    parse_options=parse,
+                    convert_options=convert,
                 )
                 for batch in rebatch(reader, self.batch_rows):
                     last = batch

@@ -8,28 +8,25 @@ streaming pass, so each table's schema is fixed before its batches flow.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import partial
 from typing import Any
 
 import pyarrow as pa
 
-from sceau.sources.base import DEFAULT_BATCH_ROWS, Opener, Source, SourceError, Table, register
+from sceau.sources.base import SourceError, Table, register
 from sceau.sources.names import unique_names
 from sceau.sources.readers._arrow import string_batch
 from sceau.sources.readers._json import documents, flatten_indexed
+from sceau.sources.readers.jsonl import JsonlSource
 
 
 @register
-class FhirSource(Source):
-    """FHIR resources, one JSON object per line, each with a ``resourceType``."""
+class FhirSource(JsonlSource):
+    """FHIR resources, one JSON object per line, each with a ``resourceType``: JSON lines whose
+    tables are its resource types."""
 
     kind = "fhir"
     suffixes = ()  # .ndjson/.jsonl are claimed by the JSON-lines reader, which hands FHIR here
-
-    def __init__(
-        self, location: str | Opener, *, batch_rows: int = DEFAULT_BATCH_ROWS, **options: Any
-    ) -> None:
-        super().__init__(location, batch_rows=batch_rows)
-        self.file = Opener.of(location)
 
     @classmethod
     def sniff(cls, head: bytes) -> bool:
@@ -48,11 +45,11 @@ class FhirSource(Source):
             paths = [path for path in columns if path != "resourceType"]
             yield Table(
                 name=f"{self.file.name}#{kind}",
-                batches=lambda kind=kind, paths=paths: self._batches(kind, paths),
+                batches=partial(self._resources, kind, paths),
                 expected_rows=counts[kind],
             )
 
-    def _batches(self, kind: str, paths: list[str]) -> Iterator[pa.RecordBatch]:
+    def _resources(self, kind: str, paths: list[str]) -> Iterator[pa.RecordBatch]:
         names = unique_names(paths)
         rows: list[dict[str, str | None]] = []
         for number, document in documents(self.file):

@@ -13,7 +13,7 @@ import io
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any
 
 import pyarrow as pa
@@ -50,7 +50,7 @@ class Hl7Source(Source):
         *,
         batch_rows: int = DEFAULT_BATCH_ROWS,
         encoding: str | None = None,
-        **options: Any,
+        **_options: Any,
     ) -> None:
         super().__init__(location, batch_rows=batch_rows)
         self.file = Opener.of(location)
@@ -85,7 +85,7 @@ class Hl7Source(Source):
             ]
             yield Table(
                 name=f"{self.file.name}#{segment_id}",
-                batches=lambda s=segment_id, w=width, n=names: self._batches(encoding, s, w, n),
+                batches=partial(self._batches, encoding, segment_id, width, names),
                 expected_rows=counts[segment_id],
             )
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from typing import Any
+from functools import partial
+from typing import Any, ClassVar
 
 import pyarrow as pa
 
@@ -24,9 +25,9 @@ class JsonlSource(Source):
     """JSON lines: one object per line."""
 
     kind = "jsonl"
-    suffixes = (".jsonl", ".ndjson")
+    suffixes: ClassVar[tuple[str, ...]] = (".jsonl", ".ndjson")
 
-    def __new__(cls, location: str | Opener, **options: Any) -> Source:
+    def __new__(cls, location: str | Opener, **options: Any) -> JsonlSource:
         if cls is JsonlSource and _is_fhir(Opener.of(location)):
             from sceau.sources.readers.fhir import FhirSource
 
@@ -34,7 +35,7 @@ class JsonlSource(Source):
         return super().__new__(cls)
 
     def __init__(
-        self, location: str | Opener, *, batch_rows: int = DEFAULT_BATCH_ROWS, **options: Any
+        self, location: str | Opener, *, batch_rows: int = DEFAULT_BATCH_ROWS, **_options: Any
     ) -> None:
         super().__init__(location, batch_rows=batch_rows)
         self.file = Opener.of(location)
@@ -53,7 +54,7 @@ class JsonlSource(Source):
         for layout in layouts(root, rows):
             yield Table(
                 name=f"{self.file.name}#{layout.path}" if layout.path else self.file.name,
-                batches=lambda layout=layout: self._batches(layout),
+                batches=partial(self._batches, layout),
                 expected_rows=layout.rows,
                 expected_bytes=size if not layout.route else None,
             )

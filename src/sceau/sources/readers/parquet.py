@@ -23,7 +23,7 @@ class ParquetSource(Source):
     random_access = True
 
     def __init__(
-        self, location: str | Opener, *, batch_rows: int = DEFAULT_BATCH_ROWS, **options: Any
+        self, location: str | Opener, *, batch_rows: int = DEFAULT_BATCH_ROWS, **_options: Any
     ) -> None:
         super().__init__(location, batch_rows=batch_rows)
         self.file = Opener.of(location)  # an archive member comes in memory: Parquet seeks

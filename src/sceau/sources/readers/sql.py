@@ -12,6 +12,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -60,7 +61,7 @@ class _SqlSource(Source):
     default_schema: ClassVar[str | None] = None
 
     def __init__(
-        self, location: str | Opener, *, batch_rows: int = DEFAULT_BATCH_ROWS, **options: Any
+        self, location: str | Opener, *, batch_rows: int = DEFAULT_BATCH_ROWS, **_options: Any
     ) -> None:
         super().__init__(location, batch_rows=batch_rows)
         self.url, _, self.table = _split_fragment(self.location)
@@ -107,7 +108,7 @@ class _SqlSource(Source):
         for layout in layouts:
             yield Table(
                 name=self._shown(layout.schema, layout.name),
-                batches=lambda layout=layout: self._batches(layout),
+                batches=partial(self._batches, layout),
                 expected_rows=layout.count,
             )
 
@@ -154,8 +155,9 @@ class _SqlSource(Source):
         columns = sa.inspect(connection).get_columns(name, schema)
         return [(column["name"], _is_binary(column["type"])) for column in columns]
 
-    def _as_text(self, column: sa.ColumnClause[Any], binary: bool) -> Any:
-        """An expression that gives the column as text, computed by the database."""
+    def _as_text(self, column: sa.ColumnClause[Any], binary: bool) -> Any:  # noqa: ARG002
+        """An expression that gives the column as text, computed by the database (``binary``:
+        whether it holds bytes, which only some databases need to know)."""
         return sa.cast(column, sa.Text)
 
     def _count(self, connection: sa.Connection, schema: str | None, name: str) -> int | None:
@@ -226,7 +228,10 @@ class MariadbSource(_SqlSource):
     }
 
     def _columns(
-        self, connection: sa.Connection, schema: str | None, name: str
+        self,
+        connection: sa.Connection,
+        schema: str | None,  # noqa: ARG002  (MariaDB reads the URL's database: DATABASE())
+        name: str,
     ) -> list[tuple[str, bool]]:
         """From information_schema: SQLAlchemy's reflection parses SHOW CREATE TABLE and gives
         a name holding a backtick still escaped (two backticks)."""
@@ -240,7 +245,12 @@ class MariadbSource(_SqlSource):
     def _as_text(self, column: sa.ColumnClause[Any], binary: bool) -> Any:
         return sa.func.hex(column) if binary else super()._as_text(column, binary)
 
-    def _count(self, connection: sa.Connection, schema: str | None, name: str) -> int | None:
+    def _count(
+        self,
+        connection: sa.Connection,
+        schema: str | None,  # noqa: ARG002  (MariaDB reads the URL's database: DATABASE())
+        name: str,
+    ) -> int | None:
         """information_schema's estimate (InnoDB samples it); no full count."""
         query = sa.text(
             "SELECT TABLE_ROWS FROM information_schema.TABLES "
@@ -280,7 +290,8 @@ class SqliteSource(_SqlSource):
 
     def _create_engine(self) -> sa.Engine:
         if self.member is not None:
-            return sa.create_engine("sqlite://", creator=self._deserialized, poolclass=NullPool)
+            creator = partial(self._deserialized, self.member)
+            return sa.create_engine("sqlite://", creator=creator, poolclass=NullPool)
         if not self.path.is_file():
             raise SourceError("no such SQLite file", hint="check the path", where=str(self.display))
         uri = f"{self.path.resolve().as_uri()}?mode=ro".replace("file://", "file:", 1)
@@ -290,9 +301,9 @@ class SqliteSource(_SqlSource):
             poolclass=NullPool,
         )
 
-    def _deserialized(self) -> sqlite3.Connection:
-        assert self.member is not None
-        with self.member.stream() as handle:
+    @staticmethod
+    def _deserialized(member: Opener) -> sqlite3.Connection:
+        with member.stream() as handle:
             data = handle.read()
         connection = sqlite3.connect(":memory:", check_same_thread=False)
         try:
@@ -303,7 +314,8 @@ class SqliteSource(_SqlSource):
         connection.execute("PRAGMA query_only = ON")
         return connection
 
-    def _as_text(self, column: sa.ColumnClause[Any], binary: bool) -> Any:
+    def _as_text(self, column: sa.ColumnClause[Any], binary: bool) -> Any:  # noqa: ARG002
+        # SQLite types each value, not the column: its blobs are found value by value
         return sa.case(
             (sa.func.typeof(column) == "blob", sa.func.hex(column)),
             else_=sa.cast(column, sa.Text),

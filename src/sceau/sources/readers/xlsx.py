@@ -11,6 +11,7 @@ import datetime as dt
 import warnings
 import zipfile
 from collections.abc import Iterator
+from functools import partial
 from typing import Any
 
 import pyarrow as pa
@@ -36,7 +37,7 @@ class XlsxSource(Source):
         *,
         batch_rows: int = DEFAULT_BATCH_ROWS,
         header: bool | None = None,
-        **options: Any,
+        **_options: Any,
     ) -> None:
         super().__init__(location, batch_rows=batch_rows)
         self.file = Opener.of(location)  # an archive member comes in memory: a workbook seeks
@@ -59,7 +60,7 @@ class XlsxSource(Source):
             names, header, width = layout
             yield Table(
                 name=f"{self.file.name}#{title}",
-                batches=lambda t=title, n=names, h=header, w=width: self._batches(t, n, h, w),
+                batches=partial(self._batches, title, names, header, width),
                 expected_rows=max(0, max_row - header) if max_row else None,
             )
 
