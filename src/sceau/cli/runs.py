@@ -14,12 +14,10 @@ from pathlib import Path
 from typing import Any
 
 import click
-from rich.console import Console
-from rich.table import Table as RichTable
 
 from sceau.cli._context import Context
 from sceau.cli._lang import chosen_words, lang_option
-from sceau.cli._text import cell, shown
+from sceau.cli._text import shown
 from sceau.errors import SceauError
 from sceau.keys import open_provider
 from sceau.migrate import runs as repository
@@ -52,19 +50,16 @@ def list_runs(as_json: bool) -> None:
     if not facts:
         click.echo("No migration run yet.")
         return
-    grid = RichTable(title_justify="left")
-    for heading in ("run", "mandate", "state", "started (UTC)", "rows staged", "rows loaded"):
-        grid.add_column(heading, overflow="fold")
-    for fact in facts:
-        grid.add_row(
-            cell(fact["run_id"]),
-            cell(fact["mandate_id"]),
-            cell(_state_words(fact)),
-            cell(_when(fact["started_at"])),
-            f"{fact['rows']['staged']:,}",
-            f"{fact['rows']['loaded']:,}",
+    for fact in facts:  # one line each: readable on a terminal, in a pipe and in a log
+        rows = fact["rows"]
+        click.echo(
+            shown(
+                f"{fact['run_id']}  {_state_words(fact)}  started {_when(fact['started_at'])} UTC"
+                f"  mandate {fact['mandate_id']}  rows staged {rows['staged']:,}, "
+                f"loaded {rows['loaded']:,}",
+                limit=2_000,
+            )
         )
-    Console().print(grid)
 
 
 @runs.command()
