@@ -236,10 +236,17 @@ class VerificationFailed(Event):
 
 @dataclass(frozen=True, kw_only=True)
 class RunStopped(Event):
-    name = "run.stopped"  # on an error; resumable where it stands
+    name = "run.stopped"  # on an error, or on request; resumable where it stands
     alert = True
     run_id: str
     reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class RunAbandoned(Event):
+    name = "run.abandoned"  # given up by someone; its staging is shredded next
+    run_id: str
+    state: str  # where it stood: stopped, failed, or interrupted while staging|loading|verifying
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -247,7 +254,7 @@ class StagingShredded(Event):
     name = "run.shredded"
     run_id: str
     key_id: str
-    reason: str  # "verified" or "retention"
+    reason: str  # "verified", "retention", "refused" or "abandoned"
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -18,6 +18,7 @@ EXPECTED = {
     "keys.db-password": {CTL, OPS, ADM},
     "migrate": {OPS},
     "retention.enforce": {CTL, OPS, ADM},
+    "runs.abandon": {CTL, OPS},
     "reports.read": {CTL, OPS, AUD, ADM},
     "audit.read": {CTL, AUD, ADM},
     "audit.lockdown": {ADM},

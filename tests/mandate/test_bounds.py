@@ -20,7 +20,7 @@ from sceau.mandate.model import MandateError
 from sceau.mandate.parse import parse_mandate
 from sceau.mandate.policy import check_mandate
 from sceau.mandate.verify import VerifiedMandate
-from sceau.migrate.pipeline import RunOutcome
+from sceau.migrate.outcome import RunOutcome
 from sceau.migrate.plan import Plan, stage_batch
 from sceau.migrate.report import MigrationReport
 from sceau.protect.apply import ProtectKeys

@@ -50,7 +50,7 @@ class _Watcher:
     def step(self, text: str) -> None:
         pass
 
-    def phase(self, name: str, total_rows: int | None) -> None:
+    def phase(self, name: str, total_rows: int | None, about: str = "") -> None:
         action = self.on_phase.get(name)
         if action is not None:
             action()  # type: ignore[operator]

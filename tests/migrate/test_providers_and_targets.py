@@ -112,7 +112,7 @@ def test_a_target_that_goes_away_leaves_a_resumable_run(tmp_path: Path) -> None:
         def step(self, text: str) -> None:
             pass
 
-        def phase(self, name: str, total_rows: int | None) -> None:
+        def phase(self, name: str, total_rows: int | None, about: str = "") -> None:
             calls["phase"] = name
 
         def rows(self, count: int) -> None:

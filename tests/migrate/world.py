@@ -14,8 +14,8 @@ from sceau.audit.sink import AuditLog
 from sceau.config import Settings
 from sceau.keys import KeyProvider, open_provider
 from sceau.mandate.sign import new_signer, sign_mandate
-from sceau.migrate.progress import Silent
 from sceau.migrate.session import MigrationSession
+from sceau.progress import Silent
 from sceau.store import open_store
 from sceau.synth import generate
 from sceau.synth.labs import SynthTable

@@ -28,7 +28,7 @@ from tests.schemas import closed_schema
 from sceau.mandate.parse import parse_mandate
 from sceau.mandate.verify import VerifiedMandate
 from sceau.migrate.certificate import Certificate, verify_certificate
-from sceau.migrate.pipeline import RunOutcome
+from sceau.migrate.outcome import RunOutcome
 from sceau.migrate.report import MigrationReport
 from sceau.migrate.verify import Digest
 from sceau.reports.base import ReportFormat, render, write_report

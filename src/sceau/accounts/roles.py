@@ -30,6 +30,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "keys.db-password": frozenset({_C, _O, _ADM}),
     "migrate": frozenset({_O}),
     "retention.enforce": frozenset({_C, _O, _ADM}),
+    "runs.abandon": frozenset({_C, _O}),
     "reports.read": frozenset({_C, _O, _A, _ADM}),
     "audit.read": frozenset({_C, _A, _ADM}),
     "audit.lockdown": frozenset({_ADM}),

@@ -24,6 +24,7 @@ from sceau.alerts.model import Severity, State
 from sceau.audit.entry import decode
 from sceau.errors import SceauError
 from sceau.events import AuditVerificationFailed, AuditVerified
+from sceau.migrate.state import RunState
 from sceau.store.errors import StoreError
 from sceau.store.schema import (
     alerts,
@@ -34,7 +35,7 @@ from sceau.store.schema import (
     runs,
 )
 
-RUN_STATUSES = ("staging", "loading", "verifying", "verified", "shredded", "failed")
+RUN_STATUSES = tuple(state.value for state in RunState)
 _VERIFICATIONS = (AuditVerified.name, AuditVerificationFailed.name)
 
 

@@ -31,6 +31,7 @@ COMMANDS = {
     "migrate": "migrate",
     "certificate": "migrate",
     "retention": "retention",
+    "runs": "runs",
     "audit": "audit",
     "alerts": "alerts",
     "metrics": "metrics",

@@ -20,7 +20,7 @@ from sceau.audit.export import FilePublisher, send_syslog, write_json_lines
 from sceau.audit.proof import ProofError, check_proof, make_proof, proof_json
 from sceau.audit.verify import verify_log
 from sceau.cli._context import Context
-from sceau.cli._progress import rows_bar
+from sceau.cli._progress import ProgressPrinter
 from sceau.errors import SceauError
 from sceau.events import AuditVerificationFailed, AuditVerified
 from sceau.files import write_atomic
@@ -54,14 +54,9 @@ def verify(exported_path: Path | None) -> None:
         exported_path = configured.path
     exported: list[Checkpoint] = read_exported(exported_path) if exported_path else []
     total = log.size()
-    with rows_bar(console) as bar:
-        task = bar.add_task("verifying", total=total)
-        result = verify_log(
-            log,
-            exported=exported,
-            export_expected=expected,
-            progress=lambda n: bar.advance(task, n),
-        )
+    with ProgressPrinter(console) as printer:
+        printer.phase("audit", total)
+        result = verify_log(log, exported=exported, export_expected=expected, progress=printer.rows)
     if result.intact:
         context.events.record(
             AuditVerified(actor=user.name, size=result.size, checkpoints=result.checkpoints)

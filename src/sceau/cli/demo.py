@@ -20,9 +20,10 @@ from rich.console import Console
 
 from sceau.accounts import Role, User, add_user, login, logout, require
 from sceau.audit.sink import AuditLog
+from sceau.cli._progress import ProgressPrinter
 from sceau.cli.demo_bad_day import SECURITY_OFFICER, tell_bad_day
 from sceau.cli.migrate import run_printed, write_outcome
-from sceau.cli.scan import ProgressBar, print_report
+from sceau.cli.scan import print_report
 from sceau.config import Settings
 from sceau.detect.report import ScanReport
 from sceau.detect.scan import scan
@@ -177,7 +178,7 @@ class Story:
 
     def scan_step(self) -> None:
         self.console.rule("[bold]2. sceau scan: what do these exports hold?")
-        with ProgressBar(Console(stderr=True)) as progress:
+        with ProgressPrinter(Console(stderr=True)) as progress:
             self.report = scan([self.exports], progress=progress)
         print_report(self.console, self.report)
         for fmt in (ReportFormat.HTML, ReportFormat.JSON, ReportFormat.SARIF):

@@ -11,9 +11,9 @@ from rich.console import Console
 
 from sceau.cli._context import Context
 from sceau.cli._lang import chosen_words, lang_option
+from sceau.cli._progress import ProgressPrinter
 from sceau.cli._text import shown
 from sceau.cli.keys import default_key, read_passphrase
-from sceau.cli.scan import ProgressBar
 from sceau.config import Settings
 from sceau.detect.base import Sensitivity
 from sceau.detect.scan import scan
@@ -59,7 +59,7 @@ def draft(source: str, table: str | None, output: Path | None, force: bool) -> N
             hint="pass --force to replace it",
             where=str(output),
         )
-    with _passwords(context) as passwords, ProgressBar(Console(stderr=True)) as progress:
+    with _passwords(context) as passwords, ProgressPrinter(Console(stderr=True)) as progress:
         report = scan([passwords.connect_url(source)], progress=progress)
     text = draft_mandate(source, table=table, scan_report=report)
     facts = tomllib.loads(text)
@@ -99,7 +99,7 @@ def sign(mandate_path: Path, key: Path | None) -> None:
     key_path = key or default_key(context.settings, user.name)
     # a mandate that cannot be signed is refused before the passphrase is asked for
     parsed = admit(read_mandate(mandate_path), where=str(mandate_path))
-    with _passwords(context) as passwords, ProgressBar(Console(stderr=True)) as progress:
+    with _passwords(context) as passwords, ProgressPrinter(Console(stderr=True)) as progress:
         checked = scan_source(parsed, passwords, progress, batch_rows=context.settings.batch_rows)
     if checked.scan is None:
         click.echo(

@@ -2,13 +2,21 @@
 
 Only a logged-in operator may run one. Every step is printed in plain words; the migration
 report and the signed deletion certificate are written as JSON and HTML for the controller, the
-HTML and the closing summary in the language ``--lang`` chooses.
+HTML and the closing summary in the language ``--lang`` chooses. SIGTERM or a first Ctrl-C stops
+the run after the current batch's checkpoint, resumable; the exit status is then
+:data:`EXIT_STOPPED`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import signal
+import sys
+import threading
+from collections.abc import Iterator
 from pathlib import Path
+from types import FrameType
 
 import click
 from rich.console import Console
@@ -17,53 +25,21 @@ from sqlalchemy import Engine
 
 from sceau.cli._context import Context
 from sceau.cli._lang import chosen_words, lang_option
-from sceau.cli._progress import rows_bar
+from sceau.cli._progress import ProgressPrinter
 from sceau.cli._text import shown
 from sceau.config import Settings
 from sceau.errors import SceauError
 from sceau.events import EventSink
 from sceau.keys import open_provider
 from sceau.migrate.certificate import CertificateError, certificate_sha256, verify_certificate
-from sceau.migrate.pipeline import RunOutcome
+from sceau.migrate.errors import StoppedOnRequest
+from sceau.migrate.outcome import RunOutcome
 from sceau.migrate.pipeline import migrate as run_mandate
 from sceau.migrate.report import MigrationReport
-from sceau.migrate.session import MigrationSession
+from sceau.migrate.runs import note
+from sceau.migrate.session import MigrationSession, StopRequest
 from sceau.reports.base import Report, ReportFormat, write_report
-from sceau.reports.i18n import Translator, translator
-
-
-class StepPrinter:
-    """Draws a migration: a line per step, a bar per long phase (hidden when not a terminal)."""
-
-    def __init__(self, console: Console, words: Translator | None = None) -> None:
-        self.console = console
-        self.words = words or translator()
-        self.bar = rows_bar(console)
-        self.task: int | None = None
-
-    def __enter__(self) -> StepPrinter:
-        self.bar.__enter__()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.bar.__exit__(None, None, None)
-
-    def step(self, text: str) -> None:
-        self.console.print(f"  {shown(text)}", markup=False, highlight=False)  # names are text
-
-    def phase(self, name: str, total_rows: int | None) -> None:
-        key = f"migration.doing.{name}"
-        label = self.words(key) if self.words.has(key) else name
-        self.task = self.bar.add_task(label, total=total_rows)
-
-    def rows(self, count: int) -> None:
-        if self.task is not None:
-            self.bar.advance(self.task, count)
-
-    def phase_done(self) -> None:
-        if self.task is not None:
-            self.bar.remove_task(self.task)
-            self.task = None
+from sceau.reports.i18n import Translator
 
 
 @click.command()
@@ -84,18 +60,23 @@ def migrate(
     context = Context.load()
     user = context.actor("migrate")
     t = chosen_words(lang, context.settings)
-    outcome = run_printed(
-        console,
-        context.settings,
-        context.engine,
-        context.events,
-        user.name,
-        mandate_file,
-        run_id,
-        words=t,
-    )
+    try:
+        outcome = run_printed(
+            console,
+            context.settings,
+            context.engine,
+            context.events,
+            user.name,
+            mandate_file,
+            run_id,
+            words=t,
+        )
+    except StoppedOnRequest as stopped:
+        click.secho(shown(stopped.message, limit=2_000), fg="yellow", err=True)
+        sys.exit(EXIT_STOPPED)
     folder = report_dir or context.settings.home / "reports" / outcome.run_id
     written = write_outcome(outcome, folder, t)
+    note(context.engine, outcome.run_id, reports=str(folder))  # where `sceau runs show` points
     for line in summary_lines(outcome, t):
         console.print(line)
     for path in written:
@@ -113,14 +94,44 @@ def run_printed(
     *,
     words: Translator | None = None,
 ) -> RunOutcome:
-    """Run (or resume) a mandate as ``actor``, each step printed, its key provider closed after."""
+    """Run (or resume) a mandate as ``actor``, each step printed, its key provider closed after;
+    SIGTERM or Ctrl-C asks it to stop cleanly (StoppedOnRequest)."""
     provider = open_provider(settings)
+    stop = StopRequest()
     try:
-        with StepPrinter(console, words) as printer:
-            session = MigrationSession(settings, engine, events, provider, actor, progress=printer)
+        with ProgressPrinter(console, words) as printer, _stopping_on_signals(stop, printer):
+            session = MigrationSession(
+                settings, engine, events, provider, actor, progress=printer, stop=stop
+            )
             return run_mandate(session, mandate, resume=resume)
     finally:
         provider.close()
+
+
+EXIT_STOPPED = 75  # stopped on request, resumable: "try again later" (EX_TEMPFAIL)
+_STOPPING = (signal.SIGINT, signal.SIGTERM)
+
+
+@contextlib.contextmanager
+def _stopping_on_signals(stop: StopRequest, printer: ProgressPrinter) -> Iterator[None]:
+    """For the block, SIGTERM or a first Ctrl-C asks the run to stop after the current batch's
+    checkpoint; a second one ends the process at once (the run stays resumable all the same)."""
+    if threading.current_thread() is not threading.main_thread():  # signals reach it alone
+        yield
+        return
+
+    def ask(_signum: int, _frame: FrameType | None) -> None:
+        stop.request()
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        printer.step("Stopping after the current batch's checkpoint (again to stop at once)…")
+
+    previous = {number: signal.signal(number, ask) for number in _STOPPING}
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
 
 
 def write_outcome(outcome: RunOutcome, folder: Path, words: Translator | None = None) -> list[Path]:

@@ -13,8 +13,9 @@ from sceau.cli._lang import chosen_words, lang_option
 from sceau.cli._text import shown
 from sceau.errors import SceauError
 from sceau.keys import open_provider
+from sceau.migrate.runs import overdue_runs
 from sceau.migrate.session import MigrationSession
-from sceau.migrate.shred import enforce_retention, overdue_runs
+from sceau.migrate.shred import enforce_retention
 from sceau.reports.base import ReportFormat, write_report
 
 

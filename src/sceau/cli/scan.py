@@ -12,10 +12,10 @@ from rich.text import Text
 
 from sceau.cli._context import Context
 from sceau.cli._lang import chosen_words, lang_option
-from sceau.cli._progress import rows_bar
+from sceau.cli._progress import ProgressPrinter
 from sceau.cli._text import cell, markup_safe, shown
 from sceau.detect.base import Category, ColumnFinding, Sensitivity
-from sceau.detect.report import ScanReport, TableScan
+from sceau.detect.report import ScanReport
 from sceau.detect.scan import DEFAULT_SAMPLE_ROWS, ScanOptions
 from sceau.detect.scan import scan as run_scan
 from sceau.events import ScanCompleted
@@ -99,7 +99,7 @@ def scan(
         }.items()
         if v is not None
     }
-    with ProgressBar(console) as progress:
+    with ProgressPrinter(console) as progress:
         report = run_scan(
             sources,
             options=ScanOptions(sample_rows=sample_rows, max_rows=max_rows),
@@ -136,41 +136,6 @@ def scan(
 
 def _fails(report: ScanReport, threshold: Sensitivity) -> bool:
     return any(s.rank <= threshold.rank for s in report.sensitivities if s is not Sensitivity.NONE)
-
-
-class ProgressBar:
-    """Draws the scan's progress: one bar per table, by rows."""
-
-    def __init__(self, console: Console) -> None:
-        self.bar = rows_bar(console)
-        self.task: int | None = None
-
-    def __enter__(self) -> ProgressBar:
-        self.bar.__enter__()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.bar.__exit__(None, None, None)
-
-    def table_started(self, name: str, expected_rows: int | None) -> None:
-        label = shown(name)
-        label = label if len(label) <= 40 else "…" + label[-39:]
-        self.task = self.bar.add_task(markup_safe(label), total=expected_rows)
-
-    def rows_read(self, rows: int) -> None:
-        if self.task is not None:
-            self.bar.advance(self.task, rows)
-
-    def table_finished(self, scan: TableScan) -> None:
-        self._done()
-
-    def table_skipped(self, name: str) -> None:
-        self._done()  # the report lists it with the reason
-
-    def _done(self) -> None:
-        if self.task is not None:
-            self.bar.remove_task(self.task)
-            self.task = None
 
 
 def print_report(console: Console, report: ScanReport, t: Translator | None = None) -> None:

@@ -15,7 +15,7 @@ from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol, TypeVar
+from typing import TypeVar
 
 import polars as pl
 import pyarrow as pa
@@ -26,6 +26,7 @@ from sceau.detect.freetext import TextAnalysis, analyse_columns
 from sceau.detect.names import example_shape, public_batches, public_location
 from sceau.detect.population import Population
 from sceau.detect.report import ScanReport, TableScan
+from sceau.progress import Progress, Silent
 from sceau.sources.ahead import read_ahead
 from sceau.sources.base import (
     Skipped,
@@ -45,35 +46,6 @@ _TEXT_BEHIND = 1  # batches whose free text may still be analysed while the next
 T = TypeVar("T")
 
 
-class ScanProgress(Protocol):
-    """What a scan reports while it runs; the CLI draws it, tests may record it."""
-
-    def table_started(self, name: str, expected_rows: int | None) -> None: ...
-
-    def rows_read(self, rows: int) -> None: ...
-
-    def table_finished(self, scan: TableScan) -> None: ...
-
-    def table_skipped(self, name: str) -> None:
-        """A table of a folder, archive or database stopped with an error: it is listed as
-        skipped, and nothing of it is in the report."""
-        ...
-
-
-class _Silent:
-    def table_started(self, name: str, expected_rows: int | None) -> None:
-        pass
-
-    def rows_read(self, rows: int) -> None:
-        pass
-
-    def table_finished(self, scan: TableScan) -> None:
-        pass
-
-    def table_skipped(self, name: str) -> None:
-        pass
-
-
 @dataclass(frozen=True)
 class ScanOptions:
     """How much to read: the sample for classification, and an optional cap on counting."""
@@ -86,7 +58,7 @@ def scan(
     locations: Iterable[str | Path],
     *,
     options: ScanOptions | None = None,
-    progress: ScanProgress | None = None,
+    progress: Progress | None = None,
     kind: str | None = None,
     **source_options: object,
 ) -> ScanReport:
@@ -97,7 +69,7 @@ def scan(
     an archive or a whole database it is skipped, and none of its rows is counted.
     """
     options = options or ScanOptions()
-    progress = progress or _Silent()
+    progress = progress or Silent()
     detectors = list(registered())
     tables: list[TableScan] = []
     skipped: list[Skipped] = []
@@ -110,7 +82,7 @@ def scan(
                 if not source.collection:
                     raise
                 skipped.append(skipped_for(error, table.name))
-                progress.table_skipped(table.name)
+                progress.phase_done()  # the report lists it as skipped, with the reason
                 continue
             tables.append(scanned)
         skipped.extend(source.skipped)
@@ -122,7 +94,7 @@ def scan_table(
     kind: str,
     detectors: Sequence[Detector],
     options: ScanOptions,
-    progress: ScanProgress,
+    progress: Progress,
 ) -> TableScan:
     """Classify one table's columns on its first rows, then count over all of it.
 
@@ -131,7 +103,10 @@ def scan_table(
     """
     started = time.perf_counter()
     name = public_location(table.name)
-    progress.table_started(name, table.expected_rows)
+    expected = table.expected_rows
+    if options.max_rows is not None and expected is not None:
+        expected = min(expected, options.max_rows)
+    progress.phase("scan", expected, about=name)
     held: dict[str, tuple[Category, ...]] = {}
     batches = _capped(public_batches(table.batches(), held), options.max_rows)
     with closing(read_ahead(_frames(batches))) as frames, ThreadPoolExecutor(1) as helper:
@@ -142,7 +117,7 @@ def scan_table(
                 break
         if not buffered:
             scan = TableScan(name, kind, 0, [], seconds=time.perf_counter() - started)
-            progress.table_finished(scan)
+            progress.phase_done()
             return scan
         classes = classify_table(pl.concat(buffered).head(options.sample_rows), detectors)
         for cls in classes:
@@ -152,7 +127,7 @@ def scan_table(
         for frame in _chain(buffered, frames):
             counter.add(frame)
             rows += len(frame)
-            progress.rows_read(len(frame))
+            progress.rows(len(frame))
         counter.finish()
     complete = options.max_rows is None or rows < options.max_rows
     population = counter.population
@@ -168,7 +143,7 @@ def scan_table(
         labs=len(population.labs) if population.labs_from else None,
         population=population,
     )
-    progress.table_finished(scan)
+    progress.phase_done()
     return scan
 
 

@@ -18,10 +18,11 @@ from pathlib import Path
 from sceau.detect.base import Category, ColumnFinding
 from sceau.detect.names import public_location
 from sceau.detect.report import ScanReport, TableScan
-from sceau.detect.scan import ScanProgress, scan
+from sceau.detect.scan import scan
 from sceau.mandate.column_rules import PASSWORD_HINT, PASSWORD_REFUSAL
 from sceau.mandate.limits import holds_password
 from sceau.mandate.model import MandateError, Party
+from sceau.progress import Progress
 from sceau.urls import redact_url
 
 VALIDITY_DAYS = 30
@@ -46,7 +47,7 @@ def draft_mandate(
     controller: Party | None = None,
     processor: Party | None = None,
     today: date | None = None,
-    progress: ScanProgress | None = None,
+    progress: Progress | None = None,
 ) -> str:
     """The TOML text of a mandate for one table of ``source``, every column dropped.
 

@@ -16,13 +16,14 @@ from dataclasses import dataclass
 from sceau.detect.base import registered
 from sceau.detect.names import public_table
 from sceau.detect.report import TableScan
-from sceau.detect.scan import ScanOptions, ScanProgress, scan_table
+from sceau.detect.scan import ScanOptions, scan_table
 from sceau.errors import SceauError
 from sceau.keys.base import KeyProviderError
 from sceau.keys.db_passwords import DatabasePasswords
 from sceau.mandate.model import Mandate
 from sceau.mandate.parse import parse_mandate
 from sceau.mandate.policy import check_mandate
+from sceau.progress import Progress
 from sceau.sources.base import SourceError, Table, open_source
 from sceau.targets.base import TargetTable, open_target
 from sceau.urls import redact_url
@@ -74,7 +75,7 @@ def source_table(mandate: Mandate, location: str, *, batch_rows: int) -> Table:
     return tables[0]
 
 
-def drift_scan(table: Table, progress: ScanProgress) -> TableScan:
+def drift_scan(table: Table, progress: Progress) -> TableScan:
     """The source's columns classified on its first rows, as the drift guard reads them."""
     options = ScanOptions(sample_rows=DRIFT_SAMPLE_ROWS, max_rows=DRIFT_SAMPLE_ROWS)
     return scan_table(table, "source", list(registered()), options, progress)
@@ -83,7 +84,7 @@ def drift_scan(table: Table, progress: ScanProgress) -> TableScan:
 def scan_source(
     mandate: Mandate,
     passwords: DatabasePasswords,
-    progress: ScanProgress,
+    progress: Progress,
     *,
     batch_rows: int,
 ) -> SourceCheck:

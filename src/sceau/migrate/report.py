@@ -11,7 +11,7 @@ from typing import Any
 
 from sceau._version import __version__
 from sceau.mandate.model import Treatment
-from sceau.migrate.pipeline import RunOutcome
+from sceau.migrate.outcome import RunOutcome
 
 
 def _iso(moment: datetime | None) -> str | None:

@@ -14,7 +14,18 @@ from sceau.config import Settings
 from sceau.events import EventSink
 from sceau.keys.base import KeyProvider
 from sceau.keys.db_passwords import DatabasePasswords
-from sceau.migrate.progress import MigrateProgress, Silent
+from sceau.progress import Progress, Silent
+
+
+class StopRequest:
+    """A request to stop a run cleanly: set from outside (the CLI's signal handler), looked at
+    by the driver after each batch's checkpoint, so the run stops where it can resume."""
+
+    def __init__(self) -> None:
+        self.requested = False
+
+    def request(self) -> None:
+        self.requested = True
 
 
 @dataclass
@@ -26,7 +37,8 @@ class MigrationSession:
     events: EventSink
     provider: KeyProvider
     actor: str
-    progress: MigrateProgress = field(default_factory=Silent)
+    progress: Progress = field(default_factory=Silent)
+    stop: StopRequest = field(default_factory=StopRequest)
     now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
 
     def connect_url(self, location: str) -> str:

@@ -15,6 +15,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import partial
 from multiprocessing import get_context
+from signal import SIG_IGN, SIGINT, signal
 from typing import TypeVar
 
 import pyarrow as pa
@@ -54,7 +55,9 @@ class Cores:
                 yield function(number, item)
             return
         if self._pool is None:
-            self._pool = ProcessPoolExecutor(self.workers, mp_context=get_context("spawn"))
+            self._pool = ProcessPoolExecutor(
+                self.workers, mp_context=get_context("spawn"), initializer=_leave_interrupts
+            )
         pending: deque[Future[_Result]] = deque()
         for number, item in enumerate(items):
             pending.append(self._pool.submit(function, number, item))
@@ -62,6 +65,12 @@ class Cores:
                 yield pending.popleft().result()
         while pending:
             yield pending.popleft().result()
+
+
+def _leave_interrupts() -> None:
+    """A worker ignores Ctrl-C (the terminal sends it to every process of the command): the
+    driver decides how the run stops, after a batch's checkpoint."""
+    signal(SIGINT, SIG_IGN)
 
 
 @dataclass(frozen=True)

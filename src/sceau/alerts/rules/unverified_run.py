@@ -1,7 +1,7 @@
 """unverified-run: a run left unverified for too long.
 
-A state rule on the ``runs`` table: a run neither verified nor shredded ``hours`` after it
-started has stopped, failed or been abandoned with its data still staged.
+A state rule on the ``runs`` table: a run neither verified, shredded nor abandoned ``hours``
+after it started has stopped, failed or been left with its data still staged.
 """
 
 from __future__ import annotations
@@ -14,9 +14,10 @@ from sqlalchemy import select
 
 from sceau.alerts.model import Finding, Severity
 from sceau.alerts.rules.base import Rule, RuleContext, register
+from sceau.migrate.state import RunState
 from sceau.store.schema import runs
 
-SETTLED = ("verified", "shredded")
+SETTLED = tuple(state.value for state in RunState if state.settled)
 
 
 @register
