@@ -29,6 +29,7 @@ def test_pynacl_checks_a_certificate_from_the_recipe(certificate):
     assert "Évry €".encode() in message  # raw UTF-8, not \u escapes
     VerifyKey(public).verify(message, base64.b64decode(block["value"]))
     verify_certificate(certificate, fingerprint=block["fingerprint"])
+    verify_certificate(certificate, fingerprint=f" {block['fingerprint'].upper()}\n")  # pasted
 
 
 def test_the_recipe_bytes_are_exact(certificate):

@@ -105,7 +105,7 @@ def verify_certificate(data: dict[str, Any], *, fingerprint: str | None = None) 
         raise CertificateError("the certificate's signature block is malformed") from None
     if signing.fingerprint(public) != signature.get("fingerprint"):
         raise CertificateError("the certificate's key does not match its fingerprint")
-    if fingerprint is not None and signature.get("fingerprint") != fingerprint:
+    if fingerprint is not None and signature.get("fingerprint") != fingerprint.strip().lower():
         raise CertificateError("the certificate was signed by another key")
     try:
         signing.verify(public, value, signing.CERTIFICATE, canonical_json(body))
