@@ -24,6 +24,7 @@ import rfc8785
 from sceau.errors import SceauError
 
 _MAX_INTEGER = 2**53 - 1  # RFC 8785 §3.2.2.3: beyond, an IEEE 754 double loses digits
+_SCALARS = frozenset({str, bool, type(None)})
 _COMPACT = json.JSONEncoder(
     sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
 )
@@ -51,14 +52,18 @@ def canonical_json(value: Any) -> bytes:
 
 
 def _plain(value: Any) -> bool:
-    """Whether ``value`` is made only of what the C encoder writes as RFC 8785 does."""
+    """Whether ``value`` is made only of what the C encoder writes as RFC 8785 does (loops, not
+    ``all()``: this runs for every audit entry)."""
     kind = type(value)
-    if kind is str or kind is bool or value is None:
+    if kind in _SCALARS:
         return True
     if kind is int:
         return -_MAX_INTEGER <= value <= _MAX_INTEGER
     if kind is dict:
-        return all(type(k) is str and k.isascii() and _plain(v) for k, v in value.items())
+        for key, item in value.items():
+            if type(key) is not str or not key.isascii() or not _plain(item):
+                return False
+        return True
     if kind is list:
-        return all(_plain(item) for item in value)
+        return all(map(_plain, value))
     return False
