@@ -40,7 +40,8 @@ from sceau.audit.sink import AuditLog
 from sceau.config import Settings
 from sceau.keys import open_provider
 from sceau.mandate.draft import draft_mandate
-from sceau.mandate.sign import new_signer, sign_mandate
+from sceau.mandate.sign import sign_mandate
+from sceau.mandate.signers import new_signer
 from sceau.migrate.pipeline import migrate
 from sceau.migrate.session import MigrationSession
 from sceau.protect.rehash import Argon2Params, rehash_passwords

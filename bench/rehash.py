@@ -20,8 +20,8 @@ from collections.abc import Callable
 
 import polars as pl
 
+from sceau.crypto.envelope import new_data_key
 from sceau.protect.encrypt import encrypt_values
-from sceau.protect.envelope import new_data_key
 from sceau.protect.generalise import generalise
 from sceau.protect.pseudonymise import pseudonymise, pseudonymise_nir
 from sceau.protect.redact import redact_identifiers

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import json
 import sqlite3
 from pathlib import Path
 
 import polars as pl
 from click.testing import CliRunner
 
+from sceau.audit.sink import AuditLog
 from sceau.cli import main
+from sceau.config import Settings
+from sceau.keys import open_provider
+from sceau.migrate.certificate import certificate_public_key, verify_certificate
+from sceau.store import open_store
 
 
 def test_the_demo_tells_the_story_and_the_bad_day(tmp_path: Path) -> None:
@@ -38,3 +46,33 @@ def test_the_demo_tells_the_story_and_the_bad_day(tmp_path: Path) -> None:
             assert value not in result.output
             assert value.encode() not in entries
             assert value not in alerts
+
+    # the labs can pin the key that signed their certificates, and the keyring stays openable
+    reports = out / "reports"
+    pinned = (reports / "certificate-key.fingerprint").read_text().strip()
+    public = spki_ed25519(reports / "certificate-key.pem")
+    assert hashlib.sha256(public).hexdigest() == pinned
+    assert "certificate-key.fingerprint" in text
+    for lab in ("lab-a", "lab-b"):
+        certificate = json.loads((reports / lab / "certificate.json").read_text())
+        assert base64.b64decode(certificate["signature"]["public_key"]) == public
+        verify_certificate(certificate, fingerprint=pinned)
+    saved = out / "home" / "demo-keyring-passphrase"
+    assert saved.stat().st_mode & 0o077 == 0
+    settings = Settings(home=out / "home", keyring_passphrase=saved.read_text().strip())
+    engine, provider = open_store(settings.store), open_provider(settings)
+    try:  # the keyring still opens: the installation's key can be asked for again
+        events = AuditLog.from_settings(settings, engine)
+        assert certificate_public_key(provider, engine, events, actor="t") == public
+    finally:
+        provider.close()
+        engine.dispose()
+
+
+def spki_ed25519(path: Path) -> bytes:
+    """The raw key of an Ed25519 SubjectPublicKeyInfo PEM (RFC 8410: a fixed 12-byte DER head)."""
+    lines = path.read_text().split()
+    assert lines[:3] == ["-----BEGIN", "PUBLIC", "KEY-----"]
+    der = base64.b64decode("".join(lines[3:-3]))
+    assert der[:12] == bytes.fromhex("302a300506032b6570032100")
+    return der[12:]

@@ -21,7 +21,8 @@ from sceau.accounts import login
 from sceau.cli import main
 from sceau.keys.db_passwords import MARIADB_ENV
 from sceau.mandate.policy import ScanDisagreement
-from sceau.mandate.sign import sign_mandate, signature_path
+from sceau.mandate.sign import sign_mandate
+from sceau.mandate.signature import signature_path
 from sceau.migrate.pipeline import migrate
 
 REASON = "portal logins made of the name and birth date; no password in this column"

@@ -13,9 +13,9 @@ import pytest
 from argon2.low_level import Type, hash_secret_raw
 
 from sceau.config import Settings
+from sceau.crypto.envelope import unseal
 from sceau.keys import KeyProviderError
 from sceau.keys.local import LocalKeyring
-from sceau.protect.envelope import unseal
 
 
 def read_keyring(path: Path, passphrase: str) -> dict[str, list[str]]:

@@ -54,7 +54,8 @@ def test_every_treatment_is_documented():
 
 
 def test_every_refusal_reason_is_documented():
-    source = (Path(__file__).parents[2] / "src/sceau/mandate/verify.py").read_text()
+    room = Path(__file__).parents[2] / "src/sceau/mandate"
+    source = "".join((room / name).read_text() for name in ("verify.py", "signature.py"))
     raised = set(re.findall(r'VerificationError\(\s*"([a-z-]+)"', source))
     assert raised == set(REASONS)
     for reason in REASONS:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import shutil
 import stat
@@ -11,6 +13,8 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from nacl.exceptions import BadSignatureError
+from nacl.signing import VerifyKey
 from sqlalchemy import select, update
 
 from sceau.accounts import Role, add_user
@@ -18,13 +22,10 @@ from sceau.audit.key import AuditKey
 from sceau.audit.sink import AuditLog
 from sceau.events import Event
 from sceau.mandate.model import MandateError
-from sceau.mandate.sign import (
-    list_signers,
-    new_signer,
-    sign_mandate,
-    signature_path,
-)
-from sceau.mandate.verify import VerificationError, load_verified, verify_mandate
+from sceau.mandate.sign import sign_mandate
+from sceau.mandate.signature import VerificationError, signature_path
+from sceau.mandate.signers import list_signers, new_signer
+from sceau.mandate.verify import load_verified, verify_mandate
 from sceau.store import open_store
 from sceau.store.errors import StoreError
 from sceau.store.schema import mandates, signers, users
@@ -273,7 +274,7 @@ def test_a_missing_mandate_is_refused(store, tmp_path):
         lambda d: json.dumps([d]),
         lambda d: json.dumps({k: v for k, v in d.items() if k != "signed_at"}),
         lambda d: json.dumps({**d, "comment": "hello"}),
-        lambda d: json.dumps({**d, "version": 2}),
+        lambda d: json.dumps({**d, "version": 3}),
         lambda d: json.dumps({**d, "version": True}),
         lambda d: json.dumps({**d, "algorithm": "rsa"}),
         lambda d: json.dumps({**d, "signature": "***"}),
@@ -298,7 +299,7 @@ def test_a_malformed_signature_file_is_refused(store, signed, corrupt):
     [
         ("signed_at", "2026-03-01T09:30:00+00:00"),
         ("mandate_id", "another-mandate"),
-        ("signer", "camille"),  # the name is informative; the fingerprint decides
+        ("signer", "camille"),  # the name is signed too: a renamed signer is another claim
     ],
 )
 def test_a_tampered_signature_file_is_refused(store, signed, field, value):
@@ -306,10 +307,41 @@ def test_a_tampered_signature_file_is_refused(store, signed, field, value):
     document = json.loads(sig.read_text())
     document[field] = value
     sig.write_text(json.dumps(document))
-    if field == "signer":
-        assert load_verified(signed, store.engine, now=NOW).signer == "claire"
-        return
     assert refusal(signed, store).reason == "bad-signature"
+
+
+def test_the_documented_recipe_alone_checks_a_mandate_signature(store, signed):
+    """docs/recipes.md's steps with PyNaCl: the mandate, its .sig and the signer's public key
+    (as `sceau keys signers --export` gives it), no function of sceau's."""
+    document = json.loads(signature_path(signed).read_text())
+    (signer,) = list_signers(store.engine)
+    public = signer.public_key
+    assert hashlib.sha256(public).hexdigest() == document["fingerprint"]
+    lines = [
+        "sceau mandate v2",
+        hashlib.sha256(signed.read_bytes()).hexdigest(),
+        document["mandate_id"],
+        document["signer"],
+        document["fingerprint"],
+        document["signed_at"],
+    ]
+    message = "\n".join(lines).encode("utf-8")
+    signature = base64.b64decode(document["signature"])
+    VerifyKey(public).verify(message, signature)
+    for wrong in (message + b"\n", message.replace(b"claire", b"camille")):
+        with pytest.raises(BadSignatureError):
+            VerifyKey(public).verify(wrong, signature)
+
+
+def test_a_first_format_signature_is_refused_with_a_request_to_sign_again(store, signed):
+    sig = signature_path(signed)
+    sig.write_text(json.dumps({**json.loads(sig.read_text()), "version": 1}))
+    error = refusal(signed, store)
+    assert error.reason == "malformed"
+    assert error.message == (
+        "the signature file is in sceau's first format, which did not sign the signer's name"
+    )
+    assert "sign the mandate again" in error.hint
 
 
 def test_a_signature_from_another_mandate_is_refused(store, key, signed, tmp_path):
@@ -411,7 +443,8 @@ def test_any_single_changed_byte_of_the_mandate_is_refused(sealed, data):
 def test_any_changed_character_of_a_signed_field_is_refused(sealed, data):
     made, path = sealed
     document = json.loads(signature_path(path).read_text())
-    field = data.draw(st.sampled_from(["mandate_sha256", "fingerprint", "signed_at", "signature"]))
+    fields = ["mandate_sha256", "mandate_id", "signer", "fingerprint", "signed_at", "signature"]
+    field = data.draw(st.sampled_from(fields))
     value = document[field]
     index = data.draw(st.integers(0, len(value) - 1))
     replacement = data.draw(st.characters(codec="utf-8").filter(lambda c: c != value[index]))

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select
 from tests.migrate.world import LAB_A_RULES, World, make_world
 
+from sceau.crypto.envelope import SealError
 from sceau.keys.base import KeyDestroyedError, KeyProviderError
 from sceau.keys.material import fetch
 from sceau.mandate.model import MandateError
@@ -20,7 +21,6 @@ from sceau.migrate.pipeline import MigrationError, migrate
 from sceau.migrate.report import MigrationReport
 from sceau.migrate.runs import RunBusy, run_lock
 from sceau.migrate.staging import Staging
-from sceau.protect.envelope import SealError
 from sceau.store.schema import keys, runs
 from sceau.targets import TargetError
 

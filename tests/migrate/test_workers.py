@@ -6,13 +6,13 @@ from pathlib import Path
 
 from tests.migrate.world import LAB_A_RULES, World, make_world
 
+from sceau.crypto.envelope import new_data_key
 from sceau.mandate.verify import load_verified
 from sceau.migrate.plan import Plan
 from sceau.migrate.staging import Staging
 from sceau.migrate.verify import digest_batch
 from sceau.migrate.workers import Cores, digest_on_cores, sealed_batches
 from sceau.protect.apply import ProtectKeys
-from sceau.protect.envelope import new_data_key
 from sceau.sources.base import open_source
 
 

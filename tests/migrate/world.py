@@ -13,7 +13,8 @@ from sceau.accounts import PasswordParams, Role, add_user
 from sceau.audit.sink import AuditLog
 from sceau.config import Settings
 from sceau.keys import KeyProvider, open_provider
-from sceau.mandate.sign import new_signer, sign_mandate
+from sceau.mandate.sign import sign_mandate
+from sceau.mandate.signers import new_signer
 from sceau.migrate.session import MigrationSession
 from sceau.progress import Silent
 from sceau.store import open_store

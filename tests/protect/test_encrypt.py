@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from sceau.crypto.envelope import SealError
 from sceau.protect.encrypt import decrypt_values, encrypt_values
-from sceau.protect.envelope import SealError
 
 from .strategies import KEYS
 

@@ -13,14 +13,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from stdnum.fr import nir as std_nir
 
+from sceau.crypto.kdf import derive_key
 from sceau.detect.identifiers.nir import NIR
-from sceau.protect.envelope import derive_key
 from sceau.protect.pseudonymise import pseudonymise, pseudonymise_nir
 from sceau.synth import generate
 
 from .strategies import KEYS, compact, valid_nirs
 
-TOKEN = re.compile(r"^psd1_[a-z2-7]{26}$")
+TOKEN = re.compile(r"^psd2_[a-z2-7]{26}$")
 KEY = bytes(range(32))
 CELLS = st.lists(st.one_of(st.none(), st.text(max_size=30)), max_size=30)
 
@@ -48,7 +48,7 @@ def reference_token(key: bytes, value: str) -> str:
     """The documented recipe, written out with the standard library alone."""
     message = reference_canonical(value).encode()
     digest = hmac.new(derive_key(key, "pseudonym hmac"), message, hashlib.sha256).digest()
-    return "psd1_" + base64.b32encode(digest).decode().lower()[:26]
+    return "psd2_" + base64.b32encode(digest).decode().lower()[:26]
 
 
 def series(values: list[str | None]) -> pl.Series:

@@ -1,8 +1,10 @@
 """How an event becomes a leaf of the audit log, and back.
 
-A leaf is the event's canonical JSON: keys sorted, no spaces, UTF-8, ``seq`` (its position)
-inside. Those bytes are what the Merkle tree hashes, so they never change once written; reading
-an event back parses them, never the index columns beside them.
+A leaf is the event's RFC 8785 canonical JSON (:mod:`sceau.crypto.canonical`), ``seq`` (its
+position) inside. Those bytes are what the Merkle tree hashes, so they never change once
+written; reading an event back parses them, never the index columns beside them. Entries hold
+strings, integers, booleans and null, for which RFC 8785 writes the same bytes as the sorted,
+compact JSON sceau wrote before it: a trail written earlier reads and verifies unchanged.
 """
 
 from __future__ import annotations
@@ -12,10 +14,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sceau.crypto.canonical import canonical_json
 from sceau.errors import SceauError
 from sceau.events import Event
-
-_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,7 @@ def encode(seq: int, event: Event) -> bytes:
         "actor": event.actor,
         "payload": event.payload(),
     }
-    return _CANONICAL.encode(body).encode()
+    return canonical_json(body)
 
 
 class EntryError(SceauError):

@@ -3,7 +3,8 @@
 One Ed25519 key per installation, kept in its own file (mode 0600, outside the state store):
 whoever can write the database but not read this file cannot forge a seal or a checkpoint, so
 any entry they change, insert, move or delete is pinpointed by ``sceau audit verify``. The seal
-key is derived from the signing key (HKDF), so there is one secret to guard. Anyone holding the
+key is derived from the signing key (:func:`sceau.crypto.kdf.derive_key`), so there is one
+secret to guard. Anyone holding the
 *public* key (``sceau audit key``) can check checkpoints and inclusion proofs, nothing more.
 """
 
@@ -13,11 +14,9 @@ import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-
+from sceau.crypto import signing
+from sceau.crypto.kdf import derive_key
+from sceau.crypto.signing import PrivateKey, SignatureError, fingerprint
 from sceau.errors import SceauError
 from sceau.files import write_atomic
 
@@ -26,36 +25,23 @@ class AuditKeyError(SceauError):
     """The audit key cannot be read, created, or is not an Ed25519 key."""
 
 
-def fingerprint(public_key: bytes) -> str:
-    """SHA-256 of the raw public key, hex: how people name and pin the key."""
-    return hashlib.sha256(public_key).hexdigest()
-
-
 @dataclass(frozen=True)
 class AuditKey:
-    private: Ed25519PrivateKey = field(repr=False)
+    private: PrivateKey = field(repr=False)
     seal_key: bytes = field(repr=False)  # 32 bytes, keyed BLAKE2b
 
     @classmethod
-    def from_private(cls, private: Ed25519PrivateKey) -> AuditKey:
-        raw = private.private_bytes(
-            serialization.Encoding.Raw,
-            serialization.PrivateFormat.Raw,
-            serialization.NoEncryption(),
-        )
-        seal_key = HKDF(hashes.SHA256(), 32, salt=None, info=b"sceau audit seal v1").derive(raw)
-        return cls(private, seal_key)
+    def from_private(cls, private: PrivateKey) -> AuditKey:
+        return cls(private, derive_key(signing.seed(private), "audit seal v1"))
 
     @classmethod
     def generate(cls) -> AuditKey:
         """A new key (tests, and :func:`load_audit_key` on first use)."""
-        return cls.from_private(Ed25519PrivateKey.generate())
+        return cls.from_private(signing.generate())
 
     @property
     def public_bytes(self) -> bytes:
-        return self.private.public_key().public_bytes(
-            serialization.Encoding.Raw, serialization.PublicFormat.Raw
-        )
+        return signing.public_bytes(self.private)
 
     @property
     def fingerprint(self) -> str:
@@ -66,13 +52,14 @@ class AuditKey:
         return hashlib.blake2b(data, key=self.seal_key, digest_size=32).digest()
 
     def sign(self, message: bytes) -> bytes:
-        return self.private.sign(message)
+        """A checkpoint's signature: over its body as it is (the audit key signs nothing else)."""
+        return signing.sign_unlabelled(self.private, message)
 
 
 def verify_signature(public_key: bytes, signature: bytes, message: bytes) -> bool:
     try:
-        Ed25519PublicKey.from_public_bytes(public_key).verify(signature, message)
-    except (InvalidSignature, ValueError):
+        signing.verify_unlabelled(public_key, signature, message)
+    except SignatureError:
         return False
     return True
 
@@ -95,11 +82,8 @@ def load_audit_key(path: Path, *, create: bool = True) -> AuditKey:
             hint="the audit key must be readable by the account sceau runs as, and by no other",
             where=str(path),
         ) from None
-    try:
-        private = serialization.load_pem_private_key(data, password=None)
-    except (ValueError, TypeError):
-        private = None
-    if not isinstance(private, Ed25519PrivateKey):
+    private = signing.load_private_pem(data)
+    if private is None:
         raise AuditKeyError(
             "the audit key file is not an Ed25519 private key",
             hint="restore it from your backup; without it the trail cannot be extended",
@@ -110,11 +94,7 @@ def load_audit_key(path: Path, *, create: bool = True) -> AuditKey:
 
 def _create(path: Path) -> AuditKey:
     made = AuditKey.generate()
-    pem = made.private.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    )
+    pem = signing.private_pem(made.private)
     try:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         write_atomic(path, pem, overwrite=False)

@@ -25,12 +25,16 @@ from sceau.cli.demo_bad_day import SECURITY_OFFICER, tell_bad_day
 from sceau.cli.migrate import run_printed, write_outcome
 from sceau.cli.scan import print_report
 from sceau.config import Settings
+from sceau.crypto.signing import fingerprint, public_pem
 from sceau.detect.report import ScanReport
 from sceau.detect.scan import scan
 from sceau.errors import SceauError
 from sceau.files import write_atomic
+from sceau.keys import open_provider
 from sceau.mandate.draft import draft_mandate
-from sceau.mandate.sign import new_signer, sign_mandate
+from sceau.mandate.sign import sign_mandate
+from sceau.mandate.signers import new_signer
+from sceau.migrate.certificate import certificate_public_key
 from sceau.reports.base import ReportFormat, write_report
 from sceau.store import open_store
 from sceau.synth import generate
@@ -123,9 +127,10 @@ class Story:
         # A real installation asks for these; the demo makes throw-away ones.
         self.password = secrets.token_urlsafe(18)
         self.passphrase = secrets.token_urlsafe(18)
+        self.keyring_passphrase = secrets.token_urlsafe(24)
         self.settings = Settings(
             home=out / "home",
-            keyring_passphrase=secrets.token_urlsafe(24),
+            keyring_passphrase=self.keyring_passphrase,
             batch_rows=8_192,
         )
         self.engine = open_store(self.settings.store)
@@ -141,6 +146,7 @@ class Story:
         mandates = [self.mandate_step(lab) for lab in LABS]
         for lab, mandate in zip(LABS, mandates, strict=True):
             self.migrate_step(lab, mandate)
+        pinned = self.certificate_key_step()
         tell_bad_day(self, mandates[0])
         self.console.rule("[bold]The end")
         self.say(
@@ -151,14 +157,41 @@ class Story:
         logout(self.settings, self.engine)  # no session is left behind
         home = self.settings.home
         write_atomic(home / "demo-password", (self.password + "\n").encode())
+        write_atomic(home / "demo-keyring-passphrase", (self.keyring_passphrase + "\n").encode())
         me = sys.argv[0] if sys.argv[0].endswith("sceau") else "sceau"  # .venv/bin/sceau
         self.say(
             f"\nLook around: {self.out}/scan.html and {self.out}/reports/ are what a DPO hands a "
             f"regulator. The demo's accounts share the password in {home}/demo-password:\n"
             f"  export SCEAU_HOME={home}\n"
             f"  {me} login {SECURITY_OFFICER} --password-stdin < $SCEAU_HOME/demo-password\n"
-            f"  {me} audit tail; {me} audit verify; {me} alerts list --all; {me} alerts show 1"
+            f"  {me} audit tail; {me} audit verify; {me} alerts list --all; {me} alerts show 1\n"
+            "A lab checks its certificate against the signing key it was given (the demo wrote "
+            "it beside the reports):\n"
+            f"  {me} certificate {self.out}/reports/{LABS[0].name}/certificate.json "
+            f"--fingerprint $(cat {pinned})\n"
+            f"The keyring's passphrase is in {home}/demo-keyring-passphrase, for the key "
+            "commands:\n"
+            "  export SCEAU_KEYRING_PASSPHRASE=$(cat $SCEAU_HOME/demo-keyring-passphrase)\n"
+            f"  {me} keys certificate-key"
         )
+
+    def certificate_key_step(self) -> Path:
+        """The certificate key's public half and fingerprint beside the reports: what the labs
+        pin, so that a certificate signed by any other key is told apart from this one."""
+        provider = open_provider(self.settings)
+        try:
+            public = certificate_public_key(provider, self.engine, self.events, actor=OPERATOR)
+        finally:
+            provider.close()
+        folder = self.out / "reports"
+        pinned = folder / "certificate-key.fingerprint"
+        write_atomic(folder / "certificate-key.pem", public_pem(public).encode("ascii"))
+        write_atomic(pinned, (fingerprint(public) + "\n").encode("ascii"))
+        self.say(
+            f"  The certificates' signing key, for the labs to pin: {pinned.relative_to(self.out)}"
+            f" (SHA-256 fingerprint) and {folder.name}/certificate-key.pem (public key, PEM)."
+        )
+        return pinned
 
     def exports_step(self) -> None:
         self.console.rule("[bold]1. Two labs export their patients")

@@ -9,11 +9,12 @@ import click
 
 from sceau.cli._context import Context
 from sceau.config import Settings
+from sceau.crypto.signing import fingerprint, public_pem
 from sceau.keys import material, open_provider
 from sceau.keys.db_passwords import account, forget_password, store_password
 from sceau.mandate.draft import refuse_password
-from sceau.mandate.sign import KEY_SUFFIX, chosen_signer, list_signers, new_signer, public_pem
-from sceau.migrate.certificate import certificate_fingerprint
+from sceau.mandate.signers import KEY_SUFFIX, chosen_signer, list_signers, new_signer
+from sceau.migrate.certificate import certificate_public_key
 
 PASSPHRASE_ENV = "SCEAU_SIGNER_PASSPHRASE"  # noqa: S105  (the variable's name, not a secret)
 
@@ -123,12 +124,10 @@ def certificate_key() -> None:
     user = context.actor("reports.read")
     provider = open_provider(context.settings)
     try:
-        fingerprint = certificate_fingerprint(
-            provider, context.engine, context.events, actor=user.name
-        )
+        public = certificate_public_key(provider, context.engine, context.events, actor=user.name)
     finally:
         provider.close()
-    click.echo(fingerprint)
+    click.echo(fingerprint(public))
 
 
 @keys.group(name="db-password")

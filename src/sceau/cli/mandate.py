@@ -24,8 +24,14 @@ from sceau.mandate.draft import draft_mandate, refuse_password
 from sceau.mandate.model import ColumnRule, Mandate, MandateError, RowCondition
 from sceau.mandate.parse import parse_mandate
 from sceau.mandate.policy import allowed_columns, check_drift, check_mandate
-from sceau.mandate.sign import read_mandate, sign_mandate, signature_path, write_private_file
-from sceau.mandate.verify import VerificationError, load_verified
+from sceau.mandate.sign import sign_mandate
+from sceau.mandate.signature import (
+    VerificationError,
+    read_mandate,
+    signature_path,
+    write_private_file,
+)
+from sceau.mandate.verify import load_verified
 from sceau.migrate.preflight import admit, scan_source
 from sceau.reports.i18n import Translator
 from sceau.urls import redact_url

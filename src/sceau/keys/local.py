@@ -2,7 +2,7 @@
 
 For a single machine without a KMS or an HSM. The file is a one-line JSON header (format, Argon2id
 parameters, salt) and then the body — ``{"keys": {key_id: [hex of v1, hex of v2, ...]}}`` —
-sealed with :func:`sceau.protect.envelope.seal`, the header bound as the seal's context so that
+sealed with :func:`sceau.crypto.envelope.seal`, the header bound as the seal's context so that
 neither can be altered. Every change rewrites the whole file atomically under a lock, so
 ``destroy`` leaves no copy of the key in the current file (old disk blocks are another matter:
 see docs/keys.md).
@@ -21,16 +21,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from sceau.crypto.envelope import SealError, new_data_key, seal, unseal
+from sceau.crypto.kdf import PASSPHRASE_KDF, passphrase_key
 from sceau.files import write_atomic
 from sceau.keys.base import KeyDestroyedError, KeyProvider, KeyProviderError, register
-from sceau.protect.envelope import (
-    PASSPHRASE_KDF,
-    SealError,
-    new_data_key,
-    passphrase_key,
-    seal,
-    unseal,
-)
 
 if TYPE_CHECKING:
     from sceau.config import Settings

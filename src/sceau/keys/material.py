@@ -13,10 +13,11 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Engine, insert, select, update
 
+from sceau.crypto.envelope import new_data_key
+from sceau.crypto.kdf import derive_key
 from sceau.events import EventSink, KeyCreated, KeyDestroyed, KeyRotated
 from sceau.keys.base import KeyDestroyedError, KeyProvider, KeyProviderError
 from sceau.protect.apply import ProtectKeys
-from sceau.protect.envelope import derive_key, new_data_key
 from sceau.store.schema import keys
 
 

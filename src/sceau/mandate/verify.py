@@ -1,6 +1,8 @@
 """Verifying a signed mandate before anything runs under it.
 
-Verification raises and returns nothing: a caller cannot forget to look at the result. Each
+Verification raises and returns nothing: a caller cannot forget to look at the result. The
+signature file is read by :mod:`sceau.mandate.signature`, the key looked up in
+:mod:`sceau.mandate.signers`; the signed bytes name the signer as the store knows the key. Each
 refusal has its own ``reason`` (a stable word the caller records in a MandateRefused event) and
 its own plain message. The public key comes from the state store's ``signers`` table, never from
 the signature file, and the signer's account must still be an active controller. Nothing is
@@ -22,32 +24,26 @@ emitted here: recording the refusal is the caller's job.
 
 from __future__ import annotations
 
-import binascii
 import hashlib
-import json
-import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import Engine
 
-from sceau import b64
+from sceau.crypto import signing
+from sceau.crypto.signing import SignatureError
 from sceau.mandate.model import Mandate, MandateError
 from sceau.mandate.parse import parse_mandate
 from sceau.mandate.policy import check_mandate
-from sceau.mandate.sign import (
-    CONTROLLER,
-    SIGNATURE_FORMAT,
-    SIGNATURE_VERSION,
-    account_role,
-    find_signer,
+from sceau.mandate.signature import (
+    VerificationError,
     read_mandate,
+    read_signature,
     signature_path,
     signed_message,
 )
+from sceau.mandate.signers import CONTROLLER, account_role, find_signer
 
 REASONS = (
     "unreadable",
@@ -62,27 +58,6 @@ REASONS = (
     "not-yet-valid",
     "expired",
 )
-_MAX_SIGNATURE_BYTES = 64 * 1024
-_HEX64 = re.compile(r"[0-9a-f]{64}")
-_FIELDS = {
-    "format",
-    "version",
-    "algorithm",
-    "mandate_id",
-    "mandate_sha256",
-    "signer",
-    "fingerprint",
-    "signed_at",
-    "signature",
-}
-
-
-class VerificationError(MandateError):
-    """A mandate that may not be used; ``reason`` is one of the words in the module's table."""
-
-    def __init__(self, reason: str, message: str, *, hint: str = "", where: str = "") -> None:
-        super().__init__(message, hint=hint, where=where)
-        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -95,16 +70,6 @@ class VerifiedMandate:
     signer: str
     signed_at: datetime
     body: bytes
-
-
-@dataclass(frozen=True)
-class _Signature:
-    mandate_id: str
-    mandate_sha256: str
-    signer: str
-    fingerprint: str
-    signed_at: str
-    signature: bytes
 
 
 def verify_mandate(path: Path, engine: Engine, *, now: datetime | None = None) -> None:
@@ -122,7 +87,7 @@ def load_verified(path: Path, engine: Engine, *, now: datetime | None = None) ->
     except MandateError as error:
         raise VerificationError("unreadable", error.message, hint=error.hint, where=where) from None
     digest = hashlib.sha256(body).hexdigest()
-    signature = _read_signature(signature_path(path), where)
+    signature = read_signature(signature_path(path), where)
     if signature.mandate_sha256 != digest:
         raise VerificationError(
             "changed",
@@ -146,11 +111,13 @@ def load_verified(path: Path, engine: Engine, *, now: datetime | None = None) ->
             where=where,
         )
     message = signed_message(
-        digest, signature.mandate_id, signature.fingerprint, signature.signed_at
+        digest, signature.mandate_id, signer.name, signature.fingerprint, signature.signed_at
     )
     try:
-        Ed25519PublicKey.from_public_bytes(signer.public_key).verify(signature.signature, message)
-    except InvalidSignature:
+        if signature.signer != signer.name:  # the name the file gives is signed: it must hold
+            raise SignatureError("the signer's name differs")
+        signing.verify(signer.public_key, signature.signature, signing.MANDATE, message)
+    except SignatureError:
         raise VerificationError(
             "bad-signature",
             "the signature does not match the mandate",
@@ -214,64 +181,3 @@ def _parse(body: bytes, where: str) -> Mandate:
             "invalid", error.message, hint=error.hint, where=error.where
         ) from None
     return mandate
-
-
-def _read_signature(path: Path, where: str) -> _Signature:
-    try:
-        with path.open("rb") as handle:
-            raw = handle.read(_MAX_SIGNATURE_BYTES + 1)
-    except FileNotFoundError:
-        raise VerificationError(
-            "unsigned",
-            "the mandate is unsigned: there is no signature file beside it",
-            hint="have the controller sign it with `sceau mandate sign`",
-            where=where,
-        ) from None
-    except OSError as error:
-        raise VerificationError(
-            "malformed",
-            f"cannot read the signature file ({error.strerror or type(error).__name__})",
-            where=str(path),
-        ) from None
-    try:
-        return _signature(json.loads(raw.decode("utf-8")), len(raw))
-    except (ValueError, TypeError, KeyError, RecursionError, binascii.Error):
-        raise VerificationError(
-            "malformed",
-            "the signature file is malformed",
-            hint="use the .sig file `sceau mandate sign` wrote, unchanged",
-            where=str(path),
-        ) from None
-
-
-def _signature(document: object, size: int) -> _Signature:
-    """The signature file's fields, each checked; ValueError for anything off."""
-    if size > _MAX_SIGNATURE_BYTES or not isinstance(document, dict):
-        raise ValueError
-    if set(document) != _FIELDS:
-        raise ValueError
-    if (document["format"], document["version"], document["algorithm"]) != (
-        SIGNATURE_FORMAT,
-        SIGNATURE_VERSION,
-        "ed25519",
-    ) or isinstance(document["version"], bool):
-        raise ValueError
-    text = {k: document[k] for k in _FIELDS - {"format", "version", "algorithm"}}
-    if not all(isinstance(value, str) for value in text.values()):
-        raise ValueError
-    if not (_HEX64.fullmatch(text["mandate_sha256"]) and _HEX64.fullmatch(text["fingerprint"])):
-        raise ValueError
-    signed_at = datetime.fromisoformat(text["signed_at"])
-    if signed_at.tzinfo is None:
-        raise ValueError
-    signature = b64.decode(text["signature"])
-    if len(signature) != 64:
-        raise ValueError
-    return _Signature(
-        mandate_id=text["mandate_id"],
-        mandate_sha256=text["mandate_sha256"],
-        signer=text["signer"],
-        fingerprint=text["fingerprint"],
-        signed_at=text["signed_at"],
-        signature=signature,
-    )

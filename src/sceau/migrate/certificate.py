@@ -4,31 +4,29 @@ It states the run, the mandate's hash, the counts and digests, which key was des
 when and by whom, and is signed with the installation's Ed25519 certificate key (minted on first
 use, held wrapped by the key provider like every other secret). Anyone with the certificate can
 check it: the public key and its fingerprint are in it, and :func:`verify_certificate` raises on
-any change.
+any change. The signed bytes are the body's RFC 8785 canonical JSON under the context label
+``sceau deletion certificate v1`` (docs/recipes.md).
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
-import json
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from sqlalchemy import Engine
 
 from sceau import b64
+from sceau.crypto import signing
+from sceau.crypto.canonical import CanonicalError, canonical_json
+from sceau.crypto.signing import SignatureError
 from sceau.errors import SceauError
 from sceau.events import EventSink
 from sceau.keys import material
 from sceau.keys.base import KeyProvider
 
 CERTIFICATE_KEY_ID = "sceau-certificates"
-_DOMAIN = b"sceau deletion certificate v1\n"
 
 
 class CertificateError(SceauError):
@@ -53,7 +51,7 @@ class Certificate:
 
 def _signing_key(
     provider: KeyProvider, engine: Engine, events: EventSink, *, actor: str
-) -> Ed25519PrivateKey:
+) -> signing.PrivateKey:
     """The installation's certificate key, minted on first use and held wrapped."""
     secret = material.fetch(provider, engine, CERTIFICATE_KEY_ID) or material.mint(
         provider,
@@ -63,17 +61,16 @@ def _signing_key(
         purpose="certificate",
         owner="sceau",
         actor=actor,
-        value=Ed25519PrivateKey.generate().private_bytes_raw(),
+        value=signing.seed(signing.generate()),
     )
-    return Ed25519PrivateKey.from_private_bytes(secret.value)
+    return signing.from_seed(secret.value)
 
 
-def certificate_fingerprint(
+def certificate_public_key(
     provider: KeyProvider, engine: Engine, events: EventSink, *, actor: str
-) -> str:
-    """SHA-256 of the certificate key's raw public key: what controllers check against."""
-    public = _signing_key(provider, engine, events, actor=actor).public_key()
-    return hashlib.sha256(public.public_bytes(Encoding.Raw, PublicFormat.Raw)).hexdigest()
+) -> bytes:
+    """The certificate key's raw public key: its fingerprint is what controllers pin."""
+    return signing.public_bytes(_signing_key(provider, engine, events, actor=actor))
 
 
 def issue_certificate(
@@ -81,14 +78,14 @@ def issue_certificate(
 ) -> Certificate:
     """Sign ``body`` (JSON-ready facts of one shredded run) with the installation's key."""
     private = _signing_key(provider, engine, events, actor=actor)
-    public = private.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
-    signature = private.sign(_DOMAIN + _canonical(body))
+    public = signing.public_bytes(private)
+    signature = signing.sign(private, signing.CERTIFICATE, canonical_json(body))
     return Certificate(
         body=body,
         signature={
             "algorithm": "Ed25519",
             "public_key": base64.b64encode(public).decode(),
-            "fingerprint": hashlib.sha256(public).hexdigest(),
+            "fingerprint": signing.fingerprint(public),
             "value": base64.b64encode(signature).decode(),
         },
     )
@@ -104,16 +101,15 @@ def verify_certificate(data: dict[str, Any], *, fingerprint: str | None = None) 
     try:
         public = b64.decode(signature["public_key"])
         value = b64.decode(signature["value"])
-        key = Ed25519PublicKey.from_public_bytes(public)
     except (KeyError, ValueError, TypeError):
         raise CertificateError("the certificate's signature block is malformed") from None
-    if hashlib.sha256(public).hexdigest() != signature.get("fingerprint"):
+    if signing.fingerprint(public) != signature.get("fingerprint"):
         raise CertificateError("the certificate's key does not match its fingerprint")
-    if fingerprint is not None and signature.get("fingerprint") != fingerprint:
+    if fingerprint is not None and signature.get("fingerprint") != fingerprint.strip().lower():
         raise CertificateError("the certificate was signed by another key")
     try:
-        key.verify(value, _DOMAIN + _canonical(body))
-    except InvalidSignature:
+        signing.verify(public, value, signing.CERTIFICATE, canonical_json(body))
+    except (SignatureError, CanonicalError):
         raise CertificateError(
             "the certificate was changed after signing", hint="ask for the original"
         ) from None
@@ -121,17 +117,5 @@ def verify_certificate(data: dict[str, Any], *, fingerprint: str | None = None) 
 
 def certificate_sha256(data: dict[str, Any]) -> str:
     """The certificate's hash, as events and reports cite it: SHA-256 of its canonical JSON
-    (keys sorted, no spaces, UTF-8), so it does not depend on how the file was indented."""
-    return hashlib.sha256(_canonical(data)).hexdigest()
-
-
-def _canonical(data: dict[str, Any]) -> bytes:
-    return json.dumps(
-        data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_iso
-    ).encode()
-
-
-def _iso(value: object) -> str:
-    if isinstance(value, datetime):
-        return value.isoformat(timespec="seconds")
-    raise TypeError(type(value).__name__)
+    (RFC 8785), so it does not depend on how the file was indented."""
+    return hashlib.sha256(canonical_json(data)).hexdigest()

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from sceau.crypto.envelope import seal, unseal
 from sceau.errors import SceauError
 from sceau.files import write_atomic
-from sceau.protect.envelope import seal, unseal
 
 _SUFFIX = ".sealed"
 

@@ -1,6 +1,6 @@
 """Field encryption: a column the target may hold only encrypted, under the controller's key.
 
-Each cell is sealed on its own by :func:`sceau.protect.envelope.seal` (AES-256-GCM, a fresh
+Each cell is sealed on its own by :func:`sceau.crypto.envelope.seal` (AES-256-GCM, a fresh
 random nonce per cell), so two equal values do not look equal in the target. The text stored is
 ``"enc1:"`` followed by the URL-safe base64 (padded) of the sealed bytes (``SCE1``, nonce,
 ciphertext, tag): 5 + 4 × ⌈(32 + n) / 3⌉ characters for an n-byte value.
@@ -19,7 +19,8 @@ from collections.abc import Callable
 
 import polars as pl
 
-from sceau.protect.envelope import SealError, derive_key, seal, unseal
+from sceau.crypto.envelope import SealError, seal, unseal
+from sceau.crypto.kdf import derive_key
 
 PREFIX = "enc1:"
 _LABEL = "field encryption"

@@ -1,7 +1,7 @@
 """Keyed pseudonyms: the same value under the same key always gives the same token, so joins
 between tables survive, and nobody without the key can go back or check a guess.
 
-Token (``pseudonymise``): ``"psd1_"`` followed by the first 26 characters of the lower-case
+Token (``pseudonymise``): ``"psd2_"`` followed by the first 26 characters of the lower-case
 base32 of HMAC-SHA-256(k, canonical value), that is 130 bits, where k is the pseudonym key's
 sub-key ``derive_key(key, "pseudonym hmac")``. Among n distinct values the chance that two share a
 token is at most n² / 2¹³¹: below 10⁻²¹ for a billion values.
@@ -24,10 +24,10 @@ import polars as pl
 import pyarrow as pa
 from ff3 import FF3Cipher
 
+from sceau.crypto.kdf import derive_key
 from sceau.detect.identifiers.nir import BAD_DEPARTMENTS, BAD_MONTHS, NIR
-from sceau.protect.envelope import derive_key
 
-TOKEN_PREFIX = "psd1_"  # noqa: S105  (what a pseudonym starts with, not a secret)
+TOKEN_PREFIX = "psd2_"  # noqa: S105  (what a pseudonym starts with, not a secret)
 TOKEN_CHARS = 26  # base32 characters: 130 bits
 
 _HMAC_LABEL = "pseudonym hmac"
@@ -48,7 +48,7 @@ _CORSICA_FOR_KEY = (["2A", "2B"], ["19", "18"])  # how the control key reads 2A 
 
 
 def pseudonymise(values: pl.Series, key: bytes) -> pl.Series:
-    """A ``psd1_`` token per cell (nulls stay null), keyed: same key and value, same token."""
+    """A ``psd2_`` token per cell (nulls stay null), keyed: same key and value, same token."""
     frame = pl.DataFrame({"value": values.cast(pl.String)}).select(_canonical(pl.col("value")))
     distinct = frame.get_column("value").drop_nulls().unique()
     tokens = pl.DataFrame({"value": distinct, "token": _tokens(key, distinct.to_list())})

@@ -1,17 +1,18 @@
-"""Raw primitives, private to ``sceau.protect``: everything else uses :mod:`envelope`.
+"""Raw primitives, private to ``sceau.crypto``: everything else uses its recipes.
 
 Like pyca/cryptography's ``hazmat``, these are easy to misuse (a repeated nonce under AES-GCM
-is fatal); :mod:`sceau.protect.envelope` is the one recipe that uses them safely.
+is fatal, a passphrase is not a key); :mod:`sceau.crypto.envelope` and :mod:`sceau.crypto.kdf`
+are the recipes that use them safely.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import os
 
 from argon2.low_level import Type, hash_secret_raw
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 KEY_BYTES = 32  # AES-256, HMAC-SHA-256
 NONCE_BYTES = 12  # the 96-bit nonce AES-GCM is defined for
@@ -33,8 +34,9 @@ def aes_gcm_decrypt(key: bytes, nonce: bytes, ciphertext: bytes, aad: bytes) -> 
     return AESGCM(key).decrypt(nonce, ciphertext, aad)
 
 
-def hmac_sha256(key: bytes, message: bytes) -> bytes:
-    return hmac.new(key, message, hashlib.sha256).digest()
+def hkdf_sha256(key: bytes, info: bytes) -> bytes:
+    """RFC 5869 with no salt (a zero-filled one), 32 bytes out."""
+    return HKDF(hashes.SHA256(), KEY_BYTES, salt=None, info=info).derive(key)
 
 
 def argon2id(secret: bytes, salt: bytes, *, memory_kib: int, time: int, lanes: int) -> bytes:

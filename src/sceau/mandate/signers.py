@@ -1,0 +1,219 @@
+"""The signer store: who may sign mandates, with which key.
+
+A signer key is created once per person (:func:`new_signer`): the private key goes to a file,
+encrypted under the person's passphrase, and only its public half enters the state store's
+``signers`` table, which is what verification trusts. A signer is named by its fingerprint
+(:func:`sceau.crypto.signing.fingerprint`), and by a name that several keys may share.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import Engine, delete, insert, select
+from sqlalchemy.exc import SQLAlchemyError
+
+from sceau.crypto import signing
+from sceau.crypto.kdf import PASSPHRASE_KDF, passphrase_key
+from sceau.events import EventSink, SignerCreated
+from sceau.mandate.model import MandateError
+from sceau.mandate.signature import write_private_file
+from sceau.store.errors import StoreError
+from sceau.store.schema import signers, users
+
+KEY_SUFFIX = ".signer.pem"
+_KEY_HEADER = "sceau-signer-key"
+_MAX_KDF_MEMORY_KIB = 4 * 1024 * 1024  # the header is read before it can be trusted
+MIN_PASSPHRASE = 12
+CONTROLLER = "controller"  # the role whose signature a mandate needs (sceau.accounts.Role)
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}\Z")
+
+
+@dataclass(frozen=True)
+class Signer:
+    """A registered signing key: who holds it and its public half. Never the private key."""
+
+    name: str
+    fingerprint: str  # SHA-256 of the raw public key, hex
+    user: str | None  # the account that created it
+    public_key: bytes  # raw Ed25519, 32 bytes
+    created_at: datetime
+    revoked_at: datetime | None = None
+    path: Path | None = None  # where the encrypted private key was written, when just created
+
+
+def chosen_signer(engine: Engine, chosen: str) -> Signer:
+    """The registered signer named ``chosen``, or whose fingerprint it is; MandateError when
+    none is, or when several signers share the name (then the fingerprint tells them apart)."""
+    found = [s for s in list_signers(engine) if chosen in (s.name, s.fingerprint)]
+    if not found:
+        raise MandateError(
+            "no registered signer has this name or fingerprint",
+            hint="`sceau keys signers` lists them",
+            where=chosen,
+        )
+    if len(found) > 1:
+        raise MandateError(
+            f"{len(found)} signers are named so",
+            hint="give the fingerprint of the one you mean (`sceau keys signers`)",
+            where=chosen,
+        )
+    return found[0]
+
+
+def new_signer(
+    engine: Engine,
+    events: EventSink,
+    name: str,
+    passphrase: str,
+    folder: Path,
+    *,
+    user: str,
+    now: datetime | None = None,
+) -> Signer:
+    """Create a signing key: the private key encrypted in ``folder``, the public one registered."""
+    if not _NAME.match(name):
+        raise MandateError(
+            "a signer name is letters, digits, dots, dashes or underscores (64 at most)",
+            hint="choose another name",
+        )
+    if len(passphrase) < MIN_PASSPHRASE:
+        raise MandateError(
+            f"the passphrase is too short (at least {MIN_PASSPHRASE} characters)",
+            hint="it protects the key that signs for the lab: choose a long one",
+        )
+    if not folder.exists():
+        folder.mkdir(mode=0o700, parents=True)
+        folder.chmod(0o700)  # whatever the umask
+    path = folder / f"{name}{KEY_SUFFIX}"
+    key = signing.generate()
+    pem = _sealed_key(key, passphrase)
+    public = signing.public_bytes(key)
+    created = Signer(name, signing.fingerprint(public), user, public, utc(now), path=path)
+    write_private_file(
+        path, pem, hint="choose another name; a signer key is never overwritten", overwrite=False
+    )
+    row = {k: getattr(created, k) for k in ("fingerprint", "name", "user", "public_key")}
+    try:
+        write_rows(engine, insert(signers).values(**row, created_at=created.created_at))
+        try:
+            events.record(SignerCreated(actor=user, signer=name, fingerprint=created.fingerprint))
+        except BaseException:
+            write_rows(engine, delete(signers).where(signers.c.fingerprint == created.fingerprint))
+            raise
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    return created
+
+
+def list_signers(engine: Engine) -> list[Signer]:
+    """Every registered signer, oldest first."""
+    query = select(signers).order_by(signers.c.created_at, signers.c.name)
+    return [_signer(row) for row in read_rows(engine, query)]
+
+
+def find_signer(engine: Engine, fingerprint: str) -> Signer | None:
+    """The registered signer with this fingerprint, revoked or not."""
+    rows = read_rows(engine, select(signers).where(signers.c.fingerprint == fingerprint))
+    return _signer(rows[0]) if rows else None
+
+
+def account_role(engine: Engine, user: str | None) -> tuple[str | None, bool]:
+    """An account's role (None if it does not exist) and whether it is disabled."""
+    if user is None:
+        return None, False
+    query = select(users.c.role, users.c.disabled_at).where(users.c.name == user)
+    rows = read_rows(engine, query)
+    return (str(rows[0].role), rows[0].disabled_at is not None) if rows else (None, False)
+
+
+def _sealed_key(key: signing.PrivateKey, passphrase: str) -> bytes:
+    """The private key as encrypted PKCS#8 PEM, under a password stretched by Argon2id.
+
+    PKCS#8's own passphrase protection is PBKDF2 with 2,048 rounds: cheap to guess against if
+    the file is copied. The PEM's password is therefore Argon2id(passphrase, salt), and the
+    first line of the file says how to derive it: ``sceau-signer-key {"kdf": …, "salt": …}``.
+    """
+    salt = secrets.token_bytes(16)
+    header = {"kdf": PASSPHRASE_KDF, "salt": salt.hex()}
+    password = passphrase_key(passphrase, salt).hex().encode("ascii")
+    pem = signing.private_pem(key, password)
+    return f"{_KEY_HEADER} {json.dumps(header)}\n".encode("ascii") + pem
+
+
+def load_signer_key(path: Path, passphrase: str) -> signing.PrivateKey:
+    """The private key in a signer key file; MandateError for a wrong passphrase or file."""
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise MandateError(
+            f"cannot read the signer key ({error.strerror or type(error).__name__})",
+            hint="create it with `sceau keys new-signer`, or name it with --key",
+            where=str(path),
+        ) from None
+    key = None
+    first, _, pem = data.partition(b"\n")
+    try:
+        label, _, meta = first.decode("ascii").partition(" ")
+        header = json.loads(meta) if label == _KEY_HEADER else None
+        if isinstance(header, dict):
+            kdf = {name: int(header["kdf"][name]) for name in PASSPHRASE_KDF}
+            if 0 < kdf["memory_kib"] <= _MAX_KDF_MEMORY_KIB and 0 < kdf["time"] <= 100:
+                salt = bytes.fromhex(header["salt"])
+                password = passphrase_key(passphrase, salt, kdf).hex().encode("ascii")
+                key = signing.load_private_pem(pem, password)
+    except (ValueError, TypeError, KeyError, UnicodeDecodeError):
+        key = None
+    if key is None:
+        raise MandateError(
+            "cannot open the signer key: wrong passphrase, or not a sceau signer key",
+            hint="check the passphrase (SCEAU_SIGNER_PASSPHRASE or the prompt) and the key file",
+            where=str(path),
+        )
+    return key
+
+
+def utc(moment: datetime | None) -> datetime:
+    if moment is None:
+        return datetime.now(UTC)
+    return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _signer(row: object) -> Signer:
+    return Signer(
+        name=row.name,  # type: ignore[attr-defined]
+        fingerprint=row.fingerprint,  # type: ignore[attr-defined]
+        user=row.user,  # type: ignore[attr-defined]
+        public_key=bytes(row.public_key),  # type: ignore[attr-defined]
+        created_at=utc(row.created_at),  # type: ignore[attr-defined]
+        revoked_at=utc(row.revoked_at) if row.revoked_at else None,  # type: ignore[attr-defined]
+    )
+
+
+def read_rows(engine: Engine, query: object) -> list:
+    try:
+        with engine.connect() as connection:
+            return list(connection.execute(query))  # type: ignore[call-overload]
+    except SQLAlchemyError as error:
+        raise StoreError(
+            f"cannot read the state store ({type(error).__name__})",
+            hint="check that the state store is reachable",
+        ) from None
+
+
+def write_rows(engine: Engine, *statements: object) -> None:
+    try:
+        with engine.begin() as connection:
+            for statement in statements:
+                connection.execute(statement)  # type: ignore[call-overload]
+    except SQLAlchemyError as error:
+        raise StoreError(
+            f"cannot write to the state store ({type(error).__name__})",
+            hint="nothing was changed; check the state store and try again",
+        ) from None
