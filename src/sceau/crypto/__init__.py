@@ -1,0 +1,1 @@
+"""The one place for cryptographic recipes: signing, envelopes, canonical forms, signed notes."""
