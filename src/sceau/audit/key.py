@@ -31,6 +31,12 @@ def fingerprint(public_key: bytes) -> str:
     return hashlib.sha256(public_key).hexdigest()
 
 
+def default_origin(public_key: bytes) -> str:
+    """The checkpoints' origin when ``audit_origin`` is not set: unique to this installation's
+    audit key, made with it and kept with it, so two installations never share one."""
+    return f"sceau.audit/{fingerprint(public_key)[:16]}"
+
+
 @dataclass(frozen=True)
 class AuditKey:
     private: Ed25519PrivateKey = field(repr=False)
