@@ -75,7 +75,7 @@ def parse_body(text: str) -> Fields:
     also, _, at = timed.partition(" ")
     if (label, also) != ("number", "time") or not valid_name(origin):
         raise ValueError("not the lines of a sceau checkpoint")
-    return Fields(origin, _decimal(size, 0), _hash(root), _decimal(number, 1), _time(at))
+    return Fields(origin, decimal(size, 0), _hash(root), decimal(number, 1), _time(at))
 
 
 @dataclass(frozen=True)
@@ -184,7 +184,8 @@ def parse_exported(text: str, path: Path) -> list[Checkpoint]:
     return found
 
 
-def _decimal(text: str, minimum: int) -> int:
+def decimal(text: str, minimum: int) -> int:
+    """A whole number written as C2SP writes one: ASCII digits, no leading zero."""
     if not text.isascii() or not text.isdigit() or str(int(text)) != text:
         raise ValueError("not a decimal without leading zeros")
     value = int(text)

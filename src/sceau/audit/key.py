@@ -4,7 +4,7 @@ One Ed25519 key per installation, kept in its own file (mode 0600, outside the s
 whoever can write the database but not read this file cannot forge a seal or a checkpoint, so
 any entry they change, insert, move or delete is pinpointed by ``sceau audit verify``. The seal
 key is derived from the signing key (HKDF), so there is one secret to guard. Anyone holding the
-*public* key (``sceau audit key``) can check checkpoints and inclusion proofs, nothing more.
+*public* key (``sceau audit key``) can check checkpoints and proofs, nothing more.
 """
 
 from __future__ import annotations
@@ -13,9 +13,8 @@ import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from sceau.errors import SceauError
@@ -73,14 +72,6 @@ class AuditKey:
 
     def sign(self, message: bytes) -> bytes:
         return self.private.sign(message)
-
-
-def verify_signature(public_key: bytes, signature: bytes, message: bytes) -> bool:
-    try:
-        Ed25519PublicKey.from_public_bytes(public_key).verify(signature, message)
-    except (InvalidSignature, ValueError):
-        return False
-    return True
 
 
 def load_audit_key(path: Path, *, create: bool = True) -> AuditKey:

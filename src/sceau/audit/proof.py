@@ -21,7 +21,7 @@ from sceau.audit.chain import (
     verify_consistency,
     verify_inclusion,
 )
-from sceau.audit.checkpoint import Checkpoint
+from sceau.audit.checkpoint import Checkpoint, decimal
 from sceau.audit.entry import LoggedEvent, decode
 from sceau.audit.sink import AuditLog
 from sceau.crypto.note import NoteError, Verifier, open_note
@@ -82,7 +82,7 @@ def check_proof(text: str, *, verifier: Verifier) -> tuple[LoggedEvent, Checkpoi
         if not extra.startswith("extra ") or not index_line.startswith("index "):
             raise ValueError
         entry = b64.decode(extra.removeprefix("extra "))
-        index = int(index_line.removeprefix("index "))
+        index = decimal(index_line.removeprefix("index "), 0)
         path = _hashes(hashes)
     except ValueError:
         raise _unreadable("prove") from None
