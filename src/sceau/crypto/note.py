@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -24,6 +25,8 @@ from sceau.errors import SceauError
 ED25519 = b"\x01"
 SIGNATURE_PREFIX = "\u2014 "
 _MAX_SIGNATURES = 100  # as Go's reader: a note with more is refused, not checked forever
+_SPACE_OR_PLUS = re.compile(r"[\s+]")  # \s: every Unicode space, as Go's unicode.IsSpace
+_CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f]")  # every ASCII control character but newline
 
 
 class NoteError(SceauError):
@@ -32,7 +35,7 @@ class NoteError(SceauError):
 
 def valid_name(name: str) -> bool:
     """A key name: non-empty, without spaces or "+" (which separates a verifier key's parts)."""
-    return bool(name) and "+" not in name and not any(c.isspace() for c in name)
+    return bool(name) and _SPACE_OR_PLUS.search(name) is None
 
 
 def key_hash(name: str, public_key: bytes) -> bytes:
@@ -160,5 +163,5 @@ def _check_text(text: str) -> None:
     """UTF-8 lines, each ending with a newline, none blank and no control character."""
     if not text.endswith("\n") or "\n\n" in text or text.startswith("\n"):
         raise NoteError("a note's text is non-empty lines, each ending with a newline")
-    if any(ord(c) < 0x20 and c != "\n" for c in text):
+    if _CONTROL.search(text):
         raise NoteError("a note's text cannot hold control characters")
