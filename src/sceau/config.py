@@ -40,7 +40,8 @@ class Settings:
     openbao_mount: str = "transit"
     pkcs11_library: str = "/usr/lib/softhsm/libsofthsm2.so"
     pkcs11_token: str = "sceau"  # noqa: S105  (the token's label, not a secret)
-    installation: str = "sceau"  # this installation's name, in checkpoints and alerts
+    installation: str = "sceau"  # this installation's name, in alerts
+    audit_origin: str = ""  # the checkpoints' origin; empty: made from the audit key, unique
     audit_key: Path | None = None  # the audit signing key; empty: home/audit.key
     audit_checkpoint_every: int = 1000  # sign a checkpoint every this many entries…
     audit_checkpoint_minutes: int = 60  # …or when the last one is older than this

@@ -21,9 +21,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import select
 
-from sceau.audit.checkpoint import HEADER
 from sceau.audit.key import AuditKey
-from sceau.audit.proof import FORMAT, make_proof
+from sceau.audit.proof import CONSISTENCY, INCLUSION, make_proof
 from sceau.audit.sink import AuditLog
 from sceau.cli.audit import audit
 from sceau.config import Settings
@@ -35,7 +34,7 @@ DOCS = Path(__file__).parents[2] / "docs"
 AUDIT = (DOCS / "audit.md").read_text(encoding="utf-8")
 CONFIGURATION = (DOCS / "configuration.md").read_text(encoding="utf-8")
 AUDIT_SETTINGS = [
-    "installation",
+    "audit_origin",
     "audit_key",
     "audit_checkpoint_every",
     "audit_checkpoint_minutes",
@@ -80,7 +79,7 @@ def test_every_audit_setting_is_in_the_configuration_table(name: str) -> None:
 
 
 def test_the_constants_the_page_names_are_the_codes() -> None:
-    for constant in (HEADER, FORMAT, "sceau audit seal v1", '[origin software="sceau"'):
+    for constant in (INCLUSION, CONSISTENCY, "sceau audit seal v1", '[origin software="sceau"'):
         assert constant in AUDIT
 
 
@@ -149,23 +148,34 @@ def test_the_documented_recipe_recomputes_a_real_trail(tmp_path: Path) -> None:
     assert bytes(head.seal) == blake2b(head_message, key=seal_key, digest_size=32).digest()
 
     public = Ed25519PublicKey.from_public_bytes(key.public_bytes)
+    name = b"lab-a.example"
+    key_hash = sha256(name + b"\n\x01" + key.public_bytes).digest()[:4]
+    encoded = base64.b64encode(b"\x01" + key.public_bytes).decode()
+    assert str(log.verifier) == f"lab-a.example+{key_hash.hex()}+{encoded}"
     assert [c.number for c in signed] == [1, 2, 3]
     for checkpoint in signed:
         lines = checkpoint.body.split("\n")
         assert lines == [
-            "sceau audit checkpoint v1",
             "lab-a.example",
-            str(checkpoint.number),
             str(checkpoint.size),
-            mth(leaves[: checkpoint.size]).hex(),
-            start.isoformat(),
+            base64.b64encode(mth(leaves[: checkpoint.size])).decode(),
+            f"number {checkpoint.number}",
+            f"time {start.isoformat()}",
             "",
         ]
-        public.verify(base64.b64decode(checkpoint.signature), checkpoint.body.encode())
+        raw = base64.b64decode(checkpoint.signature)
+        assert raw[:4] == key_hash
+        public.verify(raw[4:], checkpoint.body.encode())
 
-    assert sorted(proof) == ["checkpoint", "entry", "format", "index", "proof", "public_key"]
-    assert base64.b64decode(proof["public_key"]) == key.public_bytes
-    assert proof["entry"].encode() == bytes(rows[5].entry)
+    head, note = proof.split("\n\n", 1)
+    lines = head.split("\n")
+    assert lines[:3] == [
+        "c2sp.org/tlog-proof@v1",
+        f"extra {base64.b64encode(bytes(rows[5].entry)).decode()}",
+        "index 5",
+    ]
+    assert note.startswith("lab-a.example\n9\n")  # the first checkpoint covering entry 5
+    assert note.endswith(f"\n\n\u2014 lab-a.example {signed[2].signature}\n")
 
 
 def test_the_example_entry_is_canonical() -> None:

@@ -96,3 +96,25 @@ def test_the_seven_leaf_examples_of_rfc_6962() -> None:
     assert consistency_proof(leaves, 4) == [l_]
     assert consistency_proof(leaves, 6) == [i, j, k]
     assert root_of(leaves) == node_hash(k, l_)
+
+
+@given(logs.filter(bool), st.binary(min_size=32, max_size=32))
+def test_consistency_proofs_hold_for_every_old_size_and_no_wrong_root(
+    entries: list[bytes], wrong: bytes
+) -> None:
+    """For every 1 <= m <= n: the proof verifies, and fails for any other old or new root, or
+    with any one of its hashes replaced."""
+    leaves = [leaf_hash(e) for e in entries]
+    size, new_root = len(entries), mth(entries)
+    for old in range(1, size + 1):
+        old_root = mth(entries[:old])
+        proof = consistency_proof(leaves, old)
+        assert verify_consistency(old, size, old_root, new_root, proof)
+        if wrong != old_root:
+            assert not verify_consistency(old, size, wrong, new_root, proof)
+        if wrong != new_root:
+            assert not verify_consistency(old, size, old_root, wrong, proof)
+        for place, node in enumerate(proof):
+            if node != wrong:
+                changed = [*proof[:place], wrong, *proof[place + 1 :]]
+                assert not verify_consistency(old, size, old_root, new_root, changed)

@@ -20,6 +20,7 @@ from sceau.audit.export import ExportError, FilePublisher, SyslogPublisher, publ
 from sceau.audit.key import AuditKey
 from sceau.audit.sink import AuditLog
 from sceau.audit.verify import verify_log
+from sceau.config import load_settings
 from sceau.errors import SceauError
 from sceau.events import BatchStaged, LoginSucceeded
 from sceau.store import open_store
@@ -205,8 +206,9 @@ def test_a_checkpoint_every_n_entries_and_after_m_minutes(sqlite_url: str, engin
     log.record(batch(9))  # 10 minutes: due, although only 4 entries were added since
     made = log.checkpoints()[-1]
     assert (made.number, made.size, made.at) == (3, 10, clock.now)
-    assert made.body.splitlines()[1:4] == ["lab-a.example", "3", "10"]
-    assert made.body.splitlines()[5] == clock.now.isoformat()
+    lines = made.body.splitlines()
+    assert [lines[0], lines[1], lines[3]] == ["lab-a.example", "10", "number 3"]
+    assert lines[4] == f"time {clock.now.isoformat()}"
 
     assert log.checkpoint() is None  # nothing new since checkpoint 3
     log.record(batch(10))
@@ -228,7 +230,7 @@ def test_the_file_publisher_catches_up_the_checkpoints_it_missed(
 
     exported = read_exported(path)
     assert [c.number for c in exported] == [1, 2, 3, 4]
-    assert [c.to_json() for c in exported] == [c.to_json() for c in published.checkpoints()]
+    assert [c.note for c in exported] == [c.note for c in published.checkpoints()]
     assert (path.parent.stat().st_mode & 0o777) == 0o700
     assert verify_log(published, exported=exported).intact
     published.record(batch(16))  # not due: the file is left alone
@@ -318,3 +320,26 @@ def test_writers_publishing_at_once_never_export_a_checkpoint_twice(
     numbers = [c.number for c in read_exported(path)]
     assert numbers == sorted(set(numbers))
     assert verify_log(logs[0], exported=read_exported(path)).intact
+
+
+def test_the_origin_is_the_setting_or_else_unique_to_the_installation(
+    tmp_path: Path, sqlite_url: str, engines
+) -> None:
+    engine = engines(sqlite_url)
+    env = {"SCEAU_HOME": str(tmp_path / "home")}
+    made = AuditLog.from_settings(load_settings(env), engine)
+    assert made.origin == f"sceau.audit/{made.key.fingerprint[:16]}"
+    assert AuditLog(engine, AuditKey.generate()).origin != made.origin  # another installation
+    named = AuditLog.from_settings(
+        load_settings({**env, "SCEAU_AUDIT_ORIGIN": "lab.example/sceau-audit"}), engine
+    )
+    assert named.key.fingerprint == made.key.fingerprint
+    named.record(batch(0))
+    (signed,) = named.checkpoints()
+    assert signed.note.startswith("lab.example/sceau-audit\n1\n")
+    assert "\n\n\u2014 lab.example/sceau-audit " in signed.note
+    assert str(named.verifier).startswith("lab.example/sceau-audit+")
+    for wrong in ("lab example", "lab+audit"):
+        with pytest.raises(SceauError, match="cannot hold spaces") as raised:
+            AuditLog.from_settings(load_settings({**env, "SCEAU_AUDIT_ORIGIN": wrong}), engine)
+        assert raised.value.where == "audit_origin"

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, delete, insert, select, text, update
 
-from sceau.audit.checkpoint import Checkpoint, read_exported
+from sceau.audit.checkpoint import Checkpoint, CheckpointError, read_exported
 from sceau.audit.export import FilePublisher
 from sceau.audit.key import AuditKey
 from sceau.audit.sink import AuditLog
@@ -160,7 +160,8 @@ def test_a_store_rolled_back_to_an_older_copy_is_caught_by_the_exported_checkpoi
 
 
 def test_a_forged_checkpoint_is_named(log: AuditLog, engine: Engine) -> None:
-    body = "sceau audit checkpoint v1\nsceau\n3\n21\n" + "00" * 32 + f"\n{START.isoformat()}\n"
+    (stored,) = [c for c in log.checkpoints() if c.number == 3]
+    body = stored.body.replace("\n21\n", "\n22\n")  # one more entry than it signed
     sql(engine, update(audit_checkpoints).where(audit_checkpoints.c.number == 3).values(body=body))
     assert first(log) == ("checkpoint 3: forged: its signature does not verify with the audit key")
 
@@ -275,3 +276,45 @@ def test_a_replaced_newest_checkpoint_is_caught_by_its_exported_twin(
     assert problem == (
         "checkpoint 4: it differs from the one exported under its number: the store's was replaced"
     )
+
+
+def test_a_checkpoint_of_the_first_format_is_named_as_such(log: AuditLog, engine: Engine) -> None:
+    body = "sceau audit checkpoint v1\nsceau\n2\n11\n" + "00" * 32 + f"\n{START.isoformat()}\n"
+    sql(engine, update(audit_checkpoints).where(audit_checkpoints.c.number == 2).values(body=body))
+    assert first(log) == (
+        "checkpoint 2: forged: it is in the format of sceau before checkpoints were signed notes"
+    )
+
+
+def test_an_export_file_of_the_first_format_is_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "old.jsonl"
+    old = {"at": START.isoformat(), "body": "sceau audit checkpoint v1\n…", "number": 1}
+    path.write_text(json.dumps(old) + "\n")
+    with pytest.raises(CheckpointError) as raised:
+        read_exported(path)
+    assert raised.value.where == f"{path}:1"
+    assert "format of sceau before checkpoints were signed notes" in raised.value.message
+    assert "point audit_export at a new file" in raised.value.hint
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        '{"note": "not a note"}',
+        '{"note": 3}',
+        '["note"]',
+        '{"note": "lab.example\\n1\\nAAAA\\nnumber 1\\ntime x\\n\\n\\u2014 lab.example QQ==\\n"}',
+    ],
+)
+def test_an_export_line_that_is_not_a_checkpoint_note_is_named(tmp_path: Path, line: str) -> None:
+    path = tmp_path / "bad.jsonl"
+    path.write_text("\n" + line + "\n")
+    with pytest.raises(CheckpointError, match="this line is not an exported checkpoint") as raised:
+        read_exported(path)
+    assert raised.value.where == f"{path}:2"
+
+
+def test_exported_lines_hold_the_notes_as_signed(log: AuditLog, tmp_path: Path) -> None:
+    lines = (tmp_path / "exported" / "checkpoints.jsonl").read_text().splitlines()
+    assert [json.loads(line) for line in lines] == [{"note": c.note} for c in log.checkpoints()]
+    assert all(c.problem(log.key.public_bytes) is None for c in exported(tmp_path))

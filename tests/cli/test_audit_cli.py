@@ -26,9 +26,11 @@ from tests.test_syslog import parse
 from sceau._version import __version__
 from sceau.accounts import PasswordParams, Role, add_user, login
 from sceau.audit.checkpoint import read_exported
+from sceau.audit.key import AuditKey
 from sceau.audit.sink import AuditLog
 from sceau.cli import main
 from sceau.config import Settings, load_settings
+from sceau.crypto.note import Verifier
 from sceau.store import open_store
 
 PASSWORD = "correct horse battery staple"
@@ -334,65 +336,102 @@ def test_export_to_a_collector_that_is_not_there_is_a_plain_error(home: Path) ->
 # --- inclusion proofs -----------------------------------------------------------------------
 
 
-def test_a_proof_checks_against_the_pinned_fingerprint_and_refuses_any_change(
+def test_a_proof_checks_against_the_pinned_key_and_refuses_any_change(
     home: Path, tmp_path: Path
 ) -> None:
     as_user("dr.martin")
     shown = run("audit", "key", "--out", str(tmp_path / "audit.pub"))
     assert shown.exit_code == 0, shown.output
-    fingerprint = shown.output.splitlines()[0].removeprefix("Audit key fingerprint (SHA-256): ")
+    verifier = shown.stdout.strip()
+    name, key_hash, encoded = verifier.split("+", 2)
     public = serialization.load_pem_public_key((tmp_path / "audit.pub").read_bytes())
     raw = public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-    assert hashlib.sha256(raw).hexdigest() == fingerprint
+    assert base64.b64decode(encoded) == b"\x01" + raw
+    assert key_hash == hashlib.sha256(name.encode() + b"\n\x01" + raw).digest()[:4].hex()
+    printed = run("audit", "key", "--format", "fingerprint").stdout
+    assert printed == f"Audit key fingerprint (SHA-256): {hashlib.sha256(raw).hexdigest()}\n"
+
     entries = stored_entries(home)
     seq = next(i for i, e in enumerate(entries) if b'"user":"op.durand"' in e)
-    proof = tmp_path / "proof.json"
+    proof = tmp_path / "entry.tlog-proof"
     made = run("audit", "prove", str(seq), "--out", str(proof))
     assert made.exit_code == 0, made.output
-    document = json.loads(proof.read_text())
-    assert document["entry"].encode() == entries[seq]  # one entry, and no other's content
-    assert base64.b64decode(document["public_key"]) == raw
+    text = proof.read_text()
+    lines = text.split("\n")
+    assert lines[:3] == [
+        "c2sp.org/tlog-proof@v1",
+        f"extra {base64.b64encode(entries[seq]).decode()}",  # one entry, and no other's content
+        f"index {seq}",
+    ]
+    assert f"\n\n{name}\n" in text  # the checkpoint note, after the hashes…
+    assert f"\n\n\u2014 {name} " in text  # …signed under the origin's name
     assert run("logout").exit_code == 0  # checking needs no account
 
-    checked = run("audit", "check-proof", str(proof), "--fingerprint", fingerprint)
+    checked = run("audit", "check-proof", str(proof), "--key", verifier)
     assert checked.exit_code == 0, checked.output
     assert checked.output.startswith(f"Included: entry {seq} (user.added by admin, ")
     unpinned = run("audit", "check-proof", str(proof))  # a proof pins nothing by itself
     assert unpinned.exit_code == 2
-    assert "--fingerprint" in unpinned.output
-    listed = tmp_path / "listed.json"
-    listed.write_text("[]")
-    assert run("audit", "check-proof", str(listed), "--fingerprint", fingerprint).exit_code == 2
+    assert "--key" in unpinned.output
 
-    edited = dict(document, entry=document["entry"].replace('"operator"', '"admin"'))
-    (tmp_path / "edited.json").write_text(json.dumps(edited))
-    refused = run(
-        "audit", "check-proof", str(tmp_path / "edited.json"), "--fingerprint", fingerprint
-    )
-    assert refused.exit_code == 2
-    assert f"error: entry {seq} is not in the log the checkpoint signs" in refused.output
-
-    other = run("audit", "check-proof", str(proof), "--fingerprint", "ab" * 32)
-    assert other.exit_code == 2
-    assert "the proof is signed by another key than the one you expect" in other.output
-
-    resized = json.loads(proof.read_text())
-    resized["checkpoint"]["size"] += 1
-    (tmp_path / "resized.json").write_text(json.dumps(resized))
-    forged = run(
-        "audit", "check-proof", str(tmp_path / "resized.json"), "--fingerprint", fingerprint
-    )
-    assert forged.exit_code == 2
-    assert "not genuine: its fields differ from what was signed" in forged.output
-
-    (tmp_path / "garbled.json").write_text("{not json")
-    garbled = run(
-        "audit", "check-proof", str(tmp_path / "garbled.json"), "--fingerprint", fingerprint
-    )
-    assert garbled.exit_code == 2
-    assert "cannot read the proof as JSON" in garbled.output
-    for result in (refused, other, forged, garbled):
+    def check(text: str, key: str = verifier) -> Result:
+        changed = tmp_path / "changed.tlog-proof"
+        changed.write_text(text)
+        result = run("audit", "check-proof", str(changed), "--key", key)
+        assert result.exit_code == 2, result.output
         assert "Traceback" not in result.output
+        return result
+
+    edited = entries[seq].replace(b'"operator"', b'"admin"')
+    refused = check(text.replace(lines[1], f"extra {base64.b64encode(edited).decode()}"))
+    assert f"error: entry {seq} is not in the log the checkpoint signs" in refused.output
+    other_key = verifier.replace(encoded, base64.b64encode(b"\x01" + bytes(32)).decode())
+    assert "does not match its name and key" in check(text, other_key).output
+    other = str(Verifier(name, AuditKey.generate().public_bytes))
+    assert "the proof's checkpoint is not signed by the key you pinned" in check(text, other).output
+    size = text.split("\n\n", 1)[1].split("\n")[1]
+    resized = text.replace(f"\n{size}\n", f"\n{int(size) + 1}\n")
+    assert "is not signed by the key you pinned" in check(resized).output
+    assert "not a proof sceau wrote" in check(text.replace("index", "position")).output
+    assert "JSON form of sceau before" in check('{"format": "sceau-audit-inclusion-proof"}').output
+
+
+def test_a_consistency_proof_links_two_checkpoints_and_refuses_any_change(
+    home: Path, tmp_path: Path
+) -> None:
+    as_user("aud.bernard")
+    verifier = run("audit", "key").stdout.strip()
+    assert run("audit", "checkpoint").output.startswith("Checkpoint 2 signed: ")
+    as_user("dr.martin")  # the login is a new entry
+    assert run("audit", "checkpoint").output.startswith("Checkpoint 3 signed: ")
+    proof = tmp_path / "consistency.txt"
+    made = run("audit", "prove-consistency", "1", "3", "--out", str(proof))
+    assert made.exit_code == 0, made.output
+    text = proof.read_text()
+    assert text.startswith("sceau.audit/consistency-proof@v1\n")
+    assert run("logout").exit_code == 0
+
+    checked = run("audit", "check-consistency", str(proof), "--key", verifier)
+    assert checked.exit_code == 0, checked.output
+    assert checked.output.startswith("Consistent: checkpoint 3 (")
+    assert "extends checkpoint 1 (1 entries)" in checked.output
+
+    hashes = text.split("\n\n", 1)[0].split("\n")[1:]
+    assert hashes, "a proof from 1 entry to more holds hashes"
+    flipped = base64.b64encode(bytes(32)).decode()
+    (tmp_path / "changed.txt").write_text(text.replace(hashes[0], flipped))
+    refused = run("audit", "check-consistency", str(tmp_path / "changed.txt"), "--key", verifier)
+    assert refused.exit_code == 2
+    assert "checkpoint 3 does not extend checkpoint 1" in refused.output
+    assert "Traceback" not in refused.output
+
+    as_user("aud.bernard")
+    backwards = run("audit", "prove-consistency", "3", "1")
+    assert backwards.exit_code == 2
+    assert "the old checkpoint must come before the new one" in backwards.output
+    missing = run("audit", "prove-consistency", "1", "40")
+    assert missing.exit_code == 2
+    assert "there is no checkpoint 40" in missing.output
 
 
 def test_proving_an_entry_that_does_not_exist_is_a_plain_error(home: Path) -> None:

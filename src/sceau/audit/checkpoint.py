@@ -3,31 +3,40 @@
 A checkpoint is stored beside the log and also exported, as it is signed, to a place the
 database's administrators do not control (a file on another disk, a syslog collector). Rolling
 the database back to an older copy, or cutting its tail, then contradicts the exported heads.
-The body is plain text so that anyone can check it with the public key and nothing of sceau::
+It is a C2SP checkpoint (https://c2sp.org/tlog-checkpoint), a signed note whose key name is the
+origin, so Go's ``golang.org/x/mod/sumdb/note`` or any witness reads it without sceau::
 
-    sceau audit checkpoint v1
     <origin>
-    <number>
     <size>
-    <root, hex>
-    <time, ISO 8601>
+    <root, base64>
+    number <1, 2, 3…>
+    time <ISO 8601, UTC>
+
+    — <origin> <base64 of key hash and signature>
 """
 
 from __future__ import annotations
 
 import base64
-import binascii
 import json
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 from sceau import b64
-from sceau.audit.key import AuditKey, verify_signature
+from sceau.audit.key import AuditKey
+from sceau.crypto.note import (
+    NoteError,
+    Verifier,
+    open_note,
+    sign,
+    signature_line,
+    split,
+    valid_name,
+)
 from sceau.errors import SceauError
 
-HEADER = "sceau audit checkpoint v1"
+OLD_HEADER = "sceau audit checkpoint v1"  # what sceau wrote before checkpoints were notes
 
 
 class CheckpointError(SceauError):
@@ -35,59 +44,104 @@ class CheckpointError(SceauError):
 
 
 @dataclass(frozen=True)
-class Checkpoint:
+class Fields:
+    """What a checkpoint's note text says."""
+
+    origin: str
+    size: int
+    root: bytes
     number: int  # 1, 2, 3…: a replayed old checkpoint cannot take a new one's place
+    at: datetime
+
+
+def format_body(fields: Fields) -> str:
+    lines = (
+        fields.origin,
+        str(fields.size),
+        base64.b64encode(fields.root).decode(),
+        f"number {fields.number}",
+        f"time {fields.at.isoformat()}",
+    )
+    return "\n".join(lines) + "\n"
+
+
+def parse_body(text: str) -> Fields:
+    """The fields of a checkpoint's note text; ValueError if it is not one sceau signs."""
+    lines = text.split("\n")
+    if len(lines) != 6 or lines[-1]:
+        raise ValueError("a checkpoint is five lines")
+    origin, size, root, numbered, timed = lines[:5]
+    label, _, number = numbered.partition(" ")
+    also, _, at = timed.partition(" ")
+    if (label, also) != ("number", "time") or not valid_name(origin):
+        raise ValueError("not the lines of a sceau checkpoint")
+    return Fields(origin, decimal(size, 0), _hash(root), decimal(number, 1), _time(at))
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    number: int
     size: int
     root: str  # hex
     at: datetime
-    body: str
-    signature: str  # base64
+    body: str  # the note text, byte for byte as signed
+    signature: str  # base64 of the key hash and the Ed25519 signature: the audit key's line
 
     @classmethod
     def sign(
         cls, key: AuditKey, *, origin: str, number: int, size: int, root: bytes, at: datetime
     ) -> Checkpoint:
-        body = "\n".join((HEADER, origin, str(number), str(size), root.hex(), at.isoformat()))
-        body += "\n"
-        signature = base64.b64encode(key.sign(body.encode())).decode()
+        body = format_body(Fields(origin, size, root, number, at))
+        signature = sign(body, origin, key.public_bytes, key.sign)
         return cls(number, size, root.hex(), at, body, signature)
+
+    @property
+    def origin(self) -> str:
+        return self.body.split("\n", 1)[0]
+
+    @property
+    def note(self) -> str:
+        """The signed note, as Go's ``note.Open`` and every C2SP tool read it."""
+        return f"{self.body}\n{signature_line(self.origin, self.signature)}"
 
     def problem(self, public_key: bytes) -> str | None:
         """Why this checkpoint cannot be trusted, or None: the signature, then the body's fields."""
+        if self.body.startswith(OLD_HEADER):
+            return "it is in the format of sceau before checkpoints were signed notes"
         try:
-            signature = b64.decode(self.signature)
-        except (binascii.Error, ValueError):
-            return "its signature is not base64"
-        if not verify_signature(public_key, signature, self.body.encode()):
+            open_note(self.note, Verifier(self.origin, public_key))
+        except NoteError:
             return "its signature does not verify with the audit key"
-        lines = self.body.split("\n")
-        if len(lines) != 7 or lines[0] != HEADER:
+        try:
+            signed = parse_body(self.body)
+        except ValueError:
             return "its signed body is not a sceau checkpoint"
-        signed = (lines[2], lines[3], lines[4], lines[5])
-        if signed != (str(self.number), str(self.size), self.root, self.at.isoformat()):
+        if (signed.number, signed.size, signed.root.hex(), signed.at) != (
+            self.number,
+            self.size,
+            self.root,
+            self.at,
+        ):
             return "its fields differ from what was signed"
         return None
 
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "number": self.number,
-            "size": self.size,
-            "root": self.root,
-            "at": self.at.isoformat(),
-            "body": self.body,
-            "signature": self.signature,
-        }
-
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Checkpoint:
-        return cls(
-            number=int(data["number"]),
-            size=int(data["size"]),
-            root=str(data["root"]),
-            at=datetime.fromisoformat(data["at"]),
-            body=str(data["body"]),
-            signature=str(data["signature"]),
-        )
+    def from_note(cls, note: str) -> Checkpoint:
+        """A checkpoint from its note (signature not checked yet); ValueError if not one."""
+        try:
+            text, signatures = split(note)
+        except NoteError as error:
+            raise ValueError(error.message) from None
+        fields = parse_body(text)
+        mine = [encoded for name, encoded in signatures if name == fields.origin]
+        if not mine:
+            raise ValueError("the note has no signature under its origin")
+        return cls(fields.number, fields.size, fields.root.hex(), fields.at, text, mine[0])
+
+
+def exported_line(checkpoint: Checkpoint) -> str:
+    """One line of an export: the note, whole, as a JSON string."""
+    return json.dumps({"note": checkpoint.note}, ensure_ascii=False)
 
 
 def read_exported(path: Path) -> list[Checkpoint]:
@@ -111,11 +165,44 @@ def parse_exported(text: str, path: Path) -> list[Checkpoint]:
         if not line.strip():
             continue
         try:
-            found.append(Checkpoint.from_json(json.loads(line)))
-        except (ValueError, KeyError, TypeError):
+            data = json.loads(line)
+            if isinstance(data, dict) and "note" not in data and "body" in data:
+                raise CheckpointError(
+                    "this line is a checkpoint in the format of sceau before checkpoints were "
+                    "signed notes, which this version does not read",
+                    hint="keep this file as it is, with the sceau that wrote it to check it; "
+                    "point audit_export at a new file and run sceau audit checkpoint",
+                    where=f"{path}:{number}",
+                )
+            found.append(Checkpoint.from_note(data["note"]))
+        except (ValueError, KeyError, TypeError, AttributeError):
             raise CheckpointError(
                 "this line is not an exported checkpoint",
                 hint="the file must hold the JSON lines sceau wrote; restore it from its copy",
                 where=f"{path}:{number}",
             ) from None
     return found
+
+
+def decimal(text: str, minimum: int) -> int:
+    """A whole number written as C2SP writes one: ASCII digits, no leading zero."""
+    if not text.isascii() or not text.isdigit() or str(int(text)) != text:
+        raise ValueError("not a decimal without leading zeros")
+    value = int(text)
+    if value < minimum:
+        raise ValueError("out of range")
+    return value
+
+
+def _hash(text: str) -> bytes:
+    value = b64.decode(text)
+    if len(value) != 32:
+        raise ValueError("a root is 32 bytes")
+    return value
+
+
+def _time(text: str) -> datetime:
+    moment = datetime.fromisoformat(text)
+    if moment.tzinfo is None or moment.isoformat() != text:
+        raise ValueError("not an ISO 8601 time with its zone")
+    return moment

@@ -2,14 +2,14 @@
 
 An exported entry is its leaf, byte for byte, so a copy can be checked against the signed
 checkpoints without sceau's database. Checkpoints are published the moment they are signed to
-``audit_export``: a file (JSON lines, appended and synced, caught up from the store if a
-publication was missed) or a syslog collector (``udp://``, ``tcp://`` or ``tls://host:port``).
+``audit_export``: a file (JSON lines, each holding one checkpoint's signed note; appended and
+synced, caught up from the store if a publication was missed) or a syslog collector
+(``udp://``, ``tcp://`` or ``tls://host:port``).
 """
 
 from __future__ import annotations
 
 import fcntl
-import json
 import os
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
@@ -19,7 +19,7 @@ from typing import IO, Protocol
 from sqlalchemy import Engine, insert, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from sceau.audit.checkpoint import Checkpoint, parse_exported
+from sceau.audit.checkpoint import Checkpoint, exported_line, parse_exported
 from sceau.audit.entry import decode
 from sceau.errors import SceauError
 from sceau.store.schema import audit_exports
@@ -87,7 +87,7 @@ class FilePublisher:
                 known = max((c.number for c in parse_exported(handle.read(), self.path)), default=0)
                 for checkpoint in stored:
                     if checkpoint.number > known:
-                        handle.write(json.dumps(checkpoint.to_json(), sort_keys=True) + "\n")
+                        handle.write(exported_line(checkpoint) + "\n")
                 handle.flush()
                 os.fsync(handle.fileno())
             if not existed:
@@ -123,7 +123,7 @@ class SyslogPublisher:
                         facility=_FACILITY_AUDIT,
                         msgid="checkpoint",
                         structured=origin(),  # the checkpoint itself is the message
-                        message=json.dumps(checkpoint.to_json(), sort_keys=True),
+                        message=exported_line(checkpoint),
                         at=checkpoint.at,
                     )
                 )

@@ -5,7 +5,7 @@ whoever can write the database but not read this file cannot forge a seal or a c
 any entry they change, insert, move or delete is pinpointed by ``sceau audit verify``. The seal
 key is derived from the signing key (:func:`sceau.crypto.kdf.derive_key`), so there is one
 secret to guard. Anyone holding the
-*public* key (``sceau audit key``) can check checkpoints and inclusion proofs, nothing more.
+*public* key (``sceau audit key``) can check checkpoints and proofs, nothing more.
 """
 
 from __future__ import annotations
@@ -16,13 +16,19 @@ from pathlib import Path
 
 from sceau.crypto import signing
 from sceau.crypto.kdf import derive_key
-from sceau.crypto.signing import PrivateKey, SignatureError, fingerprint
+from sceau.crypto.signing import PrivateKey, fingerprint
 from sceau.errors import SceauError
 from sceau.files import write_atomic
 
 
 class AuditKeyError(SceauError):
     """The audit key cannot be read, created, or is not an Ed25519 key."""
+
+
+def default_origin(public_key: bytes) -> str:
+    """The checkpoints' origin when ``audit_origin`` is not set: unique to this installation's
+    audit key, made with it and kept with it, so two installations never share one."""
+    return f"sceau.audit/{fingerprint(public_key)[:16]}"
 
 
 @dataclass(frozen=True)
@@ -54,14 +60,6 @@ class AuditKey:
     def sign(self, message: bytes) -> bytes:
         """A checkpoint's signature: over its body as it is (the audit key signs nothing else)."""
         return signing.sign_unlabelled(self.private, message)
-
-
-def verify_signature(public_key: bytes, signature: bytes, message: bytes) -> bool:
-    try:
-        signing.verify_unlabelled(public_key, signature, message)
-    except SignatureError:
-        return False
-    return True
 
 
 def load_audit_key(path: Path, *, create: bool = True) -> AuditKey:

@@ -23,7 +23,9 @@ from sceau.audit.chain import Frontier, leaf_hash
 from sceau.audit.checkpoint import Checkpoint
 from sceau.audit.entry import LoggedEvent, decode, encode
 from sceau.audit.export import Publisher, publisher_for
-from sceau.audit.key import AuditKey, AuditKeyError, load_audit_key
+from sceau.audit.key import AuditKey, AuditKeyError, default_origin, load_audit_key
+from sceau.crypto.note import Verifier, valid_name
+from sceau.errors import SceauError
 from sceau.events import Event
 from sceau.store.errors import StoreError
 from sceau.store.schema import audit_checkpoints, audit_entries, audit_head
@@ -104,7 +106,7 @@ class AuditLog:
         engine: Engine,
         key: AuditKey,
         *,
-        origin: str = "sceau",
+        origin: str = "",
         checkpoint_every: int = 1000,
         checkpoint_after: timedelta = timedelta(minutes=60),
         publisher: Publisher | None = None,
@@ -112,7 +114,13 @@ class AuditLog:
     ) -> None:
         self.engine = engine
         self.key = key
-        self.origin = origin
+        self.origin = origin or default_origin(key.public_bytes)
+        if not valid_name(self.origin):
+            raise SceauError(
+                "the audit origin cannot hold spaces or '+'",
+                hint="name the log like a URL without its scheme, e.g. lab.example/sceau-audit",
+                where="audit_origin",
+            )
         self.checkpoint_every = checkpoint_every
         self.checkpoint_after = checkpoint_after
         self.publisher = publisher
@@ -132,7 +140,7 @@ class AuditLog:
         return cls(
             engine,
             load_audit_key(path),
-            origin=settings.installation,
+            origin=settings.audit_origin,
             checkpoint_every=settings.audit_checkpoint_every,
             checkpoint_after=timedelta(minutes=settings.audit_checkpoint_minutes),
             publisher=publisher_for(settings.audit_export),
@@ -161,6 +169,11 @@ class AuditLog:
                 self._refuse(events, type(error).__name__)
         if signed and self.publisher is not None:
             self.publisher.publish(self, signed)
+
+    @property
+    def verifier(self) -> Verifier:
+        """The audit key as checkers pin it: the origin and the public key (signed-note form)."""
+        return Verifier(self.origin, self.key.public_bytes)
 
     def checkpoint(self) -> Checkpoint | None:
         """Sign a checkpoint now if entries were added since the last one (and publish it)."""

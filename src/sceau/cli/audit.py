@@ -17,10 +17,17 @@ from sceau.alerts.rules.audit_verification import verification_finding
 from sceau.audit.checkpoint import Checkpoint, read_exported
 from sceau.audit.entry import LoggedEvent
 from sceau.audit.export import FilePublisher, send_syslog, write_json_lines
-from sceau.audit.proof import ProofError, check_proof, make_proof, proof_json
+from sceau.audit.proof import (
+    ProofError,
+    check_consistency,
+    check_proof,
+    make_consistency,
+    make_proof,
+)
 from sceau.audit.verify import verify_log
 from sceau.cli._context import Context
 from sceau.cli._progress import ProgressPrinter
+from sceau.crypto.note import NoteError, Verifier
 from sceau.errors import SceauError
 from sceau.events import AuditVerificationFailed, AuditVerified
 from sceau.files import write_atomic
@@ -176,74 +183,139 @@ def export(out: Path | None, address: str | None, after: int) -> None:
         write_json_lines(entries, sys.stdout.buffer)
 
 
-@audit.command()
-@click.argument("seq", type=click.IntRange(min=0, max=2**62))
-@click.option(
-    "--out",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="Write the proof to this file (default: standard output).",
-)
-def prove(seq: int, out: Path | None) -> None:
-    """A proof that event SEQ is in the signed trail, which shows no other event."""
-    context = Context.load()
-    context.actor("audit.read")
-    text = proof_json(make_proof(context.events, seq))
+def _emit(text: str, out: Path | None, what: str) -> None:
+    """A proof to standard output, or whole to a file with one line saying so."""
     if out is None:
         click.echo(text, nl=False)
     else:
         _write(out, text.encode())
-        click.echo(f"Wrote the proof for entry {seq} to {out}.", err=True)
+        click.echo(f"Wrote {what} to {out}.", err=True)
+
+
+def _read_proof(path: Path, command: str) -> str:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        raise ProofError(
+            "cannot read the proof as text",
+            hint=f"give the file sceau audit {command} wrote",
+            where=str(path),
+        ) from None
+    if text.lstrip().startswith("{"):
+        raise ProofError(
+            "this proof is in the JSON form of sceau before proofs followed C2SP, which this "
+            "version does not read",
+            hint=f"ask for a new one with sceau audit {command}",
+            where=str(path),
+        )
+    return text
+
+
+_OUT = click.option(
+    "--out",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write the proof to this file (default: standard output).",
+)
+_KEY = click.option(
+    "--key",
+    "verifier_key",
+    required=True,
+    help="The audit key in signed-note form (name+hash+key), as the processor gave it "
+    "(sceau audit key).",
+)
+
+
+def _verifier(text: str) -> Verifier:
+    try:
+        return Verifier.parse(text)
+    except NoteError as error:
+        raise ProofError(error.message, hint=error.hint, where="--key") from None
+
+
+@audit.command()
+@click.argument("seq", type=click.IntRange(min=0, max=2**62))
+@_OUT
+def prove(seq: int, out: Path | None) -> None:
+    """A proof that event SEQ is in the signed trail, which shows no other event."""
+    context = Context.load()
+    context.actor("audit.read")
+    _emit(make_proof(context.events, seq), out, f"the proof for entry {seq}")
 
 
 @audit.command("check-proof")
 @click.argument("path", type=click.Path(path_type=Path, dir_okay=False, exists=True))
-@click.option(
-    "--fingerprint",
-    required=True,
-    help="The audit key's fingerprint, as the processor gave it (sceau audit key).",
-)
-def check_proof_command(path: Path, fingerprint: str) -> None:
+@_KEY
+def check_proof_command(path: Path, verifier_key: str) -> None:
     """Check an inclusion proof on its own: no store and no login needed.
 
-    The fingerprint is required: a proof signed by a key made for the occasion is genuine for
-    that key, and proves nothing about your processor's trail.
+    The key is required: a proof signed by a key made for the occasion is genuine for that
+    key, and proves nothing about your processor's trail.
     """
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError):
-        raise ProofError(
-            "cannot read the proof as JSON",
-            hint="give the file sceau audit prove wrote",
-            where=str(path),
-        ) from None
-    event = check_proof(document, expected_fingerprint=fingerprint)
+    event, signed = check_proof(_read_proof(path, "prove"), verifier=_verifier(verifier_key))
     click.echo(
         f"Included: entry {event.seq} ({event.name} by {event.actor}, {event.at:%Y-%m-%d %H:%M}) "
-        f"is in the trail of {document['checkpoint']['size']} entries signed at "
-        f"{document['checkpoint']['at']}."
+        f"is in the trail of {signed.size} entries signed at {signed.at.isoformat()}."
+    )
+
+
+@audit.command("prove-consistency")
+@click.argument("old", type=click.IntRange(min=1, max=2**62))
+@click.argument("new", type=click.IntRange(min=1, max=2**62))
+@_OUT
+def prove_consistency(old: int, new: int, out: Path | None) -> None:
+    """A proof that checkpoint NEW's trail extends checkpoint OLD's, entry for entry."""
+    context = Context.load()
+    context.actor("audit.read")
+    text = make_consistency(context.events, old, new)
+    _emit(text, out, f"the proof that checkpoint {new} extends checkpoint {old}")
+
+
+@audit.command("check-consistency")
+@click.argument("path", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@_KEY
+def check_consistency_command(path: Path, verifier_key: str) -> None:
+    """Check a consistency proof on its own: no store and no login needed."""
+    text = _read_proof(path, "prove-consistency")
+    old, new = check_consistency(text, verifier=_verifier(verifier_key))
+    click.echo(
+        f"Consistent: checkpoint {new.number} ({new.size} entries, signed at "
+        f"{new.at.isoformat()}) extends checkpoint {old.number} ({old.size} entries) without "
+        "changing any of them."
     )
 
 
 @audit.command()
 @click.option(
+    "--format",
+    "form",
+    type=click.Choice(["note", "fingerprint"]),
+    default="note",
+    show_default=True,
+    help="note: the verifier key checkers pin (name+hash+key); fingerprint: the SHA-256 of "
+    "the raw public key, as sceau printed it before.",
+)
+@click.option(
     "--out",
     type=click.Path(path_type=Path, dir_okay=False),
-    help="Also write the public key (PEM) to this file, for whoever checks proofs.",
+    help="Also write the public key (PEM) to this file, for tools that want one.",
 )
-def key(out: Path | None) -> None:
-    """The audit key's fingerprint, to pin when checking checkpoints and proofs."""
+def key(form: str, out: Path | None) -> None:
+    """The audit key, to pin when checking checkpoints and proofs."""
     from cryptography.hazmat.primitives import serialization
 
     context = Context.load()
     context.actor("audit.read")
-    audit_key = context.events.key
-    click.echo(f"Audit key fingerprint (SHA-256): {audit_key.fingerprint}")
+    log = context.events
+    if form == "note":
+        click.echo(str(log.verifier))
+    else:
+        click.echo(f"Audit key fingerprint (SHA-256): {log.key.fingerprint}")
     if out is not None:
-        pem = audit_key.private.public_key().public_bytes(
+        pem = log.key.private.public_key().public_bytes(
             serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
         )
         _write(out, pem, mode=0o644)
-        click.echo(f"Public key written to {out}.")
+        click.echo(f"Public key written to {out}.", err=True)
 
 
 @audit.command()
