@@ -42,10 +42,9 @@ _CHECKPOINT_COLUMNS = ("run_id", "table_name", "batch", "rows", "at")
 
 def refused(error: Exception, code: object) -> tuple[str, str]:
     """Message and hint for a driver error no dialect names: its class and code, no text."""
+    detail = f"{type(error).__name__} {code}" if code else type(error).__name__
     return (
-        f"the database refused the operation ({type(error).__name__} {code or ''})".replace(
-            " )", ")"
-        ),
+        f"the database refused the operation ({detail})",
         "check the user's rights and the server's log",
     )
 
@@ -147,7 +146,7 @@ class SqlTarget(Target):
         ):
             self._before_ddl(cursor)
             checkpoint = ", ".join(f"{{{c}}} {self.types[c]} NOT NULL" for c in _CHECKPOINT_COLUMNS)
-            self._run(
+            self._run(  # "at", the last checkpoint column, defaults to now
                 cursor,
                 f"CREATE TABLE IF NOT EXISTS {{checkpoints}} ({checkpoint} DEFAULT {self.now}, "
                 f"PRIMARY KEY ({{run_id}}, {{table_name}}, {{batch}})){self.table_options}",
