@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import uuid
 from collections.abc import Callable, Iterator
 
@@ -15,6 +16,7 @@ from sceau.targets import Target, TargetTable, open_target
 PG = "postgresql://postgres@127.0.0.1:5432/test"
 MY = "mysql://root@127.0.0.1:3306/test"
 KINDS = ["postgresql", "mariadb", "sqlite", "parquet", "fhir"]
+SQL_KINDS = ["postgresql", "mariadb", "sqlite"]
 COLUMNS = ("identifier[0].value", "name[0].family", "name[0].given[0]", "gender", "note[0].text")
 NASTY = [
     "LÉGER Hélène",
@@ -55,18 +57,52 @@ def unique(prefix: str = "t") -> str:
     return f"{prefix}_{uuid.uuid4().hex[:12]}"
 
 
+def connect_my() -> pymysql.Connection:
+    """An autocommitting connection to the test MariaDB, as another program's."""
+    return pymysql.connect(host="127.0.0.1", user="root", database="test", autocommit=True)
+
+
+def quoted(kind: str, name: str) -> str:
+    """A name quoted as the kind's SQL quotes it, whatever it holds."""
+    mark = "`" if kind == "mariadb" else '"'
+    return mark + name.replace(mark, mark * 2) + mark
+
+
+def execute_on(target: Target, *statements: str) -> None:
+    """Run statements on a SQL target's database as another program would."""
+    if target.kind == "postgresql":
+        with psycopg.connect(PG, autocommit=True) as connection:
+            for statement in statements:
+                connection.execute(statement)
+    elif target.kind == "mariadb":
+        connection = connect_my()
+        try:
+            with connection.cursor() as cursor:
+                for statement in statements:
+                    cursor.execute(statement)
+        finally:
+            connection.close()
+    else:
+        connection = sqlite3.connect(target.path, isolation_level=None)
+        try:
+            for statement in statements:
+                connection.execute(statement)
+        finally:
+            connection.close()
+
+
 def drop_pg(name: str) -> None:
     with psycopg.connect(PG, autocommit=True) as connection:
-        connection.execute(f'DROP TABLE IF EXISTS "{name}"')
+        connection.execute(f"DROP TABLE IF EXISTS {quoted('postgresql', name)}")
         if connection.execute("SELECT to_regclass('sceau_checkpoints')").fetchone()[0]:
             connection.execute("DELETE FROM sceau_checkpoints WHERE table_name = %s", [name])
 
 
 def drop_my(name: str) -> None:
-    connection = pymysql.connect(host="127.0.0.1", user="root", database="test", autocommit=True)
+    connection = connect_my()
     try:
         with connection.cursor() as cursor:
-            cursor.execute(f"DROP TABLE IF EXISTS `{name}`")
+            cursor.execute(f"DROP TABLE IF EXISTS {quoted('mariadb', name)}")
             cursor.execute("SHOW TABLES LIKE 'sceau_checkpoints'")
             if cursor.fetchone():
                 cursor.execute("DELETE FROM sceau_checkpoints WHERE table_name = %s", [name])

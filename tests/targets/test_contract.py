@@ -4,16 +4,12 @@ that is missing, shaped otherwise, or already holding rows sceau did not load.""
 
 from __future__ import annotations
 
-import sqlite3
-
-import psycopg
 import pyarrow as pa
-import pymysql
 import pytest
 
 from sceau.targets import TargetError, TargetTable, open_target, registered
 
-from .conftest import COLUMNS, KINDS, NASTY, PG, batch, rows_of
+from .conftest import COLUMNS, KINDS, NASTY, SQL_KINDS, batch, execute_on, quoted, rows_of
 
 pytestmark = pytest.mark.parametrize("kind", KINDS)
 
@@ -148,26 +144,9 @@ def _insert_behind_sceaus_back(target, tmp_path):
     """One row written into the target's table by another program."""
     name = target.table.name
     values = ["VIH"] * len(COLUMNS)
-    if target.kind == "postgresql":
-        with psycopg.connect(PG, autocommit=True) as connection:
-            connection.execute(
-                f'INSERT INTO "{name}" VALUES ({", ".join(["%s"] * len(values))})', values
-            )
-    elif target.kind == "mariadb":
-        connection = pymysql.connect(
-            host="127.0.0.1", user="root", database="test", autocommit=True
-        )
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"INSERT INTO `{name}` VALUES ({', '.join(['%s'] * len(values))})", values
-            )
-        connection.close()
-    elif target.kind == "sqlite":
-        with sqlite3.connect(tmp_path / "target.sqlite") as connection:
-            connection.execute(
-                f'INSERT INTO "{name}" VALUES ({", ".join("?" * len(values))})', values
-            )
-        connection.close()
+    if target.kind in SQL_KINDS:
+        literals = ", ".join(f"'{value}'" for value in values)
+        execute_on(target, f"INSERT INTO {quoted(target.kind, name)} VALUES ({literals})")
     else:  # a file of the table that sceau did not write
         other = open_target(
             str(tmp_path / "elsewhere" / target.location.rsplit("/", 1)[1]),

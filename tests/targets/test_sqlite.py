@@ -69,17 +69,6 @@ def test_not_a_database_and_lookalike_tables_are_refused(tmp_path):
         target.close()
 
 
-def test_typed_columns_are_refused(tmp_path):
-    path = tmp_path / "typed.sqlite"
-    with sqlite3.connect(path) as connection:
-        connection.execute("CREATE TABLE patients (nom TEXT, poids REAL)")
-    connection.close()
-    target = open_target(f"sqlite:///{path}", TargetTable("patients", ("nom", "poids")))
-    with pytest.raises(TargetError, match="'poids' is declared REAL, not TEXT"):
-        target.prepare(create=False)
-    target.close()
-
-
 def test_a_committed_batch_survives_sigkill(tmp_path):
     path = tmp_path / "killed.sqlite"
     script = textwrap.dedent(
