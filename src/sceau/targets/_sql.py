@@ -98,14 +98,14 @@ class SqlTarget(Target):
         """The batch ready to load (checked, encoded: before the transaction starts), as a
         function that loads it through a cursor."""
 
-    def _alive(self, connection: Connection) -> bool:
+    def _alive(self, connection: Connection) -> bool:  # noqa: ARG002  (a hook: no check here)
         return True
 
-    def _lost(self, connection: Connection, error: Exception) -> bool:
+    def _lost(self, connection: Connection, error: Exception) -> bool:  # noqa: ARG002  (a hook)
         """Whether a driver error left the connection unusable: it is then dropped."""
         return False
 
-    def _name_problem(self, name: str) -> str | None:
+    def _name_problem(self, name: str) -> str | None:  # noqa: ARG002  (a hook: any name)
         """Why this database cannot hold a table or column name, or None."""
         return None
 

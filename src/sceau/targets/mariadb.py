@@ -145,7 +145,7 @@ class MariadbTarget(SqlTarget):
     def _alive(self, connection: Connection) -> bool:
         return bool(connection.open)
 
-    def _lost(self, connection: Connection, error: Exception) -> bool:
+    def _lost(self, connection: Connection, error: Exception) -> bool:  # noqa: ARG002  (the hook's)
         return isinstance(error, pymysql.OperationalError | pymysql.InterfaceError)
 
     def _name_problem(self, name: str) -> str | None:
@@ -240,7 +240,7 @@ class MariadbTarget(SqlTarget):
     def _read_cursor(self, connection: Connection) -> Cursor:
         return connection.cursor(pymysql.cursors.SSCursor)  # streamed, not held in memory
 
-    def _diagnose(self, error: Exception, *, connecting: bool) -> tuple[str, str]:
+    def _diagnose(self, error: Exception, *, connecting: bool) -> tuple[str, str]:  # noqa: ARG002
         """By the server's or the client's error number."""
         code = error.args[0] if error.args and isinstance(error.args[0], int) else None
         if code in _CODES:

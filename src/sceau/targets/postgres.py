@@ -82,7 +82,7 @@ class PostgresTarget(SqlTarget):
     def _alive(self, connection: Connection) -> bool:
         return not connection.closed
 
-    def _lost(self, connection: Connection, error: Exception) -> bool:
+    def _lost(self, connection: Connection, error: Exception) -> bool:  # noqa: ARG002  (the hook's)
         return bool(connection.broken or connection.closed)
 
     def _name_problem(self, name: str) -> str | None:

@@ -142,7 +142,7 @@ class SqliteTarget(SqlTarget):
 
         return load
 
-    def _diagnose(self, error: Exception, *, connecting: bool) -> tuple[str, str]:
+    def _diagnose(self, error: Exception, *, connecting: bool) -> tuple[str, str]:  # noqa: ARG002
         """By SQLite's code name (SQLITE_BUSY...); SQLite's own text is not shown."""
         code = str(getattr(error, "sqlite_errorname", "") or "")
         for prefix, found in _CODES.items():
