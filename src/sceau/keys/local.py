@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sceau.files import write_atomic
-from sceau.keys.base import KeyDestroyedError, KeyProvider, KeyProviderError, register
+from sceau.keys.base import KeyDestroyedError, KeyProvider, KeyProviderError
 from sceau.protect.envelope import (
     PASSPHRASE_KDF,
     SealError,
@@ -44,7 +44,6 @@ _PREFIX = b"local:v"
 Keys = dict[str, list[str]]
 
 
-@register
 class LocalKeyring(KeyProvider):
     """KEKs in a passphrase-sealed file (``settings.keyring_path``, mode 0600)."""
 

@@ -28,7 +28,7 @@ from sceau.targets._checks import (
     string_batch,
     text_columns,
 )
-from sceau.targets.base import Target, TargetError, TargetTable, register
+from sceau.targets.base import Target, TargetError, TargetTable
 
 _STATEMENT_BYTES = 4 << 20  # rows per INSERT statement: about this many bytes
 _READ_ROWS = 10_000
@@ -85,7 +85,6 @@ _CODES = {
 _LOST_CODES = {1053, 1927, 2006, 2013, 2055, 4031}
 
 
-@register
 class MariadbTarget(Target):
     """A MariaDB or MySQL table of LONGTEXT columns, through PyMySQL."""
 

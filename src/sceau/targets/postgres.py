@@ -26,7 +26,7 @@ from sceau.targets._checks import (
     check_run_id,
     text_columns,
 )
-from sceau.targets.base import Target, TargetError, TargetTable, register
+from sceau.targets.base import Target, TargetError, TargetTable
 
 _READ_BYTES = 8 << 20  # read_rows parses the COPY output in slices of about this size
 _LOCK = 0x5CEA0  # advisory lock that serialises sceau's DDL (concurrent CREATE IF NOT EXISTS race)
@@ -57,7 +57,6 @@ _CODES = {
 }
 
 
-@register
 class PostgresTarget(Target):
     """A PostgreSQL table of text columns, through psycopg 3 and COPY."""
 

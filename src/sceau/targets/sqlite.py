@@ -25,7 +25,7 @@ from sceau.targets._checks import (
     string_batch,
     text_columns,
 )
-from sceau.targets.base import Target, TargetError, TargetTable, register
+from sceau.targets.base import Target, TargetError, TargetTable
 
 _READ_ROWS = 10_000
 _CODES = {
@@ -48,7 +48,6 @@ _CODES = {
 }
 
 
-@register
 class SqliteTarget(Target):
     """A table of TEXT columns in a SQLite file: ``sqlite:///relative`` or ``sqlite:////abs``."""
 

@@ -13,13 +13,12 @@ from typing import ClassVar, cast
 from sqlalchemy import select
 
 from sceau.alerts.model import Finding, Severity
-from sceau.alerts.rules.base import Rule, RuleContext, register
+from sceau.alerts.rules.base import Rule, RuleContext
 from sceau.store.schema import runs
 
 SETTLED = ("verified", "shredded")
 
 
-@register
 class UnverifiedRun(Rule):
     """A run neither verified nor shredded long after it started."""
 

@@ -35,7 +35,6 @@ from sceau.sources.base import (
     Table,
     read_up_to,
     reader_for,
-    register,
     skipped_for,
 )
 from sceau.sources.readers._bounded import (
@@ -75,11 +74,11 @@ class _Member:
     reason: str = ""
 
 
-@register
 class ArchiveSource(Source):
     """A zip, tar or compressed file: every member read by the reader its name calls for."""
 
     kind = "archive"
+    sniff_rank = 55
     suffixes = (".zip", ".tar", *COMPRESSED_ENDINGS, ".7z", ".rar")
 
     def __init__(

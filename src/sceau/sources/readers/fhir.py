@@ -12,17 +12,17 @@ from typing import Any
 
 import pyarrow as pa
 
-from sceau.sources.base import DEFAULT_BATCH_ROWS, Opener, Source, SourceError, Table, register
+from sceau.sources.base import DEFAULT_BATCH_ROWS, Opener, Source, SourceError, Table
 from sceau.sources.names import unique_names
 from sceau.sources.readers._arrow import string_batch
 from sceau.sources.readers._json import documents, flatten_indexed
 
 
-@register
 class FhirSource(Source):
     """FHIR resources, one JSON object per line, each with a ``resourceType``."""
 
     kind = "fhir"
+    sniff_rank = 20
     suffixes = ()  # .ndjson/.jsonl are claimed by the JSON-lines reader, which hands FHIR here
 
     def __init__(

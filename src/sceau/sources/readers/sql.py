@@ -25,7 +25,6 @@ from sceau.sources.base import (
     Source,
     SourceError,
     Table,
-    register,
     skipped_for,
 )
 from sceau.sources.names import unique_names
@@ -187,7 +186,6 @@ def _table(schema: str | None, name: str) -> sa.TableClause:
     return sa.table(sa.sql.quoted_name(name, quote=True), schema=quoted)
 
 
-@register
 class PostgresSource(_SqlSource):
     """PostgreSQL, through psycopg 3."""
 
@@ -214,7 +212,6 @@ class PostgresSource(_SqlSource):
         return super()._count(connection, schema, name)
 
 
-@register
 class MariadbSource(_SqlSource):
     """MariaDB and MySQL, through PyMySQL."""
 
@@ -253,7 +250,6 @@ class MariadbSource(_SqlSource):
 _MARIADB_BINARY = frozenset({"binary", "varbinary", "tinyblob", "blob", "mediumblob", "longblob"})
 
 
-@register
 class SqliteSource(_SqlSource):
     """A SQLite database file, opened read-only (a missing file is never created).
 
@@ -262,6 +258,7 @@ class SqliteSource(_SqlSource):
     """
 
     kind = "sqlite"
+    sniff_rank = 30  # a magic number: "SQLite format 3"
     suffixes = (".sqlite", ".sqlite3", ".db")
     random_access = True
     schemes = ("sqlite",)
