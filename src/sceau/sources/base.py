@@ -156,6 +156,15 @@ class Source(ABC):
     def tables(self) -> Iterator[Table]:
         """The tables this location holds. Raises SourceError when it cannot be opened."""
 
+    def member(self, inner: str) -> Source:
+        """The reader of the member ``inner`` of this location (``x.zip!/inner``); only a
+        location that holds files (an archive) has members."""
+        raise SourceError(
+            "this file holds no other files",
+            hint="name the file itself, without what follows !/",
+            where=f"{self.location}{MEMBER_MARK}{inner}",
+        )
+
 
 SOURCES: Registry[type[Source]] = Registry(
     "sceau.sources", "source", name_of=lambda cls: cls.kind, order=lambda cls: cls.sniff_rank
@@ -194,9 +203,7 @@ def open_source(location: str | Path, *, kind: str | None = None, **options: obj
         )
     path = Path(text)
     if not path.exists() and MEMBER_MARK in text:
-        from sceau.sources.readers.archive import open_member
-
-        return open_member(text, **options)
+        return _member(text, **options)
     if not path.exists():
         raise SourceError("no such file or folder", hint="check the path", where=text)
     if path.is_dir():
@@ -207,6 +214,19 @@ def open_source(location: str | Path, *, kind: str | None = None, **options: obj
 
 
 MEMBER_MARK = "!/"  # between an archive's name and a member's: x.zip!/2021/patients.csv
+
+
+def _member(location: str, **options: object) -> Source:
+    """The reader of ``archive!/member``: the archive is the first file on disk before a
+    mark, and whichever reader reads that file finds the member in it."""
+    start = 0
+    while (mark := location.find(MEMBER_MARK, start)) >= 0:
+        outer = location[:mark]
+        if Path(outer).is_file():
+            holder = reader_for(Opener.of(outer), **options)
+            return holder.member(location[mark + len(MEMBER_MARK) :])
+        start = mark + 1
+    raise SourceError("no such file or folder", hint="check the path", where=location)
 
 
 def reader_for(file: Opener, *, hint_kind: bool = False, **options: object) -> Source:

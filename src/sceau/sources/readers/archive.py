@@ -402,19 +402,6 @@ def _close(closers: _Closers) -> None:
         close()
 
 
-def open_member(location: str, **options: Any) -> Source:
-    """The reader of ``archive!/member`` (an archive member named as a scan reports it)."""
-    from pathlib import Path
-
-    start = 0
-    while (mark := location.find(MEMBER_MARK, start)) >= 0:
-        outer = location[:mark]
-        if Path(outer).is_file():
-            return ArchiveSource(outer, **options).member(location[mark + len(MEMBER_MARK) :])
-        start = mark + 1
-    raise SourceError("no such file or folder", hint="check the path", where=location)
-
-
 def _hidden(part: str) -> bool:
     return (part.startswith(".") and part not in (".", "..")) or part == "__MACOSX"
 
