@@ -22,6 +22,7 @@ import polars as pl
 
 from sceau.errors import SceauError
 from sceau.plugins import Registry
+from sceau.reports.i18n import add_words
 
 
 class DetectError(SceauError):
@@ -96,8 +97,14 @@ class Category(str, metaclass=_Categories):
         return cls._declared[name]
 
     @classmethod
-    def declare(cls, name: str, sensitivity: Sensitivity, covers: str) -> Category:
-        """The category ``name``, declared now; declaring it again the same way is harmless."""
+    def declare(
+        cls, name: str, sensitivity: Sensitivity, covers: str, advice: str = ""
+    ) -> Category:
+        """The category ``name``, declared now; declaring it again the same way is harmless.
+
+        ``covers`` and ``advice`` are the words reports use where sceau's catalogues have none
+        (a plug-in's category): what it covers, and what to do with such a column.
+        """
         if not _CATEGORY_NAME.fullmatch(name):
             raise DetectError(
                 f"the category name {name!r} is not upper-case letters, digits and underscores",
@@ -115,6 +122,8 @@ class Category(str, metaclass=_Categories):
         category.sensitivity = Sensitivity(sensitivity)
         category.covers = covers
         cls._declared[name] = category
+        add_words(f"category.{name}.name", covers)
+        add_words(f"category.{name}.advice", advice or _ADVICE[category.sensitivity])
         return category
 
     @property
@@ -129,6 +138,14 @@ class Category(str, metaclass=_Categories):
 
 
 _CATEGORY_NAME = re.compile(r"[A-Z][A-Z0-9_]*")
+_ADVICE = {
+    Sensitivity.SPECIAL: "Special-category data: move it only where the mandate names it, "
+    "encrypted or pseudonymised.",
+    Sensitivity.IDENTIFIER: "Move it only where the mandate names it, pseudonymised.",
+    Sensitivity.CREDENTIAL: "Never move it in clear: drop it, or re-hash it on the way.",
+    Sensitivity.PERSONAL: "Move it only where the mandate names it, minimised where it can be.",
+    Sensitivity.NONE: "Not personal data.",
+}
 
 # sceau's own categories: name, sensitivity, what it covers (docs/categories.md says more)
 _SCEAU_CATEGORIES = (

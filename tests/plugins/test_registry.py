@@ -1,0 +1,120 @@
+"""What the registries refuse and set aside: twins, a broken plug-in, a misnamed one; and that
+no base module imports an implementation (the built-ins come through entry points)."""
+
+from __future__ import annotations
+
+import ast
+from importlib.metadata import distribution
+from pathlib import Path
+
+import pytest
+from tests.plugins.installed import ENTRY_POINTS, install
+
+import sceau
+from sceau.detect.base import registered
+from sceau.plugins import PluginError
+from sceau.targets import TARGETS, open_target
+
+
+def test_two_detectors_of_one_name_are_refused_naming_both_distributions(
+    examples: Path,
+) -> None:
+    twin = {"sceau.detectors": {"nir": "blood_group:BloodGroup"}}
+    install(examples, twin, distribution="sceau-twin", package="sceau_examples_twin")
+    with pytest.raises(PluginError) as refused:
+        list(registered())
+    message = str(refused.value)
+    assert "two detectors are named 'nir'" in message
+    assert "(sceau)" in message
+    assert "(sceau-twin)" in message
+    assert "uninstall one" in message
+
+
+def test_a_plugin_registered_by_the_program_under_a_taken_name_is_refused(examples: Path) -> None:
+    from sceau_examples.json_lines_target import JsonLinesTarget  # type: ignore[import-not-found]
+
+    with pytest.raises(PluginError, match="two targets are named 'jsonlines'"):
+        TARGETS.register(JsonLinesTarget)
+
+
+def test_a_broken_plugin_is_named_and_the_built_ins_still_work(site: Path) -> None:
+    broken = {"sceau.targets": {"shaky": "shaky:ShakyTarget"}}
+    install(site, broken, distribution="shaky-target", extra={"shaky.py": "import no_such_lib\n"})
+
+    assert "postgresql" in TARGETS
+    assert "shaky" not in TARGETS
+    (problem,) = TARGETS.broken()
+    assert "'shaky'" in problem.message
+    assert "'shaky-target'" in problem.message
+    assert "ModuleNotFoundError" in problem.message
+    with pytest.raises(PluginError, match="could not be loaded"):
+        TARGETS["shaky"]
+    target = open_target("sqlite:///lis.db", _table())
+    assert target.kind == "sqlite"
+
+
+def test_an_entry_point_must_carry_the_implementation_s_own_name(site: Path) -> None:
+    install(site, {"sceau.targets": {"json": "json_lines_target:JsonLinesTarget"}})
+    with pytest.raises(PluginError, match="calls itself 'jsonlines'"):
+        list(TARGETS)
+
+
+def test_every_example_is_an_entry_point_of_its_kind(examples: Path) -> None:
+    from sceau.alerts.channels import CHANNELS
+    from sceau.alerts.rules import RULES
+    from sceau.detect.base import DETECTORS
+    from sceau.keys import PROVIDERS
+    from sceau.sources.base import SOURCES
+
+    registries = {
+        "sceau.detectors": DETECTORS,
+        "sceau.sources": SOURCES,
+        "sceau.targets": TARGETS,
+        "sceau.key_providers": PROVIDERS,
+        "sceau.alert_channels": CHANNELS,
+        "sceau.alert_rules": RULES,
+    }
+    for group, entries in ENTRY_POINTS.items():
+        registry = registries[group]
+        (name,) = entries
+        (plugin,) = [p for p in registry.plugins() if p.name == name]
+        assert plugin.distribution == "sceau-examples"
+        assert not plugin.built_in
+        assert all(p.built_in for p in registry.plugins()[: len(registry) - 1]) or group == (
+            "sceau.sources"  # sources are ordered by sniffing rank first
+        )
+
+
+BASES = [
+    "detect/base.py",
+    "sources/base.py",
+    "targets/base.py",
+    "keys/base.py",
+    "alerts/channels/base.py",
+    "alerts/rules/base.py",
+]
+
+
+@pytest.mark.parametrize("base", BASES)
+def test_no_base_module_or_its_package_imports_an_implementation(base: str) -> None:
+    implementations = {
+        entry.module
+        for entry in distribution("sceau").entry_points
+        if entry.group != "console_scripts"
+    }
+    root = Path(sceau.__file__).parent
+    for path in (root / base, root / base.replace("base.py", "__init__.py")):
+        imported = set()
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                imported.add(node.module)
+                imported |= {f"{node.module}.{alias.name}" for alias in node.names}
+            elif isinstance(node, ast.Import):
+                imported |= {alias.name for alias in node.names}
+        assert not imported & implementations, f"{path} imports {imported & implementations}"
+
+
+def _table():
+    from sceau.targets import TargetTable
+
+    return TargetTable("patients", ("a",))
