@@ -23,7 +23,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from sceau.reports.base import ReportError
+from sceau.reports.report import ReportError
 
 
 class Language(StrEnum):
