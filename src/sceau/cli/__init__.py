@@ -34,6 +34,7 @@ COMMANDS = {
     "audit": "audit",
     "alerts": "alerts",
     "metrics": "metrics",
+    "plugins": "plugins",
 }
 
 
