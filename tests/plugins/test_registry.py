@@ -6,12 +6,15 @@ from __future__ import annotations
 import ast
 from importlib.metadata import distribution
 from pathlib import Path
+from string import ascii_uppercase, digits
 
 import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
 from tests.plugins.installed import ENTRY_POINTS, install
 
 import sceau
-from sceau.detect.base import registered
+from sceau.detect.base import Category, DetectError, Sensitivity, registered
 from sceau.plugins import PluginError
 from sceau.targets import TARGETS, open_target
 
@@ -85,6 +88,7 @@ def test_every_example_is_an_entry_point_of_its_kind(examples: Path) -> None:
         )
 
 
+UPPER_DIGITS = ascii_uppercase + digits + "_"
 BASES = [
     "detect/base.py",
     "sources/base.py",
@@ -118,3 +122,28 @@ def _table():
     from sceau.targets import TargetTable
 
     return TargetTable("patients", ("a",))
+
+
+def test_a_source_plugin_is_sniffed_by_its_rank_among_sceau_s_own(examples: Path) -> None:
+    from sceau.sources.base import SOURCES
+
+    order = list(SOURCES)
+    assert order.index("xlsx") < order.index("kv") < order.index("archive") < order.index("csv")
+    assert order == sorted(order, key=lambda kind: SOURCES[kind].sniff_rank)
+
+
+@given(st.text(max_size=12))
+def test_a_category_name_is_upper_case_letters_digits_and_underscores(name: str) -> None:
+    declared = dict(Category._declared)
+    assume(name not in declared)  # sceau's own, declared otherwise
+    oracle = bool(name) and name[0] in ascii_uppercase and set(name) <= set(UPPER_DIGITS)
+    try:
+        if oracle:
+            assert Category.declare(name, Sensitivity.PERSONAL, "a test category") == name
+            assert Category(name).sensitivity is Sensitivity.PERSONAL
+        else:
+            with pytest.raises(DetectError, match="upper-case letters"):
+                Category.declare(name, Sensitivity.PERSONAL, "a test category")
+    finally:
+        Category._declared.clear()
+        Category._declared.update(declared)
