@@ -7,9 +7,9 @@ way any installed plug-in's are, through :func:`importlib.metadata.entry_points`
 imported until something is looked up, so ``sceau --help`` loads no plug-in and a base module
 imports no implementation.
 
-A plug-in that cannot be imported is set aside with a :class:`PluginError` naming it and its
-distribution: the other implementations keep working, and asking for the broken one by name
-gives that error. Two implementations of the same name are refused outright: which of the two
+A plug-in that cannot be imported, or is not what its group expects, is set aside with a
+:class:`PluginError` naming it and its distribution: the other implementations keep working,
+and asking for the broken one by name gives that error. Two implementations of the same name are refused outright: which of the two
 runs must never depend on install order (a plug-in shadowing the ``local`` key provider would
 receive every run's keys).
 """
@@ -76,7 +76,17 @@ class Registry(Mapping[str, T]):
     def register(self, value: T, *, distribution: str = _ADDED, module: str = "") -> T:
         """Add ``value`` under its own name; a PluginError if the name is taken."""
         plugins = self._load()
-        self._add(plugins, value, distribution, module or getattr(value, "__module__", ""))
+        name = self._vetted(value, entry_name=None)
+        module = module or getattr(value, "__module__", "")
+        if name in plugins:
+            other = plugins[name]
+            raise PluginError(
+                f"two {self.what}s are named {name!r}: one in {other.module} "
+                f"({other.distribution}), one in {module} ({distribution})",
+                hint="rename one of them",
+                where=f"group {self.group}",
+            )
+        plugins[name] = Plugin(name, value, distribution, module)
         self._sort()
         return value
 
@@ -121,46 +131,39 @@ class Registry(Mapping[str, T]):
             distribution = _distribution(entry)
             try:
                 value = entry.load()
+                self._vetted(value, entry_name=entry.name)
             except Exception as error:  # a plug-in's own bug: set aside, never fatal for others
-                self._broken[entry.name] = PluginError(
-                    f"the {self.what} plug-in {entry.name!r} of the distribution "
-                    f"{distribution!r} could not be loaded ({type(error).__name__} while "
-                    f"importing {entry.value})",
-                    hint=f"fix or uninstall {distribution}; sceau's own {self.what}s still work",
-                    where=f"entry point {entry.name} in group {self.group}",
-                )
+                self._broken[entry.name] = self._set_aside(entry, distribution, error)
                 continue
-            self._add(plugins, value, distribution, entry.module, entry_name=entry.name)
+            plugins[entry.name] = Plugin(entry.name, value, distribution, entry.module)
         self._plugins = plugins
         return self._sort()
 
-    def _add(
-        self,
-        plugins: dict[str, Plugin[T]],
-        value: T,
-        distribution: str,
-        module: str,
-        entry_name: str | None = None,
-    ) -> None:
+    def _vetted(self, value: T, entry_name: str | None) -> str:
+        """The name ``value`` gives itself, once it has what its kind needs."""
         name = self._name_of(value)
-        where = f"{module} ({distribution})"
         if entry_name is not None and entry_name != name:
             raise PluginError(
-                f"the {self.what} {entry_name!r} of {where} calls itself {name!r}",
+                f"its entry point is named {entry_name!r} but it calls itself {name!r}",
                 hint="give the entry point the same name as the implementation",
-                where=f"group {self.group}",
-            )
-        if name in plugins:
-            other = plugins[name]
-            raise PluginError(
-                f"two {self.what}s are named {name!r}: one in {other.module} "
-                f"({other.distribution}), one in {where}",
-                hint="uninstall one of the two distributions, or rename one of them",
-                where=f"group {self.group}",
             )
         if self._check is not None:
             self._check(value)
-        plugins[name] = Plugin(name, value, distribution, module)
+        return name
+
+    def _set_aside(self, entry: EntryPoint, distribution: str, error: Exception) -> PluginError:
+        # sceau's own words say what is wrong; another exception's text could say anything
+        why = (
+            error.message
+            if isinstance(error, SceauError)
+            else (f"{type(error).__name__} while importing {entry.value}")
+        )
+        return PluginError(
+            f"the {self.what} plug-in {entry.name!r} of the distribution {distribution!r} could "
+            f"not be loaded: {why}",
+            hint=f"fix or uninstall {distribution}; sceau's own {self.what}s still work",
+            where=f"entry point {entry.name} in group {self.group}",
+        )
 
     def _sort(self) -> dict[str, Plugin[T]]:
         assert self._plugins is not None

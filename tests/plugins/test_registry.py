@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from tests.plugins.installed import ENTRY_POINTS, install
 
 import sceau
-from sceau.detect.base import Category, DetectError, Sensitivity, registered
+from sceau.detect.base import DETECTORS, Category, DetectError, Sensitivity, registered
 from sceau.plugins import PluginError
 from sceau.targets import TARGETS, open_target
 
@@ -50,16 +50,39 @@ def test_a_broken_plugin_is_named_and_the_built_ins_still_work(site: Path) -> No
     assert "'shaky'" in problem.message
     assert "'shaky-target'" in problem.message
     assert "ModuleNotFoundError" in problem.message
-    with pytest.raises(PluginError, match="could not be loaded"):
+    with pytest.raises(PluginError, match="could not be loaded: ModuleNotFoundError"):
         TARGETS["shaky"]
     target = open_target("sqlite:///lis.db", _table())
     assert target.kind == "sqlite"
 
 
-def test_an_entry_point_must_carry_the_implementation_s_own_name(site: Path) -> None:
+def test_a_misnamed_or_incomplete_plugin_is_set_aside_with_the_reason(site: Path) -> None:
     install(site, {"sceau.targets": {"json": "json_lines_target:JsonLinesTarget"}})
-    with pytest.raises(PluginError, match="calls itself 'jsonlines'"):
-        list(TARGETS)
+    install(
+        site,
+        {"sceau.detectors": {"vague": "vague:Vague"}},
+        distribution="vague-detector",
+        package="sceau_examples_vague",
+        extra={"vague.py": VAGUE},
+    )
+    assert "json" not in TARGETS
+    (misnamed,) = TARGETS.broken()
+    assert "named 'json' but it calls itself 'jsonlines'" in misnamed.message
+    assert [d.name for d in registered()][:1] == ["address"]  # sceau's own still work
+    (vague,) = DETECTORS.broken()
+    assert "names a category that was not declared" in vague.message
+    assert "'vague-detector'" in vague.message
+
+
+VAGUE = """
+from sceau.detect.base import Detector
+
+
+class Vague(Detector):
+    name = "vague"
+    category = "SOMETHING"
+    pattern = "x"
+"""
 
 
 def test_every_example_is_an_entry_point_of_its_kind(examples: Path) -> None:
