@@ -9,9 +9,10 @@ imports no implementation.
 
 A plug-in that cannot be imported, or is not what its group expects, is set aside with a
 :class:`PluginError` naming it and its distribution: the other implementations keep working,
-and asking for the broken one by name gives that error. Two implementations of the same name are refused outright: which of the two
-runs must never depend on install order (a plug-in shadowing the ``local`` key provider would
-receive every run's keys).
+and asking for the broken one by name gives that error. Two implementations of the same name
+are refused outright: which of the two runs must never depend on install order (a plug-in
+shadowing the ``local`` key provider would receive every run's keys). A kind without any of
+sceau's own is refused too: sceau was not installed, and a scan without a detector finds nothing.
 """
 
 from __future__ import annotations
@@ -125,6 +126,15 @@ class Registry(Mapping[str, T]):
         if self._plugins is not None:
             return self._plugins
         found = list(entry_points(group=self.group))
+        if not any(_distribution(entry) == HOME for entry in found):
+            # sceau run from a source tree it was not installed from: no scan may quietly run
+            # without a single detector
+            raise PluginError(
+                f"none of sceau's own {self.what}s is installed",
+                hint="install sceau with pip (in a source tree: pip install -e .); its "
+                "entry points name them",
+                where=f"group {self.group}",
+            )
         _refuse_twins(found, self.what)
         plugins: dict[str, Plugin[T]] = {}
         for entry in found:

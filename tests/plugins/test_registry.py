@@ -15,7 +15,7 @@ from tests.plugins.installed import ENTRY_POINTS, install
 
 import sceau
 from sceau.detect.base import DETECTORS, Category, DetectError, Sensitivity, registered
-from sceau.plugins import PluginError
+from sceau.plugins import PluginError, Registry
 from sceau.targets import TARGETS, open_target
 
 
@@ -170,3 +170,9 @@ def test_a_category_name_is_upper_case_letters_digits_and_underscores(name: str)
     finally:
         Category._declared.clear()
         Category._declared.update(declared)
+
+
+def test_a_kind_without_any_of_sceau_s_own_is_an_installation_error() -> None:
+    nothing = Registry("sceau.nothing_here", "widget", name_of=str)
+    with pytest.raises(PluginError, match="none of sceau's own widgets is installed"):
+        list(nothing)
