@@ -46,6 +46,9 @@ def test_scan_reads_the_plugin_source_and_reports_the_plugin_category(
     assert columns["abo"]["category"] == "BLOOD_GROUP"
     assert columns["abo"]["sensitivity"] == "special"
     assert columns["abo"]["matches"] == 60
+    assert {"source": "header", "detail": "header says 'abo'", "weight": 0.8} in columns["abo"][
+        "evidence"
+    ]
 
     written = CliRunner().invoke(main, ["scan", str(export), "--sarif", str(tmp_path / "s.sarif")])
     assert written.exit_code == 0, written.output

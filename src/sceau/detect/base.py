@@ -253,6 +253,9 @@ class Detector(ABC):
     # A check digit backs every match: even a column holding one value on every row (a lab's
     # FINESS) is this category, where a shape alone would only be a constant code.
     checksum: ClassVar[bool] = False
+    # Header words (lower case, no accents) that name the category: how a plug-in's category
+    # is read from a column's name; sceau's own categories are read from detect/vocabulary.py.
+    header_words: ClassVar[tuple[str, ...]] = ()
 
     def normalise(self, values: pl.Expr) -> pl.Expr:
         """The form ``pattern`` and ``validate`` see: stripped by default."""

@@ -13,3 +13,4 @@ class BloodGroup(Detector):
     name = "blood_group"
     category = BLOOD_GROUP
     pattern = r"(?:AB|A|B|O) ?(?:Rh ?)?[+-]"
+    header_words = ("abo", "rhesus", "sanguin")
