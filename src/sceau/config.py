@@ -31,7 +31,7 @@ class Settings:
 
     home: Path = field(default_factory=_default_home)
     store_url: str = ""  # empty: SQLite at home/state.db
-    key_provider: str = "local"  # local | openbao | pkcs11
+    key_provider: str = "local"  # local, openbao, pkcs11 or a plug-in's (sceau plugins)
     keyring: Path | None = None  # local provider's file; empty: home/keyring.sealed
     staging: Path | None = None  # where encrypted staging folders go; empty: home/staging
     session_minutes: int = 60  # how long `sceau login` lasts

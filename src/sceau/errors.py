@@ -3,7 +3,7 @@
     SceauError
      ├── sources.base.SourceError     a file or database could not be read
      ├── detect.base.DetectError      a detector or lexicon is misconfigured
-     └── reports.base.ReportError     a report could not be written
+     └── reports.report.ReportError   a report could not be written
 
 The CLI prints ``str(error)`` and exits with status 2. Messages are written by sceau's own code
 from names, positions and counts; a value read from a patient's record never goes into one.

@@ -95,7 +95,7 @@ _evidence = st.builds(
 _columns = st.builds(
     ColumnFinding,
     name=_names,
-    category=st.sampled_from(Category),
+    category=st.sampled_from(list(Category)),
     confidence=st.floats(0, 1, allow_nan=False),
     subject=st.sampled_from(Subject),
     rows=st.integers(0, 10**9),
@@ -103,7 +103,7 @@ _columns = st.builds(
     matches=st.integers(0, 10**9),
     health_categories=st.dictionaries(st.sampled_from(HealthCategory), st.integers(0, 10**6)),
     health_set_aside=st.dictionaries(st.sampled_from(SET_ASIDE), st.integers(0, 10**6)),
-    embedded=st.dictionaries(st.sampled_from(Category), st.integers(0, 10**6)),
+    embedded=st.dictionaries(st.sampled_from(list(Category)), st.integers(0, 10**6)),
     evidence=st.lists(_evidence, max_size=3),
     example=_names,
 )

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Engine, insert, select, text, update
 
-from sceau.alerts.channels import Channel, ChannelError, open_channels
+from sceau.alerts.channels import CHANNELS, Channel, ChannelError, open_channels
 from sceau.alerts.escalation import Escalation, escalate
 from sceau.alerts.integrity import altered_alerts
 from sceau.alerts.model import Alert, Finding
@@ -178,13 +178,11 @@ def _check_recipients(policy: Policy, channels: Mapping[str, Channel]) -> None:
             where = f"alerts.tiers[{number}].notify"
             channel = channels.get(name)
             if channel is None:
-                known = {"email": "[alerts.email]", "webhook": "[alerts.webhooks.<name>]"}
-                known["syslog"] = "[alerts.syslog.<name>]"
                 raise PolicyError(
                     f"a tier notifies through {name}, which is not configured",
-                    hint=f"add {known[name]}"
-                    if name in known
-                    else "the channels are email, webhook and syslog",
+                    hint=f"add {CHANNELS[name].settings_table()}"
+                    if name in CHANNELS
+                    else f"the channels are {', '.join(CHANNELS)}",
                     where=where,
                 )
             try:

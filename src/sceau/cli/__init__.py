@@ -35,6 +35,7 @@ COMMANDS = {
     "audit": "audit",
     "alerts": "alerts",
     "metrics": "metrics",
+    "plugins": "plugins",
 }
 
 

@@ -14,13 +14,15 @@ from sceau.cli._context import Context
 from sceau.cli._lang import chosen_words, lang_option
 from sceau.cli._progress import ProgressPrinter
 from sceau.cli._text import cell, markup_safe, shown
-from sceau.detect.base import Category, ColumnFinding, Sensitivity
+from sceau.cli.plugins import warn_broken
+from sceau.detect.base import DETECTORS, Category, ColumnFinding, Sensitivity
 from sceau.detect.report import ScanReport
 from sceau.detect.scan import DEFAULT_SAMPLE_ROWS, ScanOptions
 from sceau.detect.scan import scan as run_scan
 from sceau.events import ScanCompleted
 from sceau.reports.base import ReportFormat, render, write_report
 from sceau.reports.i18n import Translator, translator
+from sceau.sources.base import SOURCES
 
 _COLOURS = {
     Sensitivity.SPECIAL: "bold red",
@@ -99,6 +101,7 @@ def scan(
         }.items()
         if v is not None
     }
+    warn_broken(DETECTORS, SOURCES)  # type: ignore[arg-type]
     with ProgressPrinter(console) as progress:
         report = run_scan(
             sources,

@@ -11,6 +11,7 @@ Findings carry counts, names and lexicon ids, never a value: in this domain the 
 
 from __future__ import annotations
 
+import re
 from abc import ABC
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -20,6 +21,8 @@ from typing import ClassVar
 import polars as pl
 
 from sceau.errors import SceauError
+from sceau.plugins import Registry
+from sceau.reports.i18n import add_words
 
 
 class DetectError(SceauError):
@@ -41,46 +44,136 @@ class Sensitivity(StrEnum):
         return list(Sensitivity).index(self)
 
 
-class Category(StrEnum):
-    """What a column holds. Documented one by one in docs/categories.md."""
+class _Categories(type):
+    """Iterating over :class:`Category` gives every category declared so far, sceau's first."""
 
-    NIR = "NIR"
-    INS = "INS"
-    PERSON_NAME = "PERSON_NAME"
-    SEX = "SEX"
-    ADDRESS = "ADDRESS"
-    POSTCODE = "POSTCODE"
-    CITY = "CITY"
-    PHONE = "PHONE"
-    EMAIL = "EMAIL"
-    BIRTH_DATE = "BIRTH_DATE"
-    DATE = "DATE"
-    HEALTH_TEXT = "HEALTH_TEXT"
-    FREE_TEXT = "FREE_TEXT"
-    PRACTITIONER_ID = "PRACTITIONER_ID"
-    FINESS = "FINESS"
-    INSURER_ID = "INSURER_ID"
-    LOGIN = "LOGIN"
-    PASSWORD = "PASSWORD"
-    PASSWORD_HASH = "PASSWORD_HASH"
-    IBAN = "IBAN"
-    RECORD_ID = "RECORD_ID"
-    OTHER = "OTHER"
+    def __iter__(cls) -> Iterator[Category]:
+        return iter(list(cls._declared.values()))  # type: ignore[attr-defined]
+
+    def __len__(cls) -> int:
+        return len(cls._declared)  # type: ignore[attr-defined]
+
+
+class Category(str, metaclass=_Categories):
+    """What a column holds: sceau's own categories (docs/categories.md) and the plug-ins'.
+
+    A category is declared once, with its sensitivity and a line saying what it covers (the
+    SARIF rules and the docs read it there); a plug-in detector declares its own with
+    :meth:`declare`. ``Category("NIR")`` is the declared one itself, so ``is`` compares.
+    """
+
+    _declared: ClassVar[dict[str, Category]] = {}
+    sensitivity: Sensitivity
+    covers: str
+
+    NIR: ClassVar[Category]
+    INS: ClassVar[Category]
+    PERSON_NAME: ClassVar[Category]
+    SEX: ClassVar[Category]
+    ADDRESS: ClassVar[Category]
+    POSTCODE: ClassVar[Category]
+    CITY: ClassVar[Category]
+    PHONE: ClassVar[Category]
+    EMAIL: ClassVar[Category]
+    BIRTH_DATE: ClassVar[Category]
+    DATE: ClassVar[Category]
+    HEALTH_TEXT: ClassVar[Category]
+    FREE_TEXT: ClassVar[Category]
+    PRACTITIONER_ID: ClassVar[Category]
+    FINESS: ClassVar[Category]
+    INSURER_ID: ClassVar[Category]
+    LOGIN: ClassVar[Category]
+    PASSWORD: ClassVar[Category]
+    PASSWORD_HASH: ClassVar[Category]
+    IBAN: ClassVar[Category]
+    RECORD_ID: ClassVar[Category]
+    OTHER: ClassVar[Category]
+
+    def __new__(cls, name: str) -> Category:
+        if name not in cls._declared:
+            DETECTORS.plugins()  # a plug-in declares its category when it is imported
+        if name not in cls._declared:
+            raise ValueError(f"{name!r} is not a declared category")
+        return cls._declared[name]
+
+    @classmethod
+    def declare(
+        cls, name: str, sensitivity: Sensitivity, covers: str, advice: str = ""
+    ) -> Category:
+        """The category ``name``, declared now; declaring it again the same way is harmless.
+
+        ``covers`` and ``advice`` are the words reports use where sceau's catalogues have none
+        (a plug-in's category): what it covers, and what to do with such a column.
+        """
+        if not _CATEGORY_NAME.fullmatch(name):
+            raise DetectError(
+                f"the category name {name!r} is not upper-case letters, digits and underscores",
+                hint="name it like NIR or BLOOD_GROUP",
+            )
+        known = cls._declared.get(name)
+        if known is not None:
+            if (known.sensitivity, known.covers) != (sensitivity, covers):
+                raise DetectError(
+                    f"the category {name} is declared twice, differently",
+                    hint="declare it once, in the detector's module, and import it elsewhere",
+                )
+            return known
+        category = str.__new__(cls, name)
+        category.sensitivity = Sensitivity(sensitivity)
+        category.covers = covers
+        cls._declared[name] = category
+        add_words(f"category.{name}.name", covers)
+        add_words(f"category.{name}.advice", advice or _ADVICE[category.sensitivity])
+        return category
 
     @property
-    def sensitivity(self) -> Sensitivity:
-        return _SENSITIVITY[self]
+    def value(self) -> str:
+        return str(self)
+
+    def __str__(self) -> str:
+        return str.__str__(self)
+
+    def __repr__(self) -> str:
+        return f"Category.{self}"
 
 
-_SENSITIVITY: dict[Category, Sensitivity] = {c: Sensitivity.PERSONAL for c in Category} | {
-    Category.NIR: Sensitivity.IDENTIFIER,
-    Category.INS: Sensitivity.IDENTIFIER,
-    Category.HEALTH_TEXT: Sensitivity.SPECIAL,
-    Category.PASSWORD: Sensitivity.CREDENTIAL,
-    Category.PASSWORD_HASH: Sensitivity.CREDENTIAL,
-    Category.FINESS: Sensitivity.NONE,  # identifies a lab, not a person
-    Category.OTHER: Sensitivity.NONE,
+_CATEGORY_NAME = re.compile(r"[A-Z][A-Z0-9_]*")
+_ADVICE = {
+    Sensitivity.SPECIAL: "Special-category data: move it only where the mandate names it, "
+    "encrypted or pseudonymised.",
+    Sensitivity.IDENTIFIER: "Move it only where the mandate names it, pseudonymised.",
+    Sensitivity.CREDENTIAL: "Never move it in clear: drop it, or re-hash it on the way.",
+    Sensitivity.PERSONAL: "Move it only where the mandate names it, minimised where it can be.",
+    Sensitivity.NONE: "Not personal data.",
 }
+
+# sceau's own categories: name, sensitivity, what it covers (docs/categories.md says more)
+_SCEAU_CATEGORIES = (
+    ("NIR", Sensitivity.IDENTIFIER, "a French social-security number (NIR)"),
+    ("INS", Sensitivity.IDENTIFIER, "a national health identifier (INS)"),
+    ("PERSON_NAME", Sensitivity.PERSONAL, "names of people: surnames, first names, full names"),
+    ("SEX", Sensitivity.PERSONAL, "sex or civility codes"),
+    ("ADDRESS", Sensitivity.PERSONAL, "street addresses"),
+    ("POSTCODE", Sensitivity.PERSONAL, "French postcodes"),
+    ("CITY", Sensitivity.PERSONAL, "commune and city names"),
+    ("PHONE", Sensitivity.PERSONAL, "phone numbers"),
+    ("EMAIL", Sensitivity.PERSONAL, "e-mail addresses"),
+    ("BIRTH_DATE", Sensitivity.PERSONAL, "dates of birth"),
+    ("DATE", Sensitivity.PERSONAL, "dates of a patient's record (visit, sampling, result)"),
+    ("HEALTH_TEXT", Sensitivity.SPECIAL, "free text that mentions health data"),
+    ("FREE_TEXT", Sensitivity.PERSONAL, "free text (comments, notes)"),
+    ("PRACTITIONER_ID", Sensitivity.PERSONAL, "practitioners' identifiers (RPPS, ADELI)"),
+    ("FINESS", Sensitivity.NONE, "FINESS numbers of health establishments"),  # not a person
+    ("INSURER_ID", Sensitivity.PERSONAL, "insurers' and third-party-payment identifiers"),
+    ("LOGIN", Sensitivity.PERSONAL, "account names"),
+    ("PASSWORD", Sensitivity.CREDENTIAL, "passwords stored in clear"),
+    ("PASSWORD_HASH", Sensitivity.CREDENTIAL, "password hashes"),
+    ("IBAN", Sensitivity.PERSONAL, "bank account numbers (IBAN)"),
+    ("RECORD_ID", Sensitivity.PERSONAL, "internal record numbers that link to a person"),
+    ("OTHER", Sensitivity.NONE, "data that is not personal"),
+)
+for _name, _sensitivity, _covers in _SCEAU_CATEGORIES:
+    setattr(Category, _name, Category.declare(_name, _sensitivity, _covers))
 
 
 class HealthCategory(StrEnum):
@@ -160,6 +253,9 @@ class Detector(ABC):
     # A check digit backs every match: even a column holding one value on every row (a lab's
     # FINESS) is this category, where a shape alone would only be a constant code.
     checksum: ClassVar[bool] = False
+    # Header words (lower case, no accents) that name the category: how a plug-in's category
+    # is read from a column's name; sceau's own categories are read from detect/vocabulary.py.
+    header_words: ClassVar[tuple[str, ...]] = ()
 
     def normalise(self, values: pl.Expr) -> pl.Expr:
         """The form ``pattern`` and ``validate`` see: stripped by default."""
@@ -187,23 +283,28 @@ class Detector(ABC):
         return whole.list.first().fill_null(False)
 
 
-_REGISTRY: dict[str, type[Detector]] = {}
-
-
-def register(cls: type[Detector]) -> type[Detector]:
-    """Class decorator: sceau's own detectors register exactly as a plug-in's would."""
+def _check(cls: type[Detector]) -> None:
     for attribute in ("name", "category", "pattern"):
         if not hasattr(cls, attribute):
-            raise DetectError(f"detector {cls.__name__} does not declare `{attribute}`")
-    if cls.name in _REGISTRY and _REGISTRY[cls.name] is not cls:
-        raise DetectError(f"two detectors are named {cls.name!r}", hint="rename one of them")
-    _REGISTRY[cls.name] = cls
-    return cls
+            raise DetectError(
+                f"detector {cls.__name__} does not declare `{attribute}`",
+                hint="see docs/plugins.md for what a detector declares",
+                where=cls.__module__,
+            )
+    if not isinstance(cls.category, Category):
+        raise DetectError(
+            f"detector {cls.name} names a category that was not declared",
+            hint="declare it with Category.declare(NAME, sensitivity, covers) (docs/plugins.md)",
+            where=cls.__module__,
+        )
+
+
+DETECTORS: Registry[type[Detector]] = Registry(
+    "sceau.detectors", "detector", name_of=lambda cls: cls.name, check=_check
+)
 
 
 def registered() -> Iterator[Detector]:
-    """One instance of every registered detector, built-ins first."""
-    from sceau.detect import identifiers  # noqa: F401  (registers the built-ins)
-
-    for cls in _REGISTRY.values():
+    """One instance of every detector, sceau's own first (see :mod:`sceau.plugins`)."""
+    for cls in DETECTORS.values():
         yield cls()

@@ -31,7 +31,7 @@ from sceau.detect.columns import (
     year_spread,
 )
 from sceau.detect.freetext import prose_share
-from sceau.detect.headers import HeaderHint, is_generated_name, read_header
+from sceau.detect.headers import HeaderHint, is_generated_name, plugin_header, read_header
 from sceau.detect.identifiers.address import address_words
 
 C = Category
@@ -147,6 +147,8 @@ class _Decision:
     ) -> None:
         self.name, self.values, self.detectors, self.shares = name, values, detectors, shares
         self.hint = read_header(name)
+        if self.hint.category is None:
+            self.hint = plugin_header(name, detectors) or self.hint
         self.evidence: list[Evidence] = []  # the header's own is added with the verdict
         self.account: accounts.AccountProfile | None = None  # both computed when first asked
         self.mentions: float | None = None

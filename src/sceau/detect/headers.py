@@ -25,9 +25,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sceau.detect.base import Category, Subject
+from sceau.detect.base import Category, Detector, Subject
 from sceau.detect.vocabulary import (
     AGGREGATE,
     AMBIGUOUS,
@@ -100,6 +101,20 @@ def read_header(header: str) -> HeaderHint:
     if hint is None:
         return HeaderHint(None, 0.0, owner, "")
     return hint if hint.subject is not None else _with_subject(hint, owner)
+
+
+def plugin_header(header: str, detectors: Sequence[Detector]) -> HeaderHint | None:
+    """What a header says through a detector's own ``header_words`` (a plug-in's vocabulary),
+    read only where sceau's tables say nothing, so sceau's own readings never change."""
+    words = set(tokens(header))
+    for detector in detectors:
+        word = next((w for w in detector.header_words if w in words), None)
+        if word is not None:
+            return HeaderHint(detector.category, _PLUGIN_WEIGHT, None, f"header says {word!r}")
+    return None
+
+
+_PLUGIN_WEIGHT = 0.8  # a word of the category's own detector: strong, never certain
 
 
 def _with_subject(hint: HeaderHint, subject: Subject | None) -> HeaderHint:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sceau.detect.base import Category
 from sceau.reports.sarif import Level, SarifResult, SarifRule
 
 LEVELS = {
@@ -30,32 +31,6 @@ _ACTION = {
     "(Argon2id) on the way.",
     "personal": "It is personal data: export it only where the mandate names it, and minimise "
     "it (generalise, truncate) where the purpose allows.",
-}
-
-# category -> (sensitivity of the category itself, what it covers); mirrors docs/categories.md
-CATEGORIES: dict[str, tuple[str, str]] = {
-    "NIR": ("identifier", "a French social-security number (NIR)"),
-    "INS": ("identifier", "a national health identifier (INS)"),
-    "PERSON_NAME": ("personal", "names of people: surnames, first names, full names"),
-    "SEX": ("personal", "sex or civility codes"),
-    "ADDRESS": ("personal", "street addresses"),
-    "POSTCODE": ("personal", "French postcodes"),
-    "CITY": ("personal", "commune and city names"),
-    "PHONE": ("personal", "phone numbers"),
-    "EMAIL": ("personal", "e-mail addresses"),
-    "BIRTH_DATE": ("personal", "dates of birth"),
-    "DATE": ("personal", "dates of a patient's record (visit, sampling, result)"),
-    "HEALTH_TEXT": ("special", "free text that mentions health data"),
-    "FREE_TEXT": ("personal", "free text (comments, notes)"),
-    "PRACTITIONER_ID": ("personal", "practitioners' identifiers (RPPS, ADELI)"),
-    "FINESS": ("none", "FINESS numbers of health establishments"),
-    "INSURER_ID": ("personal", "insurers' and third-party-payment identifiers"),
-    "LOGIN": ("personal", "account names"),
-    "PASSWORD": ("credential", "passwords stored in clear"),
-    "PASSWORD_HASH": ("credential", "password hashes"),
-    "IBAN": ("personal", "bank account numbers (IBAN)"),
-    "RECORD_ID": ("personal", "internal record numbers that link to a person"),
-    "OTHER": ("none", "data that is not personal"),
 }
 
 HEALTH: dict[str, str] = {
@@ -82,7 +57,7 @@ def scan_results(scan: dict[str, Any]) -> list[SarifResult]:
 
 def category_rule(category: str) -> SarifRule:
     """The rule ``sceau/<CATEGORY>``: what the category covers and what to do about it."""
-    sensitivity, covers = CATEGORIES.get(category, ("personal", f"data classified {category}"))
+    sensitivity, covers = _described(category)
     return SarifRule(
         id=f"sceau/{category}",
         name=category,
@@ -139,7 +114,7 @@ def _column_results(source: str, column: dict[str, Any]) -> list[SarifResult]:
             )
         )
     for category, cells in column["embedded"].items():
-        own, _ = CATEGORIES.get(category, ("personal", ""))
+        own, _ = _described(category)
         if own not in LEVELS:
             continue
         found.append(
@@ -154,6 +129,16 @@ def _column_results(source: str, column: dict[str, Any]) -> list[SarifResult]:
             )
         )
     return found
+
+
+def _described(category: str) -> tuple[str, str]:
+    """A category's own sensitivity and what it covers, as it declared them (a report written
+    with a plug-in that is no longer installed names a category sceau does not know)."""
+    try:
+        known = Category(category)
+    except ValueError:
+        return "personal", f"data classified {category}"
+    return known.sensitivity.value, known.covers
 
 
 def _column_message(column: dict[str, Any]) -> str:

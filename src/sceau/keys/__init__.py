@@ -7,19 +7,19 @@ can no longer be opened by anything left on the machine.
 """
 
 from sceau.keys.base import (
+    PROVIDERS,
     KeyDestroyedError,
     KeyProvider,
     KeyProviderError,
     open_provider,
-    register,
     registered,
 )
 
 __all__ = [
+    "PROVIDERS",
     "KeyDestroyedError",
     "KeyProvider",
     "KeyProviderError",
     "open_provider",
-    "register",
     "registered",
 ]

@@ -11,6 +11,7 @@ from abc import ABC, abstractmethod
 from typing import TYPE_CHECKING, ClassVar
 
 from sceau.errors import SceauError
+from sceau.plugins import Registry
 
 if TYPE_CHECKING:
     from sceau.config import Settings
@@ -25,7 +26,7 @@ class KeyDestroyedError(KeyProviderError):
 
 
 class KeyProvider(ABC):
-    """One place keys live. Subclasses register with :func:`register` and build from settings.
+    """One place keys live. Subclasses build from settings; an entry point registers each.
 
     ``key_id`` values are minted by sceau (``sceau-run-<run id>``, ``sceau-controller-<FINESS>``):
     letters, digits and dashes only, so every provider can use them as names.
@@ -66,22 +67,14 @@ class KeyProvider(ABC):
         """Release sessions and connections."""
 
 
-_REGISTRY: dict[str, type[KeyProvider]] = {}
-
-
-def register(cls: type[KeyProvider]) -> type[KeyProvider]:
-    """Class decorator: sceau's own providers register exactly as a plug-in's would."""
-    _REGISTRY[cls.name] = cls
-    return cls
+PROVIDERS: Registry[type[KeyProvider]] = Registry(
+    "sceau.key_providers", "key provider", name_of=lambda cls: cls.name
+)
 
 
 def registered() -> dict[str, type[KeyProvider]]:
-    """Every registered provider by name, built-ins included."""
-    import sceau.keys.local
-    import sceau.keys.openbao
-    import sceau.keys.pkcs11  # noqa: F401
-
-    return dict(_REGISTRY)
+    """Every key provider by name (see :mod:`sceau.plugins`)."""
+    return dict(PROVIDERS)
 
 
 def open_provider(settings: Settings) -> KeyProvider:

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 from sceau.crypto.envelope import SealError, new_data_key, seal, unseal
 from sceau.crypto.kdf import PASSPHRASE_KDF, passphrase_key
 from sceau.files import write_atomic
-from sceau.keys.base import KeyDestroyedError, KeyProvider, KeyProviderError, register
+from sceau.keys.base import KeyDestroyedError, KeyProvider, KeyProviderError
 
 if TYPE_CHECKING:
     from sceau.config import Settings
@@ -38,7 +38,6 @@ _PREFIX = b"local:v"
 Keys = dict[str, list[str]]
 
 
-@register
 class LocalKeyring(KeyProvider):
     """KEKs in a passphrase-sealed file (``settings.keyring_path``, mode 0600)."""
 

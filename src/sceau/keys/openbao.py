@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
-from sceau.keys.base import KeyDestroyedError, KeyProvider, KeyProviderError, register
+from sceau.keys.base import KeyDestroyedError, KeyProvider, KeyProviderError
 
 if TYPE_CHECKING:
     from sceau.config import Settings
@@ -25,7 +25,6 @@ if TYPE_CHECKING:
 _CIPHERTEXT = re.compile(r"vault:v[1-9][0-9]*:[A-Za-z0-9+/]+={0,2}")
 
 
-@register
 class OpenBaoTransit(KeyProvider):
     """KEKs held by an OpenBao/Vault transit engine at ``settings.openbao_mount``."""
 

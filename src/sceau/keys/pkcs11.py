@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
-from sceau.keys.base import KeyDestroyedError, KeyProvider, KeyProviderError, register
+from sceau.keys.base import KeyDestroyedError, KeyProvider, KeyProviderError
 
 if TYPE_CHECKING:
     from sceau.config import Settings
@@ -28,7 +28,6 @@ _NONCE_BYTES = 12
 _TAG_BYTES = 16
 
 
-@register
 class Pkcs11Hsm(KeyProvider):
     """KEKs on the PKCS#11 token labelled ``settings.pkcs11_token``; one session per instance."""
 

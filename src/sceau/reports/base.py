@@ -1,8 +1,7 @@
-"""What a report is, the formats it renders to, and the one safe way to put it on disk.
+"""The formats every report renders to, and the one safe way to put it on disk.
 
-Every command's result (scan now; migrate, audit, trace later) is a :class:`Report`: an object
-with a ``kind`` and a ``to_dict()``. That is enough for JSON and, given a template named after the
-kind, for HTML. SARIF also needs :meth:`SarifReport.sarif_results`. Rooms import this module;
+What a report is lives in :mod:`sceau.reports.report`, which the formats import: this module
+chooses a format and imports it, and no format imports this module. Rooms import this module;
 this module never imports a room.
 
 Reports describe patient data (column names, counts, shapes), so they are written atomically
@@ -11,46 +10,27 @@ with mode 0600: a reader sees the previous report or the new one, never half of 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol, assert_never, runtime_checkable
+from typing import TYPE_CHECKING, assert_never
 
 from sceau import files
-from sceau.errors import SceauError
+from sceau.reports.report import Report, ReportError, SarifReport
 
 if TYPE_CHECKING:
     from sceau.reports.i18n import Language
-    from sceau.reports.sarif import SarifResult
+
+__all__ = [
+    "Report",
+    "ReportError",
+    "ReportFormat",
+    "SarifReport",
+    "render",
+    "write_atomic",
+    "write_report",
+]
 
 REPORT_FILE_MODE = 0o600
-
-
-class ReportError(SceauError):
-    """A report could not be rendered or written. ``where`` names the output file."""
-
-
-@runtime_checkable
-class Report(Protocol):
-    """Anything a command hands to the formats: a stable ``kind`` and a JSON-ready dict."""
-
-    @property
-    def kind(self) -> str:
-        """What the report is (``scan``, ``certificate``…): read only, fixed per report type."""
-        ...
-
-    def to_dict(self) -> dict[str, Any]:
-        """Names, counts and shapes only: never a value read from the data."""
-        ...
-
-
-@runtime_checkable
-class SarifReport(Report, Protocol):
-    """A report that also knows its findings as SARIF results (see :mod:`sceau.reports.sarif`)."""
-
-    def sarif_results(self) -> Iterable[SarifResult]:
-        """One result per finding, each naming its rule; in a stable order."""
-        ...
 
 
 class ReportFormat(StrEnum):

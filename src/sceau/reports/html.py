@@ -18,8 +18,8 @@ from markupsafe import Markup, escape
 
 from sceau._version import __version__
 from sceau.display import printable
-from sceau.reports.base import Report, ReportError
 from sceau.reports.i18n import Language, Translator, translator
+from sceau.reports.report import Report, ReportError
 
 
 def render_html(report: Report, language: Language | None = None) -> str:

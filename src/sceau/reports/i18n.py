@@ -23,7 +23,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from sceau.reports.base import ReportError
+from sceau.reports.report import ReportError
 
 
 class Language(StrEnum):
@@ -62,7 +62,7 @@ class Translator:
 
     def template(self, key: str, n: int | None = None) -> str:
         """The words of ``key`` before any value is filled in: the form that agrees with ``n``."""
-        entry = self.words.get(key)
+        entry = self.words.get(key, _PLUGIN_WORDS.get(key))
         if entry is None:
             raise ReportError(
                 f"no words for {key!r} in the {self.language} catalogue",
@@ -74,7 +74,7 @@ class Translator:
         return str(entry)
 
     def has(self, key: str) -> bool:
-        return key in self.words
+        return key in self.words or key in _PLUGIN_WORDS
 
     def number(self, value: float) -> str:
         """491,840 in English, 491 840 (with a narrow no-break space) in French."""
@@ -93,6 +93,15 @@ def translator(language: Language | str | None = None) -> Translator:
     """The catalogue of ``language`` (the default language when None)."""
     chosen = Language(language) if language is not None else default_language()
     return Translator(chosen, _catalogue(chosen))
+
+
+_PLUGIN_WORDS: dict[str, str] = {}
+
+
+def add_words(key: str, text: str) -> None:
+    """Words a plug-in brings (a category's name and advice), in its own language: every
+    language whose catalogue lacks ``key`` uses them."""
+    _PLUGIN_WORDS[key] = text
 
 
 @cache

@@ -10,7 +10,7 @@ import json
 from importlib import resources
 from typing import Any
 
-from sceau.reports.base import Report, ReportError
+from sceau.reports.report import Report, ReportError
 
 
 def render_json(report: Report) -> str:

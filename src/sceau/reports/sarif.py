@@ -22,7 +22,7 @@ from typing import Any
 from urllib.parse import quote
 
 from sceau._version import __version__
-from sceau.reports.base import Report, ReportError, SarifReport
+from sceau.reports.report import Report, ReportError, SarifReport
 
 SARIF_SCHEMA = (
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"

@@ -25,6 +25,7 @@ from typing import BinaryIO, ClassVar
 import pyarrow as pa
 
 from sceau.errors import SceauError
+from sceau.plugins import Registry
 from sceau.urls import redact_url
 
 DEFAULT_BATCH_ROWS = 65_536
@@ -122,12 +123,15 @@ def read_up_to(handle: BinaryIO, size: int) -> bytes:
 
 
 class Source(ABC):
-    """A reader for one kind of location. Subclasses register with :func:`register`."""
+    """A reader for one kind of location. An entry point registers each subclass."""
 
     kind: ClassVar[str]  # "csv", "parquet", "postgresql", ...
     suffixes: ClassVar[tuple[str, ...]] = ()  # file endings it reads, lower case: (".csv", ".txt")
     schemes: ClassVar[tuple[str, ...]] = ()  # URL schemes it reads: ("postgresql",)
     random_access: ClassVar[bool] = False  # seeks in the file: read in memory from an archive
+    # When a file's ending says nothing, readers sniff its first bytes lowest rank first: the
+    # most specific signatures (magic numbers) before the lenient ones (JSON lines, CSV).
+    sniff_rank: ClassVar[int] = 50
 
     def __init__(self, location: str | Opener, *, batch_rows: int = DEFAULT_BATCH_ROWS) -> None:
         self.location = location.name if isinstance(location, Opener) else str(location)
@@ -152,21 +156,24 @@ class Source(ABC):
     def tables(self) -> Iterator[Table]:
         """The tables this location holds. Raises SourceError when it cannot be opened."""
 
+    def member(self, inner: str) -> Source:
+        """The reader of the member ``inner`` of this location (``x.zip!/inner``); only a
+        location that holds files (an archive) has members."""
+        raise SourceError(
+            "this file holds no other files",
+            hint="name the file itself, without what follows !/",
+            where=f"{self.location}{MEMBER_MARK}{inner}",
+        )
 
-_REGISTRY: dict[str, type[Source]] = {}
 
-
-def register(cls: type[Source]) -> type[Source]:
-    """Class decorator: sceau's own readers register exactly as a plug-in's would."""
-    _REGISTRY[cls.kind] = cls
-    return cls
+SOURCES: Registry[type[Source]] = Registry(
+    "sceau.sources", "source", name_of=lambda cls: cls.kind, order=lambda cls: cls.sniff_rank
+)
 
 
 def registered() -> dict[str, type[Source]]:
-    """Every registered reader by kind, built-ins included."""
-    import sceau.sources.readers  # noqa: F401  (registers the built-ins)
-
-    return dict(_REGISTRY)
+    """Every reader by kind, in the order files are sniffed (see :mod:`sceau.plugins`)."""
+    return dict(SOURCES)
 
 
 def open_source(location: str | Path, *, kind: str | None = None, **options: object) -> Source:
@@ -188,16 +195,15 @@ def open_source(location: str | Path, *, kind: str | None = None, **options: obj
         for cls in readers.values():
             if scheme in cls.schemes:
                 return cls(text, **options)  # type: ignore[arg-type]
+        schemes = sorted(f"{s}://" for cls in readers.values() for s in cls.schemes)
         raise SourceError(
             f"no reader for URLs starting with {scheme}://",
-            hint="sceau reads sqlite://, postgresql:// and mysql:// (MariaDB) URLs",
+            hint=f"sceau reads {', '.join(schemes)} URLs",
             where=redact_url(text),
         )
     path = Path(text)
     if not path.exists() and MEMBER_MARK in text:
-        from sceau.sources.readers.archive import open_member
-
-        return open_member(text, **options)
+        return _member(text, **options)
     if not path.exists():
         raise SourceError("no such file or folder", hint="check the path", where=text)
     if path.is_dir():
@@ -208,6 +214,19 @@ def open_source(location: str | Path, *, kind: str | None = None, **options: obj
 
 
 MEMBER_MARK = "!/"  # between an archive's name and a member's: x.zip!/2021/patients.csv
+
+
+def _member(location: str, **options: object) -> Source:
+    """The reader of ``archive!/member``: the archive is the first file on disk before a
+    mark, and whichever reader reads that file finds the member in it."""
+    start = 0
+    while (mark := location.find(MEMBER_MARK, start)) >= 0:
+        outer = location[:mark]
+        if Path(outer).is_file():
+            holder = reader_for(Opener.of(outer), **options)
+            return holder.member(location[mark + len(MEMBER_MARK) :])
+        start = mark + 1
+    raise SourceError("no such file or folder", hint="check the path", where=location)
 
 
 def reader_for(file: Opener, *, hint_kind: bool = False, **options: object) -> Source:
@@ -223,11 +242,16 @@ def reader_for(file: Opener, *, hint_kind: bool = False, **options: object) -> S
             return cls(file, **options)  # type: ignore[arg-type]
     raise SourceError(
         "no reader knows this kind of file",
-        hint="name its kind with --kind (csv, parquet, jsonl, xlsx, hl7, fhir)"
+        hint=f"name its kind with --kind ({', '.join(_file_kinds())})"
         if hint_kind
         else "scan it on its own with --kind if it is a data export",
         where=file.name,
     )
+
+
+def _file_kinds() -> list[str]:
+    """The kinds ``--kind`` can name for a file: every reader that is not a database's."""
+    return [kind for kind, cls in registered().items() if not cls.schemes]
 
 
 def skipped_for(error: SourceError, location: str) -> Skipped:

@@ -11,13 +11,14 @@ staged.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import ClassVar
 
 import pyarrow as pa
 
 from sceau.errors import SceauError
+from sceau.plugins import Registry
 from sceau.urls import redact_url
 
 
@@ -34,7 +35,7 @@ class TargetTable:
 
 
 class Target(ABC):
-    """One kind of destination. Subclasses register with :func:`register`."""
+    """One kind of destination. An entry point registers each subclass."""
 
     kind: ClassVar[str]  # "postgresql", "mariadb", "sqlite", "parquet", "fhir"
     schemes: ClassVar[tuple[str, ...]] = ()  # URL schemes: ("postgresql",)
@@ -83,24 +84,12 @@ class Target(ABC):
         self.close()
 
 
-_REGISTRY: dict[str, type[Target]] = {}
-
-
-def register(cls: type[Target]) -> type[Target]:
-    """Class decorator: sceau's own targets register exactly as a plug-in's would."""
-    _REGISTRY[cls.kind] = cls
-    return cls
+TARGETS: Registry[type[Target]] = Registry("sceau.targets", "target", name_of=lambda cls: cls.kind)
 
 
 def registered() -> dict[str, type[Target]]:
-    """Every registered target by kind, built-ins included."""
-    import sceau.targets.fhir
-    import sceau.targets.mariadb
-    import sceau.targets.parquet
-    import sceau.targets.postgres
-    import sceau.targets.sqlite  # noqa: F401
-
-    return dict(_REGISTRY)
+    """Every target by kind (see :mod:`sceau.plugins`)."""
+    return dict(TARGETS)
 
 
 def open_target(location: str, table: TargetTable) -> Target:
@@ -114,7 +103,15 @@ def open_target(location: str, table: TargetTable) -> Target:
             return cls(location, table)
     raise TargetError(
         "no target for this location",
-        hint="use a postgresql://, mysql:// (MariaDB) or sqlite:/// URL, "
-        "or a folder ending in .parquet or .fhir",
+        hint=f"use one of: {_places(targets.values())}",
         where=redact_url(location),
     )
+
+
+def _places(targets: Iterable[type[Target]]) -> str:
+    """What each target takes, as the hint of a location none takes: from the targets' own
+    ``schemes`` and ``suffixes``."""
+    targets = list(targets)
+    places = [f"a {scheme}:// URL" for cls in targets for scheme in cls.schemes[:1]]
+    endings = [suffix for cls in targets for suffix in cls.suffixes]
+    return ", ".join(places + [f"a folder ending in {ending}" for ending in endings])

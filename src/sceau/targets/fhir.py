@@ -28,7 +28,7 @@ import pyarrow.compute as pc
 
 from sceau.targets._checks import string_batch
 from sceau.targets._folder import FolderTarget
-from sceau.targets.base import TargetError, TargetTable, register
+from sceau.targets.base import TargetError, TargetTable
 
 Key = str | int
 _STEP = re.compile(r"(_?[A-Za-z][A-Za-z0-9]*)(?:\[(0|[1-9][0-9]{0,2})\])?")
@@ -67,7 +67,6 @@ _R4_RESOURCES = """
 RESOURCE_TYPES = frozenset(_R4_RESOURCES.split())  # FHIR R4 (4.0.1), abstract types aside
 
 
-@register
 class FhirTarget(FolderTarget):
     """A folder of FHIR R4 NDJSON files, one per batch, of the table's resource type."""
 

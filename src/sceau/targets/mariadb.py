@@ -21,7 +21,7 @@ import pymysql
 import pymysql.cursors
 
 from sceau.targets._sql import LOST, Connection, Cursor, Load, SqlTarget, refused
-from sceau.targets.base import TargetError, register
+from sceau.targets.base import TargetError
 
 _STATEMENT_BYTES = 4 << 20  # rows per INSERT statement: about this many bytes
 _MAX_NAME = 64
@@ -73,7 +73,6 @@ _CODES = {
 _LOST_CODES = {1053, 1927, 2006, 2013, 2055, 4031}
 
 
-@register
 class MariadbTarget(SqlTarget):
     """A MariaDB or MySQL table of LONGTEXT columns, through PyMySQL."""
 

@@ -15,12 +15,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from sceau.targets._folder import FolderTarget
-from sceau.targets.base import TargetError, register
+from sceau.targets.base import TargetError
 
 _READ_ROWS = 65_536
 
 
-@register
 class ParquetTarget(FolderTarget):
     """A folder of Parquet files (zstd), one per batch, all columns strings."""
 

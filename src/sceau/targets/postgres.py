@@ -19,7 +19,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
 from sceau.targets._sql import LOST, Connection, Cursor, Load, SqlTarget, refused
-from sceau.targets.base import TargetError, register
+from sceau.targets.base import TargetError
 
 _READ_BYTES = 8 << 20  # read_rows parses the COPY output in slices of about this size
 _LOCK = 0x5CEA0  # advisory lock that serialises sceau's DDL
@@ -45,7 +45,6 @@ _CODES = {
 }
 
 
-@register
 class PostgresTarget(SqlTarget):
     """A PostgreSQL table of text columns, through psycopg 3 and COPY."""
 

@@ -17,7 +17,7 @@ import pyarrow as pa
 
 from sceau.targets._checks import rows_of
 from sceau.targets._sql import Connection, Cursor, Load, SqlTarget
-from sceau.targets.base import TargetError, TargetTable, register
+from sceau.targets.base import TargetError, TargetTable
 
 _CODES = {
     "SQLITE_NOTADB": ("the file is not a SQLite database", "check the path in the URL"),
@@ -43,7 +43,6 @@ _CODES = {
 }
 
 
-@register
 class SqliteTarget(SqlTarget):
     """A table of TEXT columns in a SQLite file: ``sqlite:///relative`` or ``sqlite:////abs``."""
 

@@ -1,7 +1,8 @@
 """The alert channels, and the ones the settings turn on.
 
 ``open_channels`` reads the ``[alerts]`` table of the settings. A channel exists only if its
-table is there, so an installation without e-mail never tries to reach a mail server:
+table (the channel's ``settings``) is there, so an installation without e-mail never tries to
+reach a mail server. sceau's own channels (entry points of ``sceau.alert_channels``):
 
     ====================  ==================  =========================================
     settings table        channel             recipients in the escalation policy
@@ -18,26 +19,22 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from sceau.alerts.channels import smtp, syslog, webhook  # noqa: F401 (importing registers them)
 from sceau.alerts.channels.base import CHANNELS, Channel, ChannelError, Notification
 
 __all__ = [
     "CHANNELS",
-    "SETTINGS_TABLES",
     "Channel",
     "ChannelError",
     "Notification",
     "open_channels",
 ]
 
-SETTINGS_TABLES: dict[str, str] = {"email": "email", "webhooks": "webhook", "syslog": "syslog"}
-"""Key of the ``[alerts]`` table -> the channel it configures."""
-
 
 def open_channels(config: Mapping[str, object], env: Mapping[str, str]) -> dict[str, Channel]:
     """The channels ``config`` (the ``[alerts]`` table) turns on, by channel name."""
     channels: dict[str, Channel] = {}
-    for key, name in SETTINGS_TABLES.items():
+    for name, cls in CHANNELS.items():
+        key = cls.settings
         table = config.get(key)
         if table is None:
             continue
@@ -47,5 +44,5 @@ def open_channels(config: Mapping[str, object], env: Mapping[str, str]) -> dict[
                 hint=f"write it as [alerts.{key}] in the settings",
                 where=f"[alerts.{key}]",
             )
-        channels[name] = CHANNELS[name].from_config(table, env)
+        channels[name] = cls.from_config(table, env)
     return channels

@@ -16,6 +16,7 @@ from typing import ClassVar, TypeVar
 
 from sceau.alerts.model import Fact, Severity
 from sceau.errors import SceauError
+from sceau.plugins import Registry
 
 
 class ChannelError(SceauError):
@@ -45,6 +46,13 @@ class Channel(ABC):
     """One delivery mechanism, configured from the ``[alerts.<name>]`` table of the settings."""
 
     name: ClassVar[str]  # the prefix in a tier's recipients: "email", "webhook", "syslog"
+    settings: ClassVar[str]  # its key in the [alerts] table of the settings: "webhooks"
+    named: ClassVar[bool] = False  # configured as [alerts.<settings>.<name>] tables, one a name
+
+    @classmethod
+    def settings_table(cls) -> str:
+        """Where the settings configure it, as a user writes it: ``[alerts.webhooks.<name>]``."""
+        return f"[alerts.{cls.settings}" + (".<name>]" if cls.named else "]")
 
     @classmethod
     @abstractmethod
@@ -61,7 +69,9 @@ class Channel(ABC):
         """Deliver to ``address`` (the part after ``name:``), or raise ChannelError."""
 
 
-CHANNELS: dict[str, type[Channel]] = {}
+CHANNELS: Registry[type[Channel]] = Registry(
+    "sceau.alert_channels", "alert channel", name_of=lambda cls: cls.name
+)
 
 T = TypeVar("T")
 D = TypeVar("D")
@@ -117,12 +127,3 @@ def only_keys(config: Mapping[str, object], known: set[str], where: str) -> None
             hint=f"the settings of {where} are: {', '.join(sorted(known))} (docs/alerts.md)",
             where=where,
         )
-
-
-C = TypeVar("C", bound=type[Channel])
-
-
-def register(cls: C) -> C:
-    """Class decorator: make a channel available by its name."""
-    CHANNELS[cls.name] = cls
-    return cls

@@ -21,7 +21,6 @@ from sceau.alerts.channels.base import (
     Notification,
     only_keys,
     read_option,
-    register,
 )
 
 PASSWORD_ENV = "SCEAU_SMTP_PASSWORD"  # noqa: S105  (the variable's name, not a secret)
@@ -64,11 +63,11 @@ def render_body(notification: Notification) -> str:
     return "\n".join(lines) + "\n"
 
 
-@register
 class EmailChannel(Channel):
     """Sends each notification as one e-mail, one SMTP session per message."""
 
     name = "email"
+    settings = "email"
 
     def __init__(
         self,

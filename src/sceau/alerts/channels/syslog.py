@@ -36,7 +36,6 @@ from sceau.alerts.channels.base import (
     named_tables,
     only_keys,
     read_option,
-    register,
 )
 from sceau.alerts.model import Severity
 from sceau.syslog import SyslogError, SyslogSender, format_message, origin, parse_address
@@ -131,11 +130,12 @@ def _collector(name: str, table: Mapping[str, object], where: str) -> Collector:
     return Collector(name, address, facility, cafile, enterprise)
 
 
-@register
 class SyslogChannel(Channel):
     """Sends each notification as one syslog message, one connection per message."""
 
     name = "syslog"
+    settings = "syslog"
+    named = True
 
     def __init__(self, collectors: Mapping[str, Collector], *, timeout: float = 5.0) -> None:
         self.collectors = dict(collectors)

@@ -45,7 +45,6 @@ from sceau.alerts.channels.base import (
     named_tables,
     only_keys,
     read_option,
-    register,
 )
 
 SECRET_ENV = "SCEAU_WEBHOOK_SECRET"  # noqa: S105  (the variable's name, not a secret)
@@ -155,11 +154,12 @@ def _is_http_url(url: str) -> bool:
     return parts.scheme in ("http", "https") and bool(parts.hostname)
 
 
-@register
 class WebhookChannel(Channel):
     """POSTs each notification to the named webhook, retrying with exponential back-off."""
 
     name = "webhook"
+    settings = "webhooks"
+    named = True
 
     def __init__(
         self,

@@ -1,25 +1,14 @@
 """The detection rules, one file each, and their thresholds from the settings.
 
-Importing this package registers every built-in rule in :data:`RULES`. :func:`rule_thresholds`
-checks the ``[alerts.rules.<name>]`` tables of the settings against each rule's ``defaults``;
-``docs/alert-rules.md`` documents every rule and threshold.
+Every rule, sceau's and plug-ins', is in :data:`RULES` (see :mod:`sceau.plugins`).
+:func:`rule_thresholds` checks the ``[alerts.rules.<name>]`` tables of the settings against
+each rule's ``defaults``; ``docs/alert-rules.md`` documents every rule and threshold.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-from sceau.alerts.rules import (  # noqa: F401  (importing a rule registers it)
-    audit_verification,
-    beyond_mandate,
-    failed_auth,
-    off_hours,
-    scan_disagreed,
-    staging_retention,
-    unnamed_destination,
-    unverified_run,
-    volume_anomaly,
-)
 from sceau.alerts.rules.base import RULES, Rule, RuleContext, RuleError
 
 __all__ = ["RULES", "Rule", "RuleContext", "RuleError", "rule_thresholds"]

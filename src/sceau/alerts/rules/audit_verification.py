@@ -9,10 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from sceau.alerts.model import Fact, Finding, Severity
-from sceau.alerts.rules.base import Rule, RuleContext, register
+from sceau.alerts.rules.base import Rule, RuleContext
 
 
-@register
 class AuditVerification(Rule):
     """A failed verification of the audit log."""
 

@@ -1,8 +1,9 @@
 """What a detection rule is: it reads the audit trail (and the store's state) and reports findings.
 
-Rules register by name, one file each. A rule sees the events added since the last evaluation
-(``context.new``) and may look back over older ones (``context.history``); state rules (staging
-past retention, a run left unverified) query the store instead. Thresholds come from the
+Rules register by name, one file each (entry points of ``sceau.alert_rules``). A rule sees the
+events added since the last evaluation (``context.new``) and may look back over older ones
+(``context.history``); state rules (staging past retention, a run left unverified) query the
+store instead. Thresholds come from the
 ``[alerts.rules.<name>]`` table of the settings, with the rule's own defaults.
 """
 
@@ -19,6 +20,7 @@ from sqlalchemy import Engine
 from sceau.alerts.model import Finding, Severity
 from sceau.audit.entry import LoggedEvent
 from sceau.errors import SceauError
+from sceau.plugins import Registry
 
 _MOST = {"minutes": 366 * 24 * 60, "hours": 366 * 24, "baseline_days": 366}  # a year at most
 
@@ -51,7 +53,7 @@ class RuleContext:
 
 
 class Rule(ABC):
-    """One detection. Subclasses set the class attributes and register with :func:`register`."""
+    """One detection. Subclasses set the class attributes; an entry point registers each."""
 
     name: ClassVar[str]  # stable: alerts, settings and docs key on it
     severity: ClassVar[Severity]
@@ -84,10 +86,6 @@ class Rule(ABC):
         """Findings as of ``context.now``; none on a normal day."""
 
 
-RULES: dict[str, type[Rule]] = {}
-
-
-def register(cls: type[Rule]) -> type[Rule]:
-    """Class decorator: make a rule available by its name."""
-    RULES[cls.name] = cls
-    return cls
+RULES: Registry[type[Rule]] = Registry(
+    "sceau.alert_rules", "alert rule", name_of=lambda cls: cls.name
+)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from sceau.alerts.model import Finding, Severity
-from sceau.alerts.rules.base import Rule, RuleContext, register
+from sceau.alerts.rules.base import Rule, RuleContext
 
 # The reason words of sceau.mandate.verify, in words a lab director reads.
 WHY = {
@@ -30,7 +30,6 @@ WHY = {
 }
 
 
-@register
 class BeyondMandate(Rule):
     """A migration attempted without a valid mandate, or on a source the mandate does not cover."""
 

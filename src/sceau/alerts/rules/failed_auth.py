@@ -15,7 +15,7 @@ from typing import ClassVar, cast
 from sqlalchemy import Engine, func, select
 
 from sceau.alerts.model import Finding, Severity
-from sceau.alerts.rules.base import Rule, RuleContext, register
+from sceau.alerts.rules.base import Rule, RuleContext
 from sceau.audit.entry import LoggedEvent
 from sceau.store.schema import alerts
 
@@ -34,7 +34,6 @@ def failure_of(event: LoggedEvent) -> tuple[str, str] | None:
     return None
 
 
-@register
 class FailedAuth(Rule):
     """Too many authentication or signature failures by one person in a short time."""
 

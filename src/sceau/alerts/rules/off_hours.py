@@ -16,7 +16,7 @@ from typing import ClassVar, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sceau.alerts.model import Finding, Severity
-from sceau.alerts.rules.base import Rule, RuleContext, RuleError, register
+from sceau.alerts.rules.base import Rule, RuleContext, RuleError
 from sceau.audit.entry import LoggedEvent
 
 SYSTEM = "sceau"
@@ -74,7 +74,6 @@ def parse_zone(text: str, where: str) -> ZoneInfo:
         ) from None
 
 
-@register
 class OffHours(Rule):
     """Activity by a person outside the lab's working hours."""
 

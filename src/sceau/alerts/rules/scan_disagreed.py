@@ -12,10 +12,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from sceau.alerts.model import Finding, Severity
-from sceau.alerts.rules.base import Rule, RuleContext, register
+from sceau.alerts.rules.base import Rule, RuleContext
 
 
-@register
 class ScanDisagreed(Rule):
     """A migration refused until the controller decides about a column the scan reads anew."""
 

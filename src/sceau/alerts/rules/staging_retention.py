@@ -12,11 +12,10 @@ from datetime import UTC
 from sqlalchemy import select
 
 from sceau.alerts.model import Finding, Severity
-from sceau.alerts.rules.base import Rule, RuleContext, register
+from sceau.alerts.rules.base import Rule, RuleContext
 from sceau.store.schema import runs
 
 
-@register
 class StagingRetention(Rule):
     """A run's staging kept past its retention date."""
 

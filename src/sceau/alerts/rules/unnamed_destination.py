@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from sqlalchemy import Engine, select
 
 from sceau.alerts.model import Finding, Severity
-from sceau.alerts.rules.base import Rule, RuleContext, register
+from sceau.alerts.rules.base import Rule, RuleContext
 from sceau.mandate.model import MandateError
 from sceau.mandate.parse import parse_mandate
 from sceau.store.schema import mandates
@@ -33,7 +33,6 @@ def mandated_destinations(engine: Engine) -> frozenset[str]:
     return frozenset(named)
 
 
-@register
 class UnnamedDestination(Rule):
     """Output to a destination that no mandate names."""
 

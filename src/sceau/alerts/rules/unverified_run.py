@@ -13,14 +13,13 @@ from typing import ClassVar, cast
 from sqlalchemy import select
 
 from sceau.alerts.model import Finding, Severity
-from sceau.alerts.rules.base import Rule, RuleContext, register
+from sceau.alerts.rules.base import Rule, RuleContext
 from sceau.migrate.state import RunState
 from sceau.store.schema import runs
 
 SETTLED = tuple(state.value for state in RunState if state.settled)
 
 
-@register
 class UnverifiedRun(Rule):
     """A run neither verified nor shredded long after it started."""
 

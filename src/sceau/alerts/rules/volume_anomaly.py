@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from typing import ClassVar, cast
 
 from sceau.alerts.model import Finding, Severity
-from sceau.alerts.rules.base import Rule, RuleContext, register
+from sceau.alerts.rules.base import Rule, RuleContext
 
 STAGED = frozenset({"run.batch_staged"})
 
@@ -24,7 +24,6 @@ def clock_hour(moment: datetime) -> datetime:
     return moment.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
 
 
-@register
 class VolumeAnomaly(Rule):
     """Rows read per operator per hour, against that operator's own baseline."""
 

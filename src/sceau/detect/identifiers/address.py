@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from sceau.detect.base import Category, Detector, register
+from sceau.detect.base import Category, Detector
 from sceau.detect.identifiers._arith import strip_accents
 
 # Words that open a street line on their own ("Rue de la Paix", "Résidence les Pins").
@@ -46,7 +46,6 @@ _ADDRESSEE = r"[a-z][a-z '.-]{0,48}?(?:,| -| :)? +"
 _POSTCODE = r"(?-u:\b)[0-9]{5}(?-u:\b)"
 
 
-@register
 class Address(Detector):
     """A street line such as "12 bis rue de la Paix", "Résidence les Pins, bât B", "3 r. Hoche"."""
 

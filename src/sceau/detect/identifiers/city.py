@@ -6,7 +6,7 @@ from functools import cache
 
 import polars as pl
 
-from sceau.detect.base import Category, Detector, register
+from sceau.detect.base import Category, Detector
 from sceau.detect.identifiers._arith import bind, fold
 from sceau.detect.lexicons import load_communes
 
@@ -41,7 +41,6 @@ def _usual_forms() -> pl.Series:
     return forms.filter(known)
 
 
-@register
 class City(Detector):
     """A commune of the lexicon (~1,600 most populated and prefectures), postcode or CEDEX aside."""
 

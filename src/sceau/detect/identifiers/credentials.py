@@ -6,14 +6,13 @@ from functools import cache
 
 import polars as pl
 
-from sceau.detect.base import Category, Detector, register
+from sceau.detect.base import Category, Detector
 from sceau.detect.lexicons import load_words
 
 _SYMBOL = r"[!-/:-@\[-`{-~]"
 _EMAIL = r"^[^@]+@[^@]+\.[A-Za-z]{2,}$"
 
 
-@register
 class Login(Detector):
     """One token of lower-case letters and digits with ``._-``, 3-32 characters, a letter in it.
 
@@ -27,7 +26,6 @@ class Login(Detector):
         return candidates.str.contains("[a-z]")
 
 
-@register
 class Password(Detector):
     """6-64 printable ASCII characters without spaces, with a letter and at least two character
     classes (lower, upper, digit, symbol) and not an e-mail address; or a most common password."""

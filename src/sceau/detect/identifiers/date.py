@@ -17,7 +17,7 @@ from sceau.dates import (
     YEAR_FIRST,
     read_day,
 )
-from sceau.detect.base import Category, Detector, register
+from sceau.detect.base import Category, Detector
 from sceau.detect.identifiers._arith import bind
 
 
@@ -31,7 +31,6 @@ def parse_dates(values: pl.Expr, *, pivot: int | None = None) -> pl.Expr:
     return read_day(values, pivot=dt.date.today().year % 100 if pivot is None else pivot)
 
 
-@register
 class Date(Detector):
     """A real calendar date between 1850 and 2100, with an optional time of day."""
 

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import polars as pl
 
-from sceau.detect.base import Category, Detector, register
+from sceau.detect.base import Category, Detector
 from sceau.detect.identifiers._arith import luhn_valid
 
 
-@register
 class FINESS(Detector):
     """9 characters: department (01-95, 2A, 2B, 97, 98), six digits, a Luhn key."""
 

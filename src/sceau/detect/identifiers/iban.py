@@ -7,7 +7,7 @@ import string
 
 import polars as pl
 
-from sceau.detect.base import Category, Detector, register
+from sceau.detect.base import Category, Detector
 from sceau.detect.identifiers._arith import bind, mod97
 
 # BBAN structure per country from the SWIFT IBAN registry: n digits, a letters, c either.
@@ -47,7 +47,6 @@ _LETTER_VALUES = [str(10 + i) for i in range(26)]
 _COUNTRY_VALUES = {cc: int("".join(str(ord(c) - 55) for c in cc)) for cc in _BBAN}
 
 
-@register
 class IBAN(Detector):
     """An IBAN, compact or in groups of four separated by single spaces (upper case in text)."""
 

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from sceau.detect.base import Category, Detector, register
+from sceau.detect.base import Category, Detector
 
 
-@register
 class InsurerId(Detector):
     """Weak alone: any 8- or 9-digit number passes; the header must say "AMC", "mutuelle"..."""
 

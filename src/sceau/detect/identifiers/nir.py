@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from sceau.detect.base import Category, Detector, register
+from sceau.detect.base import Category, Detector
 from sceau.detect.identifiers._arith import bind
 
 _SEP = "[ .-]?"
@@ -21,7 +21,6 @@ _FROM = [" ", ".", "-", "2A", "2B", "2a", "2b"]
 _TO = ["", "", "", "19", "18", "19", "18"]
 
 
-@register
 class NIR(Detector):
     """The 15-character NIR, compact or grouped with spaces, dots or dashes."""
 

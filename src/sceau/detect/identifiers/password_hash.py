@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sceau.detect.base import Category, Detector, register
+from sceau.detect.base import Category, Detector
 
 _B64 = r"[./A-Za-z0-9]"
 _STD64 = r"[A-Za-z0-9+/]"
@@ -21,7 +21,6 @@ _FORMS = (
 )
 
 
-@register
 class PasswordHash(Detector):
     """A bcrypt, argon2, scrypt, PBKDF2, crypt(3) hash, or a bare 32/40/64/128-hex digest.
 

@@ -6,7 +6,7 @@ from functools import cache
 
 import polars as pl
 
-from sceau.detect.base import Category, Detector, register
+from sceau.detect.base import Category, Detector
 from sceau.detect.identifiers._arith import bind, fold
 from sceau.detect.lexicons import load_words
 
@@ -51,7 +51,6 @@ def _usual_forms() -> pl.Series:
     return forms.filter(valid)
 
 
-@register
 class PersonName(Detector):
     """ "Jean-Pierre MARTIN", "Dr N'Diaye", "DUPONT Marie": 1-5 alphabetic tokens, at least half
     of them in the first-name or surname lexicon (titles and particles aside)."""

@@ -6,7 +6,7 @@ from functools import cache
 
 import polars as pl
 
-from sceau.detect.base import Category, Detector, register
+from sceau.detect.base import Category, Detector
 from sceau.detect.identifiers._arith import bind
 
 # The national significant number (9 digits, after the 0 or +33) that libphonenumber holds valid
@@ -39,7 +39,6 @@ def _valid_prefixes() -> pl.Series:
     return prefixes.filter(valid)
 
 
-@register
 class Phone(Detector):
     """+33 6 12 34 56 78, 0033 6..., +33 (0)6..., 06 12 34 56 78, 06.12.34.56.78, 0612345678."""
 

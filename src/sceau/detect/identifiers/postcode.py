@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from sceau.detect.base import Category, Detector, register
+from sceau.detect.base import Category, Detector
 
 
-@register
 class Postcode(Detector):
     """01-95 (20 for Corsica), 97x overseas departments, 98x Monaco and overseas collectivities."""
 

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import polars as pl
 
-from sceau.detect.base import Category, Detector, register
+from sceau.detect.base import Category, Detector
 from sceau.detect.identifiers._arith import luhn_valid
 
 
-@register
 class RPPS(Detector):
     """RPPS: 11 digits starting with 1 (the ``10`` prefix of practitioners in practice)."""
 
@@ -21,7 +20,6 @@ class RPPS(Detector):
         return luhn_valid(candidates, 11)
 
 
-@register
 class ADELI(Detector):
     """ADELI: 9 digits (department, profession, order, key). Indistinguishable from FINESS."""
 

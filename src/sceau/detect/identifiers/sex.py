@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import polars as pl
 
-from sceau.detect.base import Category, Detector, register
+from sceau.detect.base import Category, Detector
 from sceau.detect.identifiers._arith import strip_accents
 
 
-@register
 class Sex(Detector):
     """M/F, H/F, 1/2, Homme/Femme, Masculin/Féminin, male/female, and the civilities that say
     the sex (M., Mme, Mlle, Monsieur, Madame, Mr, Mrs, Ms); any case, with or without accents.

@@ -34,7 +34,6 @@ from sceau.sources.base import (
     Table,
     read_up_to,
     reader_for,
-    register,
     skipped_for,
 )
 from sceau.sources.readers._bounded import (
@@ -64,11 +63,11 @@ _LINK_REASON = "a link or a device, not a file: not read"
 _Closers = tuple[Callable[[], Any], ...]
 
 
-@register
 class ArchiveSource(Source):
     """A zip, tar or compressed file: every member read by the reader its name calls for."""
 
     kind = "archive"
+    sniff_rank = 55
     suffixes = (".zip", ".tar", *COMPRESSED_ENDINGS, ".7z", ".rar")
 
     def __init__(
@@ -364,19 +363,6 @@ class ArchiveSource(Source):
 def _close(closers: _Closers) -> None:
     for close in closers:
         close()
-
-
-def open_member(location: str, **options: Any) -> Source:
-    """The reader of ``archive!/member`` (an archive member named as a scan reports it)."""
-    from pathlib import Path
-
-    start = 0
-    while (mark := location.find(MEMBER_MARK, start)) >= 0:
-        outer = location[:mark]
-        if Path(outer).is_file():
-            return ArchiveSource(outer, **options).member(location[mark + len(MEMBER_MARK) :])
-        start = mark + 1
-    raise SourceError("no such file or folder", hint="check the path", where=location)
 
 
 def _too_large(where: str, bound: int) -> SourceError:

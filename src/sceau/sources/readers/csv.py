@@ -21,7 +21,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from sceau.sources.base import DEFAULT_BATCH_ROWS, Opener, Source, SourceError, Table, register
+from sceau.sources.base import DEFAULT_BATCH_ROWS, Opener, Source, SourceError, Table
 from sceau.sources.readers._arrow import rebatch
 from sceau.sources.readers._header import column_names, looks_like_header
 from sceau.sources.readers._stream import TailStream
@@ -61,11 +61,11 @@ class Dialect:
     bytes_per_row: float
 
 
-@register
 class CsvSource(Source):
     """A delimited text file: ``;`` ``,`` tab or ``|``, RFC 4180 quoting, any encoding."""
 
     kind = "csv"
+    sniff_rank = 90
     suffixes = (".csv", ".txt", ".tsv")
 
     def __init__(

@@ -13,19 +13,19 @@ from typing import Any
 
 import pyarrow as pa
 
-from sceau.sources.base import SourceError, Table, register
+from sceau.sources.base import SourceError, Table
 from sceau.sources.names import unique_names
 from sceau.sources.readers._arrow import string_batch
 from sceau.sources.readers._json import documents, flatten_indexed
 from sceau.sources.readers.jsonl import JsonlSource
 
 
-@register
 class FhirSource(JsonlSource):
     """FHIR resources, one JSON object per line, each with a ``resourceType``: JSON lines whose
     tables are its resource types."""
 
     kind = "fhir"
+    sniff_rank = 20
     suffixes = ()  # .ndjson/.jsonl are claimed by the JSON-lines reader, which hands FHIR here
 
     @classmethod

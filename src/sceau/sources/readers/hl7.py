@@ -18,7 +18,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from sceau.sources.base import DEFAULT_BATCH_ROWS, Opener, Source, SourceError, Table, register
+from sceau.sources.base import DEFAULT_BATCH_ROWS, Opener, Source, SourceError, Table
 from sceau.sources.readers._arrow import string_batch
 from sceau.sources.readers._text import SNIFF_BYTES, Encoding, detect_encoding, encoding_error
 
@@ -37,11 +37,11 @@ class Separators:
     subcomponent: str = "&"
 
 
-@register
 class Hl7Source(Source):
     """HL7 v2.x messages (ORU^R01, ADT, ...), one table per segment type."""
 
     kind = "hl7"
+    sniff_rank = 10
     suffixes = (".hl7",)
 
     def __init__(

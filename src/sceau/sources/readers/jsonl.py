@@ -14,17 +14,17 @@ from typing import Any, ClassVar
 
 import pyarrow as pa
 
-from sceau.sources.base import DEFAULT_BATCH_ROWS, Opener, Source, SourceError, Table, register
+from sceau.sources.base import DEFAULT_BATCH_ROWS, Opener, Source, SourceError, Table
 from sceau.sources.readers._arrow import string_batch
 from sceau.sources.readers._json import documents
 from sceau.sources.readers._json_tables import Layout, Node, layouts
 
 
-@register
 class JsonlSource(Source):
     """JSON lines: one object per line."""
 
     kind = "jsonl"
+    sniff_rank = 80
     suffixes: ClassVar[tuple[str, ...]] = (".jsonl", ".ndjson")
 
     def __new__(cls, location: str | Opener, **options: Any) -> JsonlSource:

@@ -8,17 +8,17 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from sceau.sources.base import DEFAULT_BATCH_ROWS, Opener, Source, SourceError, Table, register
+from sceau.sources.base import DEFAULT_BATCH_ROWS, Opener, Source, SourceError, Table
 from sceau.sources.readers._arrow import text_columns
 
 _MAGIC = b"PAR1"
 
 
-@register
 class ParquetSource(Source):
     """A Parquet file; struct columns become dotted columns, lists JSON text, dates ISO."""
 
     kind = "parquet"
+    sniff_rank = 30
     suffixes = (".parquet", ".pq")
     random_access = True
 

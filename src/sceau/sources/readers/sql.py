@@ -26,7 +26,6 @@ from sceau.sources.base import (
     Source,
     SourceError,
     Table,
-    register,
     skipped_for,
 )
 from sceau.sources.names import unique_names
@@ -189,7 +188,6 @@ def _table(schema: str | None, name: str) -> sa.TableClause:
     return sa.table(sa.sql.quoted_name(name, quote=True), schema=quoted)
 
 
-@register
 class PostgresSource(_SqlSource):
     """PostgreSQL, through psycopg 3."""
 
@@ -216,7 +214,6 @@ class PostgresSource(_SqlSource):
         return super()._count(connection, schema, name)
 
 
-@register
 class MariadbSource(_SqlSource):
     """MariaDB and MySQL, through PyMySQL."""
 
@@ -263,7 +260,6 @@ class MariadbSource(_SqlSource):
 _MARIADB_BINARY = frozenset({"binary", "varbinary", "tinyblob", "blob", "mediumblob", "longblob"})
 
 
-@register
 class SqliteSource(_SqlSource):
     """A SQLite database file, opened read-only (a missing file is never created).
 
@@ -272,6 +268,7 @@ class SqliteSource(_SqlSource):
     """
 
     kind = "sqlite"
+    sniff_rank = 30  # a magic number: "SQLite format 3"
     suffixes = (".sqlite", ".sqlite3", ".db")
     random_access = True
     schemes = ("sqlite",)
@@ -280,7 +277,7 @@ class SqliteSource(_SqlSource):
         self, location: str | Opener, *, batch_rows: int = DEFAULT_BATCH_ROWS, **options: Any
     ) -> None:
         super().__init__(location, batch_rows=batch_rows, **options)
-        self.member = location if isinstance(location, Opener) and location.path is None else None
+        self.packed = location if isinstance(location, Opener) and location.path is None else None
         path = self.url.split("://", 1)[1][1:] if "://" in self.url else self.url
         self.path = Path(path)
 
@@ -289,8 +286,8 @@ class SqliteSource(_SqlSource):
         return head.startswith(_SQLITE_MAGIC)
 
     def _create_engine(self) -> sa.Engine:
-        if self.member is not None:
-            creator = partial(self._deserialized, self.member)
+        if self.packed is not None:
+            creator = partial(self._deserialized, self.packed)
             return sa.create_engine("sqlite://", creator=creator, poolclass=NullPool)
         if not self.path.is_file():
             raise SourceError("no such SQLite file", hint="check the path", where=str(self.display))

@@ -16,18 +16,18 @@ from typing import Any
 
 import pyarrow as pa
 
-from sceau.sources.base import DEFAULT_BATCH_ROWS, Opener, Source, SourceError, Table, register
+from sceau.sources.base import DEFAULT_BATCH_ROWS, Opener, Source, SourceError, Table
 from sceau.sources.readers._arrow import string_batch
 from sceau.sources.readers._header import column_names, looks_like_header
 
 _SAMPLE_ROWS = 50
 
 
-@register
 class XlsxSource(Source):
     """An Excel 2007+ workbook; one table per sheet, ``file.xlsx#Sheet1``."""
 
     kind = "xlsx"
+    sniff_rank = 40
     suffixes = (".xlsx", ".xlsm")
     random_access = True
 

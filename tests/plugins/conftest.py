@@ -1,0 +1,3 @@
+from tests.plugins.installed import examples, site
+
+__all__ = ["examples", "site"]
