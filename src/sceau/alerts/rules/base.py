@@ -17,7 +17,7 @@ from typing import ClassVar
 
 from sqlalchemy import Engine
 
-from sceau.alerts.model import Finding, Severity
+from sceau.alerts.model import Fact, Finding, Severity
 from sceau.audit.entry import LoggedEvent
 from sceau.errors import SceauError
 from sceau.plugins import Registry
@@ -59,6 +59,12 @@ class Rule(ABC):
     severity: ClassVar[Severity]
     description: ClassVar[str]  # one plain sentence: what it catches
     defaults: ClassVar[Mapping[str, object]] = {}  # thresholds, overridable in settings
+
+    def finding(
+        self, key: str, summary: str, facts: dict[str, Fact] | None = None, *, once: bool = False
+    ) -> Finding:
+        """What this rule saw about ``key``, at the rule's severity."""
+        return Finding(self.name, self.severity, key, summary, facts or {}, once)
 
     def threshold(self, context: RuleContext, name: str) -> object:
         return context.thresholds.get(name, self.defaults[name])

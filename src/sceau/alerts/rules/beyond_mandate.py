@@ -69,9 +69,7 @@ class BeyondMandate(Rule):
     def _finding(self, seq: int, summary: str, **facts: str | None) -> Finding:
         # one alert per person, reason and mandate: a retried attempt is counted, not re-raised
         key = ":".join(str(facts.get(k)) for k in ("actor", "reason", "mandate_sha256", "column"))
-        return Finding(
-            rule=self.name,
-            severity=self.severity,
+        return self.finding(
             key=key,
             summary=summary,
             facts={"seq": seq, **facts},

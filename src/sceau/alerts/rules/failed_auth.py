@@ -71,9 +71,7 @@ class FailedAuth(Rule):
         for person, inside in worst.items():
             kinds = [kind for _, kind in inside]
             last = max(event.at for event, _ in inside).astimezone(UTC)
-            yield Finding(
-                rule=self.name,
-                severity=self.severity,
+            yield self.finding(
                 key=f"actor:{person}",
                 summary=(
                     f"{len(inside)} failed logins, refused commands or bad signatures for "

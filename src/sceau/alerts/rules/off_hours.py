@@ -129,9 +129,7 @@ class OffHours(Rule):
             seen.setdefault((event.actor, local.date().isoformat()), []).append(local)
         for (actor, day), moments in seen.items():
             first, last = min(moments), max(moments)
-            yield Finding(
-                rule=self.name,
-                severity=self.severity,
+            yield self.finding(
                 key=f"actor:{actor}:{day}",
                 summary=(
                     f"{actor} worked outside working hours on {day}: {len(moments)} "

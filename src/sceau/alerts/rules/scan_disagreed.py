@@ -32,9 +32,7 @@ class ScanDisagreed(Rule):
             column = str(event.get("column", ""))
             scanned, signed = str(event.get("scanned", "")), str(event.get("signed", ""))
             mandate = str(event.get("mandate_id", ""))
-            yield Finding(
-                rule=self.name,
-                severity=self.severity,
+            yield self.finding(
                 key=f"{event.get('mandate_sha256')}:{column}",
                 summary=(
                     f"mandate {mandate} waits for the controller's decision: the scan reads "

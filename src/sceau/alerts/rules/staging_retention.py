@@ -32,9 +32,7 @@ class StagingRetention(Rule):
         for run_id, actor, until in sorted(rows):
             if until >= context.now:
                 continue
-            yield Finding(
-                rule=self.name,
-                severity=self.severity,
+            yield self.finding(
                 key=f"run:{run_id}",
                 summary=(
                     f"the staging of run {run_id} (started by {actor}) should have been shredded "

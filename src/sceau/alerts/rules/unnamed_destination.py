@@ -50,9 +50,7 @@ class UnnamedDestination(Rule):
             if destination in named:
                 continue
             run_id = str(event.get("run_id", ""))
-            yield Finding(
-                rule=self.name,
-                severity=self.severity,
+            yield self.finding(
                 key=f"event:{event.seq}",
                 summary=(
                     f"{event.actor} started run {run_id} writing to {destination}, "

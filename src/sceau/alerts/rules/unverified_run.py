@@ -40,9 +40,7 @@ class UnverifiedRun(Rule):
             if started >= cutoff:
                 continue
             age = int((context.now - started).total_seconds() // 3600)
-            yield Finding(
-                rule=self.name,
-                severity=self.severity,
+            yield self.finding(
                 key=f"run:{run_id}",
                 summary=(
                     f"run {run_id}, started by {actor} on {started.astimezone(UTC):%Y-%m-%d %H:%M} "

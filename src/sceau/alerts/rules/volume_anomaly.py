@@ -70,9 +70,7 @@ class VolumeAnomaly(Rule):
                 usual = f"usually {round(baseline):,} an hour over the last {days} days"
             else:
                 continue
-            yield Finding(
-                rule=self.name,
-                severity=self.severity,
+            yield self.finding(
                 key=f"operator:{actor}:{hour.isoformat()}",
                 summary=(
                     f"{actor} read {volume:,} rows in the hour from {hour:%Y-%m-%d %H:00} UTC, "
