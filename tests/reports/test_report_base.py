@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from sceau import files
-from sceau.reports.base import (
+from sceau.reports import (
     Report,
     ReportError,
     ReportFormat,

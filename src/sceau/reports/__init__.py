@@ -2,15 +2,8 @@
 
 from __future__ import annotations
 
-from sceau.reports.base import (
-    Report,
-    ReportError,
-    ReportFormat,
-    SarifReport,
-    render,
-    write_atomic,
-    write_report,
-)
+from sceau.reports.base import ReportFormat, render, write_atomic, write_report
+from sceau.reports.report import Report, ReportError, SarifReport
 
 __all__ = [
     "Report",

@@ -15,20 +15,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, assert_never
 
 from sceau import files
-from sceau.reports.report import Report, ReportError, SarifReport
+from sceau.reports.report import Report, ReportError
 
 if TYPE_CHECKING:
     from sceau.reports.i18n import Language
-
-__all__ = [
-    "Report",
-    "ReportError",
-    "ReportFormat",
-    "SarifReport",
-    "render",
-    "write_atomic",
-    "write_report",
-]
 
 REPORT_FILE_MODE = 0o600
 
