@@ -69,7 +69,9 @@ class FilePublisher:
             ).first()
         return found is not None
 
-    def publish(self, log: SignedLog, checkpoints: Sequence[Checkpoint]) -> None:
+    def publish(self, log: SignedLog, checkpoints: Sequence[Checkpoint]) -> None:  # noqa: ARG002
+        # the file catches up on every stored checkpoint, not only the new ones: a missed
+        # publication is made good at the next
         try:
             existed = self.path.exists()
             if not existed and self.started(log.engine):
@@ -114,7 +116,8 @@ class SyslogPublisher:
     def __init__(self, address: str) -> None:
         self.address = address
 
-    def publish(self, log: SignedLog, checkpoints: Sequence[Checkpoint]) -> None:
+    def publish(self, log: SignedLog, checkpoints: Sequence[Checkpoint]) -> None:  # noqa: ARG002
+        # a collector is sent what was just signed; the log is the file publisher's need
         with SyslogSender(self.address) as sender:
             for checkpoint in checkpoints:
                 sender.send(

@@ -80,7 +80,8 @@ def verify(exported_path: Path | None) -> None:
             )
         return
     first = result.first
-    assert first is not None
+    if first is None:  # not intact always names where it broke: a bug if not
+        raise SceauError("the verification failed without saying where", hint="report this bug")
     try:
         context.events.record(
             AuditVerificationFailed(actor=user.name, position=first.position, reason=first.reason)

@@ -13,6 +13,7 @@ import secrets
 import shutil
 import sys
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import click
@@ -288,6 +289,11 @@ def _finess_column(lab: DemoLab) -> str:
     return "FINESS" if "FINESS" in lab.decisions else "lab_finess"
 
 
+def _after_group(value: str, match: re.Match[str]) -> str:
+    """The match's first group, if it has one, then ``value``."""
+    return (match.groups() or ("",))[0] + value
+
+
 def _decide(draft: str, lab: DemoLab, finess: str, database: Path) -> str:
     """What the director types into the draft: the parties, the destination, the scope, and a
     treatment for each column that moves."""
@@ -305,9 +311,7 @@ def _decide(draft: str, lab: DemoLab, finess: str, database: Path) -> str:
     }
     text = draft
     for pattern, value in filled.items():
-        text, count = re.subn(
-            pattern, lambda match, value=value: (match.groups() or ("",))[0] + value, text
-        )
+        text, count = re.subn(pattern, partial(_after_group, value), text)
         if count != 1:
             raise SceauError("the draft's layout changed", hint="update the demo", where=pattern)
     text = text.replace(

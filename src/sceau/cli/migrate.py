@@ -38,7 +38,7 @@ from sceau.migrate.pipeline import migrate as run_mandate
 from sceau.migrate.report import MigrationReport
 from sceau.migrate.runs import note
 from sceau.migrate.session import MigrationSession, StopRequest
-from sceau.reports.base import Report, ReportFormat, write_report
+from sceau.reports import Report, ReportFormat, write_report
 from sceau.reports.i18n import Translator
 
 

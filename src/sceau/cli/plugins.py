@@ -4,6 +4,7 @@ be loaded. A plug-in that fails to import is otherwise only named when it is ask
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import click
 
@@ -47,7 +48,7 @@ def plugins() -> None:
         sys.exit(1)
 
 
-def warn_broken(*registries: Registry[object]) -> None:
+def warn_broken(*registries: Registry[Any]) -> None:
     """One line on stderr for each plug-in of ``registries`` that could not be loaded: a scan
     without a detector someone installed must say so."""
     for registry in registries:

@@ -91,22 +91,22 @@ def scan(
     user = context.actor("scan")  # reading patient data takes a logged-in individual
     to_stdout = json_path == "-"
     console = Console(stderr=True, quiet=quiet)
-    reader_options = {
+    reader_options: dict[str, object] = {
         k: v
         for k, v in {
-            "kind": kind,
             "encoding": encoding,
             "delimiter": delimiter,
             "header": header,
         }.items()
         if v is not None
     }
-    warn_broken(DETECTORS, SOURCES)  # type: ignore[arg-type]
+    warn_broken(DETECTORS, SOURCES)
     with ProgressPrinter(console) as progress:
         report = run_scan(
             sources,
             options=ScanOptions(sample_rows=sample_rows, max_rows=max_rows),
             progress=progress,
+            kind=kind,
             **reader_options,
         )
     # recorded before anything is shown or written: a scan the trail cannot log yields nothing

@@ -57,7 +57,7 @@ def _plain(value: Any) -> bool:
     kind = type(value)
     if kind in _SCALARS:
         return True
-    if kind is int:
+    if type(value) is int:  # `kind is int`, written so that mypy narrows `value`
         return -_MAX_INTEGER <= value <= _MAX_INTEGER
     if kind is dict:
         for key, item in value.items():

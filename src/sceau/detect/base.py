@@ -261,7 +261,7 @@ class Detector(ABC):
         """The form ``pattern`` and ``validate`` see: stripped by default."""
         return values.str.strip_chars()
 
-    def validate(self, candidates: pl.Expr) -> pl.Expr:
+    def validate(self, candidates: pl.Expr) -> pl.Expr:  # noqa: ARG002  (all valid by default)
         """Whether each candidate (already matching ``pattern``) is valid; all are by default."""
         return pl.lit(True)
 

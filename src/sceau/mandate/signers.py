@@ -14,8 +14,9 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import Engine, delete, insert, select
+from sqlalchemy import Engine, Executable, Row, delete, insert, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from sceau.crypto import signing
@@ -185,21 +186,21 @@ def utc(moment: datetime | None) -> datetime:
     return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def _signer(row: object) -> Signer:
+def _signer(row: Row[Any]) -> Signer:
     return Signer(
-        name=row.name,  # type: ignore[attr-defined]
-        fingerprint=row.fingerprint,  # type: ignore[attr-defined]
-        user=row.user,  # type: ignore[attr-defined]
-        public_key=bytes(row.public_key),  # type: ignore[attr-defined]
-        created_at=utc(row.created_at),  # type: ignore[attr-defined]
-        revoked_at=utc(row.revoked_at) if row.revoked_at else None,  # type: ignore[attr-defined]
+        name=row.name,
+        fingerprint=row.fingerprint,
+        user=row.user,
+        public_key=bytes(row.public_key),
+        created_at=utc(row.created_at),
+        revoked_at=utc(row.revoked_at) if row.revoked_at else None,
     )
 
 
-def read_rows(engine: Engine, query: object) -> list:
+def read_rows(engine: Engine, query: Executable) -> list[Row[Any]]:
     try:
         with engine.connect() as connection:
-            return list(connection.execute(query))  # type: ignore[call-overload]
+            return list(connection.execute(query))
     except SQLAlchemyError as error:
         raise StoreError(
             f"cannot read the state store ({type(error).__name__})",
@@ -207,11 +208,11 @@ def read_rows(engine: Engine, query: object) -> list:
         ) from None
 
 
-def write_rows(engine: Engine, *statements: object) -> None:
+def write_rows(engine: Engine, *statements: Executable) -> None:
     try:
         with engine.begin() as connection:
             for statement in statements:
-                connection.execute(statement)  # type: ignore[call-overload]
+                connection.execute(statement)
     except SQLAlchemyError as error:
         raise StoreError(
             f"cannot write to the state store ({type(error).__name__})",

@@ -20,7 +20,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, ClassVar
+from typing import Any, BinaryIO, ClassVar
 
 import pyarrow as pa
 
@@ -148,7 +148,7 @@ class Source(ABC):
         return False
 
     @classmethod
-    def sniff(cls, head: bytes) -> bool:
+    def sniff(cls, head: bytes) -> bool:  # noqa: ARG003  (no by default, whatever the head)
         """Whether a file whose ending says nothing starts like this kind; no by default."""
         return False
 
@@ -216,7 +216,7 @@ def open_source(location: str | Path, *, kind: str | None = None, **options: obj
 MEMBER_MARK = "!/"  # between an archive's name and a member's: x.zip!/2021/patients.csv
 
 
-def _member(location: str, **options: object) -> Source:
+def _member(location: str, **options: Any) -> Source:
     """The reader of ``archive!/member``: the archive is the first file on disk before a
     mark, and whichever reader reads that file finds the member in it."""
     start = 0

@@ -7,9 +7,11 @@ never a cell's value.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, TypeGuard
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from sceau.targets.base import TargetError, TargetTable
 
@@ -46,7 +48,7 @@ def check_names(
     table: TargetTable,
     where: str,
     *,
-    valid: Callable[[str], str | None] = lambda name: None,
+    valid: Callable[[str], str | None] = lambda _name: None,
     fold: Callable[[str], str] = str,
 ) -> None:
     """Refuse an empty column list, empty or repeated names, NUL, and what ``valid`` refuses.
@@ -87,7 +89,7 @@ def check_names(
         seen[fold(name)] = name
 
 
-def text_columns(batch: pa.RecordBatch, table: TargetTable, where: str) -> list[pa.Array]:
+def text_columns(batch: pa.RecordBatch, table: TargetTable, where: str) -> list[pa.Array[Any]]:
     """The batch's columns as ``pa.string()`` arrays, after checking they are the table's."""
     if batch.schema.names != list(table.columns):
         raise TargetError(
@@ -95,7 +97,7 @@ def text_columns(batch: pa.RecordBatch, table: TargetTable, where: str) -> list[
             hint="this is a bug in the caller: a batch carries the table's columns, in order",
             where=where,
         )
-    columns = []
+    columns: list[pa.Array[Any]] = []
     for name, column in zip(table.columns, batch.columns, strict=True):
         kind = column.type
         if kind == pa.string():
@@ -111,13 +113,34 @@ def text_columns(batch: pa.RecordBatch, table: TargetTable, where: str) -> list[
     return columns
 
 
-def string_batch(names: Iterable[str], columns: Iterable[list[str | None]]) -> pa.RecordBatch:
+def string_batch(names: Iterable[str], columns: Iterable[Sequence[str | None]]) -> pa.RecordBatch:
     """A batch of string columns from lists of values (None for null)."""
     names = list(names)
     arrays = [pa.array(values, pa.string()) for values in columns]
     return pa.RecordBatch.from_arrays(arrays, names=names)
 
 
-def rows_of(columns: list[pa.Array]) -> list[tuple[str | None, ...]]:
+def rows_of(columns: list[pa.Array[Any]]) -> list[tuple[str | None, ...]]:
     """Row tuples for drivers that bind rows (SQLite)."""
     return list(zip(*(column.to_pylist() for column in columns), strict=True))
+
+
+def join_text(*parts: pa.Array[Any] | str) -> pa.StringArray:
+    """``pc.binary_join_element_wise`` of string arrays and str scalars, per row: the parts
+    before the last, separated by the last."""
+    joined = pc.binary_join_element_wise(*parts)  # type: ignore[type-var]  # pyarrow-stubs: str scalars mix with arrays
+    if not isinstance(joined, pa.StringArray):  # string arrays in, a string array out
+        raise TypeError(f"joining text gave {type(joined).__name__}, not a string array")
+    return joined
+
+
+def texts(column: pa.StringArray) -> list[str]:
+    """The values of a text column built to hold no null, ready for ``str.join``."""
+    values = column.to_pylist()
+    if not _no_null(values):  # as str.join would have refused it
+        raise TypeError("a text column built without nulls holds one")
+    return values
+
+
+def _no_null(values: list[str | None]) -> TypeGuard[list[str]]:
+    return None not in values

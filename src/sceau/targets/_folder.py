@@ -13,8 +13,9 @@ import os
 import re
 from abc import abstractmethod
 from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
-from typing import BinaryIO, ClassVar, TypeVar
+from typing import Any, BinaryIO, ClassVar, TypeVar
 
 import pyarrow as pa
 
@@ -52,7 +53,9 @@ class FolderTarget(Target):
         """Refuse a file of this table whose columns are not the table's."""
 
     @abstractmethod
-    def _write(self, handle: BinaryIO, run_id: str, batch_no: int, columns: list[pa.Array]) -> None:
+    def _write(
+        self, handle: BinaryIO, run_id: str, batch_no: int, columns: list[pa.Array[Any]]
+    ) -> None:
         """Write one batch's rows to an open file."""
 
     @abstractmethod
@@ -92,7 +95,7 @@ class FolderTarget(Target):
             name = path.name
             if name.startswith(f".{self.table.name}-") and name.endswith(".part"):
                 # a batch whose writer was killed: never committed, and plaintext patient data
-                self._guarded(lambda p=path: p.unlink(missing_ok=True))
+                self._guarded(partial(path.unlink, missing_ok=True))
             elif name.startswith(f"{self.table.name}-") and not self._pattern.fullmatch(name):
                 raise TargetError(
                     f"the folder holds a file of this table that sceau did not write: {name}",
@@ -100,7 +103,7 @@ class FolderTarget(Target):
                     where=self.where,
                 )
         for path in self._files():
-            self._guarded(lambda p=path: self._check_file(p))
+            self._guarded(partial(self._check_file, path))
 
     def _make_folder(self) -> None:
         self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -111,8 +114,9 @@ class FolderTarget(Target):
         found = {}
         for path in self._files(run_id):
             match = self._pattern.fullmatch(path.name)
-            assert match is not None
-            found[int(match[2])] = self._guarded(lambda p=path: self._count(p))
+            if match is None:  # _files lists only names the pattern matches
+                continue
+            found[int(match[2])] = self._guarded(partial(self._count, path))
         return found
 
     def write_batch(self, run_id: str, batch_no: int, batch: pa.RecordBatch) -> None:
@@ -133,14 +137,17 @@ class FolderTarget(Target):
         self._guarded(lambda: self._write_atomic(path, run_id, batch_no, columns))
 
     def _write_atomic(
-        self, path: Path, run_id: str, batch_no: int, columns: list[pa.Array]
+        self, path: Path, run_id: str, batch_no: int, columns: list[pa.Array[Any]]
     ) -> None:
         with atomic_file(path) as handle:
             self._write(handle, run_id, batch_no, columns)
 
     def read_rows(self) -> Iterator[pa.RecordBatch]:
         for path in self._files():
-            yield from self._guarded(lambda p=path: list(self._read(p)))
+            yield from self._guarded(partial(self._read_whole, path))
+
+    def _read_whole(self, path: Path) -> list[pa.RecordBatch]:
+        return list(self._read(path))
 
     # --- helpers --------------------------------------------------------------------------
 

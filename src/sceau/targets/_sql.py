@@ -94,7 +94,7 @@ class SqlTarget(Target):
         there is no such table. Raises if the name is a view or a table sceau cannot load."""
 
     @abstractmethod
-    def _loader(self, columns: list[pa.Array]) -> Load:
+    def _loader(self, columns: list[pa.Array[Any]]) -> Load:
         """The batch ready to load (checked, encoded: before the transaction starts), as a
         function that loads it through a cursor."""
 
@@ -120,7 +120,8 @@ class SqlTarget(Target):
             "VALUES ({p}, {p}, {p}, {p}) ON CONFLICT DO NOTHING",
             [*key, rows],
         )
-        return cursor.rowcount == 1
+        inserted: int = cursor.rowcount
+        return inserted == 1
 
     def _read_cursor(self, connection: Connection) -> Cursor:
         return connection.cursor()

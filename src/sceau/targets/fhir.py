@@ -26,7 +26,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from sceau.targets._checks import string_batch
+from sceau.targets._checks import join_text, string_batch, texts
 from sceau.targets._folder import FolderTarget
 from sceau.targets.base import TargetError, TargetTable
 
@@ -104,7 +104,9 @@ class FhirTarget(FolderTarget):
                         where=self.where,
                     )
 
-    def _write(self, handle: BinaryIO, run_id: str, batch_no: int, columns: list[pa.Array]) -> None:
+    def _write(
+        self, handle: BinaryIO, run_id: str, batch_no: int, columns: list[pa.Array[Any]]
+    ) -> None:
         """Every row's JSON, built column-wise by Arrow string kernels, one line per resource."""
         rows = len(columns[0])
         if not rows:
@@ -115,13 +117,11 @@ class FhirTarget(FolderTarget):
         else:  # an id unique to the table, run, batch and row: deterministic, FHIR-valid
             digest = hashlib.sha256(f"{self.table.name}\0{run_id}".encode()).hexdigest()[:20]
             numbers = pa.array(np.arange(rows)).cast(pa.string())
-            first = pc.binary_join_element_wise(
-                f'{head},"id":"{digest}-{batch_no}-', numbers, '"', ""
-            )
+            first = join_text(f'{head},"id":"{digest}-{batch_no}-', numbers, '"', "")
         members = _members(_tree(self._paths()), columns)
-        body = pc.coalesce(pc.binary_join_element_wise(first, members, ","), first)
-        lines = pc.binary_join_element_wise(body, "}\n", "")
-        handle.write("".join(lines.to_pylist()).encode("utf-8"))
+        body = pc.coalesce(join_text(first, members, ","), first)
+        lines = join_text(body, "}\n", "")
+        handle.write("".join(texts(lines)).encode("utf-8"))
 
     def _count(self, path: Path) -> int:
         with path.open("rb") as handle:
@@ -226,27 +226,28 @@ def _tree(paths: list[tuple[Key, ...]]) -> _Node:
     return root
 
 
-def _members(node: _Node, columns: list[pa.Array]) -> pa.Array:
+def _members(node: _Node, columns: list[pa.Array[Any]]) -> pa.Array[Any]:
     """``"key":value,...`` of an object's present elements per row; null where none is."""
     return _join(
         [
-            pc.binary_join_element_wise(f'"{key}":', _fragment(child, columns), "")
+            join_text(f'"{key}":', _fragment(child, columns), "")
             for key, child in node.children.items()
         ]
     )
 
 
-def _fragment(node: _Node, columns: list[pa.Array]) -> pa.Array:
+def _fragment(node: _Node, columns: list[pa.Array[Any]]) -> pa.Array[Any]:
     """The element's JSON text per row, null where the element is absent."""
     if node.column is not None:
         return _json_string(columns[node.column])
-    if not all(isinstance(key, int) for key in node.children):
+    positions = [key for key in node.children if isinstance(key, int)]
+    if len(positions) != len(node.children):  # an object: some keys are names
         return _wrap("{", _members(node, columns), "}")
     rows = len(columns[0])
     absent = pa.nulls(rows, pa.string())
-    items: list[pa.Array] = []
+    items: list[pa.Array[Any]] = []
     later = pa.repeat(pa.scalar(False), rows)  # is an item present further down the list?
-    for index in range(max(node.children), -1, -1):  # type: ignore[type-var]
+    for index in range(max(positions), -1, -1):
         child = node.children.get(index)
         item = absent if child is None else _fragment(child, columns)
         items.append(pc.coalesce(item, pc.if_else(later, "null", absent)))  # pad holes
@@ -254,29 +255,29 @@ def _fragment(node: _Node, columns: list[pa.Array]) -> pa.Array:
     return _wrap("[", _join(items[::-1]), "]")
 
 
-def _join(parts: list[pa.Array]) -> pa.Array:
+def _join(parts: list[pa.Array[Any]]) -> pa.Array[Any]:
     """Comma-join the non-null parts per row; null where all are null.
 
     (``binary_join_element_wise(..., null_handling="skip")`` drops all-null rows in pyarrow 26.)
     """
     joined = parts[0]
     for part in parts[1:]:
-        joined = pc.coalesce(pc.binary_join_element_wise(joined, part, ","), joined, part)
+        joined = pc.coalesce(join_text(joined, part, ","), joined, part)
     return joined
 
 
-def _wrap(opening: str, inner: pa.Array, closing: str) -> pa.Array:
-    return pc.binary_join_element_wise(opening, inner, closing, "")
+def _wrap(opening: str, inner: pa.Array[Any], closing: str) -> pa.Array[Any]:
+    return join_text(opening, inner, closing, "")
 
 
-def _json_string(column: pa.Array) -> pa.Array:
+def _json_string(column: pa.Array[Any]) -> pa.Array[Any]:
     """Each value as a JSON string literal, escaped as json.dumps does; null stays null."""
     text = pc.replace_substring(column, "\\", "\\\\")
     text = pc.replace_substring(text, '"', '\\"')
     if pc.any(pc.match_substring_regex(text, r"[\x00-\x1f]")).as_py():
         for code in range(32):
             text = pc.replace_substring(text, chr(code), _ESCAPES.get(code, f"\\u{code:04x}"))
-    return pc.binary_join_element_wise('"', text, '"', "")
+    return join_text('"', text, '"', "")
 
 
 def _get(node: Any, keys: tuple[Key, ...]) -> str | None:

@@ -11,7 +11,7 @@ table in an engine without transactions is refused, since a batch could then hal
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from typing import ClassVar
+from typing import Any, ClassVar
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import numpy as np
@@ -20,6 +20,7 @@ import pyarrow.compute as pc
 import pymysql
 import pymysql.cursors
 
+from sceau.targets._checks import join_text, texts
 from sceau.targets._sql import LOST, Connection, Cursor, Load, SqlTarget, refused
 from sceau.targets.base import TargetError
 
@@ -135,7 +136,14 @@ class MariadbTarget(SqlTarget):
         try:
             with connection.cursor() as cursor:
                 cursor.execute("SELECT @@max_allowed_packet")
-                (self._packet,) = cursor.fetchone()
+                row = cursor.fetchone()
+                if row is None:
+                    raise TargetError(
+                        "the server did not tell its max_allowed_packet",
+                        hint="check that the server is MariaDB or MySQL",
+                        where=self.where,
+                    )
+                (self._packet,) = row
         except BaseException:
             connection.close()
             raise
@@ -203,7 +211,7 @@ class MariadbTarget(SqlTarget):
             return False
         return True
 
-    def _loader(self, columns: list[pa.Array]) -> Load:
+    def _loader(self, columns: list[pa.Array[Any]]) -> Load:
         self._connect()  # the statements' size depends on the server's max_allowed_packet
         statements = list(self._statements(columns))
 
@@ -213,13 +221,13 @@ class MariadbTarget(SqlTarget):
 
         return load
 
-    def _statements(self, columns: list[pa.Array]) -> Iterator[str]:
+    def _statements(self, columns: list[pa.Array[Any]]) -> Iterator[str]:
         """INSERT statements of a few MB each, built from the batch's escaped literals."""
         if not len(columns[0]):
             return
         literals = [_literal(column) for column in columns]
-        joined = literals[0] if len(literals) == 1 else pc.binary_join_element_wise(*literals, ",")
-        rows = pc.binary_join_element_wise("(", joined, ")", "")
+        joined = literals[0] if len(literals) == 1 else join_text(*literals, ",")
+        rows = join_text("(", joined, ")", "")
         lengths = pc.binary_length(rows).to_numpy().astype(np.int64) + 1
         head = self._sql("INSERT INTO {table} ({columns}) VALUES ")
         room = max(self._packet - len(head.encode("utf-8")) - 1024, 1)
@@ -234,7 +242,7 @@ class MariadbTarget(SqlTarget):
         starts = np.flatnonzero(np.r_[True, groups[1:] != groups[:-1]])
         ends = np.r_[starts[1:], len(rows)]
         for start, end in zip(starts.tolist(), ends.tolist(), strict=True):
-            yield head + ",".join(rows.slice(start, end - start).to_pylist())
+            yield head + ",".join(texts(rows.slice(start, end - start)))
 
     def _read_cursor(self, connection: Connection) -> Cursor:
         return connection.cursor(pymysql.cursors.SSCursor)  # streamed, not held in memory
@@ -249,9 +257,9 @@ class MariadbTarget(SqlTarget):
         return refused(error, code)
 
 
-def _literal(column: pa.Array) -> pa.Array:
+def _literal(column: pa.Array[Any]) -> pa.Array[Any]:
     """Each value as a quoted, escaped SQL string literal; null as NULL."""
     for plain, escaped in _ESCAPES:
         column = pc.replace_substring(column, plain, escaped)
-    quoted = pc.binary_join_element_wise("'", column, "'", "")
-    return pc.fill_null(quoted, "NULL")
+    quoted = join_text("'", column, "'", "")
+    return quoted.fill_null("NULL")

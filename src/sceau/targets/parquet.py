@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -41,7 +41,13 @@ class ParquetTarget(FolderTarget):
                 where=self.where,
             )
 
-    def _write(self, handle: BinaryIO, run_id: str, batch_no: int, columns: list[pa.Array]) -> None:
+    def _write(
+        self,
+        handle: BinaryIO,
+        run_id: str,  # noqa: ARG002  (the hook's: the file's name says the run and batch)
+        batch_no: int,  # noqa: ARG002
+        columns: list[pa.Array[Any]],
+    ) -> None:
         table = pa.Table.from_arrays(columns, schema=self._schema())
         pq.write_table(table, handle, compression="zstd")
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import psycopg
 import pyarrow as pa
@@ -124,7 +124,7 @@ class PostgresTarget(SqlTarget):
             for name, kind in cursor.fetchall()
         ]
 
-    def _loader(self, columns: list[pa.Array]) -> Load:
+    def _loader(self, columns: list[pa.Array[Any]]) -> Load:
         for name, column in zip(self.table.columns, columns, strict=True):
             if pc.any(pc.match_substring(column, "\0")).as_py():
                 raise TargetError(
@@ -163,7 +163,7 @@ class PostgresTarget(SqlTarget):
 
     def _diagnose(self, error: Exception, *, connecting: bool) -> tuple[str, str]:
         """By SQLSTATE; libpq's failed connections have none, and only then is its text read."""
-        sqlstate = error.sqlstate or ""
+        sqlstate = (error.sqlstate if isinstance(error, psycopg.Error) else None) or ""
         if sqlstate in _CODES:
             return _CODES[sqlstate]
         if connecting and not sqlstate:
