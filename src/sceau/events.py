@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from typing import Any, ClassVar, Protocol
 
 _SCALARS = (str, int, float, bool, type(None))
+_EXACT = 2**53 - 1  # a larger integer loses digits in JSON readers that use doubles
 
 
 def _now() -> datetime:
@@ -32,13 +33,23 @@ class Event:
     at: datetime = field(default_factory=_now)
 
     def __post_init__(self) -> None:
+        exact = True
         for item in fields(self):
             value = getattr(self, item.name)
             if item.name == "at":
                 continue
-            items = value if isinstance(value, tuple) else (value,)
-            if not all(isinstance(v, _SCALARS) for v in items):
-                raise TypeError(f"event field {item.name} must hold plain scalars")
+            for v in value if isinstance(value, tuple) else (value,):
+                if not isinstance(v, _SCALARS):
+                    raise TypeError(f"event field {item.name} must hold plain scalars")
+                if isinstance(v, float) or (type(v) is int and not -_EXACT <= v <= _EXACT):
+                    exact = False
+        object.__setattr__(self, "_exact", exact)
+
+    @property
+    def exact_json(self) -> bool:
+        """Whether every field is text, a boolean, null or an integer JSON keeps exactly (no
+        float): checked once, as the event is made, so the audit trail can encode it directly."""
+        return bool(self.__dict__.get("_exact", False))
 
     def payload(self) -> dict[str, Any]:
         """The event's own fields, JSON-ready (tuples become lists)."""

@@ -42,7 +42,7 @@ def encode(seq: int, event: Event) -> bytes:
         "actor": event.actor,
         "payload": event.payload(),
     }
-    return canonical_json(body)
+    return canonical_json(body, plain=event.exact_json)
 
 
 class EntryError(SceauError):
