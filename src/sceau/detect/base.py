@@ -65,6 +65,7 @@ class Category(str, metaclass=_Categories):
     _declared: ClassVar[dict[str, Category]] = {}
     sensitivity: Sensitivity
     covers: str
+    strength: float  # 0-1: how far values matching its detectors outweigh a header's word
 
     NIR: ClassVar[Category]
     INS: ClassVar[Category]
@@ -98,12 +99,21 @@ class Category(str, metaclass=_Categories):
 
     @classmethod
     def declare(
-        cls, name: str, sensitivity: Sensitivity, covers: str, advice: str = ""
+        cls,
+        name: str,
+        sensitivity: Sensitivity,
+        covers: str,
+        advice: str = "",
+        *,
+        strength: float = 0.5,
     ) -> Category:
         """The category ``name``, declared now; declaring it again the same way is harmless.
 
         ``covers`` and ``advice`` are the words reports use where sceau's catalogues have none
         (a plug-in's category): what it covers, and what to do with such a column.
+        ``strength`` (0 to 1) is how far a column whose values match the category's detectors
+        is taken for it against its header: 1 for a checksummed number (NIR, IBAN), under 0.5
+        for a mere shape that other data share.
         """
         if not _CATEGORY_NAME.fullmatch(name):
             raise DetectError(
@@ -112,7 +122,7 @@ class Category(str, metaclass=_Categories):
             )
         known = cls._declared.get(name)
         if known is not None:
-            if (known.sensitivity, known.covers) != (sensitivity, covers):
+            if (known.sensitivity, known.covers, known.strength) != (sensitivity, covers, strength):
                 raise DetectError(
                     f"the category {name} is declared twice, differently",
                     hint="declare it once, in the detector's module, and import it elsewhere",
@@ -121,6 +131,12 @@ class Category(str, metaclass=_Categories):
         category = str.__new__(cls, name)
         category.sensitivity = Sensitivity(sensitivity)
         category.covers = covers
+        if not 0.0 <= strength <= 1.0:
+            raise DetectError(
+                f"the category {name} is declared with a strength outside 0 to 1",
+                hint="1 for values that prove the category, 0.5 when unsure",
+            )
+        category.strength = strength
         cls._declared[name] = category
         add_words(f"category.{name}.name", covers)
         add_words(f"category.{name}.advice", advice or _ADVICE[category.sensitivity])
@@ -147,33 +163,39 @@ _ADVICE = {
     Sensitivity.NONE: "Not personal data.",
 }
 
-# sceau's own categories: name, sensitivity, what it covers (docs/categories.md says more)
+# sceau's own categories: name, sensitivity, what it covers (docs/categories.md says more), and
+# how far a column's values matching its detectors can be trusted, against a header's word
 _SCEAU_CATEGORIES = (
-    ("NIR", Sensitivity.IDENTIFIER, "a French social-security number (NIR)"),
-    ("INS", Sensitivity.IDENTIFIER, "a national health identifier (INS)"),
-    ("PERSON_NAME", Sensitivity.PERSONAL, "names of people: surnames, first names, full names"),
-    ("SEX", Sensitivity.PERSONAL, "sex or civility codes"),
-    ("ADDRESS", Sensitivity.PERSONAL, "street addresses"),
-    ("POSTCODE", Sensitivity.PERSONAL, "French postcodes"),
-    ("CITY", Sensitivity.PERSONAL, "commune and city names"),
-    ("PHONE", Sensitivity.PERSONAL, "phone numbers"),
-    ("EMAIL", Sensitivity.PERSONAL, "e-mail addresses"),
-    ("BIRTH_DATE", Sensitivity.PERSONAL, "dates of birth"),
-    ("DATE", Sensitivity.PERSONAL, "dates of a patient's record (visit, sampling, result)"),
-    ("HEALTH_TEXT", Sensitivity.SPECIAL, "free text that mentions health data"),
-    ("FREE_TEXT", Sensitivity.PERSONAL, "free text (comments, notes)"),
-    ("PRACTITIONER_ID", Sensitivity.PERSONAL, "practitioners' identifiers (RPPS, ADELI)"),
-    ("FINESS", Sensitivity.NONE, "FINESS numbers of health establishments"),  # not a person
-    ("INSURER_ID", Sensitivity.PERSONAL, "insurers' and third-party-payment identifiers"),
-    ("LOGIN", Sensitivity.PERSONAL, "account names"),
-    ("PASSWORD", Sensitivity.CREDENTIAL, "passwords stored in clear"),
-    ("PASSWORD_HASH", Sensitivity.CREDENTIAL, "password hashes"),
-    ("IBAN", Sensitivity.PERSONAL, "bank account numbers (IBAN)"),
-    ("RECORD_ID", Sensitivity.PERSONAL, "internal record numbers that link to a person"),
-    ("OTHER", Sensitivity.NONE, "data that is not personal"),
+    ("NIR", Sensitivity.IDENTIFIER, "a French social-security number (NIR)", 1.0),
+    ("INS", Sensitivity.IDENTIFIER, "a national health identifier (INS)", 0.5),
+    (
+        "PERSON_NAME",
+        Sensitivity.PERSONAL,
+        "names of people: surnames, first names, full names",
+        0.8,
+    ),
+    ("SEX", Sensitivity.PERSONAL, "sex or civility codes", 0.7),
+    ("ADDRESS", Sensitivity.PERSONAL, "street addresses", 0.9),
+    ("POSTCODE", Sensitivity.PERSONAL, "French postcodes", 0.7),
+    ("CITY", Sensitivity.PERSONAL, "commune and city names", 0.85),
+    ("PHONE", Sensitivity.PERSONAL, "phone numbers", 0.95),
+    ("EMAIL", Sensitivity.PERSONAL, "e-mail addresses", 1.0),
+    ("BIRTH_DATE", Sensitivity.PERSONAL, "dates of birth", 0.5),
+    ("DATE", Sensitivity.PERSONAL, "dates of a patient's record (visit, sampling, result)", 0.9),
+    ("HEALTH_TEXT", Sensitivity.SPECIAL, "free text that mentions health data", 0.5),
+    ("FREE_TEXT", Sensitivity.PERSONAL, "free text (comments, notes)", 0.5),
+    ("PRACTITIONER_ID", Sensitivity.PERSONAL, "practitioners' identifiers (RPPS, ADELI)", 0.85),
+    ("FINESS", Sensitivity.NONE, "FINESS numbers of health establishments", 0.8),  # not a person
+    ("INSURER_ID", Sensitivity.PERSONAL, "insurers' and third-party-payment identifiers", 0.4),
+    ("LOGIN", Sensitivity.PERSONAL, "account names", 0.45),
+    ("PASSWORD", Sensitivity.CREDENTIAL, "passwords stored in clear", 0.45),
+    ("PASSWORD_HASH", Sensitivity.CREDENTIAL, "password hashes", 0.95),
+    ("IBAN", Sensitivity.PERSONAL, "bank account numbers (IBAN)", 1.0),
+    ("RECORD_ID", Sensitivity.PERSONAL, "internal record numbers that link to a person", 0.5),
+    ("OTHER", Sensitivity.NONE, "data that is not personal", 0.5),
 )
-for _name, _sensitivity, _covers in _SCEAU_CATEGORIES:
-    setattr(Category, _name, Category.declare(_name, _sensitivity, _covers))
+for _name, _sensitivity, _covers, _strength in _SCEAU_CATEGORIES:
+    setattr(Category, _name, Category.declare(_name, _sensitivity, _covers, strength=_strength))
 
 
 class HealthCategory(StrEnum):

@@ -36,26 +36,7 @@ from sceau.detect.identifiers.address import address_words
 
 C = Category
 
-# How much a value match alone proves, by category: a checksum proves much, a shape little.
-STRENGTH: dict[Category, float] = {
-    C.NIR: 1.0,
-    C.IBAN: 1.0,
-    C.EMAIL: 1.0,
-    C.PHONE: 0.95,
-    C.PASSWORD_HASH: 0.95,
-    C.DATE: 0.9,
-    C.ADDRESS: 0.9,
-    C.PRACTITIONER_ID: 0.85,
-    C.CITY: 0.85,
-    C.FINESS: 0.8,
-    C.PERSON_NAME: 0.8,
-    C.POSTCODE: 0.7,
-    C.SEX: 0.7,
-    C.LOGIN: 0.45,
-    C.PASSWORD: 0.45,
-    C.INSURER_ID: 0.4,
-}
-
+# How much a value match alone proves is the category's own ``strength`` (detect/base.py).
 # Categories whose values are recognised by another category's detectors.
 SHARED_DETECTOR: dict[Category, Category] = {
     C.BIRTH_DATE: C.DATE,
@@ -159,7 +140,7 @@ class _Decision:
             self.evidence.append(Evidence("values", "no value in the sample", 0.0))
             return self._header_only(hint.category or C.OTHER, hint.weight)
         judged = {c: s for c, s in self.shares.items() if c not in CREDENTIALS}
-        strongest = max((s * STRENGTH.get(c, 0.5) for c, s in judged.items()), default=0.0)
+        strongest = max((s * c.strength for c, s in judged.items()), default=0.0)
         support = self._support(hint.category)
 
         text_share = prose_share(values)
@@ -170,10 +151,10 @@ class _Decision:
             confidence = _noisy_or(hint.weight if hint.category in TEXT else 0.0, text_share)
             return self._result(C.FREE_TEXT, confidence, is_text=True)
 
-        scores = {c: s * STRENGTH.get(c, 0.5) for c, s in judged.items() if s >= VALUE_FLOOR}
+        scores = {c: s * c.strength for c, s in judged.items() if s >= VALUE_FLOOR}
         overruled = support is not None and support < 0.2 and strongest >= _OVERRULE
         if hint.category is not None and hint.category not in TEXT and not overruled:
-            own = (support or 0.0) * STRENGTH.get(hint.category, 0.5)
+            own = (support or 0.0) * hint.category.strength
             scores[hint.category] = _noisy_or(hint.weight, own)
             if hint.category in SHARED_DETECTOR:  # a birth date is not also a date
                 scores.pop(SHARED_DETECTOR[hint.category], None)
@@ -246,7 +227,7 @@ class _Decision:
             return
         if hint.category is not None:
             scores.pop(hint.category, None)
-        scores[number] = _noisy_or(hint.weight, share * STRENGTH.get(number, 0.5))
+        scores[number] = _noisy_or(hint.weight, share * number.strength)
         self.evidence.append(
             Evidence("values", f"{share:.0%} of sampled values are numbers of its form", share)
         )
@@ -326,7 +307,7 @@ class _Decision:
         for other, other_share in sorted(self.shares.items(), key=lambda kv: -kv[1]):
             if other in (category, own) or other_share < VALUE_FLOOR:
                 continue
-            if STRENGTH.get(other, 0.5) < VALUE_FLOOR:  # a mere shape: no real alternative
+            if other.strength < VALUE_FLOOR:  # a mere shape: no real alternative
                 continue
             detail = f"also looked like {other} ({other_share:.0%} of sampled values); set aside"
             self.evidence.append(Evidence("alternative", detail, 0.0))
