@@ -8,6 +8,7 @@ import psycopg
 import pytest
 
 from sceau.targets import TargetError
+from sceau.targets._sql import PART_ROWS
 
 from .conftest import (
     COLUMNS,
@@ -155,3 +156,20 @@ def test_a_connection_killed_between_batches_is_taken_up_again(kind, make_target
     target.write_batch("run-1", 1, batch([ROW] * 2))  # the next call connects again
     assert target.loaded_batches("run-1") == {0: 3, 1: 2}
     assert len(rows_of(target)) == 5
+
+
+@pytest.mark.parametrize("kind", SQL_KINDS)
+def test_a_batch_is_reported_part_by_part_as_it_is_written(kind, make_target):
+    target = make_target(kind)
+    target.prepare(create=True)
+    rows = [ROW] * (2 * PART_ROWS + 7)
+    told: list[int] = []
+    target.watch(told.append)
+    target.write_batch("run-1", 0, batch(rows))
+    assert sum(told) == len(rows)
+    if kind != "mariadb":  # MariaDB's parts are statements of a few MB: these rows fit in one
+        assert told == [PART_ROWS, PART_ROWS, 7]
+    told.clear()
+    target.write_batch("run-1", 0, batch(rows))  # already loaded: nothing written, nothing told
+    assert told == []
+    assert target.loaded_batches("run-1") == {0: len(rows)}

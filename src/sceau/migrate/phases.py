@@ -80,8 +80,16 @@ def load(session: MigrationSession, outcome: RunOutcome, staging: Staging, targe
     progress.phase("load", sum(d.rows for d, _ in staged.values()))
     to_load = [number for number in sorted(staged) if number not in committed]
     opened = _read_ahead(staging, to_load)
+    shown = [0]  # rows of the current batch the target reported as it wrote them
+
+    def written(count: int) -> None:
+        shown[0] += count
+        progress.rows(count)
+
+    target.watch(written)
     for number in sorted(staged):
         digest, _ = staged[number]
+        shown[0] = 0
         if number not in committed:
             # recorded before the write: a batch the trail cannot log never reaches the target
             session.events.record(
@@ -92,8 +100,9 @@ def load(session: MigrationSession, outcome: RunOutcome, staging: Staging, targe
             target.write_batch(outcome.run_id, number, next(opened))
         if number not in recorded:  # the target committed it; the store may not know yet
             runs.record_checkpoint(session.engine, outcome.run_id, "loaded", number, digest, 0)
-        progress.rows(digest.rows)
+        progress.rows(max(digest.rows - shown[0], 0))  # the rest, or all of a batch in one go
         _stop_point(session)
+    target.watch(None)
     progress.phase_done()
     add_timing(session, outcome, "load", time.perf_counter() - started)
 

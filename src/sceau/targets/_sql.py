@@ -29,7 +29,8 @@ from sceau.targets.base import Target, TargetError, TargetTable
 
 Connection = Any  # the driver's: psycopg, PyMySQL or sqlite3, all DB-API
 Cursor = Any
-Load = Callable[[Cursor], None]
+Load = Callable[[Cursor, Callable[[int], None]], None]  # (cursor, rows written so far)
+PART_ROWS = 16_384  # a batch goes out in parts of this many rows, each reported as written
 
 LOST = (
     "the target database went away",
@@ -218,7 +219,7 @@ class SqlTarget(Target):
                 self._check_recorded(cursor, key, batch.num_rows)
                 return
             if batch.num_rows:
-                load(cursor)
+                load(cursor, self.rows_written)
 
     def _check_recorded(self, cursor: Cursor, key: Sequence[object], rows: int) -> None:
         self._run(

@@ -11,7 +11,7 @@ staged.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -44,6 +44,17 @@ class Target(ABC):
     def __init__(self, location: str, table: TargetTable) -> None:
         self.location = location
         self.table = table
+        self.watcher: Callable[[int], None] | None = None
+
+    def watch(self, watcher: Callable[[int], None] | None) -> None:
+        """Have ``watcher`` told of rows as a batch is being written, part by part; a target
+        that writes a batch in one go never calls it, and is seen batch by batch."""
+        self.watcher = watcher
+
+    def rows_written(self, count: int) -> None:
+        """Part of the current batch went out (not committed yet: a progress report only)."""
+        if self.watcher is not None:
+            self.watcher(count)
 
     @property
     def display(self) -> str:

@@ -10,7 +10,7 @@ table in an engine without transactions is refused, since a batch could then hal
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, ClassVar
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -215,14 +215,16 @@ class MariadbTarget(SqlTarget):
         self._connect()  # the statements' size depends on the server's max_allowed_packet
         statements = list(self._statements(columns))
 
-        def load(cursor: Cursor) -> None:
-            for statement in statements:
+        def load(cursor: Cursor, written: Callable[[int], None]) -> None:
+            for statement, rows in statements:
                 cursor.execute(statement)  # no parameters: the values are literals
+                written(rows)
 
         return load
 
-    def _statements(self, columns: list[pa.Array[Any]]) -> Iterator[str]:
-        """INSERT statements of a few MB each, built from the batch's escaped literals."""
+    def _statements(self, columns: list[pa.Array[Any]]) -> Iterator[tuple[str, int]]:
+        """INSERT statements of a few MB each, built from the batch's escaped literals, with
+        the rows each holds."""
         if not len(columns[0]):
             return
         literals = [_literal(column) for column in columns]
@@ -242,7 +244,7 @@ class MariadbTarget(SqlTarget):
         starts = np.flatnonzero(np.r_[True, groups[1:] != groups[:-1]])
         ends = np.r_[starts[1:], len(rows)]
         for start, end in zip(starts.tolist(), ends.tolist(), strict=True):
-            yield head + ",".join(texts(rows.slice(start, end - start)))
+            yield head + ",".join(texts(rows.slice(start, end - start))), end - start
 
     def _read_cursor(self, connection: Connection) -> Cursor:
         return connection.cursor(pymysql.cursors.SSCursor)  # streamed, not held in memory

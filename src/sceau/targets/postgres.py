@@ -10,7 +10,7 @@ character: a batch with one is refused, naming the column.
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any, ClassVar
 
 import psycopg
@@ -18,7 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
-from sceau.targets._sql import LOST, Connection, Cursor, Load, SqlTarget, refused
+from sceau.targets._sql import LOST, PART_ROWS, Connection, Cursor, Load, SqlTarget, refused
 from sceau.targets.base import TargetError
 
 _READ_BYTES = 8 << 20  # read_rows parses the COPY output in slices of about this size
@@ -133,17 +133,20 @@ class PostgresTarget(SqlTarget):
                     hint="remove NUL characters in a transform, or load into another target",
                     where=self.where,
                 )
-        data = io.BytesIO()
-        pa_csv.write_csv(
-            pa.RecordBatch.from_arrays(columns, names=[f"c{i}" for i in range(len(columns))]),
-            data,
-            pa_csv.WriteOptions(include_header=False),
-        )
+        whole = pa.RecordBatch.from_arrays(columns, names=[f"c{i}" for i in range(len(columns))])
+        parts = []
+        for start in range(0, whole.num_rows, PART_ROWS):
+            part = whole.slice(start, PART_ROWS)
+            data = io.BytesIO()
+            pa_csv.write_csv(part, data, pa_csv.WriteOptions(include_header=False))
+            parts.append((data, part.num_rows))
         copy = self._sql("COPY {table} ({columns}) FROM STDIN (FORMAT csv)")
 
-        def load(cursor: Cursor) -> None:
+        def load(cursor: Cursor, written: Callable[[int], None]) -> None:
             with cursor.copy(copy) as stream:
-                stream.write(data.getbuffer())
+                for data, rows in parts:
+                    stream.write(data.getbuffer())
+                    written(rows)
 
         return load
 

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import os
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar
 
 import pyarrow as pa
 
 from sceau.targets._checks import rows_of
-from sceau.targets._sql import Connection, Cursor, Load, SqlTarget
+from sceau.targets._sql import PART_ROWS, Connection, Cursor, Load, SqlTarget
 from sceau.targets.base import TargetError, TargetTable
 
 _CODES = {
@@ -136,8 +137,11 @@ class SqliteTarget(SqlTarget):
             f"INSERT INTO {{table}} ({{columns}}) VALUES ({', '.join('?' * len(columns))})"  # noqa: S608
         )
 
-        def load(cursor: Cursor) -> None:
-            cursor.executemany(insert, rows)
+        def load(cursor: Cursor, written: Callable[[int], None]) -> None:
+            for start in range(0, len(rows), PART_ROWS):
+                part = rows[start : start + PART_ROWS]
+                cursor.executemany(insert, part)
+                written(len(part))
 
         return load
 
