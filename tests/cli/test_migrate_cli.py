@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from tests.migrate.world import CHEAP, PASSWORD, World, make_world
+from tests.migrate.world import CHEAP, PASSWORD, World, cli_world
 
 from sceau.accounts import login
 from sceau.cli import main
@@ -16,10 +16,7 @@ from sceau.cli import main
 
 @pytest.fixture
 def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> World:
-    world = make_world(tmp_path / "home")
-    monkeypatch.setenv("SCEAU_HOME", str(world.home))
-    monkeypatch.setenv("SCEAU_KEYRING_PASSPHRASE", world.settings.keyring_passphrase)
-    return world
+    return cli_world(tmp_path / "home", monkeypatch)
 
 
 def run(*args: str):

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from tests.migrate.test_stop import _StopAfter
-from tests.migrate.world import CHEAP, PASSWORD, World, make_world
+from tests.migrate.world import CHEAP, PASSWORD, World, cli_world
 
 from sceau.accounts import login
 from sceau.cli import main
@@ -21,10 +21,7 @@ from sceau.migrate.state import RunState
 
 @pytest.fixture
 def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> World:
-    world = make_world(tmp_path / "home")
-    monkeypatch.setenv("SCEAU_HOME", str(world.home))
-    monkeypatch.setenv("SCEAU_KEYRING_PASSPHRASE", world.settings.keyring_passphrase)
-    return world
+    return cli_world(tmp_path / "home", monkeypatch)
 
 
 def run(*args: str):

@@ -14,7 +14,7 @@ import jsonschema
 import pytest
 from click.testing import CliRunner
 from tests import mariadb
-from tests.migrate.world import CHEAP, LAB_A_RULES, PASSPHRASE, PASSWORD, World, make_world
+from tests.migrate.world import CHEAP, LAB_A_RULES, PASSPHRASE, PASSWORD, World, cli_world
 from tests.schemas import closed_schema
 
 from sceau.accounts import login
@@ -32,9 +32,7 @@ REASON = "portal logins made of the name and birth date; no password in this col
 def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> World:
     for name in ("SCEAU_STORE_URL", "SCEAU_CONFIG", "SCEAU_KEY_PROVIDER", MARIADB_ENV):
         monkeypatch.delenv(name, raising=False)
-    world = make_world(tmp_path / "home", patients=200)
-    monkeypatch.setenv("SCEAU_HOME", str(world.home))
-    monkeypatch.setenv("SCEAU_KEYRING_PASSPHRASE", world.settings.keyring_passphrase)
+    world = cli_world(tmp_path / "home", monkeypatch, patients=200)
     monkeypatch.setenv("SCEAU_SIGNER_PASSPHRASE", PASSPHRASE)
     return world
 

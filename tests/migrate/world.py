@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from sceau.accounts import PasswordParams, Role, add_user
 from sceau.audit.sink import AuditLog
 from sceau.config import Settings
@@ -162,3 +164,11 @@ def make_world(home: Path, *, patients: int = 400, seed: int = 7, **settings: ob
     }
     options.update(settings)
     return World(home, Settings(**options), synth, exports / "lab-a.csv")  # type: ignore[arg-type]
+
+
+def cli_world(home: Path, monkeypatch: pytest.MonkeyPatch, *, patients: int = 400) -> World:
+    """A world the CLI finds through the environment, as the user's shell would give it."""
+    world = make_world(home, patients=patients)
+    monkeypatch.setenv("SCEAU_HOME", str(world.home))
+    monkeypatch.setenv("SCEAU_KEYRING_PASSPHRASE", world.settings.keyring_passphrase)
+    return world

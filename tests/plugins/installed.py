@@ -13,24 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from sceau.alerts.channels import CHANNELS
-from sceau.alerts.rules import RULES
-from sceau.detect.base import DETECTORS, Category
-from sceau.keys import PROVIDERS
-from sceau.plugins import Registry
-from sceau.sources.base import SOURCES
-from sceau.targets import TARGETS
+from sceau.cli.plugins import REGISTRIES
+from sceau.detect.base import Category
 
 EXAMPLES = Path(__file__).parent / "examples"
 PACKAGE = "sceau_examples"
-REGISTRIES: tuple[Registry[object], ...] = (
-    DETECTORS,
-    SOURCES,
-    TARGETS,
-    PROVIDERS,
-    CHANNELS,
-    RULES,
-)  # type: ignore[assignment]
 
 # group -> entry point name -> module:object, as the example distribution declares them
 ENTRY_POINTS: dict[str, dict[str, str]] = {

@@ -16,7 +16,7 @@ from sceau.plugins import PluginError, Registry
 from sceau.sources.base import SOURCES
 from sceau.targets import TARGETS
 
-REGISTRIES: tuple[Registry[object], ...] = (  # type: ignore[assignment]
+REGISTRIES: tuple[Registry[Any], ...] = (
     DETECTORS,
     SOURCES,
     TARGETS,
