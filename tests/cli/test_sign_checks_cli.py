@@ -283,3 +283,14 @@ def _filled(
         text = text.replace(rule.group(0), rule.group(0).replace('"drop"', '"keep"'), 1)
     assert '"TODO' not in text
     return text.replace("create = false", "create = true")
+
+
+def test_sign_refuses_a_destination_that_names_another_place_from_elsewhere(world, tmp_path):
+    path = tmp_path / "m.toml"
+    path.write_text(world.mandate_text(destination="sqlite:///lis.db"), encoding="utf-8")
+    as_user(world, "dr.martin")
+    refused = run("mandate", "sign", str(path))
+    assert refused.exit_code == 2
+    assert "not an absolute path" in refused.output
+    assert "sqlite:////srv/lis.db" in refused.output
+    assert not list(tmp_path.glob("*.sig"))  # nothing signed

@@ -241,7 +241,7 @@ class Story:
         table = next(t for t in self.report.tables if t.source.endswith(f"{lab.name}.csv"))
         draft = draft_mandate(str(source), scan_report=ScanReport([table]))
         finess = str(self.frames[lab.name][_finess_column(lab)][0])
-        text = _decide(draft, lab, finess, self.out / "new-lis.db")
+        text = _decide(draft, lab, finess, (self.out / "new-lis.db").resolve())
         path = self.out / f"mandate-{lab.name}.toml"
         path.write_text(text, encoding="utf-8")
         moved = len(lab.decisions)

@@ -56,6 +56,7 @@ def check_destination(mandate: Mandate) -> None:
     """TargetError, as the load would raise it, for a destination or a name it cannot take."""
     table = TargetTable(mandate.destination_table, mandate.target_columns)
     with open_target(mandate.destination, table) as target:
+        target.check_place()
         target.check_table()
 
 

@@ -68,6 +68,15 @@ class FolderTarget(Target):
 
     # --- the contract ---------------------------------------------------------------------
 
+    def check_place(self) -> None:
+        if not Path(self.location).is_absolute():  # "~" too: it is each account's own
+            raise TargetError(
+                "the folder is not an absolute path: it would name another folder from every "
+                "working directory",
+                hint="give the folder's absolute path, starting with /",
+                where=self.display,
+            )
+
     def check_table(self) -> None:
         check_names(self.table, self.where)
         if not _TABLE.fullmatch(self.table.name):

@@ -14,6 +14,7 @@ from abc import abstractmethod
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import closing, contextmanager, suppress
 from typing import Any, ClassVar
+from urllib.parse import parse_qs, urlsplit
 
 import pyarrow as pa
 
@@ -78,6 +79,17 @@ class SqlTarget(Target):
             if self.mark == "%s"
             else self._names
         )
+
+    def check_place(self) -> None:
+        parts = urlsplit(self.location)
+        host = parts.hostname or parse_qs(parts.query).get("host", [""])[0]
+        if not host or not parts.path.strip("/"):
+            raise TargetError(
+                "the URL does not name both the server and the database: the account that runs "
+                "the migration would fill in its own",
+                hint=f"write it whole: {self.kind}://user@host:port/database",
+                where=self.display,
+            )
 
     # --- what each dialect says -----------------------------------------------------------
 

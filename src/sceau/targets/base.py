@@ -61,6 +61,11 @@ class Target(ABC):
         """The location for messages and reports: never a password."""
         return redact_url(self.location)
 
+    def check_place(self) -> None:  # noqa: B027  (a location that can only mean one place)
+        """Refuse a location that would mean another place from another working directory or
+        another account's environment (a relative path, a database URL without its server):
+        what a controller signs must be where the rows go, wherever the run is started."""
+
     def check_table(self) -> None:  # noqa: B027  (a target that takes any name has no check)
         """Refuse a table or column name this target cannot hold, without connecting: what
         ``sceau mandate sign`` checks before a mandate naming them is signed."""

@@ -69,7 +69,17 @@ class SqliteTarget(SqlTarget):
     def __init__(self, location: str, table: TargetTable) -> None:
         super().__init__(location, table)
         rest = location.split("://", 1)[1] if "://" in location else location
-        self.path = Path(rest[1:] if rest.startswith("/") else rest).expanduser()
+        self.given = Path(rest[1:] if rest.startswith("/") else rest)
+        self.path = self.given.expanduser()
+
+    def check_place(self) -> None:
+        if not self.given.is_absolute():
+            raise TargetError(
+                "the SQLite file is not an absolute path: it would name another file from every "
+                "working directory",
+                hint="write it with four slashes and the absolute path: sqlite:////srv/lis.db",
+                where=self.display,
+            )
 
     def prepare(self, *, create: bool) -> None:
         if create and not self.path.exists():
