@@ -4,9 +4,14 @@ environment, is refused before anything connects."""
 
 from __future__ import annotations
 
+import psycopg
 import pytest
 
 from sceau.targets import TargetError, TargetTable, open_target
+
+from .conftest import PG, batch
+
+ROW = ("1 80 01 75 123 456 78", "LÉGER", "Hélène", "female", "VIH")
 
 TABLE = TargetTable("patients", ("value",))
 
@@ -46,3 +51,24 @@ def test_a_location_that_depends_on_where_the_run_starts_is_refused(
         target.check_place()
     assert words in refused.value.hint
     assert "working directory" in refused.value.message or "server" in refused.value.message
+
+
+def test_postgres_goes_where_the_url_says_whatever_the_environment(make_target, monkeypatch):
+    # each would send the rows elsewhere: another address for the host, another port (the URL
+    # below names none), a search_path that puts the table in another schema
+    monkeypatch.setenv("PGHOSTADDR", "192.0.2.1")  # TEST-NET-1: nothing answers there
+    monkeypatch.setenv("PGPORT", "1")
+    monkeypatch.setenv("PGOPTIONS", "-c search_path=elsewhere")
+    target = make_target("postgresql")
+    target.location = PG.replace(":5432", "")
+    target.prepare(create=True)
+    target.write_batch("run-1", 0, batch([ROW]))
+    assert target.loaded_batches("run-1") == {0: 1}
+    for name in ("PGHOSTADDR", "PGPORT", "PGOPTIONS"):  # the check below reads its own way
+        monkeypatch.delenv(name)
+    with psycopg.connect(PG) as connection:
+        (schema,) = connection.execute(
+            "SELECT table_schema FROM information_schema.tables WHERE table_name = %s",
+            (target.table.name,),
+        ).fetchone()
+    assert schema == "public"

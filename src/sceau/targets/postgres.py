@@ -17,6 +17,7 @@ import psycopg
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from sceau.targets._sql import LOST, PART_ROWS, Connection, Cursor, Load, SqlTarget, refused
 from sceau.targets.base import TargetError
@@ -25,6 +26,10 @@ _READ_BYTES = 8 << 20  # read_rows parses the COPY output in slices of about thi
 _LOCK = 0x5CEA0  # advisory lock that serialises sceau's DDL
 _MAX_NAME_BYTES = 63  # PostgreSQL truncates longer identifiers
 
+# What libpq would otherwise take from the environment of whoever runs the migration, and that
+# would send the rows elsewhere than the signed URL says: another address for the host, another
+# port, a search_path that puts the table in another schema. Left empty, libpq reads nothing.
+_FROM_ENVIRONMENT = {"hostaddr": "", "port": "5432", "options": ""}
 _LOGIN = ("the server refused this user name or password", "check the user and password")
 _CODES = {
     "28P01": _LOGIN,
@@ -66,8 +71,9 @@ class PostgresTarget(SqlTarget):
 
     def _open(self) -> Connection:
         scheme, rest = self.location.split("://", 1)
+        url = f"{scheme.split('+', 1)[0]}://{rest}"
         return psycopg.connect(
-            f"{scheme.split('+', 1)[0]}://{rest}",
+            make_conninfo(url, **_signed_place(url)),
             autocommit=True,
             connect_timeout=10,
             client_encoding="UTF8",
@@ -208,3 +214,10 @@ def _libpq_failure(text: str) -> tuple[str, str]:
         "cannot reach the target database server",
         "check the host and port in the URL, and that the server runs and accepts connections",
     )
+
+
+def _signed_place(url: str) -> dict[str, str]:
+    """The connection settings the URL leaves out that libpq would read from the environment
+    (PGHOSTADDR, PGPORT, PGOPTIONS), set so it does not: the run goes where the mandate says."""
+    given = conninfo_to_dict(url)
+    return {key: value for key, value in _FROM_ENVIRONMENT.items() if key not in given}
