@@ -114,6 +114,9 @@ def test_migrate_certificate_and_retention_speak_french_when_asked(world, tmp_pa
     data = json.loads((reports / "certificate.json").read_text(encoding="utf-8"))
     assert data["reason"] == "verified"  # the signed facts are codes, in no language
     report = json.loads((reports / "migration.json").read_text(encoding="utf-8"))
+    # where the rows went, as SQLite itself named the file it opened
+    assert report["connected_to"] == [f"sqlite:///{(tmp_path / 'lis.db').resolve()}"]
+    assert "Connexion établie avec" in (reports / "migration.html").read_text(encoding="utf-8")
     assert {c["reason"] for c in report["columns_refused"]} <= {
         "dropped by the mandate",
         "not named in the mandate (deny by default)",

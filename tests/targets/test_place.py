@@ -9,7 +9,7 @@ import pytest
 
 from sceau.targets import TargetError, TargetTable, open_target
 
-from .conftest import PG, batch
+from .conftest import KINDS, PG, batch
 
 ROW = ("1 80 01 75 123 456 78", "LÉGER", "Hélène", "female", "VIH")
 
@@ -64,6 +64,7 @@ def test_postgres_goes_where_the_url_says_whatever_the_environment(make_target, 
     target.prepare(create=True)
     target.write_batch("run-1", 0, batch([ROW]))
     assert target.loaded_batches("run-1") == {0: 1}
+    assert target.reached() == ["postgresql://127.0.0.1:5432/test"]  # the server's own word
     for name in ("PGHOSTADDR", "PGPORT", "PGOPTIONS"):  # the check below reads its own way
         monkeypatch.delenv(name)
     with psycopg.connect(PG) as connection:
@@ -72,3 +73,48 @@ def test_postgres_goes_where_the_url_says_whatever_the_environment(make_target, 
             (target.table.name,),
         ).fetchone()
     assert schema == "public"
+
+
+def test_mariadb_goes_where_the_url_says_whatever_the_environment(make_target, monkeypatch):
+    # what the MySQL client library reads; PyMySQL must not (no option file is named either)
+    monkeypatch.setenv("MYSQL_HOST", "192.0.2.1")
+    monkeypatch.setenv("MYSQL_TCP_PORT", "1")
+    monkeypatch.setenv("MYSQL_UNIX_PORT", "/nonexistent/mysqld.sock")
+    target = make_target("mariadb")
+    target.prepare(create=True)
+    target.write_batch("run-1", 0, batch([ROW]))
+    assert target.loaded_batches("run-1") == {0: 1}
+    assert target.reached() == ["mariadb://127.0.0.1:3306/test"]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_target_says_where_it_actually_wrote(make_target, tmp_path, kind):
+    target = make_target(kind)
+    assert target.reached() == []  # nothing reached before the first connection
+    target.prepare(create=True)
+    target.write_batch("run-1", 0, batch([ROW]))
+    target.close()
+    target.prepare(create=False)  # a reconnection to the same place is named once
+    expected = {
+        "postgresql": "postgresql://127.0.0.1:5432/test",
+        "mariadb": "mariadb://127.0.0.1:3306/test",
+        "sqlite": f"sqlite:///{(tmp_path / 'target.sqlite').resolve()}",
+        "parquet": str((tmp_path / "export.parquet").resolve()),
+        "fhir": str((tmp_path / "export.fhir").resolve()),
+    }[kind]
+    assert target.reached() == [expected]
+
+
+def test_a_sqlite_target_reached_through_a_link_names_the_file_itself(make_target, tmp_path):
+    target = make_target("sqlite")
+    target.prepare(create=True)
+    target.close()
+    (tmp_path / "elsewhere").mkdir()
+    link = tmp_path / "elsewhere" / "link.sqlite"
+    link.symlink_to(tmp_path / "target.sqlite")
+    through = open_target(f"sqlite:///{link}", target.table)
+    try:
+        through.prepare(create=False)
+        assert through.reached() == [f"sqlite:///{(tmp_path / 'target.sqlite').resolve()}"]
+    finally:
+        through.close()

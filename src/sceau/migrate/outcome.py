@@ -20,6 +20,7 @@ class RunOutcome:
     status: RunState
     source: str
     destination: str
+    connected_to: list[str] = field(default_factory=list)  # where the target's connections went
     operator: str = ""  # the account that started the run
     source_rows: int = 0
     refused_rows: int = 0

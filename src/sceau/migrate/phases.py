@@ -104,6 +104,7 @@ def load(session: MigrationSession, outcome: RunOutcome, staging: Staging, targe
         _stop_point(session)
     target.watch(None)
     progress.phase_done()
+    note_reached(session, outcome, target)
     add_timing(session, outcome, "load", time.perf_counter() - started)
 
 
@@ -120,6 +121,7 @@ def verify(session: MigrationSession, outcome: RunOutcome, target: Target, cores
         session.progress.rows(digest.rows)
         _stop_point(session)
     session.progress.phase_done()
+    note_reached(session, outcome, target)
     add_timing(session, outcome, "verify", time.perf_counter() - started)
     outcome.staged, outcome.loaded = expected, found
     if found != expected:
@@ -194,6 +196,15 @@ def refuse_foreign_rows(target: Target, committed: dict[int, int]) -> None:
             "mandate (to finish a stopped run, use --resume)",
             where=target.display,
         )
+
+
+def note_reached(session: MigrationSession, outcome: RunOutcome, target: Target) -> None:
+    """Keep, with the run, every place the target's connections reached: the report names
+    them beside the signed destination, a resumed run's as well."""
+    places = [place for place in target.reached() if place not in outcome.connected_to]
+    if places:
+        outcome.connected_to.extend(places)
+        runs.note(session.engine, outcome.run_id, connected_to=outcome.connected_to)
 
 
 def add_timing(session: MigrationSession, outcome: RunOutcome, phase: str, seconds: float) -> None:

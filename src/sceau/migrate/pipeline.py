@@ -282,6 +282,7 @@ def _resumed(session: MigrationSession, verified: VerifiedMandate, run_id: str) 
         status=record.state,
         source=record.source,
         destination=record.destination,
+        connected_to=list(record.summary.get("connected_to", [])),
         operator=record.actor,
         key_id=record.key_id,
         key_provider=record.key_provider,

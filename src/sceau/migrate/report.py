@@ -97,6 +97,7 @@ class MigrationReport:
             },
             "source": outcome.source,
             "destination": outcome.destination,
+            "connected_to": list(outcome.connected_to),
             "destination_table": mandate.destination_table,
             "extracted_versus_mandated": {
                 "source_columns": len(mandate.source_columns),

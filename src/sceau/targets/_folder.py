@@ -42,6 +42,9 @@ class FolderTarget(Target):
             + re.escape(self.ending)
         )
 
+    def reached(self) -> list[str]:
+        return [str(self.folder.resolve())] if self.folder.is_dir() else []
+
     # --- what each kind says --------------------------------------------------------------
 
     @abstractmethod

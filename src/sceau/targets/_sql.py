@@ -72,6 +72,7 @@ class SqlTarget(Target):
         super().__init__(location, table)
         self.where = f"{self.display}#{table.name}"
         self._connection: Connection | None = None
+        self._reached: list[str] = []
         self._names = self._name_map(self._quote)
         # a driver with "%s" markers reads "%%" as "%" in a statement that has parameters
         self._escaped = (
@@ -79,6 +80,9 @@ class SqlTarget(Target):
             if self.mark == "%s"
             else self._names
         )
+
+    def reached(self) -> list[str]:
+        return list(self._reached)
 
     def check_place(self) -> None:
         parts = urlsplit(self.location)
@@ -96,6 +100,11 @@ class SqlTarget(Target):
     @abstractmethod
     def _open(self) -> Connection:
         """A new autocommitting connection; driver errors are explained by the caller."""
+
+    @abstractmethod
+    def _place(self, connection: Connection) -> str:
+        """Where ``connection`` is, as the driver and the server say (address, port,
+        database), not as the URL asked."""
 
     @abstractmethod
     def _diagnose(self, error: Exception, *, connecting: bool) -> tuple[str, str]:
@@ -267,8 +276,12 @@ class SqlTarget(Target):
         self._connection = None
         try:
             self._connection = self._open()
+            place = self._place(self._connection)
         except self.driver_error as error:
+            self._drop()
             raise self._explain(error, connecting=True) from None
+        if place not in self._reached:
+            self._reached.append(place)
         return self._connection
 
     @contextmanager

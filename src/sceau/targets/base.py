@@ -61,6 +61,12 @@ class Target(ABC):
         """The location for messages and reports: never a password."""
         return redact_url(self.location)
 
+    def reached(self) -> list[str]:
+        """Where the rows actually went, as the connection saw it once open (the server's
+        address, port and database; a file's absolute path): the report sets it beside the
+        signed destination, so a run sent elsewhere shows it. Empty before connecting."""
+        return []
+
     def check_place(self) -> None:  # noqa: B027  (a location that can only mean one place)
         """Refuse a location that would mean another place from another working directory or
         another account's environment (a relative path, a database URL without its server):

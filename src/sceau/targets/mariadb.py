@@ -149,6 +149,20 @@ class MariadbTarget(SqlTarget):
             raise
         return connection
 
+    def _place(self, connection: Connection) -> str:
+        """The peer address of the socket itself, not the host name the URL gave."""
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT DATABASE()")
+            row = cursor.fetchone()
+        database = row[0] if row else ""
+        if connection.unix_socket:
+            return f"{self.kind}:///{database}?unix_socket={connection.unix_socket}"
+        # the address connected, which PyMySQL keeps only on its socket
+        peer = connection._sock.getpeername() if connection._sock else (connection.host, 0)
+        address, port = str(peer[0]), int(peer[1])
+        host = f"[{address}]" if ":" in address else address
+        return f"{self.kind}://{host}:{port}/{database}"
+
     def _alive(self, connection: Connection) -> bool:
         return bool(connection.open)
 

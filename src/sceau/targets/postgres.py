@@ -84,6 +84,17 @@ class PostgresTarget(SqlTarget):
             keepalives_count=3,
         )
 
+    def _place(self, connection: Connection) -> str:
+        """The server's own address for this connection (NULL over a local socket)."""
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT current_database(), host(inet_server_addr()), inet_server_port()"
+            )
+            database, address, port = cursor.fetchone()
+        if address is None:
+            return f"{self.kind}:///{database}?host={connection.info.host}"
+        return f"{self.kind}://{_bracketed(address)}:{port}/{database}"
+
     def _alive(self, connection: Connection) -> bool:
         return not connection.closed
 
@@ -214,6 +225,10 @@ def _libpq_failure(text: str) -> tuple[str, str]:
         "cannot reach the target database server",
         "check the host and port in the URL, and that the server runs and accepts connections",
     )
+
+
+def _bracketed(address: str) -> str:
+    return f"[{address}]" if ":" in address else address
 
 
 def _signed_place(url: str) -> dict[str, str]:

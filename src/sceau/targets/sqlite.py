@@ -120,6 +120,12 @@ class SqliteTarget(SqlTarget):
             raise
         return connection
 
+    def _place(self, connection: Connection) -> str:
+        """The file SQLite opened, as it says (symbolic links followed)."""
+        rows = connection.execute("PRAGMA database_list").fetchall()
+        file = next((row[2] for row in rows if row[1] == "main"), "") or str(self.path.resolve())
+        return f"sqlite:///{Path(file).resolve()}"
+
     def _layout(self, cursor: Cursor) -> list[tuple[str, str | None]] | None:
         cursor.execute(
             "SELECT name, type FROM sqlite_master WHERE name = ? COLLATE NOCASE "
