@@ -27,6 +27,7 @@ from sceau.store import open_store
 from sceau.store.schema import audit_entries, mfa_factors, sessions
 
 BOSS = "chief: a long admin passphrase"
+OPERATOR = "operator: violet staple horse"
 CODE = re.compile(r"^\s+\d+\. ([0-9a-z]{4}-[0-9a-z]{4}-[0-9a-z]{4})$", re.MULTILINE)
 
 
@@ -239,3 +240,25 @@ def test_the_qr_code_is_drawn_with_blocks():
     assert len(lines) > 10
     assert len({len(line) for line in lines if line}) == 1  # a square, line after line
     assert set(drawn) & set("█▀▄")
+
+
+def test_an_admin_resets_the_factors_of_someone_who_lost_everything(home):
+    run("users", "add", "boss", "--role", "admin", "--password-stdin", input=BOSS)
+    run("login", "boss", "--password-stdin", input=BOSS)
+    run("users", "add", "op.one", "--role", "operator", "--password-stdin", input=OPERATOR)
+    run("login", "op.one", "--password-stdin", input=OPERATOR)
+    mine = run("mfa", "totp", "--password-stdin", input=Lines(OPERATOR, app(home, "op.one")))
+    assert mine.exit_code == 0, mine.output
+    denied = run("mfa", "reset", "boss", "--password-stdin", input=OPERATOR)
+    assert denied.exit_code == 2
+    assert "`users.manage` needs the admin role" in denied.output
+
+    run("login", "boss", "--password-stdin", input=BOSS)
+    reset = run("mfa", "reset", "op.one", "--password-stdin", input=BOSS)
+    assert reset.exit_code == 0, reset.output
+    assert "Removed 1 second factor(s) of op.one" in reset.output
+    again = run("login", "op.one", "--password-stdin", input=OPERATOR)
+    assert again.exit_code == 0, again.output
+    assert "No second factor is enrolled" in again.output
+    removed = [(e, p) for e, p in events(home) if e == "mfa.removed"]
+    assert [p["user"] for _, p in removed] == ["op.one"]

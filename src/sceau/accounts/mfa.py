@@ -29,11 +29,13 @@ from sceau.accounts.factors import (
     has_factor,
 )
 from sceau.accounts.mfa_key import MfaKey, load_mfa_key
+from sceau.accounts.roles import allowed
 from sceau.accounts.users import (
     PasswordParams,
     User,
     WrongCredentials,
     check_password,
+    get_user,
     utc,
 )
 from sceau.config import Settings
@@ -322,6 +324,41 @@ def remove_factor(
         for doomed_id, _ in doomed:
             delete_factor(connection, doomed_id)
     return [doomed_id for doomed_id, _ in doomed]
+
+
+def reset_factors(
+    engine: Engine,
+    events: EventSink,
+    proof: Reauthentication,
+    user: str,
+    *,
+    now: datetime | None = None,
+) -> list[int]:
+    """An admin removes every factor of ``user`` (a lost phone and lost codes); the ids removed.
+
+    The admin proves themself again (``proof``); their role must allow ``users.manage``. The
+    person then enrols again, with their password.
+    """
+    now = utc(now or datetime.now(UTC))
+    require_fresh(proof, proof.user, now=now)
+    with engine.connect() as connection:
+        admin = get_user(connection, proof.user)
+        if admin is None or not allowed(admin.role, "users.manage"):
+            raise MfaError(
+                "only an admin may remove another person's second factors",
+                hint="ask an admin; to remove your own, use `sceau mfa remove`",
+            )
+        rows = connection.execute(
+            select(mfa_factors.c.factor_id, mfa_factors.c.kind).where(mfa_factors.c.user == user)
+        ).all()
+    if not rows:
+        raise MfaError(f"{user} has no second factor", hint="check the account's name")
+    for factor_id, kind in rows:
+        events.record(MfaRemoved(actor=proof.user, user=user, kind=kind, factor=factor_id, at=now))
+    with engine.begin() as connection:
+        for factor_id, _ in rows:
+            delete_factor(connection, factor_id)
+    return [factor_id for factor_id, _ in rows]
 
 
 def _check_usable_here(engine: Engine, user: str) -> None:

@@ -26,6 +26,7 @@ from sceau.accounts.mfa import (
     issue_recovery_codes,
     reauthenticate,
     remove_factor,
+    reset_factors,
 )
 from sceau.accounts.recovery import remaining
 from sceau.accounts.roles import allowed
@@ -52,6 +53,7 @@ def mfa() -> None:
     sceau mfa recovery      print 10 new recovery codes, replacing the old ones
     sceau mfa list          your factors, with their numbers
     sceau mfa remove N      remove factor number N
+    sceau mfa reset NAME    (admins) remove all of NAME's factors, lost phone and codes
     """
 
 
@@ -152,6 +154,22 @@ def remove(number: int, password_stdin: bool) -> None:
     with context.engine.connect() as connection:
         if not has_factor(connection, proof.user):
             click.echo("You have no second factor left; enrol one with: sceau mfa totp")
+
+
+@mfa.command("reset")
+@click.argument("name")
+@_password_option
+def reset(name: str, password_stdin: bool) -> None:
+    """Remove every second factor of NAME, who lost both phone and codes (admins only).
+
+    NAME then logs in with the password alone (unless require_mfa is set: then they enrol
+    first with `sceau mfa totp --user NAME`). Your own password and code are asked first.
+    """
+    context = Context.load()
+    context.actor("users.manage")
+    proof = _reauthenticate(context, None, password_stdin)
+    removed = reset_factors(context.engine, context.events, proof, name)
+    click.echo(f"Removed {len(removed)} second factor(s) of {name}; they must enrol again.")
 
 
 def qr_code(uri: str) -> str:
