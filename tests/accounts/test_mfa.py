@@ -7,7 +7,7 @@ import dataclasses
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import inspect, select, text
 from tests.accounts.authenticator import SoftKey
 from tests.accounts.conftest import ADMIN_PASSWORD, SQLITE_ONLY, recorded
 
@@ -26,6 +26,7 @@ from sceau.accounts.mfa import (
     webauthn_registration,
 )
 from sceau.config import ConfigError, load_settings
+from sceau.store import open_store
 from sceau.store.schema import sessions
 
 T0 = datetime(2026, 12, 7, 10, 0, tzinfo=UTC)
@@ -241,3 +242,19 @@ def test_require_mfa_refuses_anything_else_and_reads_toml_booleans(tmp_path):
     assert settings.require_mfa is True
     assert str(settings.mfa_key_path) == "/etc/sceau/mfa.key"
     assert load_settings({"SCEAU_HOME": str(tmp_path / "x")}).require_mfa is False
+
+
+def test_a_store_made_before_second_factors_gets_their_tables_when_opened(tmp_path):
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    old = open_store(url)
+    with old.begin() as connection:  # as an earlier release left it: no MFA tables
+        for table in ("webauthn_challenges", "recovery_codes", "mfa_factors"):
+            connection.execute(text(f"DROP TABLE {table}"))
+    old.dispose()
+    engine = open_store(url)
+    try:
+        assert {"mfa_factors", "recovery_codes", "webauthn_challenges"} <= set(
+            inspect(engine).get_table_names()
+        )
+    finally:
+        engine.dispose()
