@@ -35,6 +35,10 @@ class Settings:
     keyring: Path | None = None  # local provider's file; empty: home/keyring.sealed
     staging: Path | None = None  # where encrypted staging folders go; empty: home/staging
     session_minutes: int = 60  # how long `sceau login` lasts
+    require_mfa: bool = False  # refuse a login without a second factor (the service sets it)
+    mfa_key: Path | None = None  # seals TOTP secrets, keys recovery codes; empty: home/mfa.key
+    webauthn_rp_id: str = "localhost"  # the service's domain, as browsers check it
+    webauthn_origin: str = ""  # the web console's origin; empty: https:// and the rp id
     batch_rows: int = 65_536  # rows per migration batch
     openbao_addr: str = "http://127.0.0.1:8200"
     openbao_mount: str = "transit"
@@ -68,6 +72,14 @@ class Settings:
     @property
     def audit_key_path(self) -> Path:
         return self.audit_key or self.home / "audit.key"
+
+    @property
+    def mfa_key_path(self) -> Path:
+        return self.mfa_key or self.home / "mfa.key"
+
+    @property
+    def webauthn_origins(self) -> list[str]:
+        return [self.webauthn_origin or f"https://{self.webauthn_rp_id}"]
 
     @property
     def session_file(self) -> Path:
@@ -133,12 +145,14 @@ def _table(name: str, raw: object, path: Path) -> Mapping[str, object]:
 
 def _coerce(name: str, raw: object, *, where: str) -> object:
     default = getattr(Settings(), name)
-    if name in {"keyring", "staging", "audit_key"}:
+    if name in {"keyring", "staging", "audit_key", "mfa_key"}:
         return Path(str(raw)).expanduser() if raw else None
     if name == "lang" and str(raw) not in ("", "en", "fr"):
         raise ConfigError(
             "lang must be en or fr", hint="or leave it empty for the locale's", where=where
         )
+    if isinstance(default, bool):
+        return _flag(name, raw, where=where)
     if isinstance(default, int):
         try:
             number = int(str(raw))
@@ -148,3 +162,13 @@ def _coerce(name: str, raw: object, *, where: str) -> object:
             raise ConfigError(f"{name} must be positive", where=where)
         return number
     return str(raw)
+
+
+def _flag(name: str, raw: object, *, where: str) -> bool:
+    """A yes/no option: TOML's true/false, or true/false/yes/no/1/0 in the environment."""
+    text = str(raw).strip().lower()
+    if text in {"true", "yes", "1", "on"}:
+        return True
+    if text in {"false", "no", "0", "off", ""}:
+        return False
+    raise ConfigError(f"{name} must be true or false", where=where)

@@ -115,6 +115,64 @@ class AccessDenied(Event):
     reason: str
 
 
+@dataclass(frozen=True, kw_only=True)
+class MfaEnrolled(Event):
+    name = "mfa.enrolled"  # a second factor proven and added to an account
+    user: str
+    kind: str  # totp | webauthn
+    factor: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class MfaRemoved(Event):
+    name = "mfa.removed"
+    alert = True  # an account's protection lowered: someone should know it was meant
+    user: str
+    kind: str  # totp | webauthn | recovery
+    factor: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class MfaVerified(Event):
+    name = "mfa.verified"  # a second factor given at login
+    user: str
+    kind: str
+    factor: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class MfaFailed(Event):
+    name = "mfa.failed"
+    alert = True
+    user: str
+    kind: str  # what was tried: totp | recovery | webauthn | code (not recognised as either)
+    reason: str  # wrong code, replayed code, expired challenge, ... never the code itself
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecoveryCodesIssued(Event):
+    name = "mfa.recovery_issued"  # a new set replaces every earlier code
+    user: str
+    factor: int
+    count: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecoveryCodeUsed(Event):
+    name = "mfa.recovery_used"
+    alert = True  # a lost phone, or a stolen code: the owner should confirm it was them
+    user: str
+    factor: int
+    remaining: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class Reauthenticated(Event):
+    name = "auth.reauthenticated"  # password (and second factor) given again before an act
+    user: str
+    kind: str  # the second factor given, or "none" for an account without one
+
+
 # --- keys -------------------------------------------------------------------------------
 
 

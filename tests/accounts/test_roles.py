@@ -25,6 +25,7 @@ EXPECTED = {
     "alerts.answer": {CTL, OPS, ADM},
     "alerts.run": {ADM},
     "users.manage": {ADM},
+    "mfa.manage": {CTL, OPS, AUD, ADM},  # everyone's own second factors
 }
 
 
@@ -54,6 +55,7 @@ def test_auditors_change_nothing():
         "mandate.verify",
         "reports.read",
         "audit.read",
+        "mfa.manage",  # their own second factors: their account, not the data
     }
 
 

@@ -36,6 +36,7 @@ from sceau.events import (
     LoginSucceeded,
     MandateRefused,
     MandateSigned,
+    MfaFailed,
     RunStarted,
     RunVerified,
     ScanCompleted,
@@ -565,6 +566,16 @@ def test_failed_auth_counts_denials_and_bad_signatures(engine: Engine):
     [finding] = evaluate("failed-auth", engine, log.events, log)
     assert finding.key == "actor:eve"
     assert (finding.facts["denied"], finding.facts["signatures"]) == (2, 3)  # not "expired"
+
+
+def test_failed_auth_counts_wrong_codes_given_again_as_logins(engine: Engine):
+    log = Log()
+    failures(log, NOW, 3, timedelta(minutes=1), user="mallory")
+    for minute in (4, 5):  # a session left open: someone guesses the password a command asks
+        moment = NOW + timedelta(minutes=minute)
+        log.add(MfaFailed(at=moment, actor="mallory", user="mallory", kind="totp", reason="wrong"))
+    [finding] = evaluate("failed-auth", engine, log.events, log)
+    assert (finding.key, finding.facts["logins"]) == ("actor:mallory", 5)
 
 
 def test_failed_auth_window_reaches_into_history(engine: Engine):

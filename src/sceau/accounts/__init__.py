@@ -3,12 +3,26 @@
     AccountError                    an account cannot be added, changed or used as asked
      ├── WrongCredentials           login refused (same message whatever the cause)
      ├── NotLoggedIn                no valid session: run `sceau login NAME`
-     └── AccessDenied               the role does not allow the command
+     ├── AccessDenied               the role does not allow the command
+     └── MfaError                   a second factor cannot be enrolled, used or removed
+          ├── WrongFactor           a code or security key's answer was refused
+          └── NotFresh              an act needs the password and factor given just now
+
+Second factors (TOTP apps, recovery codes, WebAuthn keys) are in :mod:`.mfa` and the modules
+it names; acts that must not ride on an old session take a :func:`reauthenticate` proof.
 
 Commands that touch data call :func:`require` with their action's name; the table of who may
 do what is :data:`PERMISSIONS`, and an action missing from it is allowed to nobody.
 """
 
+from sceau.accounts.factors import Factor, MfaError, WrongFactor, list_factors
+from sceau.accounts.mfa import (
+    Given,
+    NotFresh,
+    Reauthentication,
+    reauthenticate,
+    require_fresh,
+)
 from sceau.accounts.roles import PERMISSIONS, Role, allowed, roles_for
 from sceau.accounts.sessions import (
     AccessDenied,
@@ -39,13 +53,19 @@ __all__ = [
     "PERMISSIONS",
     "AccessDenied",
     "AccountError",
+    "Factor",
+    "Given",
+    "MfaError",
+    "NotFresh",
     "NotLoggedIn",
     "PasswordParams",
+    "Reauthentication",
     "Role",
     "Session",
     "User",
     "UserRecord",
     "WrongCredentials",
+    "WrongFactor",
     "add_user",
     "allowed",
     "check_name",
@@ -55,9 +75,12 @@ __all__ = [
     "describe_users",
     "disable_user",
     "has_users",
+    "list_factors",
     "list_users",
     "login",
     "logout",
+    "reauthenticate",
     "require",
+    "require_fresh",
     "roles_for",
 ]

@@ -37,6 +37,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "alerts.answer": frozenset({_C, _O, _ADM}),
     "alerts.run": frozenset({_ADM}),
     "users.manage": frozenset({_ADM}),
+    "mfa.manage": frozenset({_C, _O, _A, _ADM}),  # one's own second factors
 }
 
 

@@ -4,7 +4,7 @@ The session file holds a random token, readable by its owner only (0600, in a 07
 the state store keeps only the token's SHA-256, so a copy of the store opens no session. A
 session lasts ``session_minutes``; disabling an account ends its sessions at once. Every refusal
 of a command is recorded as an ``auth.denied`` event, every failed login as ``auth.login_failed``
-(never with the password). The ``mfa`` column is for the service's second factor.
+(never with the password). The ``mfa`` column records the second factor given (its id, 0 if none).
 """
 
 from __future__ import annotations
@@ -15,12 +15,15 @@ import os
 import re
 import secrets
 import stat
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import Engine, delete, insert, select
 
+from sceau.accounts.factors import WrongFactor
+from sceau.accounts.mfa import Given, login_factor
 from sceau.accounts.roles import allowed, roles_for
 from sceau.accounts.users import (
     AccountError,
@@ -78,8 +81,14 @@ def login(
     *,
     params: PasswordParams | None = None,
     now: datetime | None = None,
+    second_factor: Given | None = None,
+    ask_code: Callable[[], str] | None = None,
 ) -> User:
-    """Check the password, open a session in the store and write its token to the session file."""
+    """Check the password, open a session in the store and write its token to the session file.
+
+    An account with a second factor must give it (``second_factor``, or ``ask_code`` is asked
+    for a code once the password is right): see :mod:`sceau.accounts.mfa`.
+    """
     now = utc(now or datetime.now(UTC))
     try:
         user = check_password(engine, name, password, params=params)
@@ -87,6 +96,16 @@ def login(
         who = name if error.known else "(unknown)"  # an unknown name may be a mistyped password
         events.record(LoginFailed(actor=who, user=who, reason=error.reason, at=now))
         raise
+    # --- second factor (sceau.accounts.mfa) ---------------------------------------------------
+    try:
+        factor = login_factor(
+            settings, engine, events, user, given=second_factor, ask=ask_code, now=now
+        )
+    except WrongFactor as error:
+        reason = f"second factor: {error.reason}"
+        events.record(LoginFailed(actor=user.name, user=user.name, reason=reason, at=now))
+        raise
+    # ------------------------------------------------------------------------------------------
     token = secrets.token_urlsafe(32)
     events.record(LoginSucceeded(actor=user.name, user=user.name, at=now))
     with engine.begin() as connection:
@@ -100,7 +119,7 @@ def login(
                 user=user.name,
                 created_at=now,
                 expires_at=now + timedelta(minutes=settings.session_minutes),
-                mfa=0,
+                mfa=factor,
             )
         )
     try:

@@ -28,6 +28,7 @@ COMMANDS = {
     "login": "login",
     "logout": "login",
     "whoami": "login",
+    "mfa": "mfa",
     "migrate": "migrate",
     "certificate": "migrate",
     "retention": "retention",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from datetime import UTC, datetime
 
 import click
@@ -9,6 +10,9 @@ import click
 from sceau.accounts import current_session
 from sceau.accounts import login as open_session
 from sceau.accounts import logout as end_session
+from sceau.accounts.factors import WrongFactor, list_factors
+from sceau.accounts.recovery import remaining
+from sceau.accounts.totp import parse_code
 from sceau.cli._context import Context
 from sceau.cli.users import read_password
 
@@ -19,12 +23,30 @@ from sceau.cli.users import read_password
     "--password-stdin", is_flag=True, help="Read the password from the first line of stdin."
 )
 def login(name: str, password_stdin: bool) -> None:
-    """Log in as NAME for the next commands (the session lasts session_minutes, 60 by default)."""
+    """Log in as NAME for the next commands (the session lasts session_minutes, 60 by default).
+
+    An account with a second factor is then asked for the code its authenticator app shows, or
+    a recovery code (with --password-stdin: from the second line of stdin).
+    """
     context = Context.load()
     password = read_password(password_stdin)
-    user = open_session(context.settings, context.engine, context.events, name, password)
+    typed: list[str] = []
+
+    def ask_code() -> str:  # asked only once the password is right, if a factor is enrolled
+        typed.append(_read_code(password_stdin))
+        return typed[-1]
+
+    user = open_session(
+        context.settings, context.engine, context.events, name, password, ask_code=ask_code
+    )
     session = current_session(context.settings, context.engine)
     click.echo(f"Logged in as {user.name} ({user.role}) until {_clock(session.expires_at)}.")
+    if not list_factors(context.engine, user.name):
+        click.echo("No second factor is enrolled: anyone with your password can act as you.")
+        click.echo("Enrol an authenticator app with: sceau mfa totp")
+    elif typed and not _is_totp(typed[-1]):
+        left = remaining(context.engine, user.name)
+        click.echo(f"You used a recovery code; {left} left. `sceau mfa recovery` prints new ones.")
 
 
 @click.command()
@@ -47,6 +69,20 @@ def whoami() -> None:
         f"{session.user.name} ({session.user.role}), "
         f"session ends {_clock(session.expires_at)} (in {left} min)"
     )
+
+
+def _read_code(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().strip()
+    return str(click.prompt("Code from your authenticator app, or a recovery code", err=True))
+
+
+def _is_totp(code: str) -> bool:
+    try:
+        parse_code(code)
+    except WrongFactor:
+        return False
+    return True
 
 
 def _clock(moment: datetime) -> str:

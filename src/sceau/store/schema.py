@@ -69,7 +69,44 @@ sessions = Table(
     Column("user", String(64), nullable=False),
     Column("created_at", UtcDateTime(), nullable=False),
     Column("expires_at", UtcDateTime(), nullable=False),
-    Column("mfa", Integer, nullable=False, default=0),  # 1 once a second factor was given
+    Column("mfa", Integer, nullable=False, default=0),  # the factor given at login; 0: none
+)
+
+mfa_factors = Table(  # second factors: TOTP apps, WebAuthn keys, a set of recovery codes
+    "mfa_factors",
+    metadata,
+    Column("factor_id", Integer, primary_key=True, autoincrement=True),
+    Column("user", String(64), nullable=False, index=True),
+    Column("kind", String(16), nullable=False),  # totp | webauthn | recovery
+    Column("label", String(64), nullable=False),
+    Column("secret", LargeBinary, nullable=True),  # TOTP: sealed under the MFA key
+    Column("last_step", BigInteger, nullable=True),  # TOTP: last time step accepted (no replay)
+    Column("credential_id", LargeBinary, nullable=True),  # WebAuthn
+    Column("public_key", LargeBinary, nullable=True),  # WebAuthn: COSE public key
+    Column("sign_count", BigInteger, nullable=True),  # WebAuthn: may only grow
+    Column("transports", String(128), nullable=True),  # WebAuthn: comma-separated hints
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("confirmed_at", UtcDateTime(), nullable=True),  # None: enrolment not yet proven
+    Column("last_used_at", UtcDateTime(), nullable=True),
+    sqlite_autoincrement=True,  # a removed factor's number is never given to a new one
+)
+
+recovery_codes = Table(  # the one-time codes of a `recovery` factor: keyed hashes only
+    "recovery_codes",
+    metadata,
+    Column("factor_id", Integer, nullable=False),
+    Column("digest", String(64), nullable=False),  # HMAC-SHA256 of the account and code, hex
+    Column("used_at", UtcDateTime(), nullable=True),
+    PrimaryKeyConstraint("factor_id", "digest"),
+)
+
+webauthn_challenges = Table(  # a WebAuthn ceremony's challenge: single use, short-lived
+    "webauthn_challenges",
+    metadata,
+    Column("digest", String(64), primary_key=True),  # SHA-256 of the challenge, hex
+    Column("user", String(64), nullable=False),
+    Column("purpose", String(16), nullable=False),  # register | authenticate
+    Column("expires_at", UtcDateTime(), nullable=False),
 )
 
 signers = Table(

@@ -1,6 +1,7 @@
 """failed-auth: repeated failed logins, refused commands or forged signatures by one person.
 
-Counts, per person, ``auth.login_failed`` (by the account tried), ``auth.denied`` and the
+Counts, per person, ``auth.login_failed`` and ``mfa.failed`` (by the account tried; the latter
+is a wrong password or code when a command asks again), ``auth.denied`` and the
 ``mandate.refused`` whose reason is a signature failure, over a sliding window of ``minutes``
 ending at each new event. Fires at ``count``. One key per person, so a guessing attack stays
 one open alert however long it lasts.
@@ -19,13 +20,13 @@ from sceau.alerts.rules.base import Rule, RuleContext
 from sceau.audit.entry import LoggedEvent
 from sceau.store.schema import alerts
 
-NAMES = frozenset({"auth.login_failed", "auth.denied", "mandate.refused"})
+NAMES = frozenset({"auth.login_failed", "mfa.failed", "auth.denied", "mandate.refused"})
 SIGNATURE_REASONS = frozenset({"bad-signature", "unknown-signer", "revoked-signer"})
 
 
 def failure_of(event: LoggedEvent) -> tuple[str, str] | None:
     """(person, kind) when ``event`` is a failed authentication, None otherwise."""
-    if event.name == "auth.login_failed":
+    if event.name in {"auth.login_failed", "mfa.failed"}:  # a wrong password or code, asked again
         return str(event.get("user") or event.actor), "login"
     if event.name == "auth.denied":
         return event.actor, "denied"
