@@ -34,7 +34,7 @@ class Settings:
     key_provider: str = "local"  # local, openbao, pkcs11 or a plug-in's (sceau plugins)
     keyring: Path | None = None  # local provider's file; empty: home/keyring.sealed
     staging: Path | None = None  # where encrypted staging folders go; empty: home/staging
-    session_minutes: int = 60  # how long `sceau login` lasts
+    session_minutes: int = 0  # only shortens one's own sessions; 0: as the admin's policy says
     batch_rows: int = 65_536  # rows per migration batch
     openbao_addr: str = "http://127.0.0.1:8200"
     openbao_mount: str = "transit"

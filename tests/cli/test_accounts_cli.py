@@ -60,7 +60,7 @@ def test_bootstrap_login_add_logout(home):
     who = run("whoami")
     assert who.exit_code == 0
     assert who.output.startswith("boss (admin), session ends ")
-    assert "(in 59 min)" in who.output or "(in 60 min)" in who.output
+    assert "(in 29 min)" in who.output or "(in 30 min)" in who.output  # the idle limit
 
     prompted = run("users", "add", "op.one", "--role", "operator", input=f"{OPERATOR}\n" * 2)
     assert prompted.exit_code == 0, prompted.output

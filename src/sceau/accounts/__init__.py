@@ -2,6 +2,8 @@
 
     AccountError                    an account cannot be added, changed or used as asked
      ├── WrongCredentials           login refused (same message whatever the cause)
+     │    └── Throttled             too many failures: refused until a time, even the right password
+     ├── PasswordRefused            a new password breaks a rule (the rule is named)
      ├── NotLoggedIn                no valid session: run `sceau login NAME`
      └── AccessDenied               the role does not allow the command
 
@@ -9,11 +11,19 @@ Commands that touch data call :func:`require` with their action's name; the tabl
 do what is :data:`PERMISSIONS`, and an action missing from it is allowed to nobody.
 """
 
+from sceau.accounts.errors import AccountError
+from sceau.accounts.names import name_key
+from sceau.accounts.passwd import change_password
+from sceau.accounts.passwords import PasswordRefused, check_password_rules
+from sceau.accounts.policy import SessionPolicy, get_policy, set_policy
 from sceau.accounts.roles import PERMISSIONS, Role, allowed, roles_for
+from sceau.accounts.session_list import end_sessions, list_sessions
 from sceau.accounts.sessions import (
     AccessDenied,
     NotLoggedIn,
     Session,
+    Throttled,
+    authenticate,
     current_session,
     current_user,
     login,
@@ -21,7 +31,6 @@ from sceau.accounts.sessions import (
     require,
 )
 from sceau.accounts.users import (
-    AccountError,
     PasswordParams,
     User,
     UserRecord,
@@ -41,23 +50,34 @@ __all__ = [
     "AccountError",
     "NotLoggedIn",
     "PasswordParams",
+    "PasswordRefused",
     "Role",
     "Session",
+    "SessionPolicy",
+    "Throttled",
     "User",
     "UserRecord",
     "WrongCredentials",
     "add_user",
     "allowed",
+    "authenticate",
+    "change_password",
     "check_name",
     "check_password",
+    "check_password_rules",
     "current_session",
     "current_user",
     "describe_users",
     "disable_user",
+    "end_sessions",
+    "get_policy",
     "has_users",
+    "list_sessions",
     "list_users",
     "login",
     "logout",
+    "name_key",
     "require",
     "roles_for",
+    "set_policy",
 ]
