@@ -18,7 +18,6 @@ from sceau.accounts import (
     User,
     WrongCredentials,
     add_user,
-    current_session,
     current_user,
     disable_user,
     login,

@@ -28,6 +28,8 @@ COMMANDS = {
     "login": "login",
     "logout": "login",
     "whoami": "login",
+    "sessions": "sessions",
+    "passwd": "passwd",
     "migrate": "migrate",
     "certificate": "migrate",
     "retention": "retention",
