@@ -85,7 +85,13 @@ def test_bootstrap_login_add_logout(home):
 
     for text in (added, logged, who, prompted, listed):
         assert BOSS not in text.output
-    assert event_names(home) == ["user.added", "auth.login", "user.added", "auth.denied"]
+    assert event_names(home) == [
+        "user.added",
+        "auth.login",
+        "user.added",
+        "auth.session_ended",  # the logout
+        "auth.denied",
+    ]
 
 
 def test_an_operator_cannot_manage_accounts(home):
