@@ -138,6 +138,15 @@ class PasswordChanged(Event):
 
 
 @dataclass(frozen=True, kw_only=True)
+class PasswordReset(Event):
+    """An admin (the actor) set another account's password; it must be changed at next login."""
+
+    name = "auth.password_reset"
+    user: str
+    sessions_ended: int
+
+
+@dataclass(frozen=True, kw_only=True)
 class SessionPolicyChanged(Event):
     name = "auth.session_policy_changed"
     idle_minutes: int

@@ -9,6 +9,7 @@ import pytest
 from tests.accounts.conftest import ADMIN_PASSWORD, SQLITE_ONLY, dump, recorded
 
 from sceau.accounts import (
+    AccessDenied,
     AccountError,
     NotLoggedIn,
     PasswordRefused,
@@ -23,6 +24,8 @@ from sceau.accounts import (
     list_sessions,
     login,
     logout,
+    require,
+    reset_password,
 )
 from sceau.config import load_settings
 from sceau.store.schema import audit_entries
@@ -198,4 +201,47 @@ def test_a_password_change_checks_the_current_one_and_the_policy(engine, events,
         change_password(
             engine, events, operator, OPERATOR_PASSWORD, NEW_PASSWORD, params=params, now=START
         )
+    assert check_password(engine, operator, OPERATOR_PASSWORD, params=params).name == operator
+
+
+def test_an_admin_reset_forces_a_change_at_next_login(
+    tmp_path, settings, engine, events, params, operator, admin
+):
+    two_logins(tmp_path, engine, events, params, operator, OPERATOR_PASSWORD)
+    ended = reset_password(
+        engine, events, operator, "given by the admin, once", by=admin, params=params, now=START
+    )
+    assert ended == 2
+    assert recorded(engine)[-1] == {
+        "name": "auth.password_reset",
+        "actor": admin,
+        "user": operator,
+        "sessions_ended": 2,
+    }
+    login(settings, engine, events, operator, "given by the admin, once", params=params, now=START)
+    with pytest.raises(AccessDenied, match="choose your own before anything else"):
+        require(settings, engine, events, "migrate", now=START)
+    assert recorded(engine)[-1]["reason"] == "password change required"
+    keep = current_session(settings, engine, now=START).id
+    change_password(
+        engine,
+        events,
+        operator,
+        "given by the admin, once",
+        NEW_PASSWORD,
+        keep=keep,
+        params=params,
+        now=START,
+    )
+    assert require(settings, engine, events, "migrate", now=START).name == operator
+
+
+@SQLITE_ONLY
+def test_only_an_admin_resets_and_not_their_own(engine, events, params, operator, admin):
+    with pytest.raises(AccountError, match="only an active admin"):
+        reset_password(engine, events, admin, NEW_PASSWORD, by=operator, params=params)
+    with pytest.raises(AccountError, match="sceau passwd"):
+        reset_password(engine, events, admin, NEW_PASSWORD, by=admin, params=params)
+    with pytest.raises(PasswordRefused):
+        reset_password(engine, events, operator, "qwerty123456", by=admin, params=params)
     assert check_password(engine, operator, OPERATOR_PASSWORD, params=params).name == operator

@@ -135,3 +135,18 @@ def test_a_look_alike_name_is_refused(home):
         refused = run("users", "add", name, "--role", "auditor", "--password-stdin", input=NEW)
         assert refused.exit_code == 2
         assert "looks like an existing account" in refused.output
+
+
+def test_an_admin_resets_a_forgotten_password(home):
+    given = "given by the admin, once"
+    reset = run("users", "reset-password", "op.one", "--password-stdin", input=given + "\n")
+    assert reset.exit_code == 0, reset.output
+    assert "they choose their own at their next login" in reset.output
+    assert given not in reset.output
+    assert run("login", "op.one", "--password-stdin", input=given).exit_code == 0
+    refused = run("runs", "list")
+    assert refused.exit_code == 2
+    assert "run `sceau passwd`" in refused.output
+    assert run("passwd", "--password-stdin", input=f"{given}\n{NEW}\n").exit_code == 0
+    assert run("runs", "list").exit_code == 0
+    assert "auth.password_reset" in event_names(home)

@@ -13,7 +13,7 @@ do what is :data:`PERMISSIONS`, and an action missing from it is allowed to nobo
 
 from sceau.accounts.errors import AccountError
 from sceau.accounts.names import name_key
-from sceau.accounts.passwd import change_password
+from sceau.accounts.passwd import change_password, reset_password
 from sceau.accounts.passwords import PasswordRefused, check_password_rules
 from sceau.accounts.policy import SessionPolicy, get_policy, set_policy
 from sceau.accounts.roles import PERMISSIONS, Role, allowed, roles_for
@@ -78,6 +78,7 @@ __all__ = [
     "logout",
     "name_key",
     "require",
+    "reset_password",
     "roles_for",
     "set_policy",
 ]

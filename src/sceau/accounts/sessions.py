@@ -41,7 +41,7 @@ from sceau.config import Settings
 from sceau.events import AccessDenied as AccessDeniedEvent
 from sceau.events import EventSink, LoginFailed, LoginSucceeded, LoginThrottled, SessionEnded
 from sceau.files import write_atomic
-from sceau.store.schema import sessions
+from sceau.store.schema import sessions, users
 
 ANONYMOUS = "(anonymous)"  # the actor of a refusal when nobody is logged in
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{43}")  # 32 random bytes, URL-safe base64 without padding
@@ -92,6 +92,7 @@ class Session:
     id: str = ""
     last_seen: datetime | None = None
     address: str = LOCAL
+    must_change_password: bool = False  # an admin reset it: `sceau passwd` before anything else
 
 
 def login(
@@ -257,6 +258,11 @@ def current_session(settings: Settings, engine: Engine, *, now: datetime | None 
             select(sessions).where(sessions.c.token_sha256 == digest)
         ).one_or_none()
         user = None if row is None else get_user(connection, row.user)
+        must_change = row is not None and bool(
+            connection.execute(
+                select(users.c.must_change_password).where(users.c.name == row.user)
+            ).scalar()
+        )
     if row is None:
         raise NotLoggedIn(
             "the session is unknown: it ended, or the session file was altered",
@@ -296,6 +302,7 @@ def current_session(settings: Settings, engine: Engine, *, now: datetime | None 
         id=short_id(digest),
         last_seen=last_seen,
         address=row.address or LOCAL,
+        must_change_password=must_change,
     )
 
 
@@ -333,11 +340,12 @@ def require(
     *,
     now: datetime | None = None,
 ) -> User:
-    """The logged-in individual, if their role allows ``action``. A refusal is recorded as an
-    ``auth.denied`` event, then raised (:class:`NotLoggedIn` or :class:`AccessDenied`)."""
+    """The logged-in individual, if their role allows ``action`` and they need not change a
+    password an admin reset. A refusal is recorded as an ``auth.denied`` event, then raised
+    (:class:`NotLoggedIn` or :class:`AccessDenied`)."""
     at = utc(now or datetime.now(UTC))
     try:
-        user = current_user(settings, engine, now=at)
+        session = current_session(settings, engine, now=at)
     except NotLoggedIn as error:
         events.record(
             AccessDeniedEvent(
@@ -345,6 +353,17 @@ def require(
             )
         )
         raise
+    user = session.user
+    if session.must_change_password:
+        events.record(
+            AccessDeniedEvent(
+                actor=user.name, command=action, reason="password change required", at=at
+            )
+        )
+        raise AccessDenied(
+            "an admin reset your password: choose your own before anything else",
+            hint="run `sceau passwd`",
+        )
     if allowed(user.role, action):
         return user
     roles = roles_for(action)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, Engine, delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from sceau.accounts.names import name_key
 from sceau.store.schema import login_throttle
@@ -63,6 +64,13 @@ def locked(engine: Engine, name: str, address: str | None, now: datetime) -> Loc
 
 def record_failure(engine: Engine, name: str, address: str | None, now: datetime) -> Lock | None:
     """Count a failed login; the lock it starts, if it starts one."""
+    try:
+        return _record(engine, name, address, now)
+    except IntegrityError:  # a concurrent first failure made the row: count again, on it
+        return _record(engine, name, address, now)
+
+
+def _record(engine: Engine, name: str, address: str | None, now: datetime) -> Lock | None:
     started: list[Lock] = []
     with engine.begin() as connection:
         connection.execute(

@@ -20,6 +20,7 @@ from sceau.accounts import (
     get_policy,
     has_users,
     list_sessions,
+    reset_password,
     set_policy,
 )
 from sceau.cli._context import Context
@@ -106,6 +107,24 @@ def disable(name: str) -> None:
     actor = context.actor("users.manage")
     disable_user(context.engine, context.events, name, by=actor.name)
     click.echo(f"Disabled {name}; their sessions are ended.")
+
+
+@users.command("reset-password")
+@click.argument("name")
+@click.option(
+    "--password-stdin", is_flag=True, help="Read the password from the first line of stdin."
+)
+def reset_password_(name: str, password_stdin: bool) -> None:
+    """Set a new password for NAME, who forgot theirs (admin); their sessions end.
+
+    Give it to them privately: at their next login they must choose their own with
+    `sceau passwd` before any other command.
+    """
+    context = Context.load()
+    actor = context.actor("users.manage")
+    password = read_password(password_stdin, confirm=True)
+    reset_password(context.engine, context.events, name, password, by=actor.name)
+    click.echo(f"Reset the password of {name}; they choose their own at their next login.")
 
 
 @users.command("policy")

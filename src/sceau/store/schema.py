@@ -64,6 +64,7 @@ users = Table(
     Column("created_at", UtcDateTime(), nullable=False),
     Column("created_by", String(64), nullable=False),
     Column("disabled_at", UtcDateTime(), nullable=True),
+    Column("must_change_password", Integer, nullable=True),  # 1 after an admin's reset
     Index("ux_users_name_key", "name_key", unique=True),
 )
 
