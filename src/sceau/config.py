@@ -34,7 +34,7 @@ class Settings:
     key_provider: str = "local"  # local, openbao, pkcs11 or a plug-in's (sceau plugins)
     keyring: Path | None = None  # local provider's file; empty: home/keyring.sealed
     staging: Path | None = None  # where encrypted staging folders go; empty: home/staging
-    session_minutes: int = 60  # how long `sceau login` lasts
+    session_minutes: int = 0  # only shortens one's own sessions; 0: as the admin's policy says
     require_mfa: bool = False  # refuse a login without a second factor (the service sets it)
     mfa_key: Path | None = None  # seals TOTP secrets, keys recovery codes; empty: home/mfa.key
     webauthn_rp_id: str = "localhost"  # the service's domain, as browsers check it

@@ -108,6 +108,52 @@ class LoginFailed(Event):
 
 
 @dataclass(frozen=True, kw_only=True)
+class LoginThrottled(Event):
+    """A login refused without looking at the password: too many failures for this account
+    (``scope`` "account") or from this address ("address"), until ``until`` (ISO 8601, UTC)."""
+
+    name = "auth.login_throttled"
+    alert = True
+    user: str
+    scope: str
+    until: str
+    address: str  # where the attempt came from: "local" for the command line
+
+
+@dataclass(frozen=True, kw_only=True)
+class SessionEnded(Event):
+    """A session ended before its time: logout, by its owner, by an admin, or a password change."""
+
+    name = "auth.session_ended"
+    user: str
+    session: str  # the session's short id (the start of its token's SHA-256), never the token
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class PasswordChanged(Event):
+    name = "auth.password_changed"
+    user: str
+    sessions_ended: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class PasswordReset(Event):
+    """An admin (the actor) set another account's password; it must be changed at next login."""
+
+    name = "auth.password_reset"
+    user: str
+    sessions_ended: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class SessionPolicyChanged(Event):
+    name = "auth.session_policy_changed"
+    idle_minutes: int
+    absolute_minutes: int
+
+
+@dataclass(frozen=True, kw_only=True)
 class AccessDenied(Event):
     name = "auth.denied"
     alert = True

@@ -60,7 +60,7 @@ def test_bootstrap_login_add_logout(home):
     who = run("whoami")
     assert who.exit_code == 0
     assert who.output.startswith("boss (admin), session ends ")
-    assert "(in 59 min)" in who.output or "(in 60 min)" in who.output
+    assert "(in 29 min)" in who.output or "(in 30 min)" in who.output  # the idle limit
 
     prompted = run("users", "add", "op.one", "--role", "operator", input=f"{OPERATOR}\n" * 2)
     assert prompted.exit_code == 0, prompted.output
@@ -85,7 +85,13 @@ def test_bootstrap_login_add_logout(home):
 
     for text in (added, logged, who, prompted, listed):
         assert BOSS not in text.output
-    assert event_names(home) == ["user.added", "auth.login", "user.added", "auth.denied"]
+    assert event_names(home) == [
+        "user.added",
+        "auth.login",
+        "user.added",
+        "auth.session_ended",  # the logout
+        "auth.denied",
+    ]
 
 
 def test_an_operator_cannot_manage_accounts(home):

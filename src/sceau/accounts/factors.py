@@ -12,7 +12,8 @@ from enum import StrEnum
 
 from sqlalchemy import Connection, Engine, delete, insert, select
 
-from sceau.accounts.users import AccountError, utc
+from sceau.accounts.errors import AccountError
+from sceau.accounts.users import utc
 from sceau.store.schema import mfa_factors, recovery_codes
 
 ENROLMENT_MINUTES = 10  # a factor not proven within this is forgotten

@@ -19,19 +19,15 @@ from sqlalchemy import Connection, Engine, func, insert, select, update
 from sqlalchemy import delete as sql_delete
 from sqlalchemy.exc import IntegrityError
 
+from sceau.accounts.errors import AccountError
+from sceau.accounts.names import name_key
+from sceau.accounts.passwords import check_password_rules
 from sceau.accounts.roles import Role, allowed
-from sceau.errors import SceauError
 from sceau.events import EventSink, UserAdded, UserDisabled
 from sceau.store.schema import sessions, users
 
 _NAME = re.compile(r"[A-Za-z0-9._-]{2,64}")
 SYSTEM = "sceau"  # the actor of sceau's own events; no person may take the name
-MIN_PASSWORD = 12
-MAX_PASSWORD = 1024  # Argon2 takes any length; this only stops a pasted file
-
-
-class AccountError(SceauError):
-    """An account cannot be added, changed or used as asked."""
 
 
 class WrongCredentials(AccountError):
@@ -119,28 +115,6 @@ def check_name(name: str) -> None:
         )
 
 
-def check_password_rules(name: str, password: str) -> None:
-    """Refuse a password shorter than 12 characters, overly long, or holding the account name."""
-    if len(password) < MIN_PASSWORD:
-        raise AccountError(
-            f"the password is shorter than {MIN_PASSWORD} characters",
-            hint="use a passphrase of several words, or a password manager's output",
-            where=name,
-        )
-    if len(password) > MAX_PASSWORD:
-        raise AccountError(
-            f"the password is longer than {MAX_PASSWORD} characters",
-            hint="use a shorter passphrase",
-            where=name,
-        )
-    if name.casefold() in password.casefold():
-        raise AccountError(
-            "the password contains the account name",
-            hint="choose a password that does not contain the name",
-            where=name,
-        )
-
-
 def add_user(
     engine: Engine,
     events: EventSink,
@@ -156,6 +130,7 @@ def add_user(
     check_name(name)
     role = _role(role)
     check_password_rules(name, password)
+    fill_name_keys(engine)
     with engine.connect() as connection:
         _check_may_add(connection, name, role, by)
     password_hash = (params or PasswordParams()).hasher().hash(password)
@@ -167,6 +142,7 @@ def add_user(
             connection.execute(
                 insert(users).values(
                     name=name,
+                    name_key=name_key(name),
                     role=role.value,
                     password_hash=password_hash,
                     created_at=now,
@@ -243,6 +219,14 @@ def check_password(
     return User(row.name, _role(row.role))
 
 
+def account_exists(engine: Engine, name: str) -> bool:
+    """Whether an account, active or disabled, has this exact name."""
+    with engine.connect() as connection:
+        return (
+            connection.execute(select(users.c.name).where(users.c.name == name)).first() is not None
+        )
+
+
 def get_user(connection: Connection, name: str) -> User | None:
     """The active account ``name``, or None if it does not exist or is disabled."""
     row = connection.execute(
@@ -290,6 +274,13 @@ def _check_may_add(connection: Connection, name: str, role: Role, by: str) -> No
     _check_manager(connection, by)
     if connection.execute(select(users.c.name).where(users.c.name == name)).first():
         raise _exists(name)
+    if connection.execute(select(users.c.name).where(users.c.name_key == name_key(name))).first():
+        raise AccountError(
+            "this name looks like an existing account's (same letters up to case, or letters "
+            "that look alike, such as rn and m, 0 and o)",
+            hint="choose a name no reader could take for another person's: `sceau users list`",
+            where=name,
+        )
 
 
 def _check_may_disable(connection: Connection, name: str, by: str) -> None:
@@ -305,6 +296,27 @@ def _check_may_disable(connection: Connection, name: str, by: str) -> None:
             hint="add another admin first, so that someone can still manage accounts",
             where=name,
         )
+
+
+def fill_name_keys(engine: Engine) -> int:
+    """Give every account of an older store its name key; how many were filled.
+
+    Two older accounts whose names already look alike keep coexisting (the second is left
+    without a key); no new account can look like either of them.
+    """
+    with engine.connect() as connection:
+        rows = connection.execute(
+            select(users.c.name).where(users.c.name_key.is_(None)).order_by(users.c.created_at)
+        ).all()
+    filled = 0
+    for row in rows:
+        key = name_key(row.name)
+        with engine.begin() as connection:
+            if connection.execute(select(users.c.name).where(users.c.name_key == key)).first():
+                continue
+            connection.execute(update(users).where(users.c.name == row.name).values(name_key=key))
+            filled += 1
+    return filled
 
 
 def _exists(name: str) -> AccountError:

@@ -29,6 +29,8 @@ COMMANDS = {
     "logout": "login",
     "whoami": "login",
     "mfa": "mfa",
+    "sessions": "sessions",
+    "passwd": "passwd",
     "migrate": "migrate",
     "certificate": "migrate",
     "retention": "retention",

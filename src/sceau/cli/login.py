@@ -23,7 +23,8 @@ from sceau.cli.users import read_password
     "--password-stdin", is_flag=True, help="Read the password from the first line of stdin."
 )
 def login(name: str, password_stdin: bool) -> None:
-    """Log in as NAME for the next commands (the session lasts session_minutes, 60 by default).
+    """Log in as NAME for the next commands, for as long as the session policy allows
+    (`sceau users policy`: 30 minutes unused, 12 hours in all, by default).
 
     An account with a second factor is then asked for the code its authenticator app shows, or
     a recovery code (with --password-stdin: from the second line of stdin).
@@ -53,7 +54,7 @@ def login(name: str, password_stdin: bool) -> None:
 def logout() -> None:
     """End the session: the next commands need `sceau login` again."""
     context = Context.load()
-    if end_session(context.settings, context.engine):
+    if end_session(context.settings, context.engine, context.events):
         click.echo("Logged out.")
     else:
         click.echo("Nobody was logged in.")

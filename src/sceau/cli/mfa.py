@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.table import Table as RichTable
 
 from sceau.accounts import AccessDenied, NotLoggedIn
+from sceau.accounts.errors import AccountError
 from sceau.accounts.factors import Factor, WrongFactor, has_factor, list_factors
 from sceau.accounts.mfa import (
     Given,
@@ -30,7 +31,7 @@ from sceau.accounts.mfa import (
 )
 from sceau.accounts.recovery import remaining
 from sceau.accounts.roles import allowed
-from sceau.accounts.users import AccountError, check_name, get_user
+from sceau.accounts.users import check_name, get_user
 from sceau.cli._context import Context
 from sceau.cli.users import read_password
 from sceau.events import AccessDenied as AccessDeniedEvent

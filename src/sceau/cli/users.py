@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 
 import click
@@ -15,9 +16,17 @@ from sceau.accounts import (
     check_name,
     describe_users,
     disable_user,
+    end_sessions,
+    get_policy,
     has_users,
+    list_sessions,
+    reset_password,
+    set_policy,
 )
 from sceau.cli._context import Context
+from sceau.cli.sessions import show_sessions
+
+_json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON, for scripts.")
 
 
 @click.group()
@@ -98,6 +107,89 @@ def disable(name: str) -> None:
     actor = context.actor("users.manage")
     disable_user(context.engine, context.events, name, by=actor.name)
     click.echo(f"Disabled {name}; their sessions are ended.")
+
+
+@users.command("reset-password")
+@click.argument("name")
+@click.option(
+    "--password-stdin", is_flag=True, help="Read the password from the first line of stdin."
+)
+def reset_password_(name: str, password_stdin: bool) -> None:
+    """Set a new password for NAME, who forgot theirs (admin); their sessions end.
+
+    Give it to them privately: at their next login they must choose their own with
+    `sceau passwd` before any other command.
+    """
+    context = Context.load()
+    actor = context.actor("users.manage")
+    password = read_password(password_stdin, confirm=True)
+    reset_password(context.engine, context.events, name, password, by=actor.name)
+    click.echo(f"Reset the password of {name}; they choose their own at their next login.")
+
+
+@users.command("policy")
+@click.option("--idle-minutes", type=int, help="End a session unused this long (admin).")
+@click.option("--absolute-minutes", type=int, help="End a session this long after login (admin).")
+@_json_option
+def policy(idle_minutes: int | None, absolute_minutes: int | None, as_json: bool) -> None:
+    """Show how long sessions last; an admin changes it with both options.
+
+    At most 1440 minutes (24 hours) in all, and the idle limit no longer than that. A change
+    applies at once to the sessions already open.
+    """
+    context = Context.load()
+    if idle_minutes is None and absolute_minutes is None:
+        context.actor("reports.read")
+        current = get_policy(context.engine)
+    elif idle_minutes is None or absolute_minutes is None:
+        raise AccountError(
+            "give both --idle-minutes and --absolute-minutes",
+            hint="`sceau users policy` shows the values in force",
+        )
+    else:
+        actor = context.actor("users.manage")
+        current = set_policy(
+            context.engine,
+            context.events,
+            idle_minutes=idle_minutes,
+            absolute_minutes=absolute_minutes,
+            by=actor.name,
+        )
+    if as_json:
+        changed_at = current.changed_at.isoformat() if current.changed_at else None
+        facts = {
+            "idle_minutes": current.idle_minutes,
+            "absolute_minutes": current.absolute_minutes,
+            "changed_by": current.changed_by or None,
+            "changed_at": changed_at,
+        }
+        click.echo(json.dumps(facts, indent=2))
+        return
+    click.echo(
+        f"A session ends after {current.idle_minutes} minutes unused, "
+        f"and {current.absolute_minutes} minutes after login at most."
+    )
+    if current.changed_at is not None:
+        click.echo(f"Set by {current.changed_by} on {current.changed_at:%Y-%m-%d %H:%M} UTC.")
+    else:
+        click.echo("These are sceau's defaults; an admin can change them.")
+
+
+@users.command("sessions")
+@click.argument("name")
+@click.option("--end", "end_all", is_flag=True, help="End every session of NAME.")
+@_json_option
+def sessions_of(name: str, end_all: bool, as_json: bool) -> None:
+    """List the open sessions of the account NAME (admin); --end ends them all."""
+    context = Context.load()
+    actor = context.actor("users.manage")
+    if end_all:
+        ended = end_sessions(
+            context.engine, context.events, name, by=actor.name, reason="ended by an admin"
+        )
+        click.echo(f"Ended {len(ended)} session{'s' if len(ended) != 1 else ''} of {name}.")
+        return
+    show_sessions(list_sessions(context.engine, name), as_json=as_json)
 
 
 def read_password(from_stdin: bool, *, confirm: bool = False) -> str:

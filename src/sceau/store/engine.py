@@ -10,12 +10,14 @@ from sqlalchemy.exc import SQLAlchemyError
 from sceau.store.append_only import install_append_only
 from sceau.store.errors import StoreError
 from sceau.store.schema import metadata
+from sceau.store.upgrade import add_missing
 from sceau.urls import redact_url
 
 
 def open_store(url: str) -> Engine:
     """An engine on ``url`` whose tables exist. SQLite files are created mode 0600 in a 0700 folder.
 
+    A store made by an older sceau gains the columns this one added (:mod:`.upgrade`).
     On PostgreSQL the audit tables are made append-only by triggers (:mod:`.append_only`).
 
     SQLite runs in WAL mode with full synchronous commits, so a checkpoint that returned is on
@@ -45,6 +47,7 @@ def open_store(url: str) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
     try:
         metadata.create_all(engine)
+        add_missing(engine)  # an older store gains this version's new columns
     except SQLAlchemyError as error:
         raise StoreError(
             f"cannot open the state store ({type(error).__name__})",

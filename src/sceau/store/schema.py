@@ -9,6 +9,7 @@ from sqlalchemy import (
     BigInteger,
     Column,
     DateTime,
+    Index,
     Integer,
     LargeBinary,
     MetaData,
@@ -54,12 +55,17 @@ users = Table(
     "users",
     metadata,
     Column("name", String(64), primary_key=True),
+    # the name's look-alike key (case folded, UTS #39 skeleton): one account per key. Nullable
+    # only so an older store can gain the column; sceau fills it for every account
+    Column("name_key", String(256), nullable=True),
     Column("role", String(16), nullable=False),
     Column("password_hash", String(256), nullable=False),  # Argon2id, PHC string
     Column("mfa_secret", LargeBinary, nullable=True),  # wrapped TOTP secret, for the service
     Column("created_at", UtcDateTime(), nullable=False),
     Column("created_by", String(64), nullable=False),
     Column("disabled_at", UtcDateTime(), nullable=True),
+    Column("must_change_password", Integer, nullable=True),  # 1 after an admin's reset
+    Index("ux_users_name_key", "name_key", unique=True),
 )
 
 sessions = Table(
@@ -70,6 +76,27 @@ sessions = Table(
     Column("created_at", UtcDateTime(), nullable=False),
     Column("expires_at", UtcDateTime(), nullable=False),
     Column("mfa", Integer, nullable=False, default=0),  # the factor given at login; 0: none
+    Column("last_seen", UtcDateTime(), nullable=True),  # slid by every use; idle limit from here
+    Column("address", String(64), nullable=True),  # where from: "local" for the CLI, else an IP
+)
+
+session_policy = Table(  # one row, set by an admin: how long a session may last
+    "session_policy",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("idle_minutes", Integer, nullable=False),
+    Column("absolute_minutes", Integer, nullable=False),
+    Column("changed_by", String(64), nullable=False),
+    Column("changed_at", UtcDateTime(), nullable=False),
+)
+
+login_throttle = Table(  # failed logins per account (name key) and per address; pruned
+    "login_throttle",
+    metadata,
+    Column("key", String(300), primary_key=True),  # "account:<name key>" or "address:<ip>"
+    Column("failures", Integer, nullable=False),
+    Column("last_failure_at", UtcDateTime(), nullable=False),
+    Column("locked_until", UtcDateTime(), nullable=True),
 )
 
 mfa_factors = Table(  # second factors: TOTP apps, WebAuthn keys, a set of recovery codes
