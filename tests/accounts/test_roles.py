@@ -25,6 +25,9 @@ EXPECTED = {
     "alerts.answer": {CTL, OPS, ADM},
     "alerts.run": {ADM},
     "users.manage": {ADM},
+    "account.self": {CTL, OPS, AUD, ADM},
+    "service.describe": {CTL, OPS, AUD, ADM},
+    "signers.read": {CTL, OPS, AUD, ADM},
 }
 
 
@@ -54,6 +57,9 @@ def test_auditors_change_nothing():
         "mandate.verify",
         "reports.read",
         "audit.read",
+        "account.self",
+        "service.describe",
+        "signers.read",
     }
 
 
