@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request, Response, get, post
+from litestar.params import FromPath, FromQuery
 
 from sceau.audit.proof import make_consistency, make_proof
 from sceau.audit.verify import verify_log
@@ -30,14 +31,14 @@ def latest_checkpoint(request: Req) -> Response[str]:
 
 
 @get("/api/audit/consistency", opt=needs("audit.read"), sync_to_thread=True)
-def consistency(request: Req, old: int, new: int) -> Response[str]:
+def consistency(request: Req, old: FromQuery[int], new: FromQuery[int]) -> Response[str]:
     """The proof that checkpoint ``new`` extends checkpoint ``old`` without changing it."""
     text = make_consistency(service_of(request).log, old, new)
     return Response(text + "\n", media_type=TEXT)
 
 
 @get("/api/audit/proof/{seq:int}", opt=needs("audit.read"), sync_to_thread=True)
-def inclusion(request: Req, seq: int) -> Response[str]:
+def inclusion(request: Req, seq: FromPath[int]) -> Response[str]:
     """The proof that entry ``seq`` is in the trail, against a signed checkpoint."""
     text = make_proof(service_of(request).log, seq)
     return Response(text + "\n", media_type=TEXT)

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from litestar import Request, delete, get, post
+from litestar.params import FromPath, FromQuery, JSONBody
 
 from sceau.accounts import Role
 from sceau.accounts.labs import add_member, labs_of, remove_member
@@ -55,7 +56,7 @@ def runs_list(request: Req) -> dict[str, Any]:
 
 
 @get("/api/runs/{run_id:str}", opt=needs("reports.read"), sync_to_thread=True)
-def runs_show(request: Req, run_id: str) -> dict[str, Any]:
+def runs_show(request: Req, run_id: FromPath[str]) -> dict[str, Any]:
     """One run of your labs in detail, with its checkpoints and certificate."""
     service = service_of(request)
     record = visible_run(service.engine, run_id, _labs(request))
@@ -63,7 +64,7 @@ def runs_show(request: Req, run_id: str) -> dict[str, Any]:
 
 
 @get("/api/alerts", opt=needs("reports.read"), sync_to_thread=True)
-def alerts_list(request: Req, everything: bool = False) -> dict[str, Any]:
+def alerts_list(request: Req, everything: FromQuery[bool] = False) -> dict[str, Any]:
     """Open and acknowledged alerts (all with ``?everything=true``) about your labs or the
     whole installation, oldest first."""
     service = service_of(request)
@@ -91,7 +92,7 @@ def _visible_alert(request: Req, alert_id: int) -> Alert:
     sync_to_thread=True,
     status_code=200,
 )
-def alerts_ack(request: Req, alert_id: int) -> dict[str, Any]:
+def alerts_ack(request: Req, alert_id: FromPath[int]) -> dict[str, Any]:
     """Say you are on the alert: it stops climbing the escalation ladder."""
     service = service_of(request)
     _visible_alert(request, alert_id)
@@ -105,7 +106,9 @@ def alerts_ack(request: Req, alert_id: int) -> dict[str, Any]:
     sync_to_thread=True,
     status_code=200,
 )
-def alerts_resolve(request: Req, alert_id: int, data: Resolution) -> dict[str, Any]:
+def alerts_resolve(
+    request: Req, alert_id: FromPath[int], data: JSONBody[Resolution]
+) -> dict[str, Any]:
     """Close the alert, with why (kept in the audit trail). A critical one is closed by a
     controller or an admin, not by an operator."""
     service = service_of(request)
@@ -148,7 +151,7 @@ def signers_list(request: Req) -> dict[str, Any]:
 
 
 @get("/api/accounts/{name:str}/labs", opt=needs("users.manage"), sync_to_thread=True)
-def member_labs(request: Req, name: str) -> dict[str, Any]:
+def member_labs(request: Req, name: FromPath[str]) -> dict[str, Any]:
     """The labs an account works for."""
     return {"user": name, "labs": sorted(labs_of(service_of(request).engine, name))}
 
@@ -156,7 +159,7 @@ def member_labs(request: Req, name: str) -> dict[str, Any]:
 @post(
     "/api/accounts/{name:str}/labs", opt=needs("users.manage"), sync_to_thread=True, status_code=201
 )
-def member_add(request: Req, name: str, data: Membership) -> dict[str, Any]:
+def member_add(request: Req, name: FromPath[str], data: JSONBody[Membership]) -> dict[str, Any]:
     """Make an account a member of a lab: it sees that lab's runs, reports and alerts."""
     service: Service = service_of(request)
     add_member(service.engine, service.log, name, data.finess, by=principal_of(request).user.name)
@@ -169,7 +172,7 @@ def member_add(request: Req, name: str, data: Membership) -> dict[str, Any]:
     sync_to_thread=True,
     status_code=200,
 )
-def member_remove(request: Req, name: str, finess: str) -> dict[str, Any]:
+def member_remove(request: Req, name: FromPath[str], finess: FromPath[str]) -> dict[str, Any]:
     """End an account's membership of a lab."""
     service = service_of(request)
     if not remove_member(

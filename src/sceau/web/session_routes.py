@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from litestar import Request, Response, delete, get, post
+from litestar.params import FromPath, JSONBody
 
 from sceau.accounts import AccessDenied, WrongCredentials
 from sceau.accounts.labs import labs_of
@@ -46,7 +47,7 @@ class TokenRequest:
 
 
 @post("/auth/login", opt=public("the first login step"), sync_to_thread=True, status_code=200)
-def login(request: Req, data: LoginForm) -> Response[dict[str, Any]]:
+def login(request: Req, data: JSONBody[LoginForm]) -> Response[dict[str, Any]]:
     """Check the password. Opens a session, complete, or pending if a second factor is enrolled."""
     service = service_of(request)
     now = service.clock()
@@ -72,7 +73,9 @@ def login(request: Req, data: LoginForm) -> Response[dict[str, Any]]:
 
 
 @post("/auth/mfa/{method:str}", opt=second_factor(), sync_to_thread=True, status_code=200)
-def give_second_factor(request: Req, method: str, data: SecondFactor) -> Response[dict[str, Any]]:
+def give_second_factor(
+    request: Req, method: FromPath[str], data: JSONBody[SecondFactor]
+) -> Response[dict[str, Any]]:
     """The second login step: the answer of the factor ``method`` (``totp``, ``webauthn``)."""
     service = service_of(request)
     principal = principal_of(request)
@@ -129,7 +132,7 @@ def me(request: Req) -> dict[str, Any]:
 
 
 @post("/api/tokens", opt=needs("account.self"), sync_to_thread=True, status_code=201)
-def create_token(request: Req, data: TokenRequest) -> dict[str, Any]:
+def create_token(request: Req, data: JSONBody[TokenRequest]) -> dict[str, Any]:
     """A new API token for the CLI client, shown once. Only a logged-in session makes one: a
     token cannot make more tokens, so a stolen one cannot outlive its own revocation."""
     service = service_of(request)
@@ -180,7 +183,7 @@ def list_tokens(request: Req) -> dict[str, Any]:
 @delete(
     "/api/tokens/{token_id:str}", opt=needs("account.self"), sync_to_thread=True, status_code=200
 )
-def revoke_token(request: Req, token_id: str) -> dict[str, Any]:
+def revoke_token(request: Req, token_id: FromPath[str]) -> dict[str, Any]:
     """Revoke one of your API tokens: the client holding it is refused from now on."""
     service = service_of(request)
     principal = principal_of(request)
