@@ -105,10 +105,6 @@ def test_a_token_is_made_by_a_session_shown_once_listed_by_id_and_revoked(served
 
 def test_a_disabled_accounts_sessions_and_tokens_open_nothing(served):
     world, app = served
-    from tests.migrate.world import CHEAP
-
-    from sceau.accounts import Role, add_user
-
     add_user(
         world.engine, world.events, "op.leaving", Role.OPERATOR, PASSWORD, by="admin", params=CHEAP
     )
