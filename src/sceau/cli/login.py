@@ -22,6 +22,15 @@ def login(name: str, password_stdin: bool) -> None:
     """Log in as NAME for the next commands (the session lasts session_minutes, 60 by default)."""
     context = Context.load()
     password = read_password(password_stdin)
+    remote = context.remote()
+    if remote is not None:
+        with remote:
+            done = remote.login(name, password)
+        click.echo(
+            f"Logged in to {context.settings.server} as {done['user']} ({done['role']}); its "
+            f"token {done['token_id']} is kept in {context.settings.server_token_file}."
+        )
+        return
     user = open_session(context.settings, context.engine, context.events, name, password)
     session = current_session(context.settings, context.engine)
     click.echo(f"Logged in as {user.name} ({user.role}) until {_clock(session.expires_at)}.")
@@ -31,6 +40,12 @@ def login(name: str, password_stdin: bool) -> None:
 def logout() -> None:
     """End the session: the next commands need `sceau login` again."""
     context = Context.load()
+    remote = context.remote()
+    if remote is not None:
+        with remote:
+            ended = remote.logout()
+        click.echo("Logged out; the token was revoked." if ended else "Nobody was logged in.")
+        return
     if end_session(context.settings, context.engine):
         click.echo("Logged out.")
     else:
