@@ -8,11 +8,13 @@ from typing import Any
 from litestar import Request, Response, get, post
 from litestar.params import FromPath, FromQuery
 
+from sceau.accounts.labs import labs_of
+from sceau.audit.entry import decode
 from sceau.audit.proof import make_consistency, make_proof
 from sceau.audit.verify import verify_log
 from sceau.events import AuditVerificationFailed, AuditVerified
 from sceau.web.guard import needs, principal_of, service_of
-from sceau.web.labs import NotFound
+from sceau.web.labs import NotFound, visible_event
 
 Req = Request[Any, Any, Any]
 TEXT = "text/plain; charset=utf-8"
@@ -39,8 +41,14 @@ def consistency(request: Req, old: FromQuery[int], new: FromQuery[int]) -> Respo
 
 @get("/api/audit/proof/{seq:int}", opt=needs("audit.read"), sync_to_thread=True)
 def inclusion(request: Req, seq: FromPath[int]) -> Response[str]:
-    """The proof that entry ``seq`` is in the trail, against a signed checkpoint."""
-    text = make_proof(service_of(request).log, seq)
+    """The proof that entry ``seq`` is in the trail, against a signed checkpoint. The proof
+    holds the entry itself: one about another lab's run is answered as a missing one."""
+    service = service_of(request)
+    text = make_proof(service.log, seq)
+    (entry,) = list(service.log.entries(after=seq - 1, limit=1))
+    labs = labs_of(service.engine, principal_of(request).user.name)
+    if not visible_event(service.engine, decode(entry), labs):
+        raise NotFound("no entry with this number about your labs", where=f"entry {seq}")
     return Response(text + "\n", media_type=TEXT)
 
 

@@ -1,9 +1,11 @@
-"""Which lab a mandate, a run or an alert belongs to, so a person sees only their labs' ones.
+"""Which lab a mandate, a run, an alert or an audit entry belongs to, so a person sees only
+their labs' ones.
 
 A mandate's lab is its controller's FINESS, read from the signed text the store keeps; a run's is
-its mandate's; an alert's is the lab of the run it names, and an alert that names no run (a
-failed login, a tampered trail) concerns the whole installation. A run or alert of another lab
-is answered exactly as one that does not exist: the answer tells nothing about other labs.
+its mandate's; an alert's or an audit entry's is the lab of the run or mandate it names, and one
+that names none (a failed login, a tampered trail) concerns the whole installation. A run, alert
+or entry of another lab is answered exactly as one that does not exist: the answer tells nothing
+about other labs.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from functools import lru_cache
 from sqlalchemy import Engine, select
 
 from sceau.alerts.model import Alert
+from sceau.audit.entry import LoggedEvent
 from sceau.errors import SceauError
 from sceau.mandate.parse import parse_mandate
 from sceau.migrate.runs import RunRecord, find_run
@@ -55,6 +58,18 @@ def visible_run(engine: Engine, run_id: str, labs: frozenset[str]) -> RunRecord:
     if record is None or not visible_runs(engine, [record], labs):
         raise NotFound("no run with this id among your labs' runs", where=f"run {run_id}")
     return record
+
+
+def visible_event(engine: Engine, event: LoggedEvent, labs: frozenset[str]) -> bool:
+    """Whether an audit event may be shown: it names no run or mandate (it concerns the whole
+    installation), or the run or mandate it names is of one of ``labs``."""
+    run_id, mandate = event.get("run_id"), event.get("mandate_sha256")
+    if run_id is None and mandate is None:
+        return True
+    if mandate is None:
+        record = find_run(engine, str(run_id))
+        mandate = record.mandate_sha256 if record is not None else None
+    return mandate_labs(engine).get(str(mandate)) in labs
 
 
 def visible_alerts(engine: Engine, found: Iterable[Alert], labs: frozenset[str]) -> list[Alert]:
