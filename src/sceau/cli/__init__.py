@@ -37,6 +37,7 @@ COMMANDS = {
     "metrics": "metrics",
     "plugins": "plugins",
     "serve": "serve",
+    "labs": "labs",
 }
 
 
