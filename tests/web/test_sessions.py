@@ -156,3 +156,19 @@ def test_an_error_is_a_problem_with_sceaus_words_never_a_traceback(served):
     assert set(body) <= {"type", "status", "title", "hint", "where"}
     assert "Traceback" not in answer.text
     assert 'File "' not in answer.text
+
+
+def test_a_bug_is_answered_by_its_type_never_its_message(served, monkeypatch: pytest.MonkeyPatch):
+    _, app = served
+
+    def broken(*args, **kwargs):
+        raise ValueError("DUPONT 1 85 05 78 006 084 91")
+
+    monkeypatch.setattr("sceau.web.data_routes.list_signers", broken)
+    with client(app) as browser:
+        log_in(browser, "aud.petit")
+        answer = browser.get("/api/signers")
+    assert answer.status_code == 500
+    assert "ValueError" in answer.json()["title"]
+    assert "DUPONT" not in answer.text
+    assert "Traceback" not in answer.text
