@@ -91,6 +91,18 @@ def test_the_real_service_over_tls_serves_the_cli_client_and_stops_on_sigterm(tm
         listed = runner.invoke(main, ["--server", url, "runs", "list"], env=client_env)
         assert listed.exit_code == 0, listed.output
         assert run_id in listed.output
+        shown = runner.invoke(main, ["--server", url, "runs", "show", run_id], env=client_env)
+        assert shown.exit_code == 0, shown.output
+        assert "state: " in shown.output
+        other = runner.invoke(
+            main, ["--server", url, "runs", "show", "no-such-run"], env=client_env
+        )
+        assert other.exit_code == 2
+        assert "404" in other.output
+        mine = runner.invoke(main, ["--server", url, "tokens", "list"], env=client_env)
+        assert mine.exit_code == 0, mine.output
+        assert "cli@" in mine.output
+        assert token_file.read_text().strip() not in mine.output
         deadline = time.monotonic() + 30  # the service's supervision signs the first checkpoint
         while True:
             fetched = runner.invoke(main, ["--server", url, "audit", "checkpoint"], env=client_env)

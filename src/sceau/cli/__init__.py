@@ -38,6 +38,7 @@ COMMANDS = {
     "plugins": "plugins",
     "serve": "serve",
     "labs": "labs",
+    "tokens": "tokens",
 }
 
 
@@ -106,7 +107,8 @@ def _quiet_stdout() -> None:
     "--server",
     metavar="URL",
     help="Work through this sceau service (`sceau serve`) instead of the local store: "
-    "login, logout, runs list, audit checkpoint and prove-consistency [env: SCEAU_SERVER].",
+    "login, logout, tokens, runs list and show, audit checkpoint and prove-consistency "
+    "[env: SCEAU_SERVER].",
 )
 def main(server: str | None) -> None:
     """sceau keeps medical-lab patient data from leaking, and answers the day it does."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import click
 
@@ -72,9 +73,14 @@ def list_runs(as_json: bool) -> None:
 def show(run_id: str, as_json: bool) -> None:
     """One run in detail: its progress phase by phase, its checkpoints, its certificate."""
     context = Context.load()
-    context.actor("reports.read")
-    record = _found(context, run_id)
-    fact = run_details(context.engine, context.settings.staging_root, record)
+    remote = context.remote()
+    if remote is not None:
+        with remote:
+            fact = remote.json("GET", f"/api/runs/{quote(run_id, safe='')}")
+    else:
+        context.actor("reports.read")
+        record = _found(context, run_id)
+        fact = run_details(context.engine, context.settings.staging_root, record)
     if as_json:
         click.echo(json.dumps(fact, indent=2, ensure_ascii=False))
         return
