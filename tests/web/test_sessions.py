@@ -172,3 +172,16 @@ def test_a_bug_is_answered_by_its_type_never_its_message(served, monkeypatch: py
     assert "ValueError" in answer.json()["title"]
     assert "DUPONT" not in answer.text
     assert "Traceback" not in answer.text
+
+
+def test_a_body_bigger_than_any_form_is_refused_before_it_is_read(served):
+    _, app = served
+    with client(app) as browser:
+        csrf = csrf_of(browser)
+        answer = browser.post(
+            "/auth/login",
+            json={"name": "op.durand", "password": "x" * 100_000},
+            headers={CSRF_HEADER: csrf},
+        )
+    assert answer.status_code == 413
+    assert answer.headers["content-type"].startswith("application/problem+json")

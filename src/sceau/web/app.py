@@ -83,6 +83,7 @@ def create_app(
         openapi_config=schema,
         lifespan=lifespan,
         debug=False,
+        request_max_body_size=64 * 1024,  # names, passwords and reasons: nothing bigger comes in
     )
     app.state.service = service
     return app

@@ -14,7 +14,8 @@ from sceau.audit.proof import make_consistency, make_proof
 from sceau.audit.verify import verify_log
 from sceau.events import AuditVerificationFailed, AuditVerified
 from sceau.web.guard import needs, principal_of, service_of
-from sceau.web.labs import NotFound, visible_event
+from sceau.web.labs import visible_event
+from sceau.web.service import NotFound
 
 Req = Request[Any, Any, Any]
 TEXT = "text/plain; charset=utf-8"

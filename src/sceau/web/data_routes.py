@@ -19,8 +19,8 @@ from sceau.mandate.signers import list_signers
 from sceau.migrate import runs as repository
 from sceau.migrate.facts import run_details, run_facts
 from sceau.web.guard import needs, principal_of, public, service_of
-from sceau.web.labs import NotFound, visible_alerts, visible_run, visible_runs
-from sceau.web.service import Service
+from sceau.web.labs import visible_alerts, visible_run, visible_runs
+from sceau.web.service import NotFound, Service
 
 Req = Request[Any, Any, Any]
 

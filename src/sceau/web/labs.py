@@ -21,10 +21,7 @@ from sceau.errors import SceauError
 from sceau.mandate.parse import parse_mandate
 from sceau.migrate.runs import RunRecord, find_run
 from sceau.store.schema import mandates, runs
-
-
-class NotFound(SceauError):
-    """What was asked for does not exist, or belongs to a lab the person does not work for."""
+from sceau.web.service import NotFound
 
 
 def mandate_labs(engine: Engine) -> dict[str, str | None]:

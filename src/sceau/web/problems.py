@@ -17,7 +17,7 @@ from sceau.accounts import AccessDenied, NotLoggedIn, WrongCredentials
 from sceau.accounts.sessions import ANONYMOUS
 from sceau.errors import SceauError
 from sceau.events import AccessDenied as AccessDeniedEvent
-from sceau.web.labs import NotFound
+from sceau.web.service import NotFound
 
 PROBLEM = "application/problem+json"
 CSRF_COOKIE, CSRF_HEADER = "__Host-csrf", "x-csrf-token"

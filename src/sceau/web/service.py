@@ -12,6 +12,11 @@ from sqlalchemy import Engine
 from sceau.accounts import PasswordParams, User
 from sceau.audit.sink import AuditLog
 from sceau.config import Settings
+from sceau.errors import SceauError
+
+
+class NotFound(SceauError):
+    """What was asked for does not exist, or belongs to a lab the person does not work for."""
 
 
 def _now() -> datetime:

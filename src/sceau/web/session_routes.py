@@ -23,8 +23,7 @@ from sceau.web.guard import (
     second_factor,
     service_of,
 )
-from sceau.web.labs import NotFound
-from sceau.web.service import Principal, Service
+from sceau.web.service import NotFound, Principal, Service
 
 Req = Request[Any, Any, Any]
 
@@ -69,7 +68,7 @@ def login(request: Req, data: JSONBody[LoginForm]) -> Response[dict[str, Any]]:
             service.engine, user, complete=True, minutes=service.settings.session_minutes, now=now
         )
         body = {"stage": "complete", "user": user.name, "role": user.role.value}
-    return _with_cookie(Response(body), token, service)
+    return _with_cookie(Response(body), token)
 
 
 @post("/auth/mfa/{method:str}", opt=second_factor(), sync_to_thread=True, status_code=200)
@@ -91,7 +90,7 @@ def give_second_factor(
         service.engine, principal, minutes=service.settings.session_minutes, now=now
     )
     body = {"stage": "complete", "user": principal.user.name, "role": principal.user.role.value}
-    return _with_cookie(Response(body), token, service)
+    return _with_cookie(Response(body), token)
 
 
 @post("/auth/logout", opt=needs("account.self"), sync_to_thread=True, status_code=200)
@@ -202,9 +201,8 @@ def revoke_token(request: Req, token_id: FromPath[str]) -> dict[str, Any]:
     return {"revoked": token_id}
 
 
-def _with_cookie(response: Response[Any], token: str, service: Service) -> Response[Any]:
+def _with_cookie(response: Response[Any], token: str) -> Response[Any]:
     """The session cookie: ``__Host-`` (Secure, Path=/, no Domain), HttpOnly, SameSite=Strict."""
-    del service
     response.set_cookie(
         SESSION_COOKIE, token, path="/", secure=True, httponly=True, samesite="strict"
     )
