@@ -122,7 +122,12 @@ def test_logout_ends_the_session(served):
     with client(app) as browser:
         log_in(browser, "aud.petit")
         token = browser.cookies.get(SESSION_COOKIE)
-        assert browser.post("/auth/logout").status_code == 200
+        out = browser.post("/auth/logout")
+        assert out.status_code == 200
+        forget = out.headers["set-cookie"]
+        assert forget.startswith(f"{SESSION_COOKIE}=")
+        for attribute in ("Max-Age=0", "Secure", "Path=/"):
+            assert attribute in forget
     with client(app) as other:
         other.cookies.set(SESSION_COOKIE, token or "")
         assert other.get("/auth/me").status_code == 401

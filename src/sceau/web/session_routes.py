@@ -105,7 +105,10 @@ def logout(request: Req) -> Response[dict[str, Any]]:
     else:
         auth.end_session(service.engine, principal.token_sha256)
     response: Response[dict[str, Any]] = Response({"logged_out": principal.user.name})
-    response.delete_cookie(SESSION_COOKIE, path="/")
+    # a __Host- cookie is only replaced by one that is Secure too: the browser forgets it now
+    response.set_cookie(
+        SESSION_COOKIE, "", path="/", secure=True, httponly=True, samesite="strict", max_age=0
+    )
     return response
 
 
