@@ -5,15 +5,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import click
 from sqlalchemy import Engine
 
 from sceau.accounts import User, require
 from sceau.audit.sink import AuditLog
-from sceau.cli._remote import Remote
 from sceau.config import Settings, load_settings
 from sceau.store import open_store
+
+if TYPE_CHECKING:
+    from sceau.cli._remote import Remote
 
 
 @dataclass
@@ -29,7 +32,11 @@ class Context:
 
     def remote(self) -> Remote | None:
         """The service to work through, if ``server`` is set; None to work locally."""
-        return Remote(self.settings) if self.settings.server else None
+        if not self.settings.server:
+            return None
+        from sceau.cli._remote import Remote  # HTTP only for those who use it
+
+        return Remote(self.settings)
 
     @cached_property
     def engine(self) -> Engine:
