@@ -56,7 +56,8 @@ def test_a_member_of_the_lab_sees_its_run_and_its_report(lab_world):
 
 
 def test_another_labs_member_sees_nothing_and_learns_nothing(lab_world):
-    _, app, run_id = lab_world
+    world, app, run_id = lab_world
+    before = world.events.size()
     with client(app) as browser:
         log_in(browser, "aud.petit")
         assert browser.get("/api/runs").json() == {"runs": []}
@@ -64,6 +65,13 @@ def test_another_labs_member_sees_nothing_and_learns_nothing(lab_world):
         missing = browser.get("/api/runs/no-such-run")
         assert theirs.status_code == missing.status_code == 404
         assert theirs.json()["title"] == missing.json()["title"]
+    # answered as missing, but reaching for another lab's run is recorded (the missing one is not)
+    denied = list(world.events.read(after=before - 1, names={"auth.denied"}))
+    assert [(e.actor, e.get("command"), e.get("reason")) for e in denied] == [
+        ("aud.petit", "reports.read", "another lab's")
+    ]
+    with client(app) as browser:
+        log_in(browser, "aud.petit")
         rules = {a["rule"] for a in browser.get("/api/alerts").json()["alerts"]}
         assert rules == {"failed-auth"}  # the installation's alert, not lab A's run's
 

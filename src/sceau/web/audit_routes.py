@@ -49,7 +49,9 @@ def inclusion(request: Req, seq: FromPath[int]) -> Response[str]:
     (entry,) = list(service.log.entries(after=seq - 1, limit=1))
     labs = labs_of(service.engine, principal_of(request).user.name)
     if not visible_event(service.engine, decode(entry), labs):
-        raise NotFound("no entry with this number about your labs", where=f"entry {seq}")
+        raise NotFound(
+            "no entry with this number about your labs", where=f"entry {seq}", elsewhere=True
+        )
     return Response(text + "\n", media_type=TEXT)
 
 

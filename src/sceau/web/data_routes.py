@@ -82,7 +82,11 @@ def _visible_alert(request: Req, alert_id: int) -> Alert:
     except SceauError:
         alert = None
     if alert is None or not visible_alerts(service.engine, [alert], _labs(request)):
-        raise NotFound("no alert with this number among yours", where=f"alert {alert_id}")
+        raise NotFound(
+            "no alert with this number among yours",
+            where=f"alert {alert_id}",
+            elsewhere=alert is not None,
+        )
     return alert
 
 

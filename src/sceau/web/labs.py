@@ -53,7 +53,11 @@ def visible_run(engine: Engine, run_id: str, labs: frozenset[str]) -> RunRecord:
     """The run ``run_id`` if it is of one of ``labs``; NotFound otherwise, either way alike."""
     record = find_run(engine, run_id)
     if record is None or not visible_runs(engine, [record], labs):
-        raise NotFound("no run with this id among your labs' runs", where=f"run {run_id}")
+        raise NotFound(
+            "no run with this id among your labs' runs",
+            where=f"run {run_id}",
+            elsewhere=record is not None,
+        )
     return record
 
 

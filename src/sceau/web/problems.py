@@ -17,6 +17,7 @@ from sceau.accounts import AccessDenied, NotLoggedIn, WrongCredentials
 from sceau.accounts.sessions import ANONYMOUS
 from sceau.errors import SceauError
 from sceau.events import AccessDenied as AccessDeniedEvent
+from sceau.web.guard import ACTION
 from sceau.web.service import NotFound
 
 PROBLEM = "application/problem+json"
@@ -42,7 +43,13 @@ def problem(status: int, title: str, *, hint: str = "", where: str = "") -> Resp
 
 
 def sceau_error(request: Request[Any, Any, Any], error: SceauError) -> Response[Any]:
-    del request
+    if isinstance(error, NotFound) and error.elsewhere:  # answered as missing, recorded as reached
+        service = request.app.state.service
+        principal = request.state.principal
+        action = str(request.route_handler.opt.get(ACTION, request.url.path))
+        service.log.record(
+            AccessDeniedEvent(actor=principal.user.name, command=action, reason="another lab's")
+        )
     status = next((code for kind, code in _STATUS if isinstance(error, kind)), 400)
     return problem(status, error.message, hint=error.hint, where=error.where)
 

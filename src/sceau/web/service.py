@@ -16,7 +16,17 @@ from sceau.errors import SceauError
 
 
 class NotFound(SceauError):
-    """What was asked for does not exist, or belongs to a lab the person does not work for."""
+    """What was asked for does not exist, or belongs to a lab the person does not work for.
+
+    Both are answered alike; ``elsewhere`` (another lab's) is for the audit trail only, where
+    someone reaching for another lab's runs is an insider worth an alert.
+    """
+
+    def __init__(
+        self, message: str, *, hint: str = "", where: str = "", elsewhere: bool = False
+    ) -> None:
+        super().__init__(message, hint=hint, where=where)
+        self.elsewhere = elsewhere
 
 
 def _now() -> datetime:
