@@ -40,3 +40,15 @@ EVERYWHERE = "0.0.0.0"  # noqa: S104  (checked, never bound)
 @pytest.mark.parametrize("host", ["sceau.lab.example", EVERYWHERE, "::", "localhost.evil.example"])
 def test_a_name_or_a_wildcard_is_not_loopback(host):
     assert not loopback(host)
+
+
+def test_the_client_speaks_to_the_service_over_tls_only(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from sceau.cli import main
+
+    monkeypatch.setenv("SCEAU_HOME", str(tmp_path / "home"))
+    refused = CliRunner().invoke(main, ["--server", "http://127.0.0.1:8443", "runs", "list"])
+    assert refused.exit_code == 2
+    assert "must start with https://" in refused.output
+    assert not (tmp_path / "home").exists()  # the client made no store

@@ -34,11 +34,11 @@ class Remote:
     """One service, spoken to over HTTPS with the person's token."""
 
     def __init__(self, settings: Settings) -> None:
-        if not settings.server.startswith("https://") and not _loopback_http(settings.server):
+        if not settings.server.startswith("https://"):
             raise RemoteError(
-                "the service's URL must start with https://",
-                hint="only a service on this very machine (http://127.0.0.1) may be reached "
-                "without TLS",
+                "the service's URL must start with https://: the password and the token cross "
+                "the network, and the session cookie is sent over TLS only",
+                hint="run sceau serve with --certfile and --keyfile, or behind a TLS proxy",
                 where="server",
             )
         self.settings = settings
@@ -132,10 +132,6 @@ class Remote:
             with contextlib.suppress(FileNotFoundError):
                 path.unlink()
         return True
-
-
-def _loopback_http(url: str) -> bool:
-    return url.startswith(("http://127.0.0.1:", "http://[::1]:", "http://localhost:"))
 
 
 def write_token(settings: Settings, token: str) -> None:
