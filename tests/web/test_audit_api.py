@@ -16,6 +16,7 @@ from tests.web.service import BASE, LAB_A, LAB_B, client, log_in, service_world
 from sceau.accounts.labs import add_member
 from sceau.audit.checkpoint import Checkpoint
 from sceau.audit.proof import check_consistency, check_proof
+from sceau.errors import SceauError
 from sceau.migrate.pipeline import migrate
 from sceau.web import create_app
 
@@ -91,3 +92,10 @@ def test_supervision_runs_inside_the_service_and_stops_with_it(tmp_path: Path):
     time.sleep(1.5)
     assert service.rounds == stopped_at  # shut down with the service
     assert world.events.checkpoints()  # a round signs a checkpoint when the trail grew
+
+
+def test_a_wrong_escalation_policy_stops_the_start_with_its_own_error(tmp_path: Path):
+    world, _ = service_world(tmp_path / "home")
+    policy = {"tiers": [{"name": "on-call", "ack_minutes": 15, "notify": ["webhook:soc"]}]}
+    with pytest.raises(SceauError, match="webhook"):
+        create_app(replace(world.settings, alerts=policy), engine=world.engine, log=world.events)

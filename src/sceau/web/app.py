@@ -27,7 +27,7 @@ from sceau.web.guard import default_deny, needs
 from sceau.web.headers import security_headers
 from sceau.web.problems import CSRF_COOKIE, CSRF_HEADER, HANDLERS
 from sceau.web.service import Service
-from sceau.web.supervision import supervision_lifespan
+from sceau.web.supervision import supervision_lifespan, supervisor_for
 
 
 class CookieCSRF(CSRFMiddleware):
@@ -73,7 +73,10 @@ def create_app(
         render_plugins=[JsonRenderPlugin()],  # no documentation site: it would need inline script
         openapi_router=Router(path="/schema", route_handlers=[], opt=needs("service.describe")),
     )
-    lifespan = [supervision_lifespan(service, settings.supervise_seconds)] if supervise else []
+    lifespan = []
+    if supervise:  # built now: a wrong escalation policy is refused before anything listens
+        supervisor = supervisor_for(service)
+        lifespan.append(supervision_lifespan(service, supervisor, settings.supervise_seconds))
     app = Litestar(
         route_handlers=[*session_routes.ROUTES, *data_routes.ROUTES, *audit_routes.ROUTES],
         guards=[default_deny],

@@ -63,12 +63,25 @@ async def default_deny(
     principal = await anyio.to_thread.run_sync(_identify, service, connection)
     if opt.get(SECOND_FACTOR):
         if principal is None or principal.complete or principal.via != "session":
-            await _refuse(service, principal, "auth.mfa", "no login waiting for a second factor")
+            await _refuse(
+                service,
+                principal,
+                "auth.mfa",
+                "no login waiting for a second factor",
+                message="no login is waiting for a second factor: log in with your password first",
+            )
         connection.state.principal = principal
         return
     action = opt.get(ACTION)
     if not isinstance(action, str):
-        await _refuse(service, principal, connection.url.path, "the route declares no action", 403)
+        await _refuse(
+            service,
+            principal,
+            connection.url.path,
+            "the route declares no action",
+            403,
+            message="this route is refused to everyone: it declares no action",
+        )
         return
     if principal is None:
         await _refuse(service, None, action, "not logged in")
@@ -93,15 +106,19 @@ def _identify(service: Service, connection: ASGIConnection[Any, Any, Any, Any]) 
 
 
 async def _refuse(
-    service: Service, principal: Principal | None, action: str, reason: str, status: int = 401
+    service: Service,
+    principal: Principal | None,
+    action: str,
+    reason: str,
+    status: int = 401,
+    *,
+    message: str = "",
 ) -> None:
+    """Record the refusal in the audit trail, then refuse (401: who are you; 403: not you)."""
     actor = principal.user.name if principal is not None else ANONYMOUS
     event = AccessDenied(actor=actor, command=action, reason=reason, at=service.clock())
     await anyio.to_thread.run_sync(service.log.record, event)
     if status == 401:
-        raise NotAuthorizedException(
-            "log in first" if principal is None else "give your second factor first"
-        )
-    if reason == "the route declares no action":
-        raise PermissionDeniedException("this route is refused to everyone: it declares no action")
-    raise PermissionDeniedException(f"your role does not allow {action}")
+        fallback = "log in first" if principal is None else "give your second factor first"
+        raise NotAuthorizedException(message or fallback)
+    raise PermissionDeniedException(message or f"your role does not allow {action}")

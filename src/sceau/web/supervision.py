@@ -27,9 +27,8 @@ def supervisor_for(service: Service) -> Supervisor:
     return Supervisor.from_settings(service.settings, service.engine, service.log, os.environ)
 
 
-async def supervise(service: Service, seconds: float) -> None:
+async def supervise(service: Service, supervisor: Supervisor, seconds: float) -> None:
     """Run a round every ``seconds`` until cancelled."""
-    supervisor = await anyio.to_thread.run_sync(supervisor_for, service)
     while True:
         try:
             done = await anyio.to_thread.run_sync(supervisor.round)
@@ -38,16 +37,26 @@ async def supervise(service: Service, seconds: float) -> None:
                 _log.warning("supervision raised %d alert(s)", len(done.raised))
         except SceauError as error:
             _log.error("a supervision round failed, the next will try again: %s", error)
+        # Broad on purpose: supervision must outlive one round's bug. The class name only is
+        # logged, as a bug's message could hold a value.
+        except Exception as error:  # noqa: BLE001
+            _log.error(
+                "a supervision round failed (%s); the next will try again", type(error).__name__
+            )
         await anyio.sleep(seconds)
 
 
-def supervision_lifespan(service: Service, seconds: float) -> Any:
-    """A Litestar lifespan: the loop starts with the service and is stopped at its shutdown."""
+def supervision_lifespan(service: Service, supervisor: Supervisor, seconds: float) -> Any:
+    """A Litestar lifespan: the loop starts with the service and is stopped at its shutdown.
+
+    The supervisor is built by the caller, before the service exists, so a wrong escalation
+    policy stops the start with its own error instead of failing inside the server, unseen.
+    """
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: object) -> AsyncIterator[None]:
         async with anyio.create_task_group() as group:
-            group.start_soon(supervise, service, seconds)
+            group.start_soon(supervise, service, supervisor, seconds)
             try:
                 yield
             finally:
