@@ -52,6 +52,12 @@ class Settings:
     audit_export: str = ""  # where checkpoints go as signed: a file, udp:// or tcp:// syslog
     alerts: Mapping[str, object] = field(default_factory=dict)  # the [alerts] table, file only
     lang: str = ""  # reports' language: en | fr; empty: from the locale (LC_ALL, LANG)
+    supervise_seconds: int = 60  # `sceau serve`: seconds between supervision rounds
+    trusted_proxy: str = (
+        ""  # `sceau serve --behind-proxy`: the proxy's address, X-Forwarded-* from it only
+    )
+    server: str = ""  # the CLI as a client: the service's URL (https://...); empty: work locally
+    server_ca: Path | None = None  # the CA file the client checks the service's certificate with
     # secrets: environment only
     keyring_passphrase: str = field(default="", repr=False)
     openbao_token: str = field(default="", repr=False)
@@ -84,6 +90,11 @@ class Settings:
     @property
     def session_file(self) -> Path:
         return self.home / "session"
+
+    @property
+    def server_token_file(self) -> Path:
+        """The API token the CLI client sends to ``server`` (mode 0600, like the session)."""
+        return self.home / "server-token"
 
 
 _SECRETS = {"keyring_passphrase", "openbao_token", "pkcs11_pin"}
@@ -145,7 +156,7 @@ def _table(name: str, raw: object, path: Path) -> Mapping[str, object]:
 
 def _coerce(name: str, raw: object, *, where: str) -> object:
     default = getattr(Settings(), name)
-    if name in {"keyring", "staging", "audit_key", "mfa_key"}:
+    if name in {"keyring", "staging", "audit_key", "mfa_key", "server_ca"}:
         return Path(str(raw)).expanduser() if raw else None
     if name == "lang" and str(raw) not in ("", "en", "fr"):
         raise ConfigError(

@@ -219,6 +219,56 @@ class Reauthenticated(Event):
     kind: str  # the second factor given, or "none" for an account without one
 
 
+@dataclass(frozen=True, kw_only=True)
+class LoggedOut(Event):
+    name = "auth.logout"
+    user: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class TokenCreated(Event):
+    name = "auth.token_created"
+    user: str
+    token_id: str  # the token's public id, never the token
+    label: str
+    days: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class TokenRevoked(Event):
+    name = "auth.token_revoked"
+    user: str
+    token_id: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class LabMemberAdded(Event):
+    name = "account.lab_added"
+    user: str
+    finess: str  # the lab's registration number, not a person's
+
+
+@dataclass(frozen=True, kw_only=True)
+class LabMemberRemoved(Event):
+    name = "account.lab_removed"
+    user: str
+    finess: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ServiceStarted(Event):
+    name = "service.started"
+    address: str  # host:port it listens on
+    tls: bool
+    behind_proxy: bool
+
+
+@dataclass(frozen=True, kw_only=True)
+class ServiceStopped(Event):
+    name = "service.stopped"
+    address: str
+
+
 # --- keys -------------------------------------------------------------------------------
 
 

@@ -26,6 +26,9 @@ EXPECTED = {
     "alerts.run": {ADM},
     "users.manage": {ADM},
     "mfa.manage": {CTL, OPS, AUD, ADM},  # everyone's own second factors
+    "account.self": {CTL, OPS, AUD, ADM},
+    "service.describe": {CTL, OPS, AUD, ADM},
+    "signers.read": {CTL, OPS, AUD, ADM},
 }
 
 
@@ -56,6 +59,9 @@ def test_auditors_change_nothing():
         "reports.read",
         "audit.read",
         "mfa.manage",  # their own second factors: their account, not the data
+        "account.self",
+        "service.describe",
+        "signers.read",
     }
 
 

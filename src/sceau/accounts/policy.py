@@ -96,3 +96,10 @@ def set_policy(
         if done.rowcount == 0:
             connection.execute(insert(session_policy).values(id=1, **values))
     return SessionPolicy(idle_minutes, absolute_minutes, by, now)
+
+
+def session_minutes(engine: Engine, shorter: int = 0) -> int:
+    """How long a new session lasts: the policy's absolute limit, or ``shorter`` (a person's
+    own ``session_minutes`` setting) when that is less; a setting never lengthens one."""
+    minutes = get_policy(engine).absolute_minutes
+    return min(minutes, shorter) if shorter > 0 else minutes

@@ -38,6 +38,10 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "alerts.run": frozenset({_ADM}),
     "users.manage": frozenset({_ADM}),
     "mfa.manage": frozenset({_C, _O, _A, _ADM}),  # one's own second factors
+    # the service (sceau serve): one's own session and tokens, and what the service describes
+    "account.self": frozenset({_C, _O, _A, _ADM}),
+    "service.describe": frozenset({_C, _O, _A, _ADM}),  # the OpenAPI schema
+    "signers.read": frozenset({_C, _O, _A, _ADM}),  # public keys and who holds them
 }
 
 

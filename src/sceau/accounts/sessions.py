@@ -29,7 +29,7 @@ from sceau.accounts import throttle
 from sceau.accounts.errors import AccountError
 from sceau.accounts.factors import WrongFactor
 from sceau.accounts.mfa import Given, login_factor
-from sceau.accounts.policy import SessionPolicy, get_policy
+from sceau.accounts.policy import SessionPolicy, get_policy, session_minutes
 from sceau.accounts.roles import allowed, roles_for
 from sceau.accounts.users import (
     PasswordParams,
@@ -196,9 +196,7 @@ def _open_session(
     """A new session in the store for ``user``, its token in the session file (replacing the
     previous session of this file)."""
     token = secrets.token_urlsafe(32)
-    minutes = get_policy(engine).absolute_minutes
-    if settings.session_minutes:
-        minutes = min(minutes, settings.session_minutes)  # one's own setting only shortens
+    minutes = session_minutes(engine, settings.session_minutes)
     with engine.begin() as connection:
         connection.execute(delete(sessions).where(sessions.c.expires_at < now))
         previous = _read_token(settings.session_file)

@@ -39,6 +39,9 @@ COMMANDS = {
     "alerts": "alerts",
     "metrics": "metrics",
     "plugins": "plugins",
+    "serve": "serve",
+    "labs": "labs",
+    "tokens": "tokens",
 }
 
 
@@ -103,5 +106,13 @@ def _quiet_stdout() -> None:
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="sceau")
-def main() -> None:
+@click.option(
+    "--server",
+    metavar="URL",
+    help="Work through this sceau service (`sceau serve`) instead of the local store: "
+    "login, logout, tokens, runs list and show, audit checkpoint and prove-consistency "
+    "[env: SCEAU_SERVER].",
+)
+def main(server: str | None) -> None:
     """sceau keeps medical-lab patient data from leaking, and answers the day it does."""
+    del server  # read by each command's context (sceau.cli._context)

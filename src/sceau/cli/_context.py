@@ -5,13 +5,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TYPE_CHECKING
 
+import click
 from sqlalchemy import Engine
 
 from sceau.accounts import User, require
 from sceau.audit.sink import AuditLog
 from sceau.config import Settings, load_settings
 from sceau.store import open_store
+
+if TYPE_CHECKING:
+    from sceau.cli._remote import Remote
 
 
 @dataclass
@@ -20,7 +25,18 @@ class Context:
 
     @classmethod
     def load(cls) -> Context:
-        return cls(load_settings())
+        """The settings, with ``sceau --server URL`` standing for the ``server`` setting."""
+        root = click.get_current_context(silent=True)
+        server = root.find_root().params.get("server") if root is not None else None
+        return cls(load_settings(**({"server": server} if server else {})))
+
+    def remote(self) -> Remote | None:
+        """The service to work through, if ``server`` is set; None to work locally."""
+        if not self.settings.server:
+            return None
+        from sceau.cli._remote import Remote  # HTTP only for those who use it
+
+        return Remote(self.settings)
 
     @cached_property
     def engine(self) -> Engine:

@@ -266,8 +266,13 @@ def check_proof_command(path: Path, verifier_key: str) -> None:
 def prove_consistency(old: int, new: int, out: Path | None) -> None:
     """A proof that checkpoint NEW's trail extends checkpoint OLD's, entry for entry."""
     context = Context.load()
-    context.actor("audit.read")
-    text = make_consistency(context.events, old, new)
+    remote = context.remote()
+    if remote is not None:
+        with remote:
+            text = remote.text("/api/audit/consistency", params={"old": old, "new": new})
+    else:
+        context.actor("audit.read")
+        text = make_consistency(context.events, old, new)
     _emit(text, out, f"the proof that checkpoint {new} extends checkpoint {old}")
 
 
@@ -321,8 +326,16 @@ def key(form: str, out: Path | None) -> None:
 
 @audit.command()
 def checkpoint() -> None:
-    """Sign a checkpoint now, and publish it (with any the export file missed) to audit_export."""
+    """Sign a checkpoint now, and publish it (with any the export file missed) to audit_export.
+
+    With ``--server``: print the service's latest signed checkpoint (what a witness fetches).
+    """
     context = Context.load()
+    remote = context.remote()
+    if remote is not None:
+        with remote:
+            click.echo(remote.text("/api/audit/checkpoint"), nl=False)
+        return
     context.actor("audit.read")
     log = context.events
     made = log.checkpoint()

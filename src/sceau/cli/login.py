@@ -31,6 +31,15 @@ def login(name: str, password_stdin: bool) -> None:
     """
     context = Context.load()
     password = read_password(password_stdin)
+    remote = context.remote()
+    if remote is not None:
+        with remote:
+            done = remote.login(name, password)
+        click.echo(
+            f"Logged in to {context.settings.server} as {done['user']} ({done['role']}); its "
+            f"token {done['token_id']} is kept in {context.settings.server_token_file}."
+        )
+        return
     typed: list[str] = []
 
     def ask_code() -> str:  # asked only once the password is right, if a factor is enrolled
@@ -54,6 +63,12 @@ def login(name: str, password_stdin: bool) -> None:
 def logout() -> None:
     """End the session: the next commands need `sceau login` again."""
     context = Context.load()
+    remote = context.remote()
+    if remote is not None:
+        with remote:
+            ended = remote.logout()
+        click.echo("Logged out; the token was revoked." if ended else "Nobody was logged in.")
+        return
     if end_session(context.settings, context.engine, context.events):
         click.echo("Logged out.")
     else:

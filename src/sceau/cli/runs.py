@@ -9,9 +9,9 @@ and signs a certificate that says the run was abandoned, not completed.
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import click
 
@@ -22,7 +22,7 @@ from sceau.errors import SceauError
 from sceau.keys import open_provider
 from sceau.migrate import runs as repository
 from sceau.migrate.abandon import abandon_run
-from sceau.migrate.certificate import certificate_sha256
+from sceau.migrate.facts import PHASES, run_details, run_facts
 from sceau.migrate.runs import RunRecord
 from sceau.migrate.session import MigrationSession
 from sceau.reports.base import ReportFormat, write_report
@@ -40,10 +40,15 @@ def runs() -> None:
 def list_runs(as_json: bool) -> None:
     """Every run, the latest first: its mandate, state, start and rows done."""
     context = Context.load()
-    context.actor("reports.read")
-    records = repository.list_runs(context.engine)
-    done = repository.rows_done(context.engine)
-    facts = [_facts(context, record, done.get(record.run_id, {})) for record in records]
+    remote = context.remote()
+    if remote is not None:  # the service answers for the labs the person works for
+        with remote:
+            facts = remote.json("GET", "/api/runs")["runs"]
+    else:
+        context.actor("reports.read")
+        records = repository.list_runs(context.engine)
+        done = repository.rows_done(context.engine)
+        facts = [_facts(context, record, done.get(record.run_id, {})) for record in records]
     if as_json:
         click.echo(json.dumps({"runs": facts}, indent=2, ensure_ascii=False))
         return
@@ -68,21 +73,14 @@ def list_runs(as_json: bool) -> None:
 def show(run_id: str, as_json: bool) -> None:
     """One run in detail: its progress phase by phase, its checkpoints, its certificate."""
     context = Context.load()
-    context.actor("reports.read")
-    record = _found(context, run_id)
-    checkpoints = repository.checkpoint_list(context.engine, run_id)
-    rows = {phase: sum(c.rows for c in checkpoints if c.phase == phase) for phase in _PHASES}
-    fact = _facts(context, record, rows)
-    fact["checkpoints"] = [
-        {
-            "phase": c.phase,
-            "batch": c.batch,
-            "rows": c.rows,
-            "refused_rows": c.refused_rows,
-            "at": c.at.isoformat(timespec="seconds"),
-        }
-        for c in checkpoints
-    ]
+    remote = context.remote()
+    if remote is not None:
+        with remote:
+            fact = remote.json("GET", f"/api/runs/{quote(run_id, safe='')}")
+    else:
+        context.actor("reports.read")
+        record = _found(context, run_id)
+        fact = run_details(context.engine, context.settings.staging_root, record)
     if as_json:
         click.echo(json.dumps(fact, indent=2, ensure_ascii=False))
         return
@@ -162,9 +160,6 @@ def abandon(
         click.echo(f"  Wrote {shown(path)}")
 
 
-_PHASES = ("staged", "loaded")
-
-
 def _found(context: Context, run_id: str) -> RunRecord:
     record = repository.find_run(context.engine, run_id)
     if record is None:
@@ -176,36 +171,7 @@ def _found(context: Context, run_id: str) -> RunRecord:
 
 def _facts(context: Context, record: RunRecord, rows: dict[str, int]) -> dict[str, Any]:
     """A run as ``list`` and ``show`` print it (and as ``--json`` gives it)."""
-    interrupted = record.state.driving and not repository.is_driven(
-        context.settings.staging_root, record.run_id
-    )
-    certificate = record.summary.get("certificate")
-    reports = record.summary.get("reports")
-    path = Path(reports) / "certificate.json" if reports and certificate else None
-    return {
-        "run_id": record.run_id,
-        "mandate_id": record.mandate_id,
-        "mandate_sha256": record.mandate_sha256,
-        "state": record.state.value,
-        "interrupted": interrupted,
-        "stopped_while": record.stopped_while.value if record.stopped_while else None,
-        "operator": record.actor,
-        "source": record.source,
-        "destination": record.destination,
-        "started_at": _iso(record.started_at),
-        "finished_at": _iso(record.finished_at),
-        "shredded_at": _iso(record.shredded_at),
-        "shredded_by": record.shredded_by,
-        "retention_until": _iso(record.retention_until),
-        "rows": {phase: rows.get(phase, 0) for phase in _PHASES},
-        "certificate": {
-            "reason": certificate["reason"],
-            "sha256": certificate_sha256(certificate),
-            "path": str(path) if path is not None and path.exists() else None,
-        }
-        if certificate
-        else None,
-    }
+    return run_facts(context.settings.staging_root, record, rows)
 
 
 def _state_words(fact: dict[str, Any]) -> str:
@@ -233,7 +199,7 @@ def _details(fact: dict[str, Any]) -> list[str]:
         )
     else:
         lines.append(f"  staging kept until {_when(fact['retention_until'])} UTC at the latest")
-    for phase in _PHASES:
+    for phase in PHASES:
         batches = [c for c in fact["checkpoints"] if c["phase"] == phase]
         refused = sum(c["refused_rows"] for c in batches)
         line = f"  {phase}: {fact['rows'][phase]:,} rows in {len(batches)} batches"
@@ -255,10 +221,6 @@ def _details(fact: dict[str, Any]) -> list[str]:
             f"`sceau runs abandon {run_id}`"
         )
     return lines
-
-
-def _iso(moment: datetime | None) -> str | None:
-    return moment.isoformat(timespec="seconds") if moment is not None else None
 
 
 def _when(iso: str | None) -> str:

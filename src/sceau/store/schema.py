@@ -275,3 +275,39 @@ alert_cursor = Table(  # how far the rules have read the audit trail
     Column("seq", BigInteger, nullable=False),  # the last entry evaluated, -1 for none
     Column("evaluated_at", UtcDateTime(), nullable=True),
 )
+
+# --- the service (sceau serve) ----------------------------------------------------------------
+
+web_sessions = Table(  # browser sessions of the service; the cookie's token is never stored
+    "web_sessions",
+    metadata,
+    Column("token_sha256", String(64), primary_key=True),
+    Column("user", String(64), nullable=False, index=True),
+    Column("stage", String(16), nullable=False),  # pending (second factor awaited) | complete
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("expires_at", UtcDateTime(), nullable=False),  # the policy's absolute limit
+    Column("last_seen", UtcDateTime(), nullable=True),  # slid by every use; idle limit from here
+    Column("address", String(64), nullable=True),  # the client's address at login
+)
+
+api_tokens = Table(  # per-person tokens for the CLI client; only their hash is kept
+    "api_tokens",
+    metadata,
+    Column("token_id", String(16), primary_key=True),  # shown to name the token, not secret
+    Column("token_sha256", String(64), nullable=False, unique=True),
+    Column("user", String(64), nullable=False, index=True),
+    Column("label", String(64), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("expires_at", UtcDateTime(), nullable=False),
+    Column("revoked_at", UtcDateTime(), nullable=True),
+)
+
+lab_members = Table(  # which labs (FINESS) an account works for: it sees only their data
+    "lab_members",
+    metadata,
+    Column("user", String(64), nullable=False),
+    Column("finess", String(9), nullable=False),
+    Column("added_by", String(64), nullable=False),
+    Column("added_at", UtcDateTime(), nullable=False),
+    PrimaryKeyConstraint("user", "finess"),
+)

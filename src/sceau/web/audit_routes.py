@@ -1,0 +1,81 @@
+"""``/api/audit/*``: what the lab's witness fetches (the latest signed checkpoint, consistency
+proofs between two), inclusion proofs, and a full verification run by the service."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, Response, get, post
+from litestar.params import FromPath, FromQuery
+
+from sceau.accounts.labs import labs_of
+from sceau.audit.entry import decode
+from sceau.audit.proof import make_consistency, make_proof
+from sceau.audit.verify import verify_log
+from sceau.events import AuditVerificationFailed, AuditVerified
+from sceau.web.guard import needs, principal_of, service_of
+from sceau.web.labs import visible_event
+from sceau.web.service import NotFound
+
+Req = Request[Any, Any, Any]
+TEXT = "text/plain; charset=utf-8"
+
+
+@get("/api/audit/checkpoint", opt=needs("audit.read"), sync_to_thread=True)
+def latest_checkpoint(request: Req) -> Response[str]:
+    """The latest signed checkpoint, as a C2SP signed note (what a witness co-signs)."""
+    signed = service_of(request).log.checkpoints()
+    if not signed:
+        raise NotFound(
+            "the audit trail has no signed checkpoint yet",
+            hint="the service's supervision signs one when the trail grows",
+        )
+    return Response(signed[-1].note + "\n", media_type=TEXT)
+
+
+@get("/api/audit/consistency", opt=needs("audit.read"), sync_to_thread=True)
+def consistency(request: Req, old: FromQuery[int], new: FromQuery[int]) -> Response[str]:
+    """The proof that checkpoint ``new`` extends checkpoint ``old`` without changing it."""
+    text = make_consistency(service_of(request).log, old, new)
+    return Response(text + "\n", media_type=TEXT)
+
+
+@get("/api/audit/proof/{seq:int}", opt=needs("audit.read"), sync_to_thread=True)
+def inclusion(request: Req, seq: FromPath[int]) -> Response[str]:
+    """The proof that entry ``seq`` is in the trail, against a signed checkpoint. The proof
+    holds the entry itself: one about another lab's run is answered as a missing one."""
+    service = service_of(request)
+    text = make_proof(service.log, seq)
+    (entry,) = list(service.log.entries(after=seq - 1, limit=1))
+    labs = labs_of(service.engine, principal_of(request).user.name)
+    if not visible_event(service.engine, decode(entry), labs):
+        raise NotFound(
+            "no entry with this number about your labs", where=f"entry {seq}", elsewhere=True
+        )
+    return Response(text + "\n", media_type=TEXT)
+
+
+@post("/api/audit/verify", opt=needs("audit.read"), sync_to_thread=True, status_code=200)
+def verify(request: Req) -> dict[str, Any]:
+    """Recompute the whole trail; the answer names the first entry or checkpoint tampered with."""
+    service = service_of(request)
+    user = principal_of(request).user
+    result = verify_log(service.log)
+    first = result.first
+    if first is None:
+        service.log.record(
+            AuditVerified(actor=user.name, size=result.size, checkpoints=result.checkpoints)
+        )
+    else:
+        service.log.record(
+            AuditVerificationFailed(actor=user.name, position=first.position, reason=first.reason)
+        )
+    return {
+        "intact": result.intact,
+        "size": result.size,
+        "checkpoints": result.checkpoints,
+        "problems": [{"position": p.position, "reason": p.reason} for p in result.problems],
+    }
+
+
+ROUTES = [latest_checkpoint, consistency, inclusion, verify]

@@ -1,0 +1,222 @@
+"""Browser sessions and API tokens, kept in the state store as the SHA-256 of their token only.
+
+A login is two steps. The password opens a *pending* session, which may do nothing but give its
+second factor (``POST /auth/mfa/...``); the second factor completes it. An account with no factor
+enrolled is completed at once. :func:`second_factors` and :func:`check_second_factor` are the one
+place where TOTP and WebAuthn are plugged in.
+
+API tokens are for the CLI client: made by a logged-in person for themself, shown once, listed
+and revoked by their public id. A token acts as its person, with their role as it is now: a
+disabled account's tokens open nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import Engine, delete, insert, select, update
+
+from sceau.accounts import AccountError, NotLoggedIn, User
+from sceau.accounts.policy import get_policy
+from sceau.accounts.users import get_user
+from sceau.store.schema import api_tokens, users, web_sessions
+from sceau.web.service import Principal
+
+PENDING, COMPLETE = "pending", "complete"
+PENDING_MINUTES = 5  # time to give the second factor
+TOKEN_PREFIX = "sceau_"  # noqa: S105  (a prefix, not a secret): recognisable in a leaked file or a secret scanner
+MAX_TOKEN_DAYS = 365
+
+
+def digest(token: str) -> str:
+    """The SHA-256 the store keeps in the token's place."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+# --- second factor: where TOTP and WebAuthn plug in -----------------------------------------
+
+
+def second_factors(engine: Engine, user: str) -> tuple[str, ...]:
+    """The second factors ``user`` has enrolled (``totp``, ``webauthn``); empty: none."""
+    with engine.connect() as connection:
+        secret = connection.execute(
+            select(users.c.mfa_secret).where(users.c.name == user)
+        ).scalar_one_or_none()
+    return ("totp",) if secret else ()
+
+
+def check_second_factor(engine: Engine, user: str, method: str, answer: str) -> None:
+    """Raise unless ``answer`` proves ``user``'s second factor ``method``.
+
+    No factor is verified by this version: an account with one enrolled cannot complete a
+    login until TOTP and WebAuthn are wired in here.
+    """
+    del engine, answer  # read once the factors are wired in
+    raise NotLoggedIn(
+        f"the second factor {method!r} cannot be checked by this version of the service",
+        reason="second factor unavailable",
+        user=user,
+        hint="ask an admin: the account has a factor enrolled that this service cannot check",
+    )
+
+
+# --- sessions -------------------------------------------------------------------------------
+
+
+def open_session(engine: Engine, user: User, *, complete: bool, minutes: int, now: datetime) -> str:
+    """A new session for ``user``; returns its token (for the cookie), stores its hash."""
+    token = secrets.token_urlsafe(32)
+    lasts = timedelta(minutes=minutes if complete else PENDING_MINUTES)
+    with engine.begin() as connection:
+        connection.execute(delete(web_sessions).where(web_sessions.c.expires_at < now))
+        connection.execute(
+            insert(web_sessions).values(
+                token_sha256=digest(token),
+                user=user.name,
+                stage=COMPLETE if complete else PENDING,
+                created_at=now,
+                expires_at=now + lasts,
+                last_seen=now,
+            )
+        )
+    return token
+
+
+def complete_session(engine: Engine, principal: Principal, *, minutes: int, now: datetime) -> str:
+    """The pending session's second factor was given: end it and open a complete one.
+
+    A new token, so a token seen before the second factor (a fixation) opens nothing after.
+    """
+    end_session(engine, principal.token_sha256)
+    return open_session(engine, principal.user, complete=True, minutes=minutes, now=now)
+
+
+def end_session(engine: Engine, token_sha256: str) -> None:
+    with engine.begin() as connection:
+        connection.execute(delete(web_sessions).where(web_sessions.c.token_sha256 == token_sha256))
+
+
+def session_principal(engine: Engine, token: str, now: datetime) -> Principal | None:
+    """Who the session cookie's token opens, if it is known, unexpired and its account active."""
+    hashed = digest(token)
+    with engine.connect() as connection:
+        row = connection.execute(
+            select(web_sessions).where(web_sessions.c.token_sha256 == hashed)
+        ).one_or_none()
+        if row is None or row.expires_at <= now:
+            return None
+        idle = timedelta(minutes=get_policy(engine).idle_minutes)
+        if row.stage == COMPLETE and (row.last_seen or row.created_at) + idle <= now:
+            return None  # unused for longer than the admin's idle limit
+        user = get_user(connection, row.user)
+    if user is None:
+        return None
+    with engine.begin() as connection:  # each use slides the idle limit
+        connection.execute(
+            update(web_sessions).where(web_sessions.c.token_sha256 == hashed).values(last_seen=now)
+        )
+    return Principal(user=user, via="session", complete=row.stage == COMPLETE, token_sha256=hashed)
+
+
+# --- API tokens -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TokenInfo:
+    """A token as its owner sees it listed: never the token itself."""
+
+    token_id: str
+    label: str
+    created_at: datetime
+    expires_at: datetime
+    revoked_at: datetime | None
+
+
+def new_token(engine: Engine, user: str, label: str, days: int, now: datetime) -> tuple[str, str]:
+    """A new API token for ``user``: (its public id, the token, to be shown once)."""
+    if not 1 <= days <= MAX_TOKEN_DAYS:
+        raise AccountError(
+            f"a token lasts 1 to {MAX_TOKEN_DAYS} days", hint="ask for fewer days", where="days"
+        )
+    if not label or len(label) > 64 or not label.isprintable():
+        raise AccountError(
+            "a token's label is 1 to 64 printable characters",
+            hint="name the machine it is for, e.g. laptop-jdupont",
+            where="label",
+        )
+    token_id = secrets.token_hex(8)
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    with engine.begin() as connection:
+        connection.execute(
+            insert(api_tokens).values(
+                token_id=token_id,
+                token_sha256=digest(token),
+                user=user,
+                label=label,
+                created_at=now,
+                expires_at=now + timedelta(days=days),
+            )
+        )
+    return token_id, token
+
+
+def list_tokens(engine: Engine, user: str) -> list[TokenInfo]:
+    """``user``'s tokens, the newest first, revoked and expired ones included."""
+    query = (
+        select(api_tokens)
+        .where(api_tokens.c.user == user)
+        .order_by(api_tokens.c.created_at.desc(), api_tokens.c.token_id)
+    )
+    with engine.connect() as connection:
+        rows = connection.execute(query).all()
+    return [
+        TokenInfo(row.token_id, row.label, row.created_at, row.expires_at, row.revoked_at)
+        for row in rows
+    ]
+
+
+def revoke_token(engine: Engine, user: str, token_id: str, now: datetime) -> bool:
+    """Revoke ``user``'s token ``token_id``; False if they have no such live token."""
+    with engine.begin() as connection:
+        done = connection.execute(
+            update(api_tokens)
+            .where(
+                api_tokens.c.token_id == token_id,
+                api_tokens.c.user == user,
+                api_tokens.c.revoked_at.is_(None),
+            )
+            .values(revoked_at=now)
+        )
+    return done.rowcount == 1
+
+
+def token_id_of(engine: Engine, user: str, token_sha256: str) -> str | None:
+    """The public id of ``user``'s live token whose hash is ``token_sha256``."""
+    with engine.connect() as connection:
+        return connection.execute(
+            select(api_tokens.c.token_id).where(
+                api_tokens.c.token_sha256 == token_sha256,
+                api_tokens.c.user == user,
+                api_tokens.c.revoked_at.is_(None),
+            )
+        ).scalar_one_or_none()
+
+
+def token_principal(engine: Engine, token: str, now: datetime) -> Principal | None:
+    """Who the bearer token opens, if it is known, live, and its account active."""
+    if not token.startswith(TOKEN_PREFIX) or len(token) > 128:
+        return None
+    hashed = digest(token)
+    with engine.connect() as connection:
+        row = connection.execute(
+            select(api_tokens).where(api_tokens.c.token_sha256 == hashed)
+        ).one_or_none()
+        if row is None or row.revoked_at is not None or row.expires_at <= now:
+            return None
+        user = get_user(connection, row.user)
+    if user is None:
+        return None
+    return Principal(user=user, via="token", complete=True, token_sha256=hashed)
