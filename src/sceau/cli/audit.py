@@ -357,3 +357,8 @@ def lockdown(role: str) -> None:
         f"The audit tables refuse UPDATE, DELETE and TRUNCATE; role {role} may add and read "
         "entries, never change them. Connect the service as that role (SCEAU_STORE_URL)."
     )
+
+
+from sceau.cli.witness import witness  # noqa: E402  (a subgroup, kept in its own module)
+
+audit.add_command(witness)
