@@ -26,7 +26,10 @@ from sceau.crypto import signing
 from sceau.crypto.note import Verifier
 
 NAMES = st.text(
-    st.characters(blacklist_categories=("Zs", "Cc", "Zl", "Zp"), blacklist_characters="+"),
+    st.characters(
+        blacklist_categories=("Zs", "Cc", "Zl", "Zp", "Cs", "Co", "Cn", "Cf"),
+        blacklist_characters="+",
+    ),
     min_size=1,
     max_size=30,
 )

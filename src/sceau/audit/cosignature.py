@@ -41,6 +41,11 @@ class CosignatureError(SceauError):
     """A cosignature line, or a witness's verifier key, is malformed or does not verify."""
 
 
+def _valid_name(name: str) -> bool:
+    """A signed-note key name of printable characters (a lone surrogate cannot be signed)."""
+    return valid_name(name) and name.isprintable()
+
+
 def key_id(name: str, public_key: bytes) -> bytes:
     return hashlib.sha256(name.encode() + b"\n" + ALGORITHM + public_key).digest()[:4]
 
@@ -71,7 +76,7 @@ def parse_line(line: str) -> Cosignature:
     """A cosignature from its note line (with or without the final newline); CosignatureError."""
     text = line.removesuffix("\n")
     name, space, encoded = text.removeprefix(SIGNATURE_PREFIX).partition(" ")
-    if not text.startswith(SIGNATURE_PREFIX) or not space or not valid_name(name):
+    if not text.startswith(SIGNATURE_PREFIX) or not space or not _valid_name(name):
         raise CosignatureError("a cosignature line is '— <name> <base64>'")
     try:
         raw = b64.decode(encoded)
@@ -93,7 +98,7 @@ class Cosigner:
     public_key: bytes
 
     def __post_init__(self) -> None:
-        if not valid_name(self.name):
+        if not _valid_name(self.name):
             raise CosignatureError(
                 "a witness name cannot be empty or hold spaces or '+'",
                 hint="name it like a URL without its scheme, e.g. lab.example/witness",
@@ -121,7 +126,7 @@ class Cosigner:
         name, _, rest = text.strip().partition("+")
         hash_hex, _, encoded = rest.partition("+")
         try:
-            if len(hash_hex) != 8 or not valid_name(name):
+            if len(hash_hex) != 8 or not _valid_name(name):
                 raise ValueError
             key = b64.decode(encoded)
             wanted = bytes.fromhex(hash_hex)
