@@ -114,6 +114,7 @@ def check(request: Path | None, folder: Path | None, out: Path | None) -> None:
     if request is None:
         context = Context.load()
         actor = context.actor("audit.read").name
+        context.events.checkpoint()  # the newest entries too, when there are new ones
         asked = request_from_log(context.events, state.size)
     else:
         asked = _read(request)
