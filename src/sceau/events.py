@@ -321,6 +321,14 @@ class WitnessRefused(Event):
 
 
 @dataclass(frozen=True, kw_only=True)
+class CosignatureRecorded(Event):
+    name = "audit.cosignature_recorded"
+    witness: str
+    number: int  # the checkpoint cosigned
+    size: int
+
+
+@dataclass(frozen=True, kw_only=True)
 class AlertRaised(Event):
     name = "alert.raised"
     alert_id: int

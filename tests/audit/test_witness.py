@@ -17,6 +17,8 @@ from sqlalchemy import Engine, delete
 from tests.postgres import schema_url
 
 from sceau.audit.checkpoint import Checkpoint
+from sceau.audit.cosignature import Cosigner
+from sceau.audit.cosigned import record_cosignature
 from sceau.audit.key import AuditKey
 from sceau.audit.proof import make_consistency
 from sceau.audit.sink import AuditLog
@@ -31,6 +33,7 @@ from sceau.audit.witness import (
     parse_request,
     request_from_log,
 )
+from sceau.crypto import signing
 from sceau.crypto.note import open_note
 from sceau.events import BatchStaged
 from sceau.store import open_store
@@ -265,6 +268,43 @@ def test_a_request_reads_back_as_itself(log: AuditLog) -> None:
     request = request_from_log(log, 11)
     assert parse_request(request.text()) == request
     assert request.text().startswith("old 11\n")
+
+
+def test_the_service_keeps_the_cosignature_and_verify_says_how_far_it_is_witnessed(
+    witness: Witness, log: AuditLog
+) -> None:
+    accepted = witness.add_checkpoint(request_from_log(log, 0))
+    kept = record_cosignature(log, accepted.note, witness.state().cosigner)
+    assert (kept.witness, kept.number, kept.size) == (NAME, 4, 31)
+    result = verify_log(log)
+    assert result.intact, result.problems
+    assert [(w.witness, w.number, w.size) for w in result.witnessed] == [(NAME, 4, 31)]
+
+
+def test_a_checkpoint_replaced_after_it_was_cosigned_is_named_by_verify(
+    witness: Witness, log: AuditLog
+) -> None:
+    accepted = witness.add_checkpoint(request_from_log(log, 0))
+    record_cosignature(log, accepted.note, witness.state().cosigner)
+    rewritten = rewrite(log, [e for e in events(40) if not 12 <= e.batch < 17])
+    result = verify_log(rewritten)  # the rewrite left the cosignature table alone
+    assert str(result.first) == (
+        f"checkpoint 4: it differs from the one the witness {NAME} cosigned: the store's was "
+        "replaced"
+    )
+    assert result.witnessed == []
+
+
+def test_a_cosignature_not_by_the_pinned_witness_or_of_another_trail_is_refused(
+    witness: Witness, log: AuditLog, engine: Engine
+) -> None:
+    accepted = witness.add_checkpoint(request_from_log(log, 0))
+    stranger = Cosigner(NAME, signing.public_bytes(signing.generate()))
+    with pytest.raises(WitnessError, match="carries no cosignature by the witness"):
+        record_cosignature(log, accepted.note, stranger)
+    other = trail(engine, AuditKey.generate(), [])  # the same store, read with another key
+    with pytest.raises(WitnessError, match="not one of this trail's"):
+        record_cosignature(rewrite(other, events(3)), accepted.note, witness.state().cosigner)
 
 
 def test_on_postgresql_the_rewrite_is_caught_too(tmp_path: Path) -> None:

@@ -168,3 +168,36 @@ def test_bad_input_is_a_clear_error_not_a_traceback(home: Path, tmp_path: Path) 
     damaged = run("audit", "witness", "status", "--state", str(lab))
     assert damaged.exit_code == 2
     assert "cannot read the witness (not a witness state)" in damaged.output
+
+
+def test_the_service_records_the_labs_cosignature_and_verify_shows_it(
+    home: Path, tmp_path: Path
+) -> None:
+    lab = tmp_path / "lab"
+    made = run("audit", "witness", "init", "--state", str(lab), "--log-key", service_key())
+    witness_key = json.loads(
+        run("audit", "witness", "status", "--state", str(lab), "--json").output
+    )["witness_key"]
+    assert witness_key in made.output
+    cosigned = tmp_path / "cosigned.txt"
+    first = first_note(tmp_path)
+    assert (
+        run(
+            "audit", "witness", "check", str(first), "--state", str(lab), "--out", str(cosigned)
+        ).exit_code
+        == 0
+    )
+
+    as_user("admin")
+    recorded = run("audit", "witness", "record", str(cosigned), "--witness-key", witness_key)
+    assert recorded.exit_code == 0, recorded.output
+    assert recorded.output.startswith("Recorded: the witness sceau.witness/")
+    assert last_event()["name"] == "audit.cosignature_recorded"
+    verified = run("audit", "verify")
+    assert verified.exit_code == 0, verified.output
+    assert "Witnessed by sceau.witness/" in verified.output
+    assert ": entries 0 to 0 (checkpoint 1), cosigned " in verified.output
+
+    wrong = run("audit", "witness", "record", str(first), "--witness-key", witness_key)
+    assert wrong.exit_code == 2
+    assert "the checkpoint carries no cosignature by the witness" in wrong.output

@@ -74,6 +74,11 @@ def verify(exported_path: Path | None) -> None:
             f"Intact: {result.size} entries, every seal and {signed} signed "
             f"checkpoint{'s' if signed != 1 else ''} agree{also}."
         )
+        for seen in result.witnessed:
+            click.echo(
+                f"Witnessed by {seen.witness}: entries 0 to {seen.size - 1} (checkpoint "
+                f"{seen.number}), cosigned {seen.at:%Y-%m-%d %H:%M} UTC."
+            )
         if configured is not None and not started:
             click.echo(
                 "audit_export is set but has received no checkpoint yet: the next one starts it."

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import click
 
+from sceau.audit.cosignature import CosignatureError, Cosigner
+from sceau.audit.cosigned import record_cosignature
 from sceau.audit.witness import (
     REFUSED,
     Accepted,
@@ -22,7 +24,7 @@ from sceau.cli._context import Context
 from sceau.config import load_settings
 from sceau.crypto.note import NoteError, Verifier
 from sceau.errors import SceauError
-from sceau.events import WitnessCosigned, WitnessRefused
+from sceau.events import CosignatureRecorded, WitnessCosigned, WitnessRefused
 from sceau.files import write_atomic
 
 _STATE = click.option(
@@ -232,3 +234,46 @@ def status(folder: Path | None, as_json: bool) -> None:
         )
     if facts["refused"]:
         click.echo(f"Refused so far: {facts['refused']} (kept in {keeper.folder / REFUSED}).")
+
+
+@witness.command()
+@click.argument("path", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.option(
+    "--witness-key",
+    "witness_key",
+    required=True,
+    help="The lab's witness key (name+id+key), as sceau audit witness init printed it.",
+)
+def record(path: Path, witness_key: str) -> None:
+    """On the service: keep a checkpoint's cosignature the lab's witness sent back.
+
+    sceau audit verify then says how far the trail is witnessed, and names a stored checkpoint
+    that is no longer the one the witness cosigned.
+    """
+    context = Context.load()
+    actor = context.actor("audit.read")
+    try:
+        cosigner = Cosigner.parse(witness_key)
+    except CosignatureError as error:
+        raise WitnessError(error.message, hint=error.hint, where="--witness-key") from None
+    try:
+        note = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        raise WitnessError(
+            "cannot read the cosigned checkpoint as text",
+            hint="give the file sceau audit witness check --out wrote",
+            where=str(path),
+        ) from None
+    try:
+        kept = record_cosignature(context.events, note, cosigner)
+    except SceauError as error:
+        raise WitnessError(error.message, hint=error.hint, where=str(path)) from None
+    context.events.record(
+        CosignatureRecorded(
+            actor=actor.name, witness=kept.witness, number=kept.number, size=kept.size
+        )
+    )
+    click.echo(
+        f"Recorded: the witness {kept.witness} cosigned checkpoint {kept.number} "
+        f"({kept.size} entries) on {kept.at:%Y-%m-%d %H:%M} UTC."
+    )
