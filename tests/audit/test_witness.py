@@ -157,7 +157,8 @@ def test_a_rewrite_with_the_audit_key_passes_verify_but_not_the_witness(
     assert refusal.caught == caught
     assert witness.state().size == 31
     (kept_file,) = (witness.folder / REFUSED).iterdir()
-    assert kept_file.name.endswith(f"-{caught}.txt")
+    assert f"-{caught}-" in kept_file.name
+    assert kept_file.read_text().startswith("old 31\n")  # the request, as evidence
     assert stat.S_IMODE(kept_file.stat().st_mode) == 0o600
 
 
@@ -207,6 +208,7 @@ def test_a_proof_from_another_size_is_out_of_step(witness: Witness, log: AuditLo
     assert "ask for a proof from the checkpoint of 11 entries" in refusal.hint
     alone = refused(witness, parse_request(log.checkpoints()[3].note))  # no proof at all
     assert alone.caught == "out-of-step"
+    assert len(list((witness.folder / REFUSED).iterdir())) == 2  # each kept, same clock or not
 
 
 def test_a_damaged_proof_is_a_bad_proof(witness: Witness, log: AuditLog) -> None:

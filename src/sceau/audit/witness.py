@@ -22,6 +22,7 @@ import base64
 import binascii
 import contextlib
 import fcntl
+import hashlib
 import json
 import os
 from collections.abc import Callable, Iterator
@@ -208,6 +209,7 @@ class Witness:
     def add_checkpoint(self, request: Request) -> Accepted:
         """Accept and cosign the request's checkpoint, or raise Refused naming what was caught
         (the state is then unchanged and the request kept in the folder's ``refused``)."""
+        self._private()  # no witness here: say so before taking the folder's lock
         with self._locked():
             private, state = self._load(self._private())
             try:
@@ -334,11 +336,12 @@ class Witness:
 
     def _keep(self, request: Request, caught: str) -> None:
         """The refused request, as evidence; a folder that cannot take it loses nothing else."""
-        folder = self.folder / REFUSED
+        folder, text = self.folder / REFUSED, request.text().encode()
         stamp = self.clock().strftime("%Y%m%dT%H%M%S%fZ")
+        digest = hashlib.sha256(text).hexdigest()[:12]  # two refusals never share a name
         with contextlib.suppress(OSError):
             folder.mkdir(mode=0o700, exist_ok=True)
-            write_atomic(folder / f"{stamp}-{caught}.txt", request.text().encode())
+            write_atomic(folder / f"{stamp}-{caught}-{digest}.txt", text)
 
     @contextlib.contextmanager
     def _locked(self) -> Iterator[None]:
