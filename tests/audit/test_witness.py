@@ -208,6 +208,7 @@ def test_a_proof_from_another_size_is_out_of_step(witness: Witness, log: AuditLo
     assert "ask for a proof from the checkpoint of 11 entries" in refusal.hint
     alone = refused(witness, parse_request(log.checkpoints()[3].note))  # no proof at all
     assert alone.caught == "out-of-step"
+    assert alone.message.startswith("the checkpoint comes without a proof, but this witness")
     assert len(list((witness.folder / REFUSED).iterdir())) == 2  # each kept, same clock or not
 
 

@@ -164,6 +164,26 @@ def test_bad_input_is_a_clear_error_not_a_traceback(home: Path, tmp_path: Path) 
     wrong = run("audit", "witness", "init", "--state", str(tmp_path / "x"), "--log-key", "nope")
     assert wrong.exit_code == 2
     assert "this is not a verifier key" in wrong.output
+    key_file = tmp_path / "audit-key.txt"
+    key_file.write_text(service_key() + "\n")
+    both = run(
+        "audit",
+        "witness",
+        "init",
+        "--state",
+        str(tmp_path / "y"),
+        "--log-key-file",
+        str(key_file),
+        "--log-key",
+        service_key(),
+    )
+    assert both.exit_code == 2
+    assert "give --log-key or --log-key-file, not both" in both.output
+    from_file = run(
+        "audit", "witness", "init", "--state", str(tmp_path / "y"), "--log-key-file", str(key_file)
+    )
+    assert from_file.exit_code == 0, from_file.output
+    assert f"audit key {service_key()}" in from_file.output
     (lab / "state.json").write_text("{}")
     damaged = run("audit", "witness", "status", "--state", str(lab))
     assert damaged.exit_code == 2

@@ -243,10 +243,15 @@ class Witness:
         if old is None and (seen == 0 or tree.size == seen):
             old = seen  # a checkpoint alone: the first one, or the one already held
         if old != seen:
+            start = (
+                "the checkpoint comes without a proof"
+                if old is None
+                else (f"the proof starts at {old} entries")
+            )
             raise Refused(
                 "out-of-step",
-                f"the proof starts at {old or 0} entries, but this witness holds {seen}: it "
-                "cannot tell whether the trail kept them",
+                f"{start}, but this witness holds {seen}: it cannot tell whether the trail "
+                "kept them",
                 hint=f"ask for a proof from the checkpoint of {seen} entries "
                 "(sceau audit witness status names it)",
                 size=tree.size,

@@ -60,6 +60,8 @@ def _witness(folder: Path | None) -> Witness:
 )
 def init(folder: Path | None, name: str, log_key: str | None, log_key_file: Path | None) -> None:
     """Create a witness: its own key, and the audit key of the log it follows."""
+    if log_key_file is not None and log_key is not None:
+        raise WitnessError("give --log-key or --log-key-file, not both", where="--log-key-file")
     if log_key_file is not None:
         try:
             log_key = log_key_file.read_text(encoding="utf-8")
