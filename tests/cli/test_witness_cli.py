@@ -133,6 +133,7 @@ def test_beside_the_store_the_check_takes_the_trail_itself_and_is_recorded(
     event = last_event()
     assert event["name"] == "audit.witness_cosigned"
     assert (event["actor"], event["previous_size"]) == ("dr.martin", 0)
+    assert "Witnessed by sceau.witness/" in run("audit", "verify").output  # kept at once
 
     grow(4)
     with sqlite3.connect(home / "state.db") as connection:  # an early entry, gone

@@ -127,7 +127,8 @@ def check(request: Path | None, folder: Path | None, out: Path | None) -> None:
     except Refused as refusal:
         _refused(keeper, refusal, context, actor, state.log.name)
         return
-    if context is not None:
+    if context is not None:  # beside the store: the service keeps the cosignature at once
+        record_cosignature(context.events, accepted.note, state.cosigner)
         context.events.record(
             WitnessCosigned(
                 actor=actor,
