@@ -49,7 +49,8 @@ class Settings:
     audit_key: Path | None = None  # the audit signing key; empty: home/audit.key
     audit_checkpoint_every: int = 1000  # sign a checkpoint every this many entries…
     audit_checkpoint_minutes: int = 60  # …or when the last one is older than this
-    audit_export: str = ""  # where checkpoints go as signed: a file, udp:// or tcp:// syslog
+    audit_export: str = ""  # where checkpoints go as signed: a file, udp:// or tcp:// syslog;
+    # empty: home/checkpoints.jsonl; "off": nowhere but the store
     alerts: Mapping[str, object] = field(default_factory=dict)  # the [alerts] table, file only
     lang: str = ""  # reports' language: en | fr; empty: from the locale (LC_ALL, LANG)
     supervise_seconds: int = 60  # `sceau serve`: seconds between supervision rounds
@@ -86,6 +87,14 @@ class Settings:
     @property
     def webauthn_origins(self) -> list[str]:
         return [self.webauthn_origin or f"https://{self.webauthn_rp_id}"]
+
+    @property
+    def audit_export_destination(self) -> str:
+        """Where checkpoints are published: ``audit_export``, the file beside the state store
+        when it is empty, nothing (empty) when it is ``off``."""
+        if self.audit_export.strip().lower() == "off":
+            return ""
+        return self.audit_export or str(self.home / "checkpoints.jsonl")
 
     @property
     def session_file(self) -> Path:

@@ -456,6 +456,33 @@ class AuditVerificationFailed(Event):
 
 
 @dataclass(frozen=True, kw_only=True)
+class WitnessCosigned(Event):
+    name = "audit.witness_cosigned"
+    witness: str  # the witness's name (its key is in its cosignature)
+    origin: str  # the log's
+    size: int  # entries the cosigned checkpoint covers
+    previous_size: int  # entries the witness had accepted before
+
+
+@dataclass(frozen=True, kw_only=True)
+class WitnessRefused(Event):
+    name = "audit.witness_refused"
+    alert = True
+    witness: str
+    origin: str
+    size: int  # entries the refused checkpoint claims
+    caught: str  # rollback, fork, bad-proof, wrong-key, wrong-log, out-of-step
+
+
+@dataclass(frozen=True, kw_only=True)
+class CosignatureRecorded(Event):
+    name = "audit.cosignature_recorded"
+    witness: str
+    number: int  # the checkpoint cosigned
+    size: int
+
+
+@dataclass(frozen=True, kw_only=True)
 class AlertRaised(Event):
     name = "alert.raised"
     alert_id: int

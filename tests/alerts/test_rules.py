@@ -42,6 +42,7 @@ from sceau.events import (
     ScanCompleted,
     ScanDisagreed,
     StagingShredded,
+    WitnessRefused,
 )
 from sceau.mandate.verify import REASONS
 from sceau.store import open_store
@@ -657,6 +658,26 @@ def test_audit_verification_fires_on_a_failed_verification(engine: Engine):
     assert finding.key == f"event:{event.seq}"
     assert finding.severity is Severity.CRITICAL
     assert "entry 41" in finding.summary
+
+
+def test_audit_verification_fires_when_the_labs_witness_refuses(engine: Engine):
+    event = Log().add(
+        WitnessRefused(
+            at=NOW,
+            actor="dr.martin",
+            witness="lab.example/witness",
+            origin="lab.example/sceau-audit",
+            size=35,
+            caught="fork",
+        )
+    )
+    [finding] = evaluate("audit-verification", engine, [event])
+    assert finding.severity is Severity.CRITICAL
+    assert finding.summary == (
+        "the audit log failed verification at the witness lab.example/witness (fork) "
+        "(checked by dr.martin): it may have been tampered with"
+    )
+    assert finding.facts["reason"] == "a checkpoint of 35 entries was refused: fork"
 
 
 def test_the_context_merges_history_and_new_events_once(engine: Engine):

@@ -25,6 +25,7 @@ from sceau.audit.key import AuditKey
 from sceau.audit.proof import CONSISTENCY, INCLUSION, make_proof
 from sceau.audit.sink import AuditLog
 from sceau.cli.audit import audit
+from sceau.cli.witness import witness
 from sceau.config import Settings
 from sceau.events import EVENTS, DriftRefused, LoginSucceeded
 from sceau.store import open_store
@@ -56,6 +57,17 @@ def test_every_audit_command_has_a_section_with_an_example_and_its_options(name:
         if isinstance(parameter, click.Option):
             assert any(option in text for option in parameter.opts), (
                 f"the section of sceau audit {name} does not show {parameter.opts[0]}"
+            )
+
+
+@pytest.mark.parametrize("name", sorted(witness.commands))
+def test_every_witness_command_has_a_section_with_an_example_and_its_options(name: str) -> None:
+    text = section(f"sceau audit witness {name}")
+    assert f"sceau audit witness {name}" in text.split("```sh", 1)[1].split("```", 1)[0]
+    for parameter in witness.commands[name].params:
+        if isinstance(parameter, click.Option):
+            assert any(option in text for option in parameter.opts), (
+                f"the section of sceau audit witness {name} does not show {parameter.opts[0]}"
             )
 
 

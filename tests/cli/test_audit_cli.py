@@ -124,7 +124,10 @@ def test_an_intact_trail_verifies_and_the_check_is_recorded(home: Path) -> None:
     result = run("audit", "verify")
 
     assert result.exit_code == 0, result.output
-    assert f"Intact: {size} entries, every seal and 1 signed checkpoint agree." in result.output
+    assert (
+        f"Intact: {size} entries, every seal and 1 signed checkpoint agree; the 1 exported "
+        "match them." in result.output  # the export is on by default, beside the store
+    )
     assert last_event() == {
         "name": "audit.verified",
         "actor": "aud.bernard",
@@ -187,7 +190,7 @@ def test_a_store_rolled_back_is_caught_by_the_exported_checkpoints(
     by_default = run("audit", "verify")  # audit_export names the same file
     assert by_default.exit_code == 1
     assert "the store was rolled back" in by_default.output
-    clean_env.delenv("SCEAU_AUDIT_EXPORT")
+    clean_env.setenv("SCEAU_AUDIT_EXPORT", "off")
     alone = run("audit", "verify")  # the store alone cannot tell: why checkpoints leave it
     assert alone.exit_code == 0, alone.output
     missing = run("audit", "verify", "--checkpoints", str(tmp_path / "nowhere.jsonl"))

@@ -143,7 +143,7 @@ class AuditLog:
             origin=settings.audit_origin,
             checkpoint_every=settings.audit_checkpoint_every,
             checkpoint_after=timedelta(minutes=settings.audit_checkpoint_minutes),
-            publisher=publisher_for(settings.audit_export),
+            publisher=publisher_for(settings.audit_export_destination),
         )
 
     # --- writing --------------------------------------------------------------------------

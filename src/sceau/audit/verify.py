@@ -22,9 +22,10 @@ from sqlalchemy import Connection, Engine, select
 
 from sceau.audit.chain import EMPTY_ROOT, Frontier
 from sceau.audit.checkpoint import Checkpoint
+from sceau.audit.cosigned import Witnessed, check_cosignatures
 from sceau.audit.key import AuditKey
 from sceau.audit.sink import AuditLog, checkpoint_from_row, entry_sealer, head_seal
-from sceau.store.schema import audit_checkpoints, audit_head
+from sceau.store.schema import audit_checkpoints, audit_cosignatures, audit_head
 
 _FETCH = 1_000  # rows per fetch: larger chunks were slower (bench/audit.py), not faster
 _KEEP = 20  # problems listed after the first; the first is what matters
@@ -44,6 +45,7 @@ class Verification:
     size: int = 0  # entries read
     checkpoints: int = 0  # signed checkpoints in the store (exported ones are matched to them)
     problems: list[Problem] = field(default_factory=list)
+    witnessed: list[Witnessed] = field(default_factory=list)  # how far each witness vouches
 
     @property
     def intact(self) -> bool:
@@ -81,6 +83,7 @@ def verify_log(
                 select(audit_checkpoints).order_by(audit_checkpoints.c.number)
             )
         ]
+        cosigned = list(connection.execute(select(audit_cosignatures)))
         wanted = {c.size for c in (*stored, *exported)}
         signatures = Verification()
         # Ed25519 checks release the GIL: they run beside the replay, on the second core
@@ -100,6 +103,9 @@ def verify_log(
         for checkpoint in checkpoints:
             _check_root(result, f"{label} {checkpoint.number}", checkpoint, roots, frontier, broken)
     _check_export(result, stored, exported, export_expected)
+    result.witnessed, mismatches = check_cosignatures(cosigned, stored)
+    for position, reason in mismatches:
+        result.add(position, reason)
     result.checkpoints = len(stored)
     result.problems.sort(key=_order)
     return result

@@ -74,6 +74,11 @@ def verify(exported_path: Path | None) -> None:
             f"Intact: {result.size} entries, every seal and {signed} signed "
             f"checkpoint{'s' if signed != 1 else ''} agree{also}."
         )
+        for seen in result.witnessed:
+            click.echo(
+                f"Witnessed by {seen.witness}: entries 0 to {seen.size - 1} (checkpoint "
+                f"{seen.number}), cosigned {seen.at:%Y-%m-%d %H:%M} UTC."
+            )
         if configured is not None and not started:
             click.echo(
                 "audit_export is set but has received no checkpoint yet: the next one starts it."
@@ -370,3 +375,8 @@ def lockdown(role: str) -> None:
         f"The audit tables refuse UPDATE, DELETE and TRUNCATE; role {role} may add and read "
         "entries, never change them. Connect the service as that role (SCEAU_STORE_URL)."
     )
+
+
+from sceau.cli.witness import witness  # noqa: E402  (a subgroup, kept in its own module)
+
+audit.add_command(witness)

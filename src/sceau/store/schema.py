@@ -237,6 +237,17 @@ audit_checkpoints = Table(
     Column("signature", Text, nullable=False),  # base64 Ed25519 over body
 )
 
+audit_cosignatures = Table(  # witnesses' cosignatures of checkpoints (C2SP cosignature/v1)
+    "audit_cosignatures",
+    metadata,
+    Column("witness_key", String(512), primary_key=True),  # the witness's verifier key
+    Column("number", BigInteger, primary_key=True, autoincrement=False),  # the checkpoint's
+    Column("witness", String(256), nullable=False),  # the witness's name
+    Column("size", BigInteger, nullable=False),  # entries the cosigned checkpoint covers
+    Column("line", Text, nullable=False),  # the signature line, as the witness wrote it
+    Column("recorded_at", UtcDateTime(), nullable=False),
+)
+
 audit_exports = Table(  # export files started: from then on, a missing one is tampering
     "audit_exports",
     metadata,

@@ -1,7 +1,9 @@
-"""audit-verification: the audit log failed its verification.
+"""audit-verification: the audit log failed its verification, or the lab's witness refused it.
 
 The log is the evidence of everything else: an entry, a checkpoint or the head that no longer
-verifies means it was damaged or tampered with. One finding per ``audit.verification_failed``.
+verifies means it was damaged or tampered with. One finding per ``audit.verification_failed``,
+and one per ``audit.witness_refused`` (a checkpoint that does not extend what the witness held:
+what ``verify`` cannot see when the trail was re-signed with the audit key).
 """
 
 from __future__ import annotations
@@ -21,12 +23,18 @@ class AuditVerification(Rule):
 
     def evaluate(self, context: RuleContext) -> Iterable[Finding]:
         for event in context.new:
-            if event.name != "audit.verification_failed":
+            if event.name == "audit.witness_refused":
+                caught = str(event.get("caught", "")) or "a refusal"
+                position = f"the witness {event.get('witness', '')} ({caught})"
+                reason = f"a checkpoint of {event.get('size', '?')} entries was refused: {caught}"
+            elif event.name == "audit.verification_failed":
+                position = str(event.get("position", "")) or "an unknown position"
+                reason = str(event.get("reason", ""))
+            else:
                 continue
-            position = str(event.get("position", "")) or "an unknown position"
             yield verification_finding(
                 position,
-                str(event.get("reason", "")),
+                reason,
                 by=event.actor,
                 key=f"event:{event.seq}",
                 facts={"seq": event.seq, "at": event.at.isoformat()},
