@@ -114,6 +114,10 @@ def test_a_signer_smuggled_into_the_store_cannot_move_a_row(world: World, tmp_pa
     shown = run("keys", "signers").output
     assert "REFUSED: registered outside sceau" in shown
     assert re.search(rf"^dr\.martin  key {GROUPED}  created .*  active", shown, re.M)
+    smuggled = run("keys", "signers", "--export", signing.fingerprint(public))
+    assert smuggled.exit_code == 2
+    assert "BEGIN PUBLIC KEY" not in smuggled.output
+    assert "registered outside sceau" in smuggled.output
 
 
 def test_a_key_cannot_be_named_after_someone_else(world: World):

@@ -150,7 +150,7 @@ def signers(chosen: str | None) -> None:
     context = Context.load()
     context.actor("reports.read")
     if chosen is not None:
-        click.echo(public_pem(chosen_signer(context.engine, chosen).public_key), nl=False)
+        _export(context, chosen)
         return
     found = list_signers(context.engine)
     if not found:
@@ -166,6 +166,22 @@ def signers(chosen: str | None) -> None:
             f"{shown(signer.user or '-')}  key {grouped(signer.fingerprint)}  "
             f"created {signer.created_at:%Y-%m-%d}  {_status(proof, signer)}"
         )
+
+
+def _export(context: Context, chosen: str) -> None:
+    """A signer's public key as PEM, only if the trail proves it: whoever checks mandates with
+    it outside sceau must not be handed a key smuggled into the table."""
+    signer = chosen_signer(context.engine, chosen)
+    proof = prove_signers(context.events)
+    try:
+        public = proven_key(proof, signer, where=signer.fingerprint).public_key
+    except VerificationError as error:
+        known = proof.key(signer.fingerprint)
+        if error.reason != "revoked-signer" or known is None:
+            raise
+        click.echo(f"Warning: {error.message}", err=True)
+        public = known.public_key  # as the trail registered it, whatever the table says now
+    click.echo(public_pem(public), nl=False)
 
 
 def _status(proof: SignerProof | None, signer: Signer) -> str:
