@@ -184,6 +184,10 @@ def test_a_revoked_key_signs_nothing_any_more(world: World, tmp_path: Path):
     assert revoked.exit_code == 0, revoked.output
     assert f"Revoked dr.martin's key {grouped}." in revoked.output
     assert re.search(r"REVOKED \d{4}-\d\d-\d\d by dr\.martin", run("keys", "signers").output)
+    exported = run("keys", "signers", "--export", martin.fingerprint)  # for history's checks
+    assert exported.exit_code == 0
+    assert "BEGIN PUBLIC KEY" in exported.output
+    assert "Warning: the signer's key was revoked" in exported.output
     last = trail(world)[-1]
     assert (last.name, last.get("fingerprint"), last.get("reason")) == (
         "signer.revoked",
