@@ -92,7 +92,7 @@ def sceau_world(home: Path, source: Path, table: str) -> tuple[Settings, Path]:
     add_user(engine, events, "admin", Role.ADMIN, "bench password 1", by="admin", params=cheap)
     for name, role in (("dpo", Role.CONTROLLER), ("operator", Role.OPERATOR)):
         add_user(engine, events, name, role, "bench password 1", by="admin", params=cheap)
-    new_signer(engine, events, "dpo", "bench passphrase", home / "signers", user="dpo")
+    new_signer(engine, events, "bench passphrase", home / "signers", user="dpo")
     draft = draft_mandate(str(source))
     finess = pl.read_csv(source, separator=";", encoding="cp1252", n_rows=1)["FINESS"][0]
     text = _filled(draft, str(finess), table)

@@ -297,9 +297,24 @@ class KeyDestroyed(Event):
 
 @dataclass(frozen=True, kw_only=True)
 class SignerCreated(Event):
+    """A signer key registered by its owner: what a mandate's signature is later proven by."""
+
     name = "signer.created"
-    signer: str
+    signer: str  # the key's name: its owner's account
+    account: str  # the account that holds the key, and that re-authenticated to register it
     fingerprint: str
+    public_key: str  # the raw Ed25519 public key, base64 (a public key is no secret)
+
+
+@dataclass(frozen=True, kw_only=True)
+class SignerRevoked(Event):
+    """A signer key revoked: no mandate it signed is valid any longer, whenever signed."""
+
+    name = "signer.revoked"
+    alert = True
+    account: str  # the key's owner (the actor is who revoked it: the owner or an admin)
+    fingerprint: str
+    reason: str  # the words of who revoked it, one line
 
 
 # --- mandates ---------------------------------------------------------------------------

@@ -14,6 +14,7 @@ EXPECTED = {
     "mandate.sign": {CTL},
     "mandate.verify": {CTL, OPS, AUD},
     "keys.new-signer": {CTL},
+    "keys.revoke": {CTL, ADM},  # a controller their own keys (checked by the signer store)
     "keys.rotate": {ADM},
     "keys.db-password": {CTL, OPS, ADM},
     "migrate": {OPS},

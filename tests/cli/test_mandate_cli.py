@@ -124,27 +124,31 @@ def test_draft_edit_sign_verify(home, export, tmp_path):
     assert shown.exit_code == 0, shown.output
     assert "Not signed yet." in shown.output
 
-    refused = run("mandate", "sign", str(draft_path), env=signing())
+    refused = run("mandate", "sign", str(draft_path), env=signing(), input=f"{PASSWORD}\n")
     assert refused.exit_code == 2
     assert "needs the controller role" in refused.output
 
     as_user("claire")
-    created = run("keys", "new-signer", env=signing())
+    created = run("keys", "new-signer", input=f"{PASSWORD}\n", env=signing())
     assert created.exit_code == 0, created.output
-    assert "Created the signer claire for claire." in created.output
+    assert "Created a signer key for claire." in created.output
+    assert re.search(r"Fingerprint: (?:[0-9a-f]{4} ){15}[0-9a-f]{4}\n", created.output)
     key = home / "signers" / "claire.signer.pem"
     assert f"Private key, encrypted under your passphrase: {key}" in created.output
     assert stat.S_IMODE(key.stat().st_mode) == 0o600
 
-    signed = run("mandate", "sign", str(draft_path), env=signing())
+    signed = run("mandate", "sign", str(draft_path), env=signing(), input=f"{PASSWORD}\n")
     assert signed.exit_code == 0, signed.output
     assert f"The signature is in {draft_path}.sig." in signed.output
+    # what the controller reads before signing: the summary, then whose key signs
+    assert "Moves 3 of 28 columns:" in signed.output
+    assert re.search(r"You sign as claire \(key (?:[0-9a-f]{4} ){15}[0-9a-f]{4}\)", signed.output)
 
     as_user("otto")
     verified = run("mandate", "verify", str(draft_path))
     assert verified.exit_code == 0, verified.output
     out = verified.output
-    assert out.startswith("Valid: signed by claire on ")
+    assert re.match(r"Valid: signed by claire \(key (?:[0-9a-f]{4} ){15}[0-9a-f]{4}\) on ", out)
     assert "Controller:   Laboratoire des Deux Rives (FINESS 750000001)" in out
     assert "Purpose:      Migration to the new LIS" in out
     assert "Rows:         every row" in out
@@ -154,7 +158,7 @@ def test_draft_edit_sign_verify(home, export, tmp_path):
     assert "Drops 25 columns, which never leave the source:" in out
     assert "NOM_PAT" in out
     french = run("mandate", "verify", str(draft_path), "--lang", "fr").output
-    assert french.startswith("Valide\u00a0: signé par claire le ")
+    assert french.startswith("Valide\u00a0: signé par claire (clé ")
     assert (
         "Responsable du traitement\u00a0:  Laboratoire des Deux Rives (FINESS 750000001)" in french
     )
@@ -177,9 +181,15 @@ def test_a_changed_mandate_is_refused_and_the_refusal_recorded(home, export, tmp
     as_user("claire")
     assert run("mandate", "draft", str(export), "-o", str(path)).exit_code == 0
     path.write_text(fill(path.read_text(encoding="utf-8")), encoding="utf-8")
-    assert run("keys", "new-signer", "dr-claire", env=signing()).exit_code == 0
-    key = home / "signers" / "dr-claire.signer.pem"
-    assert run("mandate", "sign", str(path), "--key", str(key), env=signing()).exit_code == 0
+    second = run("keys", "new-signer", "--suffix", "2", input=f"{PASSWORD}\n", env=signing())
+    assert second.exit_code == 0, second.output
+    key = home / "signers" / "claire-2.signer.pem"
+    assert (
+        run(
+            "mandate", "sign", str(path), "--key", str(key), env=signing(), input=f"{PASSWORD}\n"
+        ).exit_code
+        == 0
+    )
 
     path.write_text(
         path.read_text().replace('MP = { treatment = "rehash', 'MP = { treatment = "drop", x = "'),
@@ -196,7 +206,7 @@ def test_a_changed_mandate_is_refused_and_the_refusal_recorded(home, export, tmp
 def test_signing_asks_for_the_passphrase_and_never_shows_it(home, export, tmp_path):
     path = tmp_path / "m.toml"
     as_user("claire")
-    created = run("keys", "new-signer", input=f"{PASSPHRASE}\n{PASSPHRASE}\n")
+    created = run("keys", "new-signer", input=f"{PASSWORD}\n{PASSPHRASE}\n{PASSPHRASE}\n")
     assert created.exit_code == 0, created.output
     assert run("mandate", "draft", str(export), "-o", str(path)).exit_code == 0
     unfilled = run("mandate", "sign", str(path))  # refused before any prompt
@@ -204,11 +214,11 @@ def test_signing_asks_for_the_passphrase_and_never_shows_it(home, export, tmp_pa
     assert "TODO placeholder" in unfilled.output
     assert "passphrase" not in unfilled.output
     path.write_text(fill(path.read_text(encoding="utf-8")), encoding="utf-8")
-    wrong = run("mandate", "sign", str(path), input="not my passphrase\n")
+    wrong = run("mandate", "sign", str(path), input=f"{PASSWORD}\nnot my passphrase\n")
     assert wrong.exit_code == 2
     assert "wrong passphrase" in wrong.output
     assert "not my passphrase" not in wrong.output
-    signed = run("mandate", "sign", str(path), input=f"{PASSPHRASE}\n")
+    signed = run("mandate", "sign", str(path), input=f"{PASSWORD}\n{PASSPHRASE}\n")
     assert signed.exit_code == 0, signed.output
     assert PASSPHRASE not in signed.output
     shown = run("mandate", "show", str(path))
@@ -232,24 +242,27 @@ def test_verify_needs_a_login_and_says_why_an_unsigned_mandate_is_refused(home, 
 def test_keys_signers_lists_who_may_sign(home):
     as_user("claire")
     assert run("keys", "signers").output.startswith("No signer yet")
-    assert run("keys", "new-signer", env=signing()).exit_code == 0
+    assert run("keys", "new-signer", input=f"{PASSWORD}\n", env=signing()).exit_code == 0
     listed = run("keys", "signers")
     assert listed.exit_code == 0
     assert re.search(
-        r"^claire  account claire  [0-9a-f]{64}  created \d{4}-\d\d-\d\d  active$",
+        r"^claire  key (?:[0-9a-f]{4} ){15}[0-9a-f]{4}  created \d{4}-\d\d-\d\d  "
+        r"active \(registered by claire \d{4}-\d\d-\d\d\)$",
         listed.output,
         re.M,
     )
-    twice = run("keys", "new-signer", env=signing())
+    twice = run("keys", "new-signer", input=f"{PASSWORD}\n", env=signing())
     assert twice.exit_code == 2
     assert "already exists" in twice.output
+    assert "--suffix" in twice.output
 
 
 def test_a_signers_public_key_leaves_the_store_as_pem(home, tmp_path):
     as_user("claire")
-    assert run("keys", "new-signer", env=signing()).exit_code == 0
+    assert run("keys", "new-signer", input=f"{PASSWORD}\n", env=signing()).exit_code == 0
     listed = run("keys", "signers").output
-    fingerprint = re.search(r"[0-9a-f]{64}", listed).group(0)
+    fingerprint = re.search(r"key ((?:[0-9a-f]{4} ){15}[0-9a-f]{4})", listed).group(1)
+    fingerprint = fingerprint.replace(" ", "")
     exported = run("keys", "signers", "--export", "claire")
     assert exported.exit_code == 0
     assert exported.output == run("keys", "signers", "--export", fingerprint).output

@@ -60,7 +60,7 @@ def test_sign_refuses_a_scan_disagreement_in_the_words_migrate_would_use(world, 
     )
     path.write_text(text, encoding="utf-8")
     as_user(world, "dr.martin")
-    refused = run("mandate", "sign", str(path))
+    refused = run("mandate", "sign", str(path), input=f"{PASSWORD}\n")
     assert refused.exit_code == 2
     assert not signature_path(path).exists()
     # the same mandate signed without the scan (as before this check existed), then migrated
@@ -76,7 +76,7 @@ def test_sign_refuses_a_scan_disagreement_in_the_words_migrate_would_use(world, 
         destination=f"sqlite:///{tmp_path / 'lis.db'}", rules=rules, notes=notes
     )
     path.write_text(text, encoding="utf-8")
-    signed = run("mandate", "sign", str(path))
+    signed = run("mandate", "sign", str(path), input=f"{PASSWORD}\n")
     assert signed.exit_code == 0, signed.output
     assert "Scanned the source as the migration will (28 columns" in signed.output
     assert "it matches the mandate" in signed.output
@@ -115,7 +115,7 @@ def test_sign_refuses_kept_text_holding_identifiers_in_the_words_migrate_would_u
     kept = text.replace('COMMENT1 = { treatment = "drop"', 'COMMENT1 = { treatment = "keep"')
     draft.write_text(kept, encoding="utf-8")
     as_user(world, "dr.martin")
-    refused = run("mandate", "sign", str(draft))
+    refused = run("mandate", "sign", str(draft), input=f"{PASSWORD}\n")
     assert refused.exit_code == 2
     message = error_line(refused.output)
     assert "its text holds identifiers (" in message
@@ -135,7 +135,7 @@ def test_sign_says_plainly_when_the_source_cannot_be_read_from_here(world, tmp_p
     text = world.mandate_text(destination=f"sqlite:///{tmp_path / 'lis.db'}")
     path.write_text(text.replace(str(world.source), "/srv/vendor/exports/lab-a.csv"))
     as_user(world, "dr.martin")
-    signed = run("mandate", "sign", str(path))
+    signed = run("mandate", "sign", str(path), input=f"{PASSWORD}\n")
     assert signed.exit_code == 0, signed.output
     assert "The source could not be read from here (" in signed.output
     assert "no such file or folder" in signed.output
@@ -151,7 +151,7 @@ def test_sign_refuses_a_destination_that_cannot_hold_the_names_as_the_load_would
     )
     path.write_text(text, encoding="utf-8")
     as_user(world, "dr.martin")
-    refused = run("mandate", "sign", str(path))
+    refused = run("mandate", "sign", str(path), input=f"{PASSWORD}\n")
     assert refused.exit_code == 2
     assert "PostgreSQL names are at most 63 bytes" in refused.output
     assert "rename it in the mandate's target table" in refused.output
@@ -173,7 +173,7 @@ def test_lab_d_with_its_corsican_finess_drafts_and_signs(world, tmp_path):
     )
     draft.write_text(text, encoding="utf-8")
     as_user(world, "dr.martin")
-    signed = run("mandate", "sign", str(draft))
+    signed = run("mandate", "sign", str(draft), input=f"{PASSWORD}\n")
     assert signed.exit_code == 0, signed.output
     assert "it matches the mandate" in signed.output
     shown = run("mandate", "verify", str(draft))
@@ -227,12 +227,12 @@ def test_no_password_reaches_a_mandate_or_the_store_by_any_path(world, tmp_path,
     text = re.sub(r'^(VILLE = \{ treatment = )"drop"', r'\1"keep"', text, flags=re.M)
     as_user(world, "dr.martin")
     draft.write_text(text.replace(url, with_password), encoding="utf-8")
-    leaked = run("mandate", "sign", str(draft))
+    leaked = run("mandate", "sign", str(draft), input=f"{PASSWORD}\n")
     assert leaked.exit_code == 2
     assert "source.location: the URL holds a password" in leaked.output
     assert password not in leaked.output
     draft.write_text(text, encoding="utf-8")
-    signed = run("mandate", "sign", str(draft))
+    signed = run("mandate", "sign", str(draft), input=f"{PASSWORD}\n")
     assert signed.exit_code == 0, signed.output
     assert "Scanned the source as the migration will (3 columns" in signed.output
     as_user(world, "op.durand")
@@ -289,7 +289,7 @@ def test_sign_refuses_a_destination_that_names_another_place_from_elsewhere(worl
     path = tmp_path / "m.toml"
     path.write_text(world.mandate_text(destination="sqlite:///lis.db"), encoding="utf-8")
     as_user(world, "dr.martin")
-    refused = run("mandate", "sign", str(path))
+    refused = run("mandate", "sign", str(path), input=f"{PASSWORD}\n")
     assert refused.exit_code == 2
     assert "not an absolute path" in refused.output
     assert "sqlite:////srv/lis.db" in refused.output

@@ -47,7 +47,7 @@ def signed_mandate(tmp_path: Path) -> Path:
     engine = open_store(f"sqlite:///{tmp_path / 'state.db'}")
     events = AuditLog(engine, AuditKey.generate())
     accounts(engine, events)
-    signer = new_signer(engine, events, "claire", PASSPHRASE, tmp_path / "keys", user="claire")
+    signer = new_signer(engine, events, PASSPHRASE, tmp_path / "keys", user="claire")
     assert signer.path is not None
     folder = tmp_path / "handed"
     folder.mkdir()

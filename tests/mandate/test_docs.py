@@ -55,7 +55,9 @@ def test_every_treatment_is_documented():
 
 def test_every_refusal_reason_is_documented():
     room = Path(__file__).parents[2] / "src/sceau/mandate"
-    source = "".join((room / name).read_text() for name in ("verify.py", "signature.py"))
+    source = "".join(
+        (room / name).read_text() for name in ("verify.py", "signature.py", "proof.py")
+    )
     raised = set(re.findall(r'VerificationError\(\s*"([a-z-]+)"', source))
     assert raised == set(REASONS)
     for reason in REASONS:

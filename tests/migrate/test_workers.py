@@ -20,7 +20,7 @@ def test_workers_stage_and_digest_the_same_batches_in_the_same_order(tmp_path: P
     world: World = make_world(tmp_path / "home", patients=300, batch_rows=60)
     rules = dict(LAB_A_RULES, TEL1="pseudonymise")  # field encryption is randomised by design
     mandate = world.signed_mandate(destination=f"sqlite:///{tmp_path / 'lis.db'}", rules=rules)
-    verified = load_verified(mandate, world.engine)
+    verified = load_verified(mandate, world.engine, world.events)
     plan = Plan(verified.mandate, verified.sha256, ProtectKeys(new_data_key(), new_data_key()))
     staging = Staging(tmp_path / "staging", "run-1", new_data_key())
     (table,) = open_source(str(world.source), batch_rows=60).tables()

@@ -69,14 +69,7 @@ class World:
             self.engine, self.events, "op.durand", Role.OPERATOR, PASSWORD, by="admin", params=CHEAP
         )
         self.signer_key = self.home / "signers" / "dr.martin.signer.pem"
-        new_signer(
-            self.engine,
-            self.events,
-            "dr.martin",
-            PASSPHRASE,
-            self.home / "signers",
-            user="dr.martin",
-        )
+        new_signer(self.engine, self.events, PASSPHRASE, self.home / "signers", user="dr.martin")
 
     def mandate_text(
         self,

@@ -26,6 +26,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "mandate.sign": frozenset({_C}),
     "mandate.verify": frozenset({_C, _O, _A}),
     "keys.new-signer": frozenset({_C}),
+    "keys.revoke": frozenset({_C, _ADM}),  # the owner their own key; an admin any key
     "keys.rotate": frozenset({_ADM}),
     "keys.db-password": frozenset({_C, _O, _ADM}),
     "migrate": frozenset({_O}),

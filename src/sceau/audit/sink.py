@@ -279,6 +279,13 @@ class AuditLog:
 
     # --- reading --------------------------------------------------------------------------
 
+    def proven_entries(self, names: Collection[str]) -> list[LoggedEvent]:
+        """The entries of ``names`` from this trail, once it is verified whole
+        (:mod:`sceau.audit.proven`); a SceauError when it does not verify."""
+        from sceau.audit.proven import proven_entries  # it verifies with what imports this
+
+        return proven_entries(self, names)
+
     def size(self) -> int:
         with self.engine.connect() as connection:
             return connection.execute(select(func.count()).select_from(audit_entries)).scalar_one()

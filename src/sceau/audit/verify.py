@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import struct
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from hashlib import sha256
@@ -46,6 +46,7 @@ class Verification:
     checkpoints: int = 0  # signed checkpoints in the store (exported ones are matched to them)
     problems: list[Problem] = field(default_factory=list)
     witnessed: list[Witnessed] = field(default_factory=list)  # how far each witness vouches
+    kept: list[bytes] = field(default_factory=list)  # leaves of the names asked for, in order
 
     @property
     def intact(self) -> bool:
@@ -66,12 +67,14 @@ def verify_log(
     exported: Sequence[Checkpoint] = (),
     export_expected: bool = False,
     progress: Callable[[int], None] | None = None,
+    keep: Collection[str] = (),
 ) -> Verification:
     """Check every entry, the head and every checkpoint of ``log``; never raises on tampering.
 
     Everything is read in one snapshot of the store, so appends made meanwhile are not mistaken
     for tampering. ``export_expected``: the settings name an export file, so its absence while
-    the store holds checkpoints is itself a finding.
+    the store holds checkpoints is itself a finding. ``keep``: event names whose leaves are
+    handed back in ``kept``, read in the same pass and snapshot as they were checked.
     """
     result = Verification()
     key = log.key
@@ -91,7 +94,7 @@ def verify_log(
             checking = pool.submit(_check_signatures, signatures, key, stored, exported)
             cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
             try:
-                roots, frontier, broken = _replay(result, cursor, key, wanted, progress)
+                roots, frontier, broken = _replay(result, cursor, key, wanted, progress, keep)
             finally:
                 cursor.close()
             checking.result()
@@ -193,6 +196,7 @@ def _replay(
     key: AuditKey,
     wanted: set[int],
     progress: Callable[[int], None] | None,
+    keep: Collection[str] = (),
 ) -> tuple[dict[int, bytes], Frontier, int | None]:
     """Stream the entries in order: check seals, rebuild the tree, keep roots at ``wanted`` sizes.
 
@@ -223,6 +227,8 @@ def _replay(
             else:
                 expected, broken = _name_problems(result, rows, seals, expected, broken)
             _grow(frontier, leaves, marks, roots)
+            if keep:
+                result.kept.extend(bytes(row[3]) for row in rows if row[2] in keep)
         if progress is not None:
             progress(len(rows))
     return roots, frontier, broken

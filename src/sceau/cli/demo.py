@@ -254,7 +254,6 @@ class Story:
         new_signer(
             self.engine,
             self.events,
-            lab.director,
             self.passphrase,
             self.settings.home / "signers",
             user=lab.director,

@@ -8,12 +8,25 @@ from pathlib import Path
 import click
 
 from sceau.cli._context import Context
+from sceau.cli._reauth import reauthenticate
+from sceau.cli._text import shown
 from sceau.config import Settings
-from sceau.crypto.signing import fingerprint, public_pem
+from sceau.crypto.signing import fingerprint, grouped, public_pem
 from sceau.keys import material, open_provider
 from sceau.keys.db_passwords import account, forget_password, store_password
 from sceau.mandate.draft import refuse_password
-from sceau.mandate.signers import KEY_SUFFIX, chosen_signer, list_signers, new_signer
+from sceau.mandate.model import MandateError
+from sceau.mandate.proof import SignerProof, prove_signers
+from sceau.mandate.signature import VerificationError
+from sceau.mandate.signers import (
+    KEY_SUFFIX,
+    Signer,
+    chosen_signer,
+    list_signers,
+    new_signer,
+    revoke_signer,
+)
+from sceau.mandate.verify import proven_key
 from sceau.migrate.certificate import certificate_public_key
 
 PASSPHRASE_ENV = "SCEAU_SIGNER_PASSPHRASE"  # noqa: S105  (the variable's name, not a secret)
@@ -46,30 +59,81 @@ def keys() -> None:
     """Signer keys (who may sign mandates) and the key provider's keys."""
 
 
+_PASSWORD_STDIN = click.option(
+    "--password-stdin",
+    is_flag=True,
+    help="Read your account's password (asked again before this act) from stdin's first line.",
+)
+
+
 @keys.command("new-signer")
 @click.argument("name", required=False)
-def new_signer_command(name: str | None) -> None:
-    """Create your key for signing mandates; NAME defaults to your account name.
+@click.option(
+    "--suffix",
+    default="",
+    help="For another key of yours: a few lower-case letters or digits, giving "
+    "<you>-SUFFIX.signer.pem.",
+)
+@_PASSWORD_STDIN
+def new_signer_command(name: str | None, suffix: str, password_stdin: bool) -> None:
+    """Create your key for signing mandates. It carries your account's name, no other.
 
     \b
-    The private key is written to <home>/signers/NAME.signer.pem, encrypted under the
-    passphrase you choose (or SCEAU_SIGNER_PASSPHRASE); only its public half is registered.
+    Your account's password is asked again first: registering a key binds you to what it signs.
+    The private key is written to <home>/signers/<you>.signer.pem, encrypted under the
+    passphrase you choose (or SCEAU_SIGNER_PASSPHRASE); its public half is registered in the
+    audit trail. NAME, if given, must be your account's name.
     """
     context = Context.load()
     user = context.actor("keys.new-signer")
+    if name is not None and name != user.name:
+        raise MandateError(
+            "a signer key carries its owner's account name, and no other",
+            hint=f"run `sceau keys new-signer` as yourself: the key will be named {user.name}",
+            where="NAME",
+        )
+    reauthenticate(context, user, "keys new-signer", from_stdin=password_stdin)
     passphrase = read_passphrase(confirm=True)
     signer = new_signer(
         context.engine,
         context.events,
-        name or user.name,
         passphrase,
         signers_folder(context.settings),
         user=user.name,
+        suffix=suffix,
     )
-    click.echo(f"Created the signer {signer.name} for {user.name}.")
-    click.echo(f"Fingerprint: {signer.fingerprint}")
+    click.echo(f"Created a signer key for {user.name}.")
+    click.echo(f"Fingerprint: {grouped(signer.fingerprint)}")
+    click.echo(
+        "Give the fingerprint to those who check your mandates by another way than this "
+        "machine (on paper, by phone): every mandate you sign shows it."
+    )
     click.echo(f"Private key, encrypted under your passphrase: {signer.path}")
     click.echo("Keep the passphrase safe: without it the key cannot sign.")
+
+
+@keys.command()
+@click.argument("fingerprint")
+@click.option("--reason", required=True, help="Why, on one line (kept in the audit trail).")
+@_PASSWORD_STDIN
+def revoke(fingerprint: str, reason: str, password_stdin: bool) -> None:
+    """Revoke the signer key FINGERPRINT for good: by its owner, or an admin.
+
+    \b
+    Every mandate the key signed is refused from then on, whenever it was signed (a stolen key
+    can sign with any date): the controller signs the mandates still needed with a new key.
+    Your account's password is asked again first.
+    """
+    context = Context.load()
+    user = context.actor("keys.revoke")
+    wanted = "".join(fingerprint.split()).lower()  # as `keys signers` groups it, or whole
+    reauthenticate(context, user, "keys revoke", from_stdin=password_stdin)
+    signer = revoke_signer(context.engine, context.events, wanted, by=user.name, reason=reason)
+    click.echo(f"Revoked {signer.user}'s key {grouped(signer.fingerprint)}.")
+    click.echo(
+        "No mandate it signed is valid any longer, whenever it was signed; have the mandates "
+        "still needed signed again with a new key."
+    )
 
 
 @keys.command()
@@ -81,22 +145,61 @@ def new_signer_command(name: str | None) -> None:
     "mandates with their own tools.",
 )
 def signers(chosen: str | None) -> None:
-    """List the registered signers: name, account, fingerprint, created, revoked."""
+    """List the signer keys: owner, fingerprint, created, and whether the audit trail proves
+    them (active), revoked them, or never recorded them (refused)."""
     context = Context.load()
     context.actor("reports.read")
     if chosen is not None:
-        click.echo(public_pem(chosen_signer(context.engine, chosen).public_key), nl=False)
+        _export(context, chosen)
         return
     found = list_signers(context.engine)
     if not found:
         click.echo("No signer yet: a controller creates one with `sceau keys new-signer`.")
         return
+    try:
+        proof: SignerProof | None = prove_signers(context.events)
+    except VerificationError as error:
+        proof = None
+        click.echo(f"The audit trail does not verify: no key is proven. {error.message}")
     for signer in found:
-        revoked = f"revoked {signer.revoked_at:%Y-%m-%d}" if signer.revoked_at else "active"
         click.echo(
-            f"{signer.name}  account {signer.user or '-'}  {signer.fingerprint}  "
-            f"created {signer.created_at:%Y-%m-%d}  {revoked}"
+            f"{shown(signer.user or '-')}  key {grouped(signer.fingerprint)}  "
+            f"created {signer.created_at:%Y-%m-%d}  {_status(proof, signer)}"
         )
+
+
+def _export(context: Context, chosen: str) -> None:
+    """A signer's public key as PEM, only if the trail proves it: whoever checks mandates with
+    it outside sceau must not be handed a key smuggled into the table."""
+    signer = chosen_signer(context.engine, chosen)
+    proof = prove_signers(context.events)
+    try:
+        public = proven_key(proof, signer, where=signer.fingerprint).public_key
+    except VerificationError as error:
+        known = proof.key(signer.fingerprint)
+        if error.reason != "revoked-signer" or known is None:
+            raise
+        click.echo(f"Warning: {error.message}", err=True)
+        public = known.public_key  # as the trail registered it, whatever the table says now
+    click.echo(public_pem(public), nl=False)
+
+
+def _status(proof: SignerProof | None, signer: Signer) -> str:
+    """What verification would make of the key: the trail's word, not the table's."""
+    if proof is None:
+        return "UNPROVEN (the trail does not verify)"
+    try:
+        proven = proven_key(proof, signer, where=signer.fingerprint)
+    except VerificationError as error:
+        if error.reason == "revoked-signer":
+            known = proof.key(signer.fingerprint)
+            when = (known and known.revoked_at) or signer.revoked_at
+            by = f" by {known.revoked_by}" if known and known.revoked_by else ""
+            return f"REVOKED {when:%Y-%m-%d}{by}"
+        if error.reason == "unproven-signer":
+            return "REFUSED: registered outside sceau (not in the audit trail)"
+        return "REFUSED: the signers table and the audit trail disagree"
+    return f"active (registered by {proven.account} {proven.registered_at:%Y-%m-%d})"
 
 
 @keys.command()

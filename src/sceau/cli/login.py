@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from datetime import UTC, datetime
 
 import click
@@ -14,6 +13,7 @@ from sceau.accounts.factors import WrongFactor, list_factors
 from sceau.accounts.recovery import remaining
 from sceau.accounts.totp import parse_code
 from sceau.cli._context import Context
+from sceau.cli._reauth import CODE_PROMPT, read_code
 from sceau.cli.users import read_password
 
 
@@ -43,7 +43,7 @@ def login(name: str, password_stdin: bool) -> None:
     typed: list[str] = []
 
     def ask_code() -> str:  # asked only once the password is right, if a factor is enrolled
-        typed.append(_read_code(password_stdin))
+        typed.append(read_code(password_stdin, CODE_PROMPT))
         return typed[-1]
 
     user = open_session(
@@ -85,12 +85,6 @@ def whoami() -> None:
         f"{session.user.name} ({session.user.role}), "
         f"session ends {_clock(session.expires_at)} (in {left} min)"
     )
-
-
-def _read_code(from_stdin: bool) -> str:
-    if from_stdin:
-        return sys.stdin.readline().strip()
-    return str(click.prompt("Code from your authenticator app, or a recovery code", err=True))
 
 
 def _is_totp(code: str) -> bool:

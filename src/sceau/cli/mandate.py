@@ -10,11 +10,13 @@ import click
 from rich.console import Console
 
 from sceau.cli._context import Context
+from sceau.cli._reauth import reauthenticate
 from sceau.cli._lang import chosen_words, lang_option
 from sceau.cli._progress import ProgressPrinter
 from sceau.cli._text import shown
 from sceau.cli.keys import default_key, read_passphrase
 from sceau.config import Settings
+from sceau.crypto.signing import grouped
 from sceau.detect.base import Sensitivity
 from sceau.detect.scan import scan
 from sceau.events import MandateDrafted, MandateRefused, ScanCompleted
@@ -92,13 +94,16 @@ def draft(source: str, table: str | None, output: Path | None, force: bool) -> N
     type=click.Path(dir_okay=False, path_type=Path),
     help="Your signer key (default: <home>/signers/<you>.signer.pem).",
 )
-def sign(mandate_path: Path, key: Path | None) -> None:
+@lang_option("what is printed")
+def sign(mandate_path: Path, key: Path | None, lang: str | None) -> None:
     """Sign MANDATE as the controller; the signature goes beside it, in MANDATE.sig.
 
     \b
     Every check `sceau migrate` runs is run first, with the same words: the rules, the bounds,
-    the destination's names and, when the source can be read from here, the drift scan. The
-    passphrase of the key is read from SCEAU_SIGNER_PASSPHRASE, or asked for.
+    the destination's names and, when the source can be read from here, the drift scan. What
+    the mandate allows is then printed, and the key's owner and fingerprint before it signs.
+    Signing binds you: your account's password (and a code, when you have a second factor) is
+    asked again. The passphrase of the key is read from SCEAU_SIGNER_PASSPHRASE, or asked for.
     """
     context = Context.load()
     user = context.actor("mandate.sign")
@@ -128,9 +133,22 @@ def sign(mandate_path: Path, key: Path | None) -> None:
             f"Scanned the source as the migration will ({len(checked.scan.columns)} columns, "
             "its first rows): it matches the mandate."
         )
+    t = chosen_words(lang, context.settings)
+    _describe(parsed, t)  # what the controller is about to sign, before the passphrase
+
+    def announce(signer: str, fingerprint: str) -> None:
+        click.echo(t("mandate.signing", signer=signer, fingerprint=grouped(fingerprint)))
+
+    reauthenticate(context, user, "mandate sign", from_stdin=False)
     passphrase = read_passphrase(confirm=False)
     written = sign_mandate(
-        mandate_path, key_path, passphrase, context.engine, context.events, user=user.name
+        mandate_path,
+        key_path,
+        passphrase,
+        context.engine,
+        context.events,
+        user=user.name,
+        announce=announce,
     )
     click.echo(f"Signed {mandate_path} as {user.name}. The signature is in {written}.")
 
@@ -144,7 +162,7 @@ def verify(mandate_path: Path, lang: str | None) -> None:
     user = context.actor("mandate.verify")
     t = chosen_words(lang, context.settings)
     try:
-        verified = load_verified(mandate_path, context.engine)
+        verified = load_verified(mandate_path, context.engine, context.events)
     except VerificationError as error:
         context.events.record(
             MandateRefused(
@@ -157,7 +175,7 @@ def verify(mandate_path: Path, lang: str | None) -> None:
             "mandate.valid",
             signer=verified.signer,
             when=f"{verified.signed_at:%Y-%m-%d %H:%M %Z}",
-            fingerprint=verified.fingerprint[:16],
+            fingerprint=grouped(verified.fingerprint),
             sha256=verified.sha256[:16],
         )
     )

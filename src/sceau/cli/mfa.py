@@ -33,6 +33,7 @@ from sceau.accounts.recovery import remaining
 from sceau.accounts.roles import allowed
 from sceau.accounts.users import check_name, get_user
 from sceau.cli._context import Context
+from sceau.cli._reauth import CODE_PROMPT, read_code
 from sceau.cli.users import read_password
 from sceau.events import AccessDenied as AccessDeniedEvent
 
@@ -79,7 +80,7 @@ def enrol_totp(label: str, name: str | None, password_stdin: bool) -> None:
     click.echo(enrolment.uri)
     click.echo("Keep this link secret: anyone who has it can make your codes.")
     for attempt in range(1, TRIES + 1):
-        code = _read_code(password_stdin, "Code the app shows now")
+        code = read_code(password_stdin, "Code the app shows now")
         try:
             confirm_totp(
                 context.settings,
@@ -200,7 +201,7 @@ def _reauthenticate(context: Context, name: str | None, password_stdin: bool) ->
         needs_code = has_factor(connection, user)
     given = None
     if needs_code:
-        given = Given(code=_read_code(password_stdin, "Code from your app, or a recovery code"))
+        given = Given(code=read_code(password_stdin, CODE_PROMPT))
     proof = reauthenticate(context.settings, context.engine, context.events, user, password, given)
     if not logged_in:  # the password proved who it is; the role table still decides
         with context.engine.connect() as connection:
@@ -211,12 +212,6 @@ def _reauthenticate(context: Context, name: str | None, password_stdin: bool) ->
             )
             raise AccessDenied(f"`{ACTION}` is not allowed to this account's role")
     return proof
-
-
-def _read_code(from_stdin: bool, prompt: str) -> str:
-    if from_stdin:
-        return sys.stdin.readline().strip()
-    return str(click.prompt(prompt, err=True))
 
 
 def _fact(factor: Factor, left: int) -> dict[str, object]:

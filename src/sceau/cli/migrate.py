@@ -29,7 +29,6 @@ from sceau.cli._progress import ProgressPrinter
 from sceau.cli._text import shown
 from sceau.config import Settings
 from sceau.errors import SceauError
-from sceau.events import EventSink
 from sceau.keys import open_provider
 from sceau.migrate.certificate import CertificateError, certificate_sha256, verify_certificate
 from sceau.migrate.errors import StoppedOnRequest
@@ -37,7 +36,7 @@ from sceau.migrate.outcome import RunOutcome
 from sceau.migrate.pipeline import migrate as run_mandate
 from sceau.migrate.report import MigrationReport
 from sceau.migrate.runs import note
-from sceau.migrate.session import MigrationSession, StopRequest
+from sceau.migrate.session import MigrationSession, StopRequest, Trail
 from sceau.reports import Report, ReportFormat, write_report
 from sceau.reports.i18n import Translator
 
@@ -87,7 +86,7 @@ def run_printed(
     console: Console,
     settings: Settings,
     engine: Engine,
-    events: EventSink,
+    events: Trail,
     actor: str,
     mandate: Path,
     resume: str | None = None,

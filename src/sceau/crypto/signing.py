@@ -92,6 +92,11 @@ def fingerprint(public_key: bytes) -> str:
     return hashlib.sha256(public_key).hexdigest()
 
 
+def grouped(fingerprint: str) -> str:
+    """A fingerprint in groups of four hex digits, for a person to compare aloud or on paper."""
+    return " ".join(fingerprint[i : i + 4] for i in range(0, len(fingerprint), 4))
+
+
 def public_pem(public_key: bytes) -> str:
     """A raw public key as PEM (SubjectPublicKeyInfo), as OpenSSL and PyNaCl users read it."""
     key = Ed25519PublicKey.from_public_bytes(public_key)

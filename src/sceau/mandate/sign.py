@@ -6,6 +6,7 @@ byte for byte, into the ``mandates`` table.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
@@ -44,14 +45,15 @@ def sign_mandate(
     *,
     user: str,
     now: datetime | None = None,
+    announce: Callable[[str, str], None] | None = None,
 ) -> Path:
     """Sign the mandate at ``path`` as ``user``, a controller; returns the signature's path.
 
     The mandate must parse within its bounds, follow the rules and not have expired: an
     invalid mandate is never signed. The key must be ``user``'s own registered, unrevoked
-    signer key. ``sceau mandate sign`` first runs the checks of
-    :mod:`sceau.migrate.preflight` too (the destination's names, the drift scan), which this
-    room cannot import.
+    signer key; ``announce`` is told its owner and fingerprint before it signs. ``sceau mandate
+    sign`` first runs the checks of :mod:`sceau.migrate.preflight` too (the destination's
+    names, the drift scan), which this room cannot import.
     """
     moment = utc(now)
     body = read_mandate(path)
@@ -80,6 +82,14 @@ def sign_mandate(
     if signer.revoked_at is not None or signer.user != user:
         reason = "was revoked" if signer.revoked_at is not None else "belongs to another account"
         raise MandateError(f"this signer key {reason}", where=str(key_path))
+    if signer.name != user:  # made before a key carried its owner's name and no other
+        raise MandateError(
+            "this signer key carries another name than its owner's account",
+            hint="create a new key with `sceau keys new-signer` and sign with it",
+            where=str(key_path),
+        )
+    if announce is not None:  # the person sees whose key signs before it does
+        announce(signer.name, signer.fingerprint)
     digest = hashlib.sha256(body).hexdigest()
     signed_at = moment.isoformat(timespec="seconds")
     message = signed_message(digest, mandate.mandate_id, signer.name, signer.fingerprint, signed_at)

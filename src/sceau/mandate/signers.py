@@ -1,13 +1,17 @@
 """The signer store: who may sign mandates, with which key.
 
-A signer key is created once per person (:func:`new_signer`): the private key goes to a file,
-encrypted under the person's passphrase, and only its public half enters the state store's
-``signers`` table, which is what verification trusts. A signer is named by its fingerprint
-(:func:`sceau.crypto.signing.fingerprint`), and by a name that several keys may share.
+A signer key is created by its owner, a controller (:func:`new_signer`): the private key goes
+to a file, encrypted under the owner's passphrase; its public half enters the state store's
+``signers`` table and, with the owner's account, the audit trail (``signer.created``). A key is
+named after its owner's account and nothing else, so a key cannot carry another person's name;
+it is told apart from the owner's other keys by its fingerprint
+(:func:`sceau.crypto.signing.fingerprint`). Verification trusts the table only where the trail
+proves it (:mod:`sceau.mandate.proof`). :func:`revoke_signer` ends a key for good.
 """
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import secrets
@@ -16,12 +20,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, Executable, Row, delete, insert, select
+from sqlalchemy import Engine, Executable, Row, delete, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from sceau.crypto import signing
 from sceau.crypto.kdf import PASSPHRASE_KDF, passphrase_key
-from sceau.events import EventSink, SignerCreated
+from sceau.events import EventSink, SignerCreated, SignerRevoked
 from sceau.mandate.model import MandateError
 from sceau.mandate.signature import write_private_file
 from sceau.store.errors import StoreError
@@ -32,7 +36,9 @@ _KEY_HEADER = "sceau-signer-key"
 _MAX_KDF_MEMORY_KIB = 4 * 1024 * 1024  # the header is read before it can be trusted
 MIN_PASSPHRASE = 12
 CONTROLLER = "controller"  # the role whose signature a mandate needs (sceau.accounts.Role)
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}\Z")
+ADMIN = "admin"  # the role that may revoke anyone's key (sceau.accounts.Role)
+_SUFFIX = re.compile(r"^[a-z0-9]{1,16}\Z")
+_REASON = re.compile(r"^[^\x00-\x1f\x7f]{1,200}\Z")
 
 
 @dataclass(frozen=True)
@@ -70,18 +76,31 @@ def chosen_signer(engine: Engine, chosen: str) -> Signer:
 def new_signer(
     engine: Engine,
     events: EventSink,
-    name: str,
     passphrase: str,
     folder: Path,
     *,
     user: str,
+    suffix: str = "",
     now: datetime | None = None,
 ) -> Signer:
-    """Create a signing key: the private key encrypted in ``folder``, the public one registered."""
-    if not _NAME.match(name):
+    """Create ``user``'s signing key: the private key encrypted in ``folder``, the public one
+    registered under ``user``'s name, in the table and in the audit trail.
+
+    ``user`` is the owner, an active controller who has just proved who they are (the caller
+    re-authenticates them). ``suffix`` (a few lower-case letters or digits) only tells the
+    owner's key files apart: ``<user>-<suffix>.signer.pem``.
+    """
+    role, disabled = account_role(engine, user)
+    if role != CONTROLLER or disabled:
         raise MandateError(
-            "a signer name is letters, digits, dots, dashes or underscores (64 at most)",
-            hint="choose another name",
+            "only an active controller account may hold a signer key",
+            hint="the lab's director or DPO creates their own key, logged in as themselves",
+        )
+    if suffix and not _SUFFIX.match(suffix):
+        raise MandateError(
+            "a key suffix is 1 to 16 lower-case letters or digits",
+            hint="e.g. --suffix 2027",
+            where="--suffix",
         )
     if len(passphrase) < MIN_PASSPHRASE:
         raise MandateError(
@@ -91,19 +110,26 @@ def new_signer(
     if not folder.exists():
         folder.mkdir(mode=0o700, parents=True)
         folder.chmod(0o700)  # whatever the umask
-    path = folder / f"{name}{KEY_SUFFIX}"
+    path = folder / f"{user}{'-' + suffix if suffix else ''}{KEY_SUFFIX}"
     key = signing.generate()
     pem = _sealed_key(key, passphrase)
     public = signing.public_bytes(key)
-    created = Signer(name, signing.fingerprint(public), user, public, utc(now), path=path)
+    created = Signer(user, signing.fingerprint(public), user, public, utc(now), path=path)
     write_private_file(
-        path, pem, hint="choose another name; a signer key is never overwritten", overwrite=False
+        path, pem, hint="you hold a key of that name: pass another --suffix", overwrite=False
     )
     row = {k: getattr(created, k) for k in ("fingerprint", "name", "user", "public_key")}
+    registered = SignerCreated(
+        actor=user,
+        signer=user,
+        account=user,
+        fingerprint=created.fingerprint,
+        public_key=base64.b64encode(public).decode("ascii"),
+    )
     try:
         write_rows(engine, insert(signers).values(**row, created_at=created.created_at))
         try:
-            events.record(SignerCreated(actor=user, signer=name, fingerprint=created.fingerprint))
+            events.record(registered)
         except BaseException:
             write_rows(engine, delete(signers).where(signers.c.fingerprint == created.fingerprint))
             raise
@@ -111,6 +137,55 @@ def new_signer(
         path.unlink(missing_ok=True)
         raise
     return created
+
+
+def revoke_signer(
+    engine: Engine,
+    events: EventSink,
+    fingerprint: str,
+    *,
+    by: str,
+    reason: str,
+    now: datetime | None = None,
+) -> Signer:
+    """Revoke a signer key for good, as ``by``: its owner or an admin. The trail's entry is
+    written first: it is what verification reads, so a failure after it still refuses the key."""
+    signer = find_signer(engine, fingerprint)
+    if signer is None:
+        raise MandateError(
+            "no registered signer has this fingerprint",
+            hint="`sceau keys signers` lists them, with their full fingerprints",
+            where=fingerprint,
+        )
+    role, disabled = account_role(engine, by)
+    if disabled or not (by == signer.user or role == ADMIN):
+        raise MandateError(
+            "only the key's owner or an admin may revoke it",
+            hint="ask the key's owner or an admin; if the key may be stolen, an admin can act now",
+            where=fingerprint,
+        )
+    if signer.revoked_at is not None:
+        raise MandateError(
+            f"this key was already revoked on {signer.revoked_at:%Y-%m-%d}", where=fingerprint
+        )
+    words = " ".join(reason.split())
+    if not _REASON.match(words):
+        raise MandateError(
+            "give a reason for the revocation, on one line (200 characters at most)",
+            hint="e.g. --reason 'laptop stolen'; it is kept in the audit trail: no patient data",
+            where="--reason",
+        )
+    moment = utc(now)
+    events.record(
+        SignerRevoked(
+            actor=by, account=signer.user or "", fingerprint=fingerprint, reason=words, at=moment
+        )
+    )
+    stamp = update(signers).where(signers.c.fingerprint == fingerprint).values(revoked_at=moment)
+    write_rows(engine, stamp)
+    return Signer(
+        signer.name, fingerprint, signer.user, signer.public_key, signer.created_at, moment
+    )
 
 
 def list_signers(engine: Engine) -> list[Signer]:

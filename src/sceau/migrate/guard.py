@@ -18,7 +18,7 @@ from sceau.sources.base import Table
 def verified_mandate(session: MigrationSession, path: Path) -> VerifiedMandate:
     """The mandate at ``path``, verified; a refusal is recorded (with the file's hash)."""
     try:
-        return load_verified(path, session.engine, now=session.now())
+        return load_verified(path, session.engine, session.events, now=session.now())
     except MandateError as error:
         digest = _file_sha256(path)
         reason = getattr(error, "reason", "invalid")  # the stable word, for the rules

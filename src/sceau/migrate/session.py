@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Protocol
 
 from sqlalchemy import Engine
 
@@ -14,7 +15,12 @@ from sceau.config import Settings
 from sceau.events import EventSink
 from sceau.keys.base import KeyProvider
 from sceau.keys.db_passwords import DatabasePasswords
+from sceau.mandate.proof import ProvenTrail
 from sceau.progress import Progress, Silent
+
+
+class Trail(EventSink, ProvenTrail, Protocol):
+    """The audit trail a run writes to, and which proves the keys its mandate is signed with."""
 
 
 class StopRequest:
@@ -34,7 +40,7 @@ class MigrationSession:
 
     settings: Settings
     engine: Engine
-    events: EventSink
+    events: Trail
     provider: KeyProvider
     actor: str
     progress: Progress = field(default_factory=Silent)

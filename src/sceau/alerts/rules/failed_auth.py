@@ -21,7 +21,9 @@ from sceau.audit.entry import LoggedEvent
 from sceau.store.schema import alerts
 
 NAMES = frozenset({"auth.login_failed", "mfa.failed", "auth.denied", "mandate.refused"})
-SIGNATURE_REASONS = frozenset({"bad-signature", "unknown-signer", "revoked-signer"})
+SIGNATURE_REASONS = frozenset(
+    {"bad-signature", "unknown-signer", "unproven-signer", "signer-mismatch", "revoked-signer"}
+)
 
 
 def failure_of(event: LoggedEvent) -> tuple[str, str] | None:
