@@ -70,6 +70,16 @@ def add(name: str, role: str, password_stdin: bool) -> None:
         click.echo(f"Log in with: sceau login {user.name}")
     else:
         click.echo(f"Added {user.name} ({user.role}). They log in with: sceau login {user.name}")
+        click.echo(EMBEDDED_IS_SINGLE_USER, err=True)
+
+
+# The embedded store is a file of this machine's account: whoever runs sceau here can read it
+# and the audit key, so roles separate honest people only. The service is the boundary.
+EMBEDDED_IS_SINGLE_USER = (
+    "Note: this installation keeps its store and audit key on this machine, readable by "
+    "everyone who runs sceau here; for several people (a lab's controller, a vendor's "
+    "operator), run `sceau serve` and have each work through it (docs/serve.md)."
+)
 
 
 @users.command("list")
