@@ -94,7 +94,7 @@ class Settings:
         when it is empty, nothing (empty) when it is ``off``."""
         if self.audit_export.strip().lower() == "off":
             return ""
-        return self.audit_export or str(self.home / "checkpoints.jsonl")
+        return self.audit_export or str((self.home / "checkpoints.jsonl").absolute())
 
     @property
     def session_file(self) -> Path:

@@ -343,3 +343,14 @@ def test_the_origin_is_the_setting_or_else_unique_to_the_installation(
         with pytest.raises(SceauError, match="cannot hold spaces") as raised:
             AuditLog.from_settings(load_settings({**env, "SCEAU_AUDIT_ORIGIN": wrong}), engine)
         assert raised.value.where == "audit_origin"
+
+
+def test_the_default_export_is_an_absolute_file_even_for_a_relative_home(tmp_path, monkeypatch):
+    # the demo's home is relative to where it runs; the checkpoints' file must not move with it
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SCEAU_HOME", "demo-output/home")
+    settings = load_settings()
+    destination = settings.audit_export_destination
+    assert Path(destination).is_absolute()
+    assert destination == str(tmp_path / "demo-output" / "home" / "checkpoints.jsonl")
+    assert isinstance(publisher_for(destination), FilePublisher)
