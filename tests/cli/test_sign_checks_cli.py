@@ -8,6 +8,7 @@ import json
 import re
 import secrets
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import jsonschema
@@ -17,7 +18,8 @@ from tests import mariadb
 from tests.migrate.world import CHEAP, LAB_A_RULES, PASSPHRASE, PASSWORD, World, cli_world
 from tests.schemas import closed_schema
 
-from sceau.accounts import login
+from sceau.accounts import login, reauthenticate, totp
+from sceau.accounts.mfa import begin_totp, confirm_totp
 from sceau.cli import main
 from sceau.keys.db_passwords import MARIADB_ENV
 from sceau.mandate.policy import ScanDisagreement
@@ -294,3 +296,44 @@ def test_sign_refuses_a_destination_that_names_another_place_from_elsewhere(worl
     assert "not an absolute path" in refused.output
     assert "sqlite:////srv/lis.db" in refused.output
     assert not list(tmp_path.glob("*.sig"))  # nothing signed
+
+
+def test_signing_asks_the_password_and_the_code_of_a_controller_with_a_second_factor(
+    world, tmp_path
+):
+    # a session left open on the director's machine is not enough to sign in their name
+    as_user(world, "dr.martin")
+    proof = reauthenticate(world.settings, world.engine, world.events, "dr.martin", PASSWORD)
+    enrolment = begin_totp(world.settings, world.engine, proof, label="phone")
+    now = datetime.now(UTC)
+    step = totp.step_at(now)
+    confirm_totp(
+        world.settings,
+        world.engine,
+        world.events,
+        "dr.martin",
+        enrolment.factor_id,
+        totp.code_at(enrolment.secret, step - 1),
+        now=now,
+    )
+    path = tmp_path / "m.toml"
+    path.write_text(
+        world.mandate_text(destination=f"sqlite:///{tmp_path / 'lis.db'}"), encoding="utf-8"
+    )
+    stale = totp.code_at(enrolment.secret, step - 5)  # a code of two and a half minutes ago
+    no_code = run("mandate", "sign", str(path), input=f"{PASSWORD}\n{stale}\n")
+    assert no_code.exit_code == 2
+    assert "`mandate sign` refused: the code was not accepted" in no_code.output
+    assert not signature_path(path).exists()
+    wrong_password = run("mandate", "sign", str(path), input=f"not my password\n{stale}\n")
+    assert wrong_password.exit_code == 2
+    assert "the password is not dr.martin's" in wrong_password.output
+    assert not signature_path(path).exists()
+    signed = run(
+        "mandate", "sign", str(path), input=f"{PASSWORD}\n{totp.code_at(enrolment.secret, step)}\n"
+    )
+    assert signed.exit_code == 0, signed.output
+    assert signature_path(path).exists()
+    names = [entry.name for entry in world.events.read()]
+    assert names.count("mfa.failed") == 2
+    assert names[-3:].count("auth.reauthenticated") == 1
