@@ -21,6 +21,8 @@ from tests.migrate.world import PASSWORD, make_world
 from tests.web.service import LAB_A
 
 from sceau.accounts.labs import add_member
+from sceau.audit.verify import verify_log
+from sceau.audit.witness import Witness
 from sceau.cli import main
 from sceau.migrate.pipeline import migrate
 
@@ -112,6 +114,31 @@ def test_the_real_service_over_tls_serves_the_cli_client_and_stops_on_sigterm(tm
         assert fetched.exit_code == 0, fetched.output
         assert fetched.output.startswith(world.events.origin + "\n")
         assert "— " + world.events.origin in fetched.output  # the signature line of the note
+        # the lab's witness, kept apart from the laptop's sceau home: it checks what the
+        # service signed against what it saw, and sends its cosignature back
+        lab = tmp_path / "lab-witness"
+        made = runner.invoke(
+            main,
+            [
+                "audit",
+                "witness",
+                "init",
+                "--state",
+                str(lab),
+                "--log-key",
+                str(world.events.verifier),
+            ],
+            env=client_env,
+        )
+        assert made.exit_code == 0, made.output
+        witnessed = runner.invoke(
+            main,
+            ["--server", url, "audit", "witness", "check", "--state", str(lab)],
+            env=client_env,
+        )
+        assert witnessed.exit_code == 0, witnessed.output
+        vouched = verify_log(world.events).witnessed
+        assert [w.witness for w in vouched] == [Witness(lab).state().cosigner.name]
         assert sorted(p.name for p in client_home.iterdir()) == ["server-token"]
         out = runner.invoke(main, ["--server", url, "logout"], env=client_env)
         assert out.exit_code == 0, out.output

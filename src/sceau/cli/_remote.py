@@ -14,6 +14,7 @@ import os
 import socket
 import ssl
 import stat
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -98,8 +99,10 @@ class Remote:
 
     # --- the token --------------------------------------------------------------------------
 
-    def login(self, name: str, password: str) -> dict[str, Any]:
-        """Log in with the password, make a token for this machine, keep it, end the session."""
+    def login(self, name: str, password: str, ask_code: Callable[[], str]) -> dict[str, Any]:
+        """Log in with the password and, when the account has one, a code of its authenticator
+        app or a recovery code (``ask_code``); make a token for this machine, keep it, end the
+        session."""
         self._checked(self._request("GET", "/health"))
         csrf = {CSRF_HEADER: self.client.cookies.get(CSRF_COOKIE) or ""}
         answer = self._checked(
@@ -107,10 +110,20 @@ class Remote:
                 "POST", "/auth/login", json={"name": name, "password": password}, headers=csrf
             )
         ).json()
+        if answer.get("stage") == "second_factor" and {"totp", "recovery"} & set(
+            answer.get("factors", [])
+        ):
+            code = ask_code()
+            method = "totp" if code.replace(" ", "").isdigit() else "recovery"
+            answer = self._checked(
+                self._request("POST", f"/auth/mfa/{method}", json={"answer": code}, headers=csrf)
+            ).json()
         if answer.get("stage") != "complete":
             raise RemoteError(
-                "this account logs in with a second factor, which the CLI client cannot give yet",
-                hint="make a token in the web console and save it in the server-token file",
+                "this account cannot finish logging in from the command line: it has no second "
+                "factor yet, or only a security key",
+                hint="log in once in the web console: enrol an authenticator app there, then "
+                "log in here again with its codes",
             )
         label = f"cli@{socket.gethostname()}"[:64]
         made = self._checked(

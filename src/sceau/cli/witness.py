@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -26,6 +27,9 @@ from sceau.crypto.note import NoteError, Verifier
 from sceau.errors import SceauError
 from sceau.events import CosignatureRecorded, WitnessCosigned, WitnessRefused
 from sceau.files import write_atomic
+
+if TYPE_CHECKING:
+    from sceau.cli._remote import Remote
 
 _STATE = click.option(
     "--state",
@@ -106,8 +110,9 @@ def check(request: Path | None, folder: Path | None, out: Path | None) -> None:
     """Check the newest checkpoint against the one this witness holds; cosign it if it extends it.
 
     REQUEST is the file the service gave (sceau audit prove-consistency from the checkpoint this
-    witness holds to the newest): no store and no login needed. Without it, the checkpoint and
-    the proof are taken from the local state store, and the result is recorded in its trail.
+    witness holds to the newest): no store and no login needed. With --server and no REQUEST,
+    they are asked of the service, and the cosignature is sent back to it. Without either, they
+    are taken from the local state store, and the result is recorded in its trail.
 
     Exit status 0 when cosigned, 1 when refused (rollback, fork, bad proof, wrong key).
     """
@@ -115,6 +120,11 @@ def check(request: Path | None, folder: Path | None, out: Path | None) -> None:
     state = keeper.state()
     context: Context | None = None
     actor = ""
+    remote = Context.load().remote() if request is None else None
+    if remote is not None:
+        with remote:
+            _check_with_service(keeper, remote, out)
+        return
     if request is None:
         context = Context.load()
         actor = context.actor("audit.read").name
@@ -138,6 +148,24 @@ def check(request: Path | None, folder: Path | None, out: Path | None) -> None:
                 previous_size=accepted.previous_size,
             )
         )
+    _accepted(accepted, out)
+
+
+def _check_with_service(keeper: Witness, remote: Remote, out: Path | None) -> None:
+    """Ask the service for its newest checkpoint and the proof from what this witness holds;
+    send the cosignature back, so that the service's verify names this witness."""
+    state = keeper.state()
+    asked = parse_request(remote.text("/api/audit/witness", params={"old_size": state.size}))
+    try:
+        accepted = keeper.add_checkpoint(asked)
+    except Refused as refusal:
+        _refused(keeper, refusal, None, "", state.log.name)
+        return
+    remote.json(
+        "POST",
+        "/api/audit/cosignatures",
+        json={"note": accepted.note, "witness_key": str(state.cosigner)},
+    )
     _accepted(accepted, out)
 
 

@@ -1,18 +1,24 @@
 """``/api/audit/*``: what the lab's witness fetches (the latest signed checkpoint, consistency
-proofs between two), inclusion proofs, and a full verification run by the service."""
+proofs between two, the witness request from the size it holds) and sends back (its
+cosignature), inclusion proofs, and a full verification run by the service."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from litestar import Request, Response, get, post
-from litestar.params import FromPath, FromQuery
+from litestar.params import FromPath, FromQuery, JSONBody
 
 from sceau.accounts.labs import labs_of
+from sceau.audit.cosignature import Cosigner
+from sceau.audit.cosigned import record_cosignature
 from sceau.audit.entry import decode
 from sceau.audit.proof import make_consistency, make_proof
 from sceau.audit.verify import verify_log
-from sceau.events import AuditVerificationFailed, AuditVerified
+from sceau.audit.witness import WitnessError, request_from_log
+from sceau.errors import SceauError
+from sceau.events import AuditVerificationFailed, AuditVerified, CosignatureRecorded
 from sceau.web.guard import needs, principal_of, service_of
 from sceau.web.labs import visible_event
 from sceau.web.service import NotFound
@@ -38,6 +44,42 @@ def consistency(request: Req, old: FromQuery[int], new: FromQuery[int]) -> Respo
     """The proof that checkpoint ``new`` extends checkpoint ``old`` without changing it."""
     text = make_consistency(service_of(request).log, old, new)
     return Response(text + "\n", media_type=TEXT)
+
+
+@get("/api/audit/witness", opt=needs("audit.read"), sync_to_thread=True)
+def witness_request(request: Req, old_size: FromQuery[int]) -> Response[str]:
+    """What a witness that holds ``old_size`` entries checks next: the newest checkpoint and
+    the consistency proof from that size, as C2SP tlog-witness ``add-checkpoint`` writes it."""
+    if old_size < 0:
+        raise WitnessError("old_size cannot be negative", hint="give the size your witness holds")
+    return Response(request_from_log(service_of(request).log, old_size).text(), media_type=TEXT)
+
+
+@dataclass
+class CosignedCheckpoint:
+    note: str  # the checkpoint with the witness's cosignature line
+    witness_key: str  # name+id+key, as `sceau audit witness init` printed it
+
+
+@post("/api/audit/cosignatures", opt=needs("audit.read"), sync_to_thread=True, status_code=201)
+def keep_cosignature(request: Req, data: JSONBody[CosignedCheckpoint]) -> dict[str, Any]:
+    """Keep the cosignature a lab's witness sent back, once it verifies over one of this
+    trail's checkpoints: `audit verify` then says how far each witness vouches for the trail."""
+    service = service_of(request)
+    try:
+        cosigner = Cosigner.parse(data.witness_key)
+        kept = record_cosignature(service.log, data.note, cosigner)
+    except SceauError as error:
+        raise WitnessError(error.message, hint=error.hint, where="cosignature") from None
+    service.log.record(
+        CosignatureRecorded(
+            actor=principal_of(request).user.name,
+            witness=kept.witness,
+            number=kept.number,
+            size=kept.size,
+        )
+    )
+    return {"witness": kept.witness, "number": kept.number, "size": kept.size}
 
 
 @get("/api/audit/proof/{seq:int}", opt=needs("audit.read"), sync_to_thread=True)
@@ -75,7 +117,11 @@ def verify(request: Req) -> dict[str, Any]:
         "size": result.size,
         "checkpoints": result.checkpoints,
         "problems": [{"position": p.position, "reason": p.reason} for p in result.problems],
+        "witnessed": [
+            {"witness": w.witness, "number": w.number, "size": w.size, "at": w.at.isoformat()}
+            for w in result.witnessed
+        ],
     }
 
 
-ROUTES = [latest_checkpoint, consistency, inclusion, verify]
+ROUTES = [latest_checkpoint, consistency, witness_request, keep_cosignature, inclusion, verify]
