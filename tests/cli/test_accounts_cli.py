@@ -12,6 +12,7 @@ from sceau.audit.sink import AuditLog
 from sceau.cli import main
 from sceau.config import load_settings
 from sceau.store import open_store
+from sceau.store.schema import users
 
 BOSS = "chief: a long admin passphrase"
 OPERATOR = "operator: violet staple horse"
@@ -135,3 +136,20 @@ def test_password_rules_and_a_wrong_password_are_plain_errors(home):
     assert "login refused" in wrong.output
     assert "not the right passphrase" not in wrong.output
     assert "auth.login_failed" in event_names(home)
+
+
+def test_a_store_emptied_of_its_accounts_does_not_make_a_new_first_admin(home):
+    # an insider who can write the store deletes every account, then bootstraps themself
+    added = run("users", "add", "boss", "--role", "admin", "--password-stdin", input=BOSS + "\n")
+    assert added.exit_code == 0, added.output
+    engine = open_store(load_settings({"SCEAU_HOME": str(home)}).store)
+    try:
+        with engine.begin() as connection:
+            connection.execute(users.delete())
+    finally:
+        engine.dispose()
+    taken = run("users", "add", "mallory", "--role", "admin", "--password-stdin", input=BOSS + "\n")
+    assert taken.exit_code == 2
+    assert "the audit trail shows accounts made before" in taken.output
+    assert "restore the state store" in taken.output
+    assert event_names(home).count("user.added") == 1

@@ -61,6 +61,13 @@ def add(name: str, role: str, password_stdin: bool) -> None:
             "the first account must be an admin",
             hint=f"run `sceau users add NAME --role {Role.ADMIN}` first",
         )
+    elif _accounts_were_made(context):
+        raise AccountError(
+            "the audit trail shows accounts made before, but the store holds none: its "
+            "accounts were removed, and a new first admin cannot be made here",
+            hint="restore the state store from its backup; if the accounts were removed on "
+            "purpose, that is a new installation, with a new store and audit trail",
+        )
     else:
         by = name  # bootstrap: the first admin adds themself
     password = read_password(password_stdin, confirm=True)
@@ -213,3 +220,9 @@ def read_password(from_stdin: bool, *, confirm: bool = False) -> str:
             )
         return password
     return click.prompt("Password", hide_input=True, confirmation_prompt=confirm)
+
+
+def _accounts_were_made(context: Context) -> bool:
+    """Whether the trail records an account added: a store emptied of its accounts must not
+    let whoever can write it make themself the first admin of an installation that has one."""
+    return next(iter(context.events.read(names={"user.added"})), None) is not None
