@@ -23,7 +23,7 @@ from sceau.accounts import Role, User, add_user, login, logout, require
 from sceau.audit.sink import AuditLog
 from sceau.cli._progress import ProgressPrinter
 from sceau.cli.demo_bad_day import SECURITY_OFFICER, tell_bad_day
-from sceau.cli.migrate import run_printed, write_outcome
+from sceau.cli.migrate import run_printed
 from sceau.cli.scan import print_report
 from sceau.config import Settings
 from sceau.crypto.signing import fingerprint, public_pem
@@ -36,6 +36,7 @@ from sceau.mandate.draft import draft_mandate
 from sceau.mandate.sign import sign_mandate
 from sceau.mandate.signers import new_signer
 from sceau.migrate.certificate import certificate_public_key
+from sceau.migrate.report import write_outcome
 from sceau.reports.base import ReportFormat, write_report
 from sceau.store import open_store
 from sceau.synth import generate

@@ -14,9 +14,11 @@ import json
 import signal
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from types import FrameType
+from typing import TYPE_CHECKING
 
 import click
 from rich.console import Console
@@ -30,15 +32,18 @@ from sceau.cli._text import shown
 from sceau.config import Settings
 from sceau.errors import SceauError
 from sceau.keys import open_provider
+from sceau.mandate.signature import read_mandate, signature_path
 from sceau.migrate.certificate import CertificateError, certificate_sha256, verify_certificate
 from sceau.migrate.errors import StoppedOnRequest
 from sceau.migrate.outcome import RunOutcome
 from sceau.migrate.pipeline import migrate as run_mandate
-from sceau.migrate.report import MigrationReport
+from sceau.migrate.report import write_outcome
 from sceau.migrate.runs import note
 from sceau.migrate.session import MigrationSession, StopRequest, Trail
-from sceau.reports import Report, ReportFormat, write_report
 from sceau.reports.i18n import Translator
+
+if TYPE_CHECKING:
+    from sceau.cli._remote import Remote
 
 
 @click.command()
@@ -57,6 +62,11 @@ def migrate(
     """Move exactly what MANDATE_FILE allows, verify it, shred the staging, certify."""
     console = Console()
     context = Context.load()
+    remote = context.remote()
+    if remote is not None:
+        with remote:
+            _migrate_at_service(console, remote, mandate_file, run_id)
+        return
     user = context.actor("migrate")
     t = chosen_words(lang, context.settings)
     try:
@@ -133,21 +143,6 @@ def _stopping_on_signals(stop: StopRequest, printer: ProgressPrinter) -> Iterato
             signal.signal(number, handler)
 
 
-def write_outcome(outcome: RunOutcome, folder: Path, words: Translator | None = None) -> list[Path]:
-    """The migration report and, once shredded, the certificate, as JSON and HTML (the HTML in
-    the language of ``words``; the JSON, signed or not, is the same in every language)."""
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    language = words.language if words is not None else None
-    documents: list[tuple[str, Report]] = [("migration", MigrationReport(outcome))]
-    if outcome.certificate is not None:
-        documents.append(("certificate", outcome.certificate))
-    return [
-        write_report(document, fmt, folder / f"{name}.{fmt.value}", language)
-        for name, document in documents
-        for fmt in (ReportFormat.JSON, ReportFormat.HTML)
-    ]
-
-
 def summary_lines(outcome: RunOutcome, t: Translator) -> list[Text]:
     """What the run did, in ``t``'s language; names from the mandate are shown as plain text."""
     mandate = outcome.verified.mandate
@@ -211,3 +206,43 @@ def certificate(certificate_file: Path, fingerprint: str | None, lang: str | Non
     click.echo(
         "  " + t("certificate.not_enough" if fingerprint is None else "certificate.named_key")
     )
+
+
+_FINAL = frozenset({"shredded", "failed", "stopped", "abandoned"})
+
+
+def _migrate_at_service(
+    console: Console, remote: Remote, mandate_file: Path, run_id: str | None
+) -> None:
+    """Hand the signed mandate to the service, which runs it; follow the run until it ends.
+    The reports and the certificate are written at the service (`sceau runs show RUN`)."""
+    mandate = read_mandate(mandate_file)
+    signature = signature_path(mandate_file)
+    try:
+        signed = signature.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        raise SceauError(
+            "the mandate's signature cannot be read",
+            hint="the controller's `sceau mandate sign` writes it beside the mandate",
+            where=str(signature),
+        ) from None
+    asked = {"mandate": mandate.decode("utf-8"), "signature": signed, "resume": run_id}
+    started = remote.json("POST", "/api/runs", json=asked)
+    run = str(started["run_id"])
+    console.print(f"The service started run {run}; following it (Ctrl-C stops following only).")
+    shown_state = ""
+    while True:
+        facts = remote.json("GET", f"/api/runs/{run}")
+        state = str(facts["state"])
+        rows = facts.get("rows", {})
+        if state != shown_state:
+            console.print(f"  {state}")
+            shown_state = state
+        if state in _FINAL or facts.get("interrupted"):
+            break
+        time.sleep(1.0)
+    done = ", ".join(f"{phase} {count:,}" for phase, count in rows.items())
+    console.print(f"Run {run} {state}: rows {done}.")
+    console.print(f"Its reports and certificate are kept at the service: sceau runs show {run}")
+    if state != "shredded":
+        sys.exit(1)

@@ -7,11 +7,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from sceau._version import __version__
 from sceau.mandate.model import Treatment
 from sceau.migrate.outcome import RunOutcome
+from sceau.reports import Report, ReportFormat, write_report
+from sceau.reports.i18n import Translator
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -130,3 +133,18 @@ class MigrationReport:
             "timings": dict(outcome.timings),
             "batches": outcome.batches,
         }
+
+
+def write_outcome(outcome: RunOutcome, folder: Path, words: Translator | None = None) -> list[Path]:
+    """The migration report and, once shredded, the certificate, as JSON and HTML (the HTML in
+    the language of ``words``; the JSON, signed or not, is the same in every language)."""
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    language = words.language if words is not None else None
+    documents: list[tuple[str, Report]] = [("migration", MigrationReport(outcome))]
+    if outcome.certificate is not None:
+        documents.append(("certificate", outcome.certificate))
+    return [
+        write_report(document, fmt, folder / f"{name}.{fmt.value}", language)
+        for name, document in documents
+        for fmt in (ReportFormat.JSON, ReportFormat.HTML)
+    ]

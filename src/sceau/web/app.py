@@ -22,9 +22,10 @@ from sceau.accounts import PasswordParams
 from sceau.audit.sink import AuditLog
 from sceau.config import Settings
 from sceau.store import open_store
-from sceau.web import audit_routes, data_routes, session_routes
+from sceau.web import audit_routes, data_routes, run_routes, session_routes
 from sceau.web.guard import default_deny, needs
 from sceau.web.headers import security_headers
+from sceau.web.migrations import Migrations
 from sceau.web.problems import CSRF_COOKIE, CSRF_HEADER, HANDLERS
 from sceau.web.service import Service
 from sceau.web.supervision import supervision_lifespan, supervisor_for
@@ -73,22 +74,30 @@ def create_app(
         render_plugins=[JsonRenderPlugin()],  # no documentation site: it would need inline script
         openapi_router=Router(path="/schema", route_handlers=[], opt=needs("service.describe")),
     )
+    migrations = Migrations(service)
     lifespan = []
     if supervise:  # built now: a wrong escalation policy is refused before anything listens
         supervisor = supervisor_for(service)
         lifespan.append(supervision_lifespan(service, supervisor, settings.supervise_seconds))
     app = Litestar(
-        route_handlers=[*session_routes.ROUTES, *data_routes.ROUTES, *audit_routes.ROUTES],
+        route_handlers=[
+            *session_routes.ROUTES,
+            *data_routes.ROUTES,
+            *run_routes.ROUTES,
+            *audit_routes.ROUTES,
+        ],
         guards=[default_deny],
         middleware=[DefineMiddleware(CookieCSRF, config=csrf)],
         exception_handlers=HANDLERS,
         before_send=[security_headers(tls)],
         openapi_config=schema,
         lifespan=lifespan,
+        on_shutdown=[migrations.stop_all],  # each run left resumable
         debug=False,
         request_max_body_size=64 * 1024,  # names, passwords and reasons: nothing bigger comes in
     )
     app.state.service = service
+    app.state.migrations = migrations
     return app
 
 

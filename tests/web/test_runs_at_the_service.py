@@ -1,0 +1,88 @@
+"""An operator hands the service a signed mandate and the service runs it: the operator's
+machine holds the mandate and its signature, nothing else."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from pathlib import Path
+
+from tests.web.service import LAB_A, LAB_B, client, log_in, service_world
+
+from sceau.accounts.labs import add_member
+from sceau.mandate.parse import parse_mandate
+from sceau.mandate.signature import signature_path
+
+
+def signed(world, home: Path) -> tuple[str, str, Path]:
+    target = home / "lis.db"
+    path = world.signed_mandate(destination=f"sqlite:///{target}")
+    return (
+        path.read_text(encoding="utf-8"),
+        signature_path(path).read_text(encoding="utf-8"),
+        target,
+    )
+
+
+def followed(browser, run_id: str) -> dict:
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        facts = browser.get(f"/api/runs/{run_id}").json()
+        if facts["state"] in {"shredded", "failed", "stopped", "abandoned"}:
+            return facts
+        time.sleep(0.1)
+    raise AssertionError("the run did not end")
+
+
+def test_the_service_runs_a_mandate_the_operator_hands_it(tmp_path):
+    world, app = service_world(tmp_path / "home")
+    add_member(world.engine, world.events, "op.durand", LAB_A, by="admin")
+    mandate, signature, target = signed(world, tmp_path)
+    with client(app) as browser:
+        log_in(browser, "op.durand")
+        answer = browser.post("/api/runs", json={"mandate": mandate, "signature": signature})
+        assert answer.status_code == 202, answer.text
+        run_id = answer.json()["run_id"]
+        facts = followed(browser, run_id)
+    assert facts["state"] == "shredded"
+    assert facts["operator"] == "op.durand"
+    assert facts["certificate"]["reason"] == "verified"
+    reports = world.home / "reports" / run_id
+    assert sorted(p.name for p in reports.iterdir()) == [
+        "certificate.html",
+        "certificate.json",
+        "migration.html",
+        "migration.json",
+    ]
+    with sqlite3.connect(target) as connection:
+        (count,) = connection.execute(
+            f'SELECT count(*) FROM "{parse_mandate(mandate.encode()).destination_table}"'
+        ).fetchone()
+    assert count == facts["rows"]["loaded"] > 0
+    started = [e for e in world.events.read(names={"run.started"})]
+    assert [e.actor for e in started] == ["op.durand"]
+
+
+def test_a_mandate_of_another_lab_a_changed_one_or_a_controller_is_refused(tmp_path):
+    world, app = service_world(tmp_path / "home")
+    add_member(world.engine, world.events, "op.durand", LAB_B, by="admin")  # not lab A
+    add_member(world.engine, world.events, "dr.martin", LAB_A, by="admin")
+    mandate, signature, target = signed(world, tmp_path)
+    with client(app) as browser:
+        log_in(browser, "op.durand")
+        other = browser.post("/api/runs", json={"mandate": mandate, "signature": signature})
+        assert other.status_code == 403
+        assert other.json()["title"] == "this mandate is not of one of your labs"
+    add_member(world.engine, world.events, "op.durand", LAB_A, by="admin")
+    changed = mandate.replace("retention_days = ", "retention_days = 1")  # one byte more
+    with client(app) as browser:
+        log_in(browser, "op.durand")
+        refused = browser.post("/api/runs", json={"mandate": changed, "signature": signature})
+        assert refused.status_code in {400, 403, 409, 422}, refused.text
+        assert refused.json()["title"] == "the mandate was changed after signing"
+    with client(app) as browser:
+        log_in(browser, "dr.martin")  # a controller signs; an operator migrates
+        denied = browser.post("/api/runs", json={"mandate": mandate, "signature": signature})
+        assert denied.status_code == 403
+    assert not target.exists()
+    assert not list(world.events.read(names={"run.started"}))
