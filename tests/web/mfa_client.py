@@ -24,7 +24,9 @@ def start(browser: TestClient[Litestar], name: str, password: str = PASSWORD) ->
     return browser.post("/auth/login", json={"name": name, "password": password})
 
 
-def enrol_app(browser: TestClient[Litestar], name: str, now: datetime) -> tuple[pyotp.TOTP, list[str]]:
+def enrol_app(
+    browser: TestClient[Litestar], name: str, now: datetime
+) -> tuple[pyotp.TOTP, list[str]]:
     """Log ``name`` in for the first time and enrol an app: (the app, the recovery codes)."""
     assert start(browser, name).json() == {"stage": "enrol", "factors": []}
     begun = browser.post("/auth/enrol/totp", json={})

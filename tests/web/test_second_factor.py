@@ -44,7 +44,8 @@ def test_an_account_without_a_factor_may_only_enrol_one_then_is_logged_in(served
         assert browser.post("/auth/mfa/totp", json={"answer": "123456"}).status_code == 401
     with client(app) as browser:
         _, codes = enrol_app(browser, "dr.martin", T)
-        assert len(codes) == 10 and len(set(codes)) == 10
+        assert len(codes) == 10
+        assert len(set(codes)) == 10
         assert browser.get("/auth/me").json()["user"] == "dr.martin"
         assert browser.post("/auth/enrol/totp", json={}).status_code == 401  # done: closed
     assert names(world, "mfa.enrolled", "mfa.recovery_issued", "auth.login") == [
