@@ -34,7 +34,7 @@ def login(name: str, password_stdin: bool) -> None:
     remote = context.remote()
     if remote is not None:
         with remote:
-            done = remote.login(name, password)
+            done = remote.login(name, password, lambda: read_code(password_stdin, CODE_PROMPT))
         click.echo(
             f"Logged in to {context.settings.server} as {done['user']} ({done['role']}); its "
             f"token {done['token_id']} is kept in {context.settings.server_token_file}."
