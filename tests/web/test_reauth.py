@@ -5,6 +5,7 @@ the owner controller registers a key, named after their account, and only when f
 from __future__ import annotations
 
 import base64
+import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -13,7 +14,7 @@ import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
 from tests.migrate.world import CHEAP, PASSWORD, World
-from tests.web.mfa_client import enrol_app, start
+from tests.web.mfa_client import enrol_app, enrol_key, start
 from tests.web.service import client, service_world
 
 from sceau.accounts import Role, add_user
@@ -173,3 +174,19 @@ def test_changing_ones_factors_wants_a_fresh_reauthentication(served):
     assert "mfa.removed" in {e.name for e in world.events.read()}
     with client(app) as browser:  # no factor left: the next login enrols one
         assert start(browser, "op.durand").json()["stage"] == "enrol"
+
+
+def test_a_security_key_re_authenticates_too(served):
+    world, app = served
+    with client(app) as browser:
+        key, _ = enrol_key(browser, "op.durand")
+        options = browser.post("/auth/reauth/webauthn/options", json={}).json()["publicKey"]
+        signed = json.dumps(key.get(json.dumps(options)))
+        fresh = browser.post("/auth/reauth", json={"password": PASSWORD, "answer": signed})
+        assert fresh.status_code == 200, fresh.text
+        assert fresh.json()["fresh_until"] == (T + timedelta(minutes=5)).isoformat()
+        assert browser.post("/api/mfa/recovery", json={}).status_code == 200
+        replayed = browser.post("/auth/reauth", json={"password": PASSWORD, "answer": signed})
+        assert replayed.status_code == 401
+    kinds = [e.get("kind") for e in world.events.read(names={"auth.reauthenticated"})]
+    assert kinds == ["webauthn"]
