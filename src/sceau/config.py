@@ -35,7 +35,7 @@ class Settings:
     keyring: Path | None = None  # local provider's file; empty: home/keyring.sealed
     staging: Path | None = None  # where encrypted staging folders go; empty: home/staging
     session_minutes: int = 0  # only shortens one's own sessions; 0: as the admin's policy says
-    require_mfa: bool = False  # refuse a login without a second factor (the service sets it)
+    require_mfa: bool = False  # refuse a login without a second factor (the service always does)
     mfa_key: Path | None = None  # seals TOTP secrets, keys recovery codes; empty: home/mfa.key
     webauthn_rp_id: str = "localhost"  # the service's domain, as browsers check it
     webauthn_origin: str = ""  # the web console's origin; empty: https:// and the rp id

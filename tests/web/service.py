@@ -19,8 +19,12 @@ LAB_A, LAB_B = "130000011", "690000017"  # the world's mandate is lab A's
 BASE = "https://testserver.local"  # the cookies are Secure: the test client speaks "https"
 
 
-def service_world(home: Path) -> tuple[World, Litestar]:
-    """The migration world (admin, dr.martin, op.durand) plus an auditor, and its service."""
+def service_world(home: Path, *, require_mfa: bool = False) -> tuple[World, Litestar]:
+    """The migration world (admin, dr.martin, op.durand) plus an auditor, and its service.
+
+    The service lets accounts without a second factor in (the demo switch) unless
+    ``require_mfa``, as ``sceau serve`` does by default.
+    """
     world = make_world(home)
     add_user(
         world.engine, world.events, "aud.petit", Role.AUDITOR, PASSWORD, by="admin", params=CHEAP
@@ -31,6 +35,7 @@ def service_world(home: Path) -> tuple[World, Litestar]:
         log=world.events,
         supervise=False,
         password_params=CHEAP,
+        allow_no_mfa=not require_mfa,
     )
     return world, app
 

@@ -13,7 +13,7 @@ from sceau.accounts import PERMISSIONS, Role
 from sceau.accounts.users import get_user
 from sceau.web import auth
 from sceau.web.app import routes_of
-from sceau.web.guard import ACTION, PUBLIC, SECOND_FACTOR, SESSION_COOKIE
+from sceau.web.guard import ACTION, FRESH, PUBLIC, SECOND_FACTOR, SESSION_COOKIE
 from sceau.web.problems import CSRF_COOKIE, CSRF_HEADER
 
 PEOPLE = {
@@ -31,6 +31,8 @@ PARAMETERS = {
     "{finess:str}": "130000011",
     "{seq:int}": "0",
     "{path:str}": "anything",
+    "{factor_id:int}": "1",
+    "{fingerprint:str}": "0" * 64,
 }
 PUBLIC_ROUTES = {("/health", "GET"), ("/auth/login", "POST")}
 
@@ -46,8 +48,17 @@ def url(path: str) -> str:
     return path + ("?old=1&new=1" if path.endswith("/consistency") else "")
 
 
-def call(app: Litestar, method: str, path: str, role: Role | None, *, complete: bool = True) -> int:
-    """The status of one request, as ``role``'s person in a fresh session (or anonymous)."""
+def call(
+    app: Litestar,
+    method: str,
+    path: str,
+    role: Role | None,
+    *,
+    complete: bool = True,
+    reauthenticated: bool = False,
+) -> int:
+    """The status of one request, as ``role``'s person in a new session (or anonymous), which
+    gave its password and factor again just now if ``reauthenticated``."""
     with TestClient(app, base_url=BASE) as client:
         csrf = client.get("/health").cookies.get(CSRF_COOKIE) or ""
         if role is not None:
@@ -58,6 +69,8 @@ def call(app: Litestar, method: str, path: str, role: Role | None, *, complete: 
             token = auth.open_session(
                 service.engine, user, complete=complete, minutes=5, now=service.clock()
             )
+            if reauthenticated:
+                auth.mark_reauthenticated(service.engine, auth.digest(token), service.clock())
             client.cookies.set(SESSION_COOKIE, token)
         body = {} if method in {"POST", "PUT", "PATCH"} else None
         return client.request(method, url(path), json=body, headers={CSRF_HEADER: csrf}).status_code
@@ -76,8 +89,9 @@ def test_every_route_declares_an_action_of_the_table_or_why_it_is_public(app: Li
     assert public == PUBLIC_ROUTES
 
 
-def expected(opt: dict[str, object], who: Role | None) -> int | None:
-    """The refusal ``who`` must get (401, 403), or None if the request must reach its handler."""
+def expected(opt: dict[str, object], who: Role | None, *, fresh: bool = False) -> int | None:
+    """The refusal ``who`` must get (401, 403), or None if the request must reach its handler;
+    ``fresh``: the session re-authenticated just now."""
     if opt.get(PUBLIC):
         return None
     if opt.get(SECOND_FACTOR):
@@ -87,7 +101,9 @@ def expected(opt: dict[str, object], who: Role | None) -> int | None:
         return 403  # declares no action: refused to everyone
     if who is None:
         return 401
-    return None if who in PERMISSIONS[action] else 403
+    if who not in PERMISSIONS[action]:
+        return 403
+    return 403 if opt.get(FRESH) and not fresh else None
 
 
 def test_walking_the_router_every_route_refuses_who_it_must_and_lets_in_who_it_may(app: Litestar):
@@ -97,6 +113,11 @@ def test_walking_the_router_every_route_refuses_who_it_must_and_lets_in_who_it_m
             got, want = call(app, method, path, who), expected(opt, who)
             if (want is None and got in (401, 403)) or (want is not None and got != want):
                 wrong.append(f"{method} {path} as {who or 'anonymous'}: {got}, expected {want}")
+            if opt.get(FRESH) and who is not None:  # and once re-authenticated just now
+                got = call(app, method, path, who, reauthenticated=True)
+                want = expected(opt, who, fresh=True)
+                if (want is None and got in (401, 403)) or (want is not None and got != want):
+                    wrong.append(f"{method} {path} as fresh {who}: {got}, expected {want}")
         pending = isinstance(opt.get(ACTION), str)  # an admin's login awaiting its second factor
         if pending and (got := call(app, method, path, Role.ADMIN, complete=False)) != 401:
             wrong.append(f"{method} {path}: a session awaiting its second factor got {got}")
@@ -104,8 +125,8 @@ def test_walking_the_router_every_route_refuses_who_it_must_and_lets_in_who_it_m
 
 
 def test_the_second_factor_step_is_open_only_to_a_login_waiting_for_it(app: Litestar):
-    path = "/auth/mfa/{method:str}"
-    assert call(app, "POST", path, Role.OPERATOR, complete=True) == 401
+    for path in ("/auth/mfa/totp", "/auth/enrol/totp"):
+        assert call(app, "POST", path, Role.OPERATOR, complete=True) == 401
     with TestClient(app, base_url=BASE) as client:
         csrf = client.get("/health").cookies.get(CSRF_COOKIE) or ""
         service = app.state.service
@@ -119,9 +140,9 @@ def test_the_second_factor_step_is_open_only_to_a_login_waiting_for_it(app: Lite
         answer = client.post(
             "/auth/mfa/totp", json={"answer": "123456"}, headers={CSRF_HEADER: csrf}
         )
-    # past the guard: the handler answers that this version checks no factor yet
+    # past the guard: the handler refuses the code of an account with no app enrolled
     assert answer.status_code == 401
-    assert "cannot be checked by this version" in answer.json()["title"]
+    assert "no authenticator app enrolled" in answer.json()["title"]
 
 
 def test_every_refusal_is_in_the_audit_trail(app: Litestar):

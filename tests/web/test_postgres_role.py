@@ -50,7 +50,9 @@ def test_the_service_runs_as_the_locked_down_role(service_url: str, tmp_path: Pa
     log = AuditLog.from_settings(settings, engine)
     add_user(engine, log, "admin", Role.ADMIN, PASSWORD, by="admin", params=CHEAP)
     add_user(engine, log, "aud.petit", Role.AUDITOR, PASSWORD, by="admin", params=CHEAP)
-    app = create_app(settings, engine=engine, log=log, supervise=False, password_params=CHEAP)
+    app = create_app(
+        settings, engine=engine, log=log, supervise=False, password_params=CHEAP, allow_no_mfa=True
+    )
     with client(app) as browser:
         log_in(browser, "aud.petit")
         assert browser.post("/api/tokens", json={"label": "laptop"}).status_code == 201

@@ -70,6 +70,7 @@ def test_the_real_service_over_tls_serves_the_cli_client_and_stops_on_sigterm(tm
             str(cert),
             "--keyfile",
             str(key),
+            "--allow-no-mfa",  # the CLI client logs in with a password alone
         ],
         env=env,
         stdout=subprocess.PIPE,
@@ -152,6 +153,7 @@ def test_the_real_service_over_tls_serves_the_cli_client_and_stops_on_sigterm(tm
     assert server.returncode == 0, stderr.decode()
     assert f"listening on {url}" in stdout.decode()
     assert "stopped" in stdout.decode()
+    assert "--allow-no-mfa" in stderr.decode()  # loudly
     names = [
         e.name
         for e in world.events.read(

@@ -125,16 +125,41 @@ def login(
             settings, engine, events, user, given=second_factor, ask=ask_code, now=now
         )
     except WrongFactor as error:
-        reason = f"second factor: {error.reason}"
-        events.record(LoginFailed(actor=user.name, user=user.name, reason=reason, at=now))
-        lock = throttle.record_failure(engine, name, address, now)  # a code guessed is a guess
-        if lock is not None:
-            events.record(_throttled_event(user.name, lock, address or LOCAL, now))
+        factor_failed(engine, events, user.name, error, address=address, now=now)
         raise
     throttle.clear(engine, name)
     events.record(LoginSucceeded(actor=user.name, user=user.name, at=now))
     _open_session(settings, engine, user, address or LOCAL, now, factor=factor)
     return user
+
+
+def factor_failed(
+    engine: Engine,
+    events: EventSink,
+    name: str,
+    error: WrongFactor,
+    *,
+    address: str | None,
+    now: datetime,
+) -> None:
+    """A wrong second factor at login: a failed login, and a guess counted against the name
+    and the address like a wrong password (a code guessed is a guess)."""
+    reason = f"second factor: {error.reason}"
+    events.record(LoginFailed(actor=name, user=name, reason=reason, at=now))
+    lock = throttle.record_failure(engine, name, address, now)
+    if lock is not None:
+        events.record(_throttled_event(name, lock, address or LOCAL, now))
+
+
+def check_not_throttled(
+    engine: Engine, events: EventSink, name: str, *, address: str | None, now: datetime
+) -> None:
+    """Raise :class:`Throttled` (and record it) while ``name`` or ``address`` is locked out."""
+    lock = throttle.locked(engine, name, address, now)
+    if lock is not None:
+        who = name if account_exists(engine, name) else "(unknown)"
+        events.record(_throttled_event(who, lock, address or LOCAL, now))
+        raise Throttled(lock.until)
 
 
 def authenticate(
@@ -153,12 +178,7 @@ def authenticate(
     failure is counted against the name and the address, recorded, then raised.
     """
     now = utc(now or datetime.now(UTC))
-    where = address or LOCAL
-    lock = throttle.locked(engine, name, address, now)
-    if lock is not None:
-        who = name if account_exists(engine, name) else "(unknown)"
-        events.record(_throttled_event(who, lock, where, now))
-        raise Throttled(lock.until)
+    check_not_throttled(engine, events, name, address=address, now=now)
     return _check_password(engine, events, name, password, address, params=params, now=now)
 
 

@@ -99,10 +99,11 @@ class Remote:
 
     # --- the token --------------------------------------------------------------------------
 
-    def login(self, name: str, password: str, ask_code: Callable[[], str]) -> dict[str, Any]:
-        """Log in with the password and, when the account has one, a code of its authenticator
-        app or a recovery code (``ask_code``); make a token for this machine, keep it, end the
-        session."""
+    def login(
+        self, name: str, password: str, ask_code: Callable[[], str] | None = None
+    ) -> dict[str, Any]:
+        """Log in with the password (and the code ``ask_code`` gives, when the account has an
+        app or recovery codes), make a token for this machine, keep it, end the session."""
         self._checked(self._request("GET", "/health"))
         csrf = {CSRF_HEADER: self.client.cookies.get(CSRF_COOKIE) or ""}
         answer = self._checked(
@@ -110,20 +111,18 @@ class Remote:
                 "POST", "/auth/login", json={"name": name, "password": password}, headers=csrf
             )
         ).json()
-        if answer.get("stage") == "second_factor" and {"totp", "recovery"} & set(
-            answer.get("factors", [])
-        ):
-            code = ask_code()
-            method = "totp" if code.replace(" ", "").isdigit() else "recovery"
-            answer = self._checked(
-                self._request("POST", f"/auth/mfa/{method}", json={"answer": code}, headers=csrf)
-            ).json()
+        if answer.get("stage") == "enrol":
+            raise RemoteError(
+                "the service requires a second factor, and this account has none yet",
+                hint="log in once in the web console to enrol an authenticator app or a "
+                "security key, then run `sceau login` again",
+            )
+        if answer.get("stage") == "second_factor":
+            answer = self._second_factor(answer.get("factors", []), ask_code, csrf)
         if answer.get("stage") != "complete":
             raise RemoteError(
-                "this account cannot finish logging in from the command line: it has no second "
-                "factor yet, or only a security key",
-                hint="log in once in the web console: enrol an authenticator app there, then "
-                "log in here again with its codes",
+                "the service did not complete the login",
+                hint="log in in the web console and make a token there",
             )
         label = f"cli@{socket.gethostname()}"[:64]
         made = self._checked(
@@ -133,6 +132,23 @@ class Remote:
         with contextlib.suppress(RemoteError):  # the token is kept: the session is not needed
             self._checked(self._request("POST", "/auth/logout", headers=csrf))
         return {"user": answer["user"], "role": answer["role"], "token_id": made["token_id"]}
+
+    def _second_factor(
+        self, factors: list[str], ask_code: Callable[[], str] | None, csrf: dict[str, str]
+    ) -> dict[str, Any]:
+        """Give the app's code, or a recovery code, to the pending login."""
+        if ask_code is None or not {"totp", "recovery"} & set(factors):
+            raise RemoteError(
+                "this account's second factor is a security key, which only a browser can use",
+                hint="log in in the web console and make a token there, or use a recovery code",
+            )
+        code = ask_code().strip()
+        digits = code.replace(" ", "").replace("-", "")
+        route = "/auth/mfa/totp" if digits.isdigit() and len(digits) == 6 else "/auth/mfa/recovery"
+        answer: dict[str, Any] = self._checked(
+            self._request("POST", route, json={"answer": code}, headers=csrf)
+        ).json()
+        return answer
 
     def logout(self) -> bool:
         """Revoke this machine's token at the service and delete its file. False if none."""

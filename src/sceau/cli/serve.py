@@ -67,8 +67,18 @@ def check_listening(host: str, tls: bool, behind_proxy: bool, trusted_proxy: str
     is_flag=True,
     help="TLS ends at a reverse proxy at trusted_proxy; X-Forwarded-* is read from it only.",
 )
+@click.option(
+    "--allow-no-mfa",
+    is_flag=True,
+    help="DEMO ONLY: let accounts without a second factor log in with a password alone.",
+)
 def serve(
-    host: str, port: int, certfile: Path | None, keyfile: Path | None, behind_proxy: bool
+    host: str,
+    port: int,
+    certfile: Path | None,
+    keyfile: Path | None,
+    behind_proxy: bool,
+    allow_no_mfa: bool,
 ) -> None:
     """Run the service: accounts, roles and labs in front of runs, alerts and the audit trail."""
     if (certfile is None) != (keyfile is None):
@@ -77,7 +87,19 @@ def serve(
     settings = context.settings
     tls = certfile is not None
     check_listening(host, tls, behind_proxy, settings.trusted_proxy)
-    app = create_app(settings, engine=context.engine, log=context.events, tls=tls or behind_proxy)
+    if allow_no_mfa and not settings.require_mfa:
+        click.echo(
+            "WARNING: --allow-no-mfa: accounts without a second factor log in with a password "
+            "alone. For a demo only: never with real patients' data.",
+            err=True,
+        )
+    app = create_app(
+        settings,
+        engine=context.engine,
+        log=context.events,
+        tls=tls or behind_proxy,
+        allow_no_mfa=allow_no_mfa,
+    )
     config = uvicorn.Config(
         app,
         host=host,

@@ -15,7 +15,7 @@ import base64
 import json
 import re
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -90,12 +90,7 @@ def new_signer(
     re-authenticates them). ``suffix`` (a few lower-case letters or digits) only tells the
     owner's key files apart: ``<user>-<suffix>.signer.pem``.
     """
-    role, disabled = account_role(engine, user)
-    if role != CONTROLLER or disabled:
-        raise MandateError(
-            "only an active controller account may hold a signer key",
-            hint="the lab's director or DPO creates their own key, logged in as themselves",
-        )
+    _check_holder(engine, user)
     if suffix and not _SUFFIX.match(suffix):
         raise MandateError(
             "a key suffix is 1 to 16 lower-case letters or digits",
@@ -113,11 +108,48 @@ def new_signer(
     path = folder / f"{user}{'-' + suffix if suffix else ''}{KEY_SUFFIX}"
     key = signing.generate()
     pem = _sealed_key(key, passphrase)
-    public = signing.public_bytes(key)
-    created = Signer(user, signing.fingerprint(public), user, public, utc(now), path=path)
     write_private_file(
         path, pem, hint="you hold a key of that name: pass another --suffix", overwrite=False
     )
+    try:
+        created = register_public_key(engine, events, signing.public_bytes(key), user=user, now=now)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    return replace(created, path=path)
+
+
+def register_public_key(
+    engine: Engine,
+    events: EventSink,
+    public: bytes,
+    *,
+    user: str,
+    now: datetime | None = None,
+) -> Signer:
+    """Register ``user``'s public signing key (raw Ed25519, 32 bytes) whose private half they
+    hold elsewhere (made by :func:`new_signer`, or on their own machine for the service):
+    named after ``user``, in the table and in the audit trail (``signer.created``).
+
+    ``user`` is an active controller who has just proved who they are (the caller
+    re-authenticates them). A key registered already, by anyone, is refused.
+    """
+    _check_holder(engine, user)
+    try:
+        signing.public_pem(public)
+    except ValueError:
+        raise MandateError(
+            "a signer's public key is 32 bytes of raw Ed25519",
+            hint="send the raw public key, base64-encoded",
+            where="public_key",
+        ) from None
+    created = Signer(user, signing.fingerprint(public), user, public, utc(now))
+    if find_signer(engine, created.fingerprint) is not None:
+        raise MandateError(
+            "this key is registered already",
+            hint="`sceau keys signers` lists the keys and their owners",
+            where=created.fingerprint,
+        )
     row = {k: getattr(created, k) for k in ("fingerprint", "name", "user", "public_key")}
     registered = SignerCreated(
         actor=user,
@@ -126,17 +158,22 @@ def new_signer(
         fingerprint=created.fingerprint,
         public_key=base64.b64encode(public).decode("ascii"),
     )
+    write_rows(engine, insert(signers).values(**row, created_at=created.created_at))
     try:
-        write_rows(engine, insert(signers).values(**row, created_at=created.created_at))
-        try:
-            events.record(registered)
-        except BaseException:
-            write_rows(engine, delete(signers).where(signers.c.fingerprint == created.fingerprint))
-            raise
+        events.record(registered)
     except BaseException:
-        path.unlink(missing_ok=True)
+        write_rows(engine, delete(signers).where(signers.c.fingerprint == created.fingerprint))
         raise
     return created
+
+
+def _check_holder(engine: Engine, user: str) -> None:
+    role, disabled = account_role(engine, user)
+    if role != CONTROLLER or disabled:
+        raise MandateError(
+            "only an active controller account may hold a signer key",
+            hint="the lab's director or DPO creates their own key, logged in as themselves",
+        )
 
 
 def revoke_signer(

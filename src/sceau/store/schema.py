@@ -299,6 +299,7 @@ web_sessions = Table(  # browser sessions of the service; the cookie's token is 
     Column("expires_at", UtcDateTime(), nullable=False),  # the policy's absolute limit
     Column("last_seen", UtcDateTime(), nullable=True),  # slid by every use; idle limit from here
     Column("address", String(64), nullable=True),  # the client's address at login
+    Column("reauth_at", UtcDateTime(), nullable=True),  # password and factor last given again
 )
 
 api_tokens = Table(  # per-person tokens for the CLI client; only their hash is kept

@@ -22,7 +22,15 @@ from sceau.accounts import PasswordParams
 from sceau.audit.sink import AuditLog
 from sceau.config import Settings
 from sceau.store import open_store
-from sceau.web import audit_routes, data_routes, run_routes, session_routes
+from sceau.web import (
+    audit_routes,
+    data_routes,
+    login_routes,
+    mfa_routes,
+    run_routes,
+    session_routes,
+    signer_routes,
+)
 from sceau.web.guard import default_deny, needs
 from sceau.web.headers import security_headers
 from sceau.web.migrations import Migrations
@@ -54,11 +62,24 @@ def create_app(
     supervise: bool = True,
     tls: bool = False,
     password_params: PasswordParams | None = None,
+    allow_no_mfa: bool = False,
 ) -> Litestar:
-    """The service for ``settings``: its own engine and audit log unless given."""
+    """The service for ``settings``: its own engine and audit log unless given.
+
+    Every account gives a second factor (one without enrols one at its next login);
+    ``allow_no_mfa`` lets accounts without one in, for a demo only, unless the settings'
+    ``require_mfa`` says otherwise.
+    """
     engine = engine if engine is not None else open_store(settings.store)
     log = log if log is not None else AuditLog.from_settings(settings, engine)
-    service = Service(settings, engine, log, tls=tls, password_params=password_params)
+    service = Service(
+        settings,
+        engine,
+        log,
+        tls=tls,
+        password_params=password_params,
+        require_mfa=settings.require_mfa or not allow_no_mfa,
+    )
     csrf = CSRFConfig(
         secret=secrets.token_urlsafe(32),  # per process: a restart asks pages for a new token
         cookie_name=CSRF_COOKIE,
@@ -81,7 +102,10 @@ def create_app(
         lifespan.append(supervision_lifespan(service, supervisor, settings.supervise_seconds))
     app = Litestar(
         route_handlers=[
+            *login_routes.ROUTES,
+            *mfa_routes.ROUTES,
             *session_routes.ROUTES,
+            *signer_routes.ROUTES,
             *data_routes.ROUTES,
             *run_routes.ROUTES,
             *audit_routes.ROUTES,

@@ -1,9 +1,11 @@
 """Browser sessions and API tokens, kept in the state store as the SHA-256 of their token only.
 
 A login is two steps. The password opens a *pending* session, which may do nothing but give its
-second factor (``POST /auth/mfa/...``); the second factor completes it. An account with no factor
-enrolled is completed at once. :func:`second_factors` and :func:`check_second_factor` are the one
-place where TOTP and WebAuthn are plugged in.
+second factor (``POST /auth/mfa/...``), or, for an account with none, enrol one
+(``POST /auth/enrol/...``, stage ``enrol``); either completes it with a new token
+(:mod:`sceau.web.login_routes`). A complete session records when its owner last gave their
+password and factor again (:func:`mark_reauthenticated`): acts that must not ride on an old
+login ask for that to be recent.
 
 API tokens are for the CLI client: made by a logged-in person for themself, shown once, listed
 and revoked by their public id. A token acts as its person, with their role as it is now: a
@@ -19,13 +21,13 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Engine, delete, insert, select, update
 
-from sceau.accounts import AccountError, NotLoggedIn, User
+from sceau.accounts import AccountError, User
 from sceau.accounts.policy import get_policy
 from sceau.accounts.users import get_user
-from sceau.store.schema import api_tokens, users, web_sessions
+from sceau.store.schema import api_tokens, web_sessions
 from sceau.web.service import Principal
 
-PENDING, COMPLETE = "pending", "complete"
+PENDING, ENROL, COMPLETE = "pending", "enrol", "complete"
 PENDING_MINUTES = 5  # time to give the second factor
 TOKEN_PREFIX = "sceau_"  # noqa: S105  (a prefix, not a secret): recognisable in a leaked file or a secret scanner
 MAX_TOKEN_DAYS = 365
@@ -36,38 +38,23 @@ def digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-# --- second factor: where TOTP and WebAuthn plug in -----------------------------------------
-
-
-def second_factors(engine: Engine, user: str) -> tuple[str, ...]:
-    """The second factors ``user`` has enrolled (``totp``, ``webauthn``); empty: none."""
-    with engine.connect() as connection:
-        secret = connection.execute(
-            select(users.c.mfa_secret).where(users.c.name == user)
-        ).scalar_one_or_none()
-    return ("totp",) if secret else ()
-
-
-def check_second_factor(engine: Engine, user: str, method: str, answer: str) -> None:
-    """Raise unless ``answer`` proves ``user``'s second factor ``method``.
-
-    No factor is verified by this version: an account with one enrolled cannot complete a
-    login until TOTP and WebAuthn are wired in here.
-    """
-    del engine, answer  # read once the factors are wired in
-    raise NotLoggedIn(
-        f"the second factor {method!r} cannot be checked by this version of the service",
-        reason="second factor unavailable",
-        user=user,
-        hint="ask an admin: the account has a factor enrolled that this service cannot check",
-    )
-
-
 # --- sessions -------------------------------------------------------------------------------
 
 
-def open_session(engine: Engine, user: User, *, complete: bool, minutes: int, now: datetime) -> str:
-    """A new session for ``user``; returns its token (for the cookie), stores its hash."""
+def open_session(
+    engine: Engine,
+    user: User,
+    *,
+    complete: bool,
+    minutes: int,
+    now: datetime,
+    stage: str = PENDING,
+    address: str | None = None,
+) -> str:
+    """A new session for ``user``; returns its token (for the cookie), stores its hash.
+
+    An incomplete one waits at ``stage`` (:data:`PENDING` or :data:`ENROL`) for a few minutes.
+    """
     token = secrets.token_urlsafe(32)
     lasts = timedelta(minutes=minutes if complete else PENDING_MINUTES)
     with engine.begin() as connection:
@@ -76,22 +63,37 @@ def open_session(engine: Engine, user: User, *, complete: bool, minutes: int, no
             insert(web_sessions).values(
                 token_sha256=digest(token),
                 user=user.name,
-                stage=COMPLETE if complete else PENDING,
+                stage=COMPLETE if complete else stage,
                 created_at=now,
                 expires_at=now + lasts,
                 last_seen=now,
+                address=None if address is None else address[:64],
             )
         )
     return token
 
 
-def complete_session(engine: Engine, principal: Principal, *, minutes: int, now: datetime) -> str:
+def complete_session(
+    engine: Engine, principal: Principal, *, minutes: int, now: datetime, address: str | None = None
+) -> str:
     """The pending session's second factor was given: end it and open a complete one.
 
     A new token, so a token seen before the second factor (a fixation) opens nothing after.
     """
     end_session(engine, principal.token_sha256)
-    return open_session(engine, principal.user, complete=True, minutes=minutes, now=now)
+    return open_session(
+        engine, principal.user, complete=True, minutes=minutes, now=now, address=address
+    )
+
+
+def mark_reauthenticated(engine: Engine, token_sha256: str, now: datetime) -> None:
+    """The session's owner gave their password and second factor again, at ``now``."""
+    with engine.begin() as connection:
+        connection.execute(
+            update(web_sessions)
+            .where(web_sessions.c.token_sha256 == token_sha256, web_sessions.c.stage == COMPLETE)
+            .values(reauth_at=now)
+        )
 
 
 def end_session(engine: Engine, token_sha256: str) -> None:
@@ -118,7 +120,14 @@ def session_principal(engine: Engine, token: str, now: datetime) -> Principal | 
         connection.execute(
             update(web_sessions).where(web_sessions.c.token_sha256 == hashed).values(last_seen=now)
         )
-    return Principal(user=user, via="session", complete=row.stage == COMPLETE, token_sha256=hashed)
+    return Principal(
+        user=user,
+        via="session",
+        complete=row.stage == COMPLETE,
+        token_sha256=hashed,
+        stage=row.stage,
+        reauth_at=row.reauth_at,
+    )
 
 
 # --- API tokens -----------------------------------------------------------------------------

@@ -5,10 +5,14 @@ Every route declares, in its ``opt``, either the action it performs (a key of th
 :func:`public` — only the login steps and the health check are. The guard refuses a route that
 declares neither, an anonymous request, a session still waiting for its second factor, and a
 role the table does not allow; each refusal is an ``auth.denied`` event in the audit trail.
+A route declared ``needs(action, fresh=True)`` also wants the password and second factor given
+again in this session within the last few minutes (``POST /auth/reauth``): an API token, or a
+session left open on a desk, cannot change factors or register a signing key.
 """
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import anyio
@@ -17,18 +21,22 @@ from litestar.exceptions import NotAuthorizedException, PermissionDeniedExceptio
 from litestar.handlers.base import BaseRouteHandler
 
 from sceau.accounts import allowed
+from sceau.accounts.mfa import FRESH_MINUTES, NotFresh
 from sceau.accounts.sessions import ANONYMOUS
 from sceau.events import AccessDenied
-from sceau.web.auth import session_principal, token_principal
+from sceau.web.auth import ENROL, PENDING, session_principal, token_principal
 from sceau.web.service import Principal, Service
 
 SESSION_COOKIE = "__Host-sceau"  # Secure, Path=/, no Domain: only this origin ever sees it
 ACTION, PUBLIC, SECOND_FACTOR = "sceau_action", "sceau_public", "sceau_second_factor"
+FRESH = "sceau_fresh"
+REAUTH_HINT = "give your password and second factor again (POST /auth/reauth), then retry"
 
 
-def needs(action: str) -> dict[str, Any]:
-    """A route's ``opt`` saying which action of the roles table it performs."""
-    return {ACTION: action}
+def needs(action: str, *, fresh: bool = False) -> dict[str, Any]:
+    """A route's ``opt`` saying which action of the roles table it performs, and whether it
+    wants a re-authentication of at most :data:`FRESH_MINUTES` minutes (``fresh``)."""
+    return {ACTION: action, FRESH: True} if fresh else {ACTION: action}
 
 
 def public(why: str) -> dict[str, Any]:
@@ -36,9 +44,10 @@ def public(why: str) -> dict[str, Any]:
     return {PUBLIC: why}
 
 
-def second_factor() -> dict[str, Any]:
-    """A route's ``opt`` for the second login step: open to a session awaiting its factor."""
-    return {SECOND_FACTOR: True}
+def second_factor(stage: str = PENDING) -> dict[str, Any]:
+    """A route's ``opt`` for the second login step: open to a session waiting at ``stage``
+    (:data:`PENDING`: giving its factor; :data:`ENROL`: enrolling its first one)."""
+    return {SECOND_FACTOR: stage}
 
 
 def service_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Service:
@@ -61,14 +70,18 @@ async def default_deny(
         return
     service = service_of(connection)
     principal = await anyio.to_thread.run_sync(_identify, service, connection)
-    if opt.get(SECOND_FACTOR):
-        if principal is None or principal.complete or principal.via != "session":
+    if stage := opt.get(SECOND_FACTOR):
+        if principal is None or principal.via != "session" or principal.stage != stage:
             await _refuse(
                 service,
                 principal,
                 "auth.mfa",
-                "no login waiting for a second factor",
-                message="no login is waiting for a second factor: log in with your password first",
+                "no login waiting for a second factor"
+                if stage == PENDING
+                else "no login waiting to enrol a factor",
+                message="no login is waiting for a second factor: log in with your password first"
+                if stage == PENDING
+                else "no login is waiting to enrol a factor: log in with your password first",
             )
         connection.state.principal = principal
         return
@@ -89,7 +102,30 @@ async def default_deny(
         await _refuse(service, principal, action, "second factor not given")
     elif not allowed(principal.user.role, action):
         await _refuse(service, principal, action, f"role {principal.user.role} not allowed", 403)
+    elif opt.get(FRESH) and not _fresh(service, principal):
+        event = AccessDenied(
+            actor=principal.user.name, command=action, reason="not fresh", at=service.clock()
+        )
+        await anyio.to_thread.run_sync(service.log.record, event)
+        raise NotFresh(
+            f"this needs your password and second factor given in the last {FRESH_MINUTES} minutes",
+            hint=REAUTH_HINT,
+        )
     connection.state.principal = principal
+
+
+def _fresh(service: Service, principal: Principal | None) -> bool:
+    """Whether the session gave its password and factor again lately (never a token)."""
+    if principal is None or principal.via != "session" or principal.reauth_at is None:
+        return False
+    age = service.clock() - principal.reauth_at
+    return timedelta(0) <= age <= timedelta(minutes=FRESH_MINUTES)
+
+
+def _next_step(principal: Principal) -> str:
+    if principal.stage == ENROL:
+        return "enrol a second factor first (POST /auth/enrol/totp or /auth/enrol/webauthn)"
+    return "give your second factor first"
 
 
 def _identify(service: Service, connection: ASGIConnection[Any, Any, Any, Any]) -> Principal | None:
@@ -119,6 +155,6 @@ async def _refuse(
     event = AccessDenied(actor=actor, command=action, reason=reason, at=service.clock())
     await anyio.to_thread.run_sync(service.log.record, event)
     if status == 401:
-        fallback = "log in first" if principal is None else "give your second factor first"
+        fallback = "log in first" if principal is None else _next_step(principal)
         raise NotAuthorizedException(message or fallback)
     raise PermissionDeniedException(message or f"your role does not allow {action}")

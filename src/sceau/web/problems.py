@@ -8,13 +8,16 @@ anything else is a bug, answered as a plain 500 whose details stay in the server
 from __future__ import annotations
 
 import logging
+import math
 from typing import Any
 
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 
 from sceau.accounts import AccessDenied, NotLoggedIn, WrongCredentials
-from sceau.accounts.sessions import ANONYMOUS
+from sceau.accounts.factors import WrongFactor
+from sceau.accounts.mfa import NotFresh
+from sceau.accounts.sessions import ANONYMOUS, Throttled
 from sceau.errors import SceauError
 from sceau.events import AccessDenied as AccessDeniedEvent
 from sceau.web.guard import ACTION
@@ -26,8 +29,11 @@ CSRF_REFUSED = "CSRF token verification failed"  # Litestar's words for its own 
 _log = logging.getLogger("sceau.web")
 
 _STATUS: tuple[tuple[type[SceauError], int], ...] = (
+    (Throttled, 429),
     (WrongCredentials, 401),
+    (WrongFactor, 401),
     (NotLoggedIn, 401),
+    (NotFresh, 403),
     (AccessDenied, 403),
     (NotFound, 404),
 )
@@ -51,7 +57,11 @@ def sceau_error(request: Request[Any, Any, Any], error: SceauError) -> Response[
             AccessDeniedEvent(actor=principal.user.name, command=action, reason="another lab's")
         )
     status = next((code for kind, code in _STATUS if isinstance(error, kind)), 400)
-    return problem(status, error.message, hint=error.hint, where=error.where)
+    answer = problem(status, error.message, hint=error.hint, where=error.where)
+    if isinstance(error, Throttled):  # RFC 9110: how long to wait, in seconds
+        wait = (error.until - request.app.state.service.clock()).total_seconds()
+        answer.headers["Retry-After"] = str(max(1, math.ceil(wait)))
+    return answer
 
 
 def http_error(request: Request[Any, Any, Any], error: HTTPException) -> Response[Any]:

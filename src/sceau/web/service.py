@@ -42,6 +42,7 @@ class Service:
     log: AuditLog
     clock: Callable[[], datetime] = field(default=_now)
     password_params: PasswordParams | None = None  # Argon2 cost; tests pass a cheap one
+    require_mfa: bool = True  # every account gives a second factor; off only for a demo
     tls: bool = False  # served over TLS (itself, or by the proxy in front): HSTS is sent
     rounds: int = 0  # supervision rounds done since the start
 
@@ -51,10 +52,14 @@ class Principal:
     """The person behind a request: their account, how they proved it, and how far.
 
     ``via`` is ``session`` (the browser's cookie) or ``token`` (a CLI client's API token);
-    ``complete`` is False while a session waits for its second factor.
+    ``complete`` is False while a session waits for its second factor; ``stage`` says which
+    step it waits at (``pending``: the factor; ``enrol``: enrolling one). ``reauth_at`` is when
+    the password and factor were last given again in this session (``POST /auth/reauth``).
     """
 
     user: User
     via: str
     complete: bool
     token_sha256: str
+    stage: str = "complete"
+    reauth_at: datetime | None = None

@@ -1,5 +1,5 @@
-"""``/auth/*`` and ``/api/tokens``: logging in (password, then second factor), out, who am I,
-and the API tokens a person makes for their CLI client."""
+"""``/auth/logout``, ``/auth/me`` and ``/api/tokens``: logging out, who am I, and the API tokens
+a person makes for their CLI client (logging in is :mod:`sceau.web.login_routes`)."""
 
 from __future__ import annotations
 
@@ -10,18 +10,14 @@ from typing import Any
 from litestar import Request, Response, delete, get, post
 from litestar.params import FromPath, JSONBody
 
-from sceau.accounts import AccessDenied, WrongCredentials
+from sceau.accounts import AccessDenied
 from sceau.accounts.labs import labs_of
-from sceau.accounts.policy import session_minutes
-from sceau.accounts.users import check_password
-from sceau.events import LoggedOut, LoginFailed, LoginSucceeded, TokenCreated, TokenRevoked
+from sceau.events import LoggedOut, TokenCreated, TokenRevoked
 from sceau.web import auth
 from sceau.web.guard import (
     SESSION_COOKIE,
     needs,
     principal_of,
-    public,
-    second_factor,
     service_of,
 )
 from sceau.web.service import NotFound, Principal, Service
@@ -30,75 +26,9 @@ Req = Request[Any, Any, Any]
 
 
 @dataclass
-class LoginForm:
-    name: str
-    password: str
-
-
-@dataclass
-class SecondFactor:
-    answer: str
-
-
-@dataclass
 class TokenRequest:
     label: str
     days: int = 30
-
-
-@post("/auth/login", opt=public("the first login step"), sync_to_thread=True, status_code=200)
-def login(request: Req, data: JSONBody[LoginForm]) -> Response[dict[str, Any]]:
-    """Check the password. Opens a session, complete, or pending if a second factor is enrolled."""
-    service = service_of(request)
-    now = service.clock()
-    try:
-        user = check_password(
-            service.engine, data.name, data.password, params=service.password_params
-        )
-    except WrongCredentials as error:
-        who = data.name if error.known else "(unknown)"
-        service.log.record(LoginFailed(actor=who, user=who, reason=error.reason, at=now))
-        raise
-    factors = auth.second_factors(service.engine, user.name)
-    if factors:
-        token = auth.open_session(service.engine, user, complete=False, minutes=0, now=now)
-        body: dict[str, Any] = {"stage": "second_factor", "factors": list(factors)}
-    else:
-        service.log.record(LoginSucceeded(actor=user.name, user=user.name, at=now))
-        token = auth.open_session(
-            service.engine,
-            user,
-            complete=True,
-            minutes=session_minutes(service.engine, service.settings.session_minutes),
-            now=now,
-        )
-        body = {"stage": "complete", "user": user.name, "role": user.role.value}
-    return _with_cookie(Response(body), token)
-
-
-@post("/auth/mfa/{method:str}", opt=second_factor(), sync_to_thread=True, status_code=200)
-def give_second_factor(
-    request: Req, method: FromPath[str], data: JSONBody[SecondFactor]
-) -> Response[dict[str, Any]]:
-    """The second login step: the answer of the factor ``method`` (``totp``, ``webauthn``)."""
-    service = service_of(request)
-    principal = principal_of(request)
-    now = service.clock()
-    try:
-        auth.check_second_factor(service.engine, principal.user.name, method, data.answer)
-    except WrongCredentials as error:
-        name = principal.user.name
-        service.log.record(LoginFailed(actor=name, user=name, reason=error.reason, at=now))
-        raise
-    service.log.record(LoginSucceeded(actor=principal.user.name, user=principal.user.name, at=now))
-    token = auth.complete_session(
-        service.engine,
-        principal,
-        minutes=session_minutes(service.engine, service.settings.session_minutes),
-        now=now,
-    )
-    body = {"stage": "complete", "user": principal.user.name, "role": principal.user.role.value}
-    return _with_cookie(Response(body), token)
 
 
 @post("/auth/logout", opt=needs("account.self"), sync_to_thread=True, status_code=200)
@@ -212,12 +142,4 @@ def revoke_token(request: Req, token_id: FromPath[str]) -> dict[str, Any]:
     return {"revoked": token_id}
 
 
-def _with_cookie(response: Response[Any], token: str) -> Response[Any]:
-    """The session cookie: ``__Host-`` (Secure, Path=/, no Domain), HttpOnly, SameSite=Strict."""
-    response.set_cookie(
-        SESSION_COOKIE, token, path="/", secure=True, httponly=True, samesite="strict"
-    )
-    return response
-
-
-ROUTES = [login, give_second_factor, logout, me, create_token, list_tokens, revoke_token]
+ROUTES = [logout, me, create_token, list_tokens, revoke_token]
