@@ -31,8 +31,14 @@ PARAMETERS = {
     "{finess:str}": "130000011",
     "{seq:int}": "0",
     "{path:str}": "anything",
+    "{session:str}": "000000000000",
 }
-PUBLIC_ROUTES = {("/health", "GET"), ("/auth/login", "POST")}
+PUBLIC_ROUTES = {
+    ("/health", "GET"),
+    ("/auth/login", "POST"),
+    ("/login", "GET"),  # the console's login page and its script and style
+    ("/static/{name:str}", "GET"),
+}
 
 
 @pytest.fixture(scope="module")

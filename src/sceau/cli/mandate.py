@@ -10,9 +10,9 @@ import click
 from rich.console import Console
 
 from sceau.cli._context import Context
-from sceau.cli._reauth import reauthenticate
 from sceau.cli._lang import chosen_words, lang_option
 from sceau.cli._progress import ProgressPrinter
+from sceau.cli._reauth import reauthenticate
 from sceau.cli._text import shown
 from sceau.cli.keys import default_key, read_passphrase
 from sceau.config import Settings

@@ -22,7 +22,7 @@ from sceau.accounts import PasswordParams
 from sceau.audit.sink import AuditLog
 from sceau.config import Settings
 from sceau.store import open_store
-from sceau.web import audit_routes, data_routes, session_routes
+from sceau.web import audit_routes, console, data_routes, session_routes
 from sceau.web.guard import default_deny, needs
 from sceau.web.headers import security_headers
 from sceau.web.problems import CSRF_COOKIE, CSRF_HEADER, HANDLERS
@@ -78,10 +78,15 @@ def create_app(
         supervisor = supervisor_for(service)
         lifespan.append(supervision_lifespan(service, supervisor, settings.supervise_seconds))
     app = Litestar(
-        route_handlers=[*session_routes.ROUTES, *data_routes.ROUTES, *audit_routes.ROUTES],
+        route_handlers=[
+            *session_routes.ROUTES,
+            *data_routes.ROUTES,
+            *audit_routes.ROUTES,
+            *console.ROUTES,
+        ],
         guards=[default_deny],
         middleware=[DefineMiddleware(CookieCSRF, config=csrf)],
-        exception_handlers=HANDLERS,
+        exception_handlers={kind: console.drawn_for_pages(h) for kind, h in HANDLERS.items()},
         before_send=[security_headers(tls)],
         openapi_config=schema,
         lifespan=lifespan,
