@@ -1,0 +1,198 @@
+"""The console in a real browser: the system Chromium, driven by Playwright, against a real
+``sceau serve`` over TLS on a loopback port. People log in through the page, watch a run, verify
+the trail, meet a refusal, read French; the strict CSP must never be violated on the way.
+Screenshots are kept under ``test-artefacts/console/`` (git-ignored) for a person to look at."""
+
+from __future__ import annotations
+
+import os
+import signal
+import ssl
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from tests.certificates import self_signed
+from tests.conftest import free_port
+from tests.migrate.world import CHEAP, PASSWORD, make_world
+from tests.web.service import LAB_A
+from tests.web.test_serve_process import wait_healthy
+
+from sceau.accounts import Role, add_user
+from sceau.accounts.labs import add_member
+from sceau.migrate.pipeline import migrate
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTEFACTS = Path(__file__).resolve().parents[2] / "test-artefacts" / "console"
+
+sync_api = pytest.importorskip("playwright.sync_api")
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="no system Chromium (dev/test installs it)"),
+]
+
+
+@dataclass
+class Served:
+    url: str
+    run_id: str
+    events: object
+    errors: list[str] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    """A real service over TLS: lab A's controller and operator, an auditor, one run."""
+    home = tmp_path_factory.mktemp("browser")
+    world = make_world(home / "service")
+    add_user(
+        world.engine, world.events, "aud.petit", Role.AUDITOR, PASSWORD, by="admin", params=CHEAP
+    )
+    for name in ("dr.martin", "op.durand"):
+        add_member(world.engine, world.events, name, LAB_A, by="admin")
+    run_id = migrate(
+        world.session(), world.signed_mandate(destination=f"sqlite:///{home / 'lis.db'}")
+    ).run_id
+    cert, key = self_signed(home)
+    port = free_port()
+    url = f"https://127.0.0.1:{port}"
+    env = {
+        **os.environ,
+        "SCEAU_HOME": str(world.home),
+        "SCEAU_KEYRING_PASSPHRASE": world.settings.keyring_passphrase,
+        "SCEAU_SUPERVISE_SECONDS": "1",
+    }
+    command = [sys.executable, "-m", "sceau", "serve", "--port", str(port)]
+    command += ["--certfile", str(cert), "--keyfile", str(key)]
+    server = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        wait_healthy(url, ssl.create_default_context(cafile=str(cert)), server)
+        yield Served(url, run_id, world.events)
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.communicate(timeout=60)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    with sync_api.sync_playwright() as playwright:
+        try:
+            launched = playwright.chromium.launch(
+                executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"]
+            )
+        except sync_api.Error as error:  # the reason, proven by the launch itself
+            pytest.skip(f"the system Chromium does not start here: {error.message[:200]}")
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser, served: Served, request: pytest.FixtureRequest) -> Iterator[object]:
+    """A fresh browser profile whose console errors (a CSP violation is one) are collected, and
+    which leaves a screenshot of where it ended."""
+    context = browser.new_context(ignore_https_errors=True, locale="en-GB")
+    opened = context.new_page()
+    errors: list[str] = []
+    refused: list[str] = []  # answers of 400 and more: said by the page, not script errors
+    opened.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    opened.on("pageerror", lambda e: errors.append(str(e)))
+    opened.on("response", lambda r: refused.append(r.url) if r.status >= 400 else None)
+    yield opened
+    ARTEFACTS.mkdir(parents=True, exist_ok=True)
+    opened.screenshot(path=str(ARTEFACTS / f"{request.node.name}.png"), full_page=True)
+    context.close()
+    csp = [e for e in errors if "Content Security Policy" in e]
+    assert not csp, csp
+    loads = [e for e in errors if e.startswith("Failed to load resource")]
+    # each is a refusal counted below, or the browser's own guess at /favicon.ico
+    assert len(loads) <= len(refused) + 1
+    served.errors.extend(e for e in errors if e not in loads)
+    served.refused.extend(refused)
+
+
+def log_in(page, served: Served, name: str) -> None:
+    page.goto(f"{served.url}/login")
+    page.fill("#name", name)
+    page.fill("#password", PASSWORD)
+    page.click("#login-password button[type=submit]")
+    page.wait_for_url(f"{served.url}/?lang=en")
+
+
+def test_a_person_logs_in_through_the_page_and_sees_who_they_are(page, served: Served):
+    log_in(page, served, "dr.martin")
+    assert page.text_content("#who") == "dr.martin"
+    assert LAB_A in page.text_content("main")
+    page.click("#logout")
+    page.wait_for_url(f"{served.url}/login?lang=en")
+    page.goto(f"{served.url}/")
+    assert "log in first" in page.text_content("#problem")
+
+
+def test_a_wrong_password_is_said_on_the_page(page, served: Served):
+    page.goto(f"{served.url}/login")
+    page.fill("#name", "dr.martin")
+    page.fill("#password", "not the password at all")
+    page.click("#login-password button[type=submit]")
+    sync_api.expect(page.locator("#login-error")).to_contain_text("password")
+    assert page.url.startswith(f"{served.url}/login")
+
+
+def test_an_operator_watches_a_run_page(page, served: Served):
+    log_in(page, served, "op.durand")
+    page.click("text=Runs")
+    page.click(f"text={served.run_id}")
+    page.wait_for_selector("#run-progress")
+    state = page.get_attribute("#run-state", "data-state")
+    assert state in {"verified", "shredded"}
+    assert page.eval_on_selector("#run-progress", "bar => bar.value === bar.max")
+    assert page.locator("#checkpoints tr").count() > 1
+    assert page.locator("#abandon").count() == 0  # a completed run is never abandoned
+
+
+def test_an_auditor_verifies_the_trail(page, served: Served):
+    log_in(page, served, "aud.petit")
+    page.goto(f"{served.url}/audit?lang=en")
+    page.click("#verify")
+    page.wait_for_selector("#verdict")
+    assert "Intact" in page.text_content("#verdict")
+    assert "audit.verified" in served.events.names()  # type: ignore[attr-defined]
+
+
+def test_a_page_the_role_does_not_allow_is_refused(page, served: Served):
+    log_in(page, served, "op.durand")
+    assert page.locator("a[href^='/audit']").count() == 0  # not offered
+    answer = page.goto(f"{served.url}/audit")
+    assert answer is not None
+    assert answer.status == 403
+    assert "your role does not allow audit.read" in page.text_content("#problem")
+
+
+def test_a_french_browser_gets_the_console_in_french(browser, served: Served):
+    context = browser.new_context(ignore_https_errors=True, locale="fr-FR")
+    page = context.new_page()
+    try:
+        page.goto(f"{served.url}/login")
+        assert page.get_attribute("html", "lang") == "fr"
+        assert page.text_content("label[for=password]") == "Mot de passe"
+        page.fill("#name", "dr.martin")
+        page.fill("#password", PASSWORD)
+        page.click("#login-password button[type=submit]")
+        page.wait_for_url(f"{served.url}/?lang=fr")
+        assert "Laboratoires" in page.text_content("main")
+        ARTEFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTEFACTS / "home-fr.png"), full_page=True)
+    finally:
+        context.close()
+
+
+def test_no_page_broke_its_content_security_policy(served: Served):
+    """Runs last in this module: every page the tests above opened logged no CSP violation
+    (each test also fails on its own), and no script error either."""
+    assert not served.errors, served.errors
+    paths = sorted({url.removeprefix(served.url).split("?")[0] for url in served.refused})
+    # the wrong password, the page after logging out, the operator's audit page: nothing else
+    assert paths == ["/", "/audit", "/auth/login"]
