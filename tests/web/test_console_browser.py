@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import httpx
 import pytest
 from tests.certificates import self_signed
 from tests.conftest import free_port
@@ -40,6 +41,7 @@ class Served:
     url: str
     run_id: str
     events: object
+    trusted: ssl.SSLContext
     errors: list[str] = field(default_factory=list)
     refused: list[str] = field(default_factory=list)
 
@@ -70,8 +72,9 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     command += ["--certfile", str(cert), "--keyfile", str(key)]
     server = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
-        wait_healthy(url, ssl.create_default_context(cafile=str(cert)), server)
-        yield Served(url, run_id, world.events)
+        trusted = ssl.create_default_context(cafile=str(cert))
+        wait_healthy(url, trusted, server)
+        yield Served(url, run_id, world.events, trusted)
     finally:
         server.send_signal(signal.SIGTERM)
         server.communicate(timeout=60)
@@ -185,6 +188,53 @@ def test_a_french_browser_gets_the_console_in_french(browser, served: Served):
         assert "Laboratoires" in page.text_content("main")
         ARTEFACTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(ARTEFACTS / "home-fr.png"), full_page=True)
+    finally:
+        context.close()
+
+
+def test_a_security_key_enrols_then_logs_in_through_the_page(browser, served: Served):
+    """A virtual authenticator (Chrome DevTools' WebAuthn domain) plays the security key. Ready
+    for the WebAuthn login routes of the login contract; skipped, saying why, until the service
+    has them and requires a second factor."""
+    probe = httpx.post(f"{served.url}/auth/enrol/webauthn/options", json={}, verify=served.trusted)
+    if probe.status_code == 404:
+        pytest.skip("this service has no WebAuthn enrolment route yet (/auth/enrol/webauthn/*)")
+    context = browser.new_context(ignore_https_errors=True, locale="en-GB")
+    page = context.new_page()
+    try:
+        devtools = context.new_cdp_session(page)
+        devtools.send("WebAuthn.enable")
+        devtools.send(
+            "WebAuthn.addVirtualAuthenticator",
+            {
+                "options": {
+                    "protocol": "ctap2",
+                    "transport": "usb",
+                    "hasResidentKey": True,
+                    "hasUserVerification": True,
+                    "isUserVerified": True,
+                }
+            },
+        )
+        page.goto(f"{served.url}/login")
+        page.fill("#name", "aud.petit")
+        page.fill("#password", PASSWORD)
+        page.click("#login-password button[type=submit]")
+        page.wait_for_load_state("networkidle")
+        if not page.is_visible("#login-enrol"):
+            pytest.skip("the service does not require a second factor here: nothing to enrol")
+        page.click("#enrol-key")
+        sync_api.expect(page.locator("#codes")).not_to_be_empty()
+        page.click("#login-codes a")
+        page.wait_for_url(f"{served.url}/?lang=en")
+        page.click("#logout")
+        page.wait_for_url(f"{served.url}/login?lang=en")
+        page.fill("#name", "aud.petit")
+        page.fill("#password", PASSWORD)
+        page.click("#login-password button[type=submit]")
+        page.click("#factor-key")
+        page.wait_for_url(f"{served.url}/?lang=en")
+        assert page.text_content("#who") == "aud.petit"
     finally:
         context.close()
 
