@@ -38,14 +38,14 @@ from pathlib import Path
 
 import httpx
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))  # the tests' migration world builds the store the service reads
+# the tests' migration world builds the store the service reads
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).parent))
-from scan import machine
 from tests.conftest import free_port
 from tests.migrate.world import make_world
 from tests.web.service import LAB_A
 
+from scan import machine
 from sceau.accounts.labs import add_member
 from sceau.migrate.pipeline import migrate
 from sceau.web import auth
@@ -151,8 +151,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     facts = machine()
     print(f"machine: {facts}")
     print(f"date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; {args.requests} requests per user")
-    print("| users | sceau p50 ms | sceau p99 ms | sceau req/s | floor p50 ms | floor p99 ms "
-          "| floor req/s | p50 ratio | throughput ratio |")
+    print(
+        "| users | sceau p50 ms | sceau p99 ms | sceau req/s | floor p50 ms | floor p99 ms "
+        "| floor req/s | p50 ratio | throughput ratio |"
+    )
     print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for users, s, f in results:
         print(
