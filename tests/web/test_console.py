@@ -23,6 +23,7 @@ from sceau.migrate.errors import StoppedOnRequest
 from sceau.migrate.pipeline import migrate
 from sceau.migrate.state import RunState
 from sceau.web import auth
+from sceau.web.guard import SESSION_COOKIE
 from sceau.web.problems import CSRF_HEADER
 
 
@@ -229,3 +230,24 @@ def get_user_named(engine: Engine, name: str) -> User:
         user = get_user(connection, name)
     assert user is not None
     return user
+
+
+def test_the_enrolment_qr_is_drawn_only_for_a_login_awaiting_its_factor(console):
+    _, app, _, _ = console
+    uri = "otpauth://totp/sceau:dr.martin?secret=JBSWY3DPEHPK3PXP&issuer=sceau"
+    with client(app) as browser:
+        log_in(browser, "dr.martin")  # a complete session: the QR is not for it
+        assert browser.post("/login/qr", json={"uri": uri}).status_code == 401
+        service = app.state.service
+        user = get_user_named(service.engine, "dr.martin")
+        pending = auth.open_session(
+            service.engine, user, complete=False, minutes=5, now=service.clock()
+        )
+        browser.cookies.set(SESSION_COOKIE, pending)
+        drawn = browser.post("/login/qr", json={"uri": uri})
+        assert drawn.status_code == 200
+        assert drawn.headers["content-type"].startswith("image/svg+xml")
+        assert drawn.text.startswith("<svg")
+        assert "<script" not in drawn.text
+        refused = browser.post("/login/qr", json={"uri": "https://elsewhere.example/"})
+        assert refused.status_code == 400

@@ -18,6 +18,7 @@ from sqlalchemy import delete, select
 from sceau.accounts import PERMISSIONS, allowed
 from sceau.accounts.labs import labs_of
 from sceau.accounts.sessions import short_id
+from sceau.errors import SceauError
 from sceau.events import LoggedOut, TokenRevoked
 from sceau.store.schema import web_sessions
 from sceau.web import auth
@@ -74,8 +75,11 @@ class Uri:
 @post("/login/qr", opt=second_factor(), sync_to_thread=False, status_code=200)
 def enrolment_qr(data: JSONBody[Uri]) -> Response[str]:
     """The QR code of the otpauth URI being enrolled, as SVG, for a login awaiting its factor."""
-    if not data.uri.startswith("otpauth://"):
-        raise NotFound("this is not an authenticator URI", where="uri")
+    if not data.uri.startswith("otpauth://") or len(data.uri) > 1024:
+        raise SceauError(
+            "this is not an authenticator's otpauth:// address",
+            hint="send the uri that POST /auth/enrol/totp answered",
+        )
     svg = segno.make(data.uri, error="m").svg_inline(scale=4, omitsize=True)
     return Response(svg, media_type="image/svg+xml")
 
