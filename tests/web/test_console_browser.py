@@ -18,13 +18,17 @@ import httpx
 import pytest
 from tests.certificates import self_signed
 from tests.conftest import free_port
-from tests.migrate.world import CHEAP, PASSWORD, make_world
+from tests.migrate.test_stop import _StopAfter
+from tests.migrate.world import CHEAP, PASSWORD, World, make_world
 from tests.web.service import LAB_A
 from tests.web.test_serve_process import wait_healthy
 
 from sceau.accounts import Role, add_user
 from sceau.accounts.labs import add_member
+from sceau.migrate import runs
+from sceau.migrate.errors import StoppedOnRequest
 from sceau.migrate.pipeline import migrate
+from sceau.migrate.state import RunState
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTEFACTS = Path(__file__).resolve().parents[2] / "test-artefacts" / "console"
@@ -42,6 +46,8 @@ class Served:
     run_id: str
     events: object
     trusted: ssl.SSLContext
+    world: World
+    stopped: str  # a run stopped while loading, for the live page and the abandon button
 
 
 @pytest.fixture(scope="module")
@@ -57,6 +63,11 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     run_id = migrate(
         world.session(), world.signed_mandate(destination=f"sqlite:///{home / 'lis.db'}")
     ).run_id
+    session = world.session()
+    session.progress = _StopAfter(session, "load", 1)
+    with pytest.raises(StoppedOnRequest) as stopped:
+        migrate(session, world.signed_mandate(destination=f"sqlite:///{home / 'other.db'}"))
+    assert stopped.value.run_id is not None
     cert, key = self_signed(home)
     port = free_port()
     url = f"https://127.0.0.1:{port}"
@@ -72,7 +83,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     try:
         trusted = ssl.create_default_context(cafile=str(cert))
         wait_healthy(url, trusted, server)
-        yield Served(url, run_id, world.events, trusted)
+        yield Served(url, run_id, world.events, trusted, world, stopped.value.run_id)
     finally:
         server.send_signal(signal.SIGTERM)
         server.communicate(timeout=60)
@@ -152,6 +163,40 @@ def test_an_operator_watches_a_run_page(page, served: Served):
     assert page.eval_on_selector("#run-progress", "bar => bar.value === bar.max")
     assert page.locator("#checkpoints tr").count() > 1
     assert page.locator("#abandon").count() == 0  # a completed run is never abandoned
+
+
+def test_a_driven_runs_page_follows_its_progress_then_the_operator_abandons_it(
+    page, served: Served
+):
+    """While a process drives the run (here: this test holds its lock, as ``sceau migrate``
+    does), the page polls /api/runs/{id}: a new batch moves the bar, a new state redraws the
+    page; then the Abandon button, confirmed, gives the run up."""
+    engine, root, run_id = served.world.engine, served.world.settings.staging_root, served.stopped
+    log_in(page, served, "op.durand")
+    staged = runs.checkpoints_of(engine, run_id, "staged")
+    loaded = runs.checkpoints_of(engine, run_id, "loaded")
+    following = min(set(staged) - set(loaded))
+    with runs.run_lock(root, run_id):
+        runs.move(engine, run_id, RunState.STOPPED, RunState.LOADING)
+        page.goto(f"{served.url}/runs/{run_id}?lang=en")
+        assert page.get_attribute("#run", "data-live") == "yes"
+        before = page.text_content("#run-rows")
+        digest, refused = staged[following]
+        runs.record_checkpoint(engine, run_id, "loaded", following, digest, refused)
+        sync_api.expect(page.locator("#run-rows")).not_to_have_text(before or "", timeout=10_000)
+        runs.move(engine, run_id, RunState.LOADING, RunState.STOPPED)
+        sync_api.expect(page.locator("#run-state")).to_have_attribute(
+            "data-state", "stopped", timeout=10_000
+        )
+    page.goto(f"{served.url}/runs/{run_id}?lang=en")
+    assert page.get_attribute("#run", "data-live") == "no"  # nobody drives it: no polling
+    page.on("dialog", lambda dialog: dialog.accept())
+    page.check("#abandon input[name=confirm]")
+    page.click("#abandon button[type=submit]")
+    sync_api.expect(page.locator("#abandoned")).to_be_visible()
+    record = runs.find_run(engine, run_id)
+    assert record is not None
+    assert record.state is RunState.ABANDONED
 
 
 def test_an_auditor_verifies_the_trail(page, served: Served):
