@@ -33,8 +33,14 @@ PARAMETERS = {
     "{path:str}": "anything",
     "{factor_id:int}": "1",
     "{fingerprint:str}": "0" * 64,
+    "{session:str}": "000000000000",
 }
-PUBLIC_ROUTES = {("/health", "GET"), ("/auth/login", "POST")}
+PUBLIC_ROUTES = {
+    ("/health", "GET"),
+    ("/auth/login", "POST"),
+    ("/login", "GET"),  # the console's login page and its script and style
+    ("/static/{name:str}", "GET"),
+}
 
 
 @pytest.fixture(scope="module")

@@ -18,7 +18,12 @@ from tests.web.service import service_world
 from sceau.web import auth
 from sceau.web.problems import CSRF_COOKIE, CSRF_HEADER
 
-PUBLIC = {("GET", "/health"), ("POST", "/auth/login")}
+PUBLIC = {
+    ("GET", "/health"),
+    ("POST", "/auth/login"),
+    ("GET", "/login"),
+    ("GET", "/static/{name}"),
+}
 _EXAMPLES = settings(
     max_examples=4,
     deadline=None,

@@ -24,6 +24,7 @@ from sceau.config import Settings
 from sceau.store import open_store
 from sceau.web import (
     audit_routes,
+    console,
     data_routes,
     login_routes,
     mfa_routes,
@@ -109,10 +110,11 @@ def create_app(
             *data_routes.ROUTES,
             *run_routes.ROUTES,
             *audit_routes.ROUTES,
+            *console.ROUTES,
         ],
         guards=[default_deny],
         middleware=[DefineMiddleware(CookieCSRF, config=csrf)],
-        exception_handlers=HANDLERS,
+        exception_handlers={kind: console.drawn_for_pages(h) for kind, h in HANDLERS.items()},
         before_send=[security_headers(tls)],
         openapi_config=schema,
         lifespan=lifespan,

@@ -15,13 +15,13 @@ from sceau.audit.cosignature import Cosigner
 from sceau.audit.cosigned import record_cosignature
 from sceau.audit.entry import decode
 from sceau.audit.proof import make_consistency, make_proof
-from sceau.audit.verify import verify_log
+from sceau.audit.verify import Verification, verify_log
 from sceau.audit.witness import WitnessError, request_from_log
 from sceau.errors import SceauError
 from sceau.events import AuditVerificationFailed, AuditVerified, CosignatureRecorded
 from sceau.web.guard import needs, principal_of, service_of
 from sceau.web.labs import visible_event
-from sceau.web.service import NotFound
+from sceau.web.service import NotFound, Service
 
 Req = Request[Any, Any, Any]
 TEXT = "text/plain; charset=utf-8"
@@ -100,18 +100,7 @@ def inclusion(request: Req, seq: FromPath[int]) -> Response[str]:
 @post("/api/audit/verify", opt=needs("audit.read"), sync_to_thread=True, status_code=200)
 def verify(request: Req) -> dict[str, Any]:
     """Recompute the whole trail; the answer names the first entry or checkpoint tampered with."""
-    service = service_of(request)
-    user = principal_of(request).user
-    result = verify_log(service.log)
-    first = result.first
-    if first is None:
-        service.log.record(
-            AuditVerified(actor=user.name, size=result.size, checkpoints=result.checkpoints)
-        )
-    else:
-        service.log.record(
-            AuditVerificationFailed(actor=user.name, position=first.position, reason=first.reason)
-        )
+    result = verify_recorded(service_of(request), principal_of(request).user.name)
     return {
         "intact": result.intact,
         "size": result.size,
@@ -122,6 +111,21 @@ def verify(request: Req) -> dict[str, Any]:
             for w in result.witnessed
         ],
     }
+
+
+def verify_recorded(service: Service, actor: str) -> Verification:
+    """Recompute the whole trail for ``actor`` and record the verdict in the trail itself."""
+    result = verify_log(service.log)
+    first = result.first
+    if first is None:
+        service.log.record(
+            AuditVerified(actor=actor, size=result.size, checkpoints=result.checkpoints)
+        )
+    else:
+        service.log.record(
+            AuditVerificationFailed(actor=actor, position=first.position, reason=first.reason)
+        )
+    return result
 
 
 ROUTES = [latest_checkpoint, consistency, witness_request, keep_cosignature, inclusion, verify]

@@ -72,10 +72,10 @@ def alerts_list(request: Req, everything: FromQuery[bool] = False) -> dict[str, 
     found = visible_alerts(
         service.engine, list_alerts(service.engine, states=states), _labs(request)
     )
-    return {"alerts": [_alert_json(a) for a in found]}
+    return {"alerts": [alert_json(a) for a in found]}
 
 
-def _visible_alert(request: Req, alert_id: int) -> Alert:
+def visible_alert(request: Req, alert_id: int) -> Alert:
     service = service_of(request)
     try:
         alert = get_alert(service.engine, alert_id)
@@ -99,9 +99,9 @@ def _visible_alert(request: Req, alert_id: int) -> Alert:
 def alerts_ack(request: Req, alert_id: FromPath[int]) -> dict[str, Any]:
     """Say you are on the alert: it stops climbing the escalation ladder."""
     service = service_of(request)
-    _visible_alert(request, alert_id)
+    visible_alert(request, alert_id)
     name = principal_of(request).user.name
-    return _alert_json(acknowledge(service.engine, service.log, alert_id, name, service.clock()))
+    return alert_json(acknowledge(service.engine, service.log, alert_id, name, service.clock()))
 
 
 @post(
@@ -116,18 +116,23 @@ def alerts_resolve(
     """Close the alert, with why (kept in the audit trail). A critical one is closed by a
     controller or an admin, not by an operator."""
     service = service_of(request)
-    alert = _visible_alert(request, alert_id)
+    alert = visible_alert(request, alert_id)
     user = principal_of(request).user
-    if user.role is Role.OPERATOR and alert.severity is Severity.CRITICAL:
+    may_close(user.role, alert)
+    done = resolve(service.engine, service.log, alert_id, user.name, data.why, service.clock())
+    return alert_json(done)
+
+
+def may_close(role: Role, alert: Alert) -> None:
+    """A critical alert is closed by a controller or an admin, not by an operator."""
+    if role is Role.OPERATOR and alert.severity is Severity.CRITICAL:
         raise SceauError(
-            f"alert {alert_id} is critical: a controller or an administrator closes it",
+            f"alert {alert.alert_id} is critical: a controller or an administrator closes it",
             hint="acknowledge it and hand it over",
         )
-    done = resolve(service.engine, service.log, alert_id, user.name, data.why, service.clock())
-    return _alert_json(done)
 
 
-def _alert_json(alert: Alert) -> dict[str, Any]:
+def alert_json(alert: Alert) -> dict[str, Any]:
     data: dict[str, Any] = dict(alert.__dict__)
     for key, value in data.items():
         if isinstance(value, datetime):

@@ -1,0 +1,25 @@
+"""What the console's forms post (url-encoded; the CSRF middleware has read ``_csrf_token``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from litestar.enums import RequestEncodingType
+from litestar.params import Body
+
+URL_ENCODED = Body(media_type=RequestEncodingType.URL_ENCODED)
+
+
+@dataclass
+class Confirmation:
+    confirm: str = ""
+
+
+@dataclass
+class Why:
+    why: str
+
+
+ConfirmForm = Annotated[Confirmation, URL_ENCODED]
+WhyForm = Annotated[Why, URL_ENCODED]
