@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import itertools
 import time
-from collections.abc import Iterator
+from collections.abc import Generator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import closing
 from typing import Any
 
 import pyarrow as pa
@@ -87,21 +88,24 @@ def load(session: MigrationSession, outcome: RunOutcome, staging: Staging, targe
         progress.rows(count)
 
     target.watch(written)
-    for number in sorted(staged):
-        digest, _ = staged[number]
-        shown[0] = 0
-        if number not in committed:
-            # recorded before the write: a batch the trail cannot log never reaches the target
-            session.events.record(
-                BatchLoaded(
-                    actor=session.actor, run_id=outcome.run_id, batch=number, rows=digest.rows
+    # closed here, whatever stops the loop: left to the garbage collector, the reader's thread
+    # pool could be shut down from another thread while the next run starts its own
+    with closing(opened):
+        for number in sorted(staged):
+            digest, _ = staged[number]
+            shown[0] = 0
+            if number not in committed:
+                # recorded before the write: a batch the trail cannot log never reaches the target
+                session.events.record(
+                    BatchLoaded(
+                        actor=session.actor, run_id=outcome.run_id, batch=number, rows=digest.rows
+                    )
                 )
-            )
-            target.write_batch(outcome.run_id, number, next(opened))
-        if number not in recorded:  # the target committed it; the store may not know yet
-            runs.record_checkpoint(session.engine, outcome.run_id, "loaded", number, digest, 0)
-        progress.rows(max(digest.rows - shown[0], 0))  # the rest, or all of a batch in one go
-        _stop_point(session)
+                target.write_batch(outcome.run_id, number, next(opened))
+            if number not in recorded:  # the target committed it; the store may not know yet
+                runs.record_checkpoint(session.engine, outcome.run_id, "loaded", number, digest, 0)
+            progress.rows(max(digest.rows - shown[0], 0))  # the rest, or all of a batch at once
+            _stop_point(session)
     target.watch(None)
     progress.phase_done()
     note_reached(session, outcome, target)
@@ -228,7 +232,7 @@ def _holds_rows(target: Target) -> bool:
             close()
 
 
-def _read_ahead(staging: Staging, numbers: list[int]) -> Iterator[pa.RecordBatch]:
+def _read_ahead(staging: Staging, numbers: list[int]) -> Generator[pa.RecordBatch, None, None]:
     """The staged batches in order, each opened by a thread while the one before is loading
     (decryption and the target's network wait overlap; one batch ahead, memory bounded)."""
     with ThreadPoolExecutor(1) as reader:
