@@ -400,3 +400,22 @@ def test_postgres_a_table_this_user_may_not_read_is_skipped():
                 connection.exec_driver_sql(f'DROP TABLE "{table}"')
             connection.exec_driver_sql(f'DROP ROLE "{role}"')
         engine.dispose()
+
+
+def test_a_table_dropped_between_the_listing_and_the_reading_is_skipped(patients, monkeypatch):
+    # a live database: another session drops a table after sceau listed it
+    url, _, name = patients
+    source = open_source(url)
+    listed = type(source)._table_names
+    gone = unique("gone")
+
+    def with_a_dropped_one(self, connection):
+        return [*listed(self, connection), (self.default_schema, gone)]
+
+    monkeypatch.setattr(type(source), "_table_names", with_a_dropped_one)
+    names = [table.name for table in source.tables()]
+    assert f"{url}#{name}" in names
+    assert f"{url}#{gone}" not in names
+    assert [(s.location, s.reason) for s in source.skipped] == [
+        (f"{url}#{gone}", "the table was dropped while the database was being read")
+    ]

@@ -126,6 +126,12 @@ class _SqlSource(Source):
             return function(*args)
         except sa.exc.DBAPIError as error:
             raise explain(error, self.display) from None
+        except sa.exc.NoSuchTableError:  # dropped between the listing and the reading
+            raise SourceError(
+                "the table was dropped while the database was being read",
+                hint="scan again; if tables come and go here, name the one to read (URL#table)",
+                where=self.display,
+            ) from None
 
     def _table_names(self, connection: sa.Connection) -> list[tuple[str | None, str]]:
         inspector = sa.inspect(connection)
@@ -237,6 +243,8 @@ class MariadbSource(_SqlSource):
             "WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = :name ORDER BY ORDINAL_POSITION"
         )
         rows = connection.execute(query, {"name": name}).all()
+        if not rows:  # every table has a column: this one is gone since it was listed
+            raise sa.exc.NoSuchTableError(name)
         return [(column, kind.lower() in _MARIADB_BINARY) for column, kind in rows]
 
     def _as_text(self, column: sa.ColumnClause[Any], binary: bool) -> Any:
