@@ -45,7 +45,8 @@ def wait_healthy(url: str, context: ssl.SSLContext, server: subprocess.Popen[byt
 @pytest.mark.slow
 def test_the_real_service_over_tls_serves_the_cli_client_and_stops_on_sigterm(tmp_path: Path):
     world = make_world(tmp_path / "service")
-    add_member(world.engine, world.events, "dr.martin", LAB_A, by="admin")
+    for person in ("dr.martin", "op.durand"):
+        add_member(world.engine, world.events, person, LAB_A, by="admin")
     run_id = migrate(
         world.session(), world.signed_mandate(destination=f"sqlite:///{tmp_path / 'lis.db'}")
     ).run_id
@@ -141,6 +142,23 @@ def test_the_real_service_over_tls_serves_the_cli_client_and_stops_on_sigterm(tm
         vouched = verify_log(world.events).witnessed
         assert [w.witness for w in vouched] == [Witness(lab).state().cosigner.name]
         assert sorted(p.name for p in client_home.iterdir()) == ["server-token"]
+        # the vendor's operator, on their own machine, runs a mandate the director signed
+        vendor_home = tmp_path / "vendor"
+        vendor_env = {"SCEAU_HOME": str(vendor_home), "SCEAU_SERVER_CA": str(cert)}
+        mandate = world.signed_mandate(destination=f"sqlite:///{tmp_path / 'new-lis.db'}")
+        operator = runner.invoke(
+            main,
+            ["--server", url, "login", "op.durand", "--password-stdin"],
+            input=PASSWORD + "\n",
+            env=vendor_env,
+        )
+        assert operator.exit_code == 0, operator.output
+        moved = runner.invoke(main, ["--server", url, "migrate", str(mandate)], env=vendor_env)
+        assert moved.exit_code == 0, moved.output
+        assert "shredded" in moved.output
+        assert (tmp_path / "new-lis.db").exists()
+        assert sorted(p.name for p in vendor_home.iterdir()) == ["server-token"]
+        assert runner.invoke(main, ["--server", url, "logout"], env=vendor_env).exit_code == 0
         out = runner.invoke(main, ["--server", url, "logout"], env=client_env)
         assert out.exit_code == 0, out.output
         assert not token_file.exists()
@@ -162,7 +180,9 @@ def test_the_real_service_over_tls_serves_the_cli_client_and_stops_on_sigterm(tm
     ]
     assert names == [
         "service.started",
-        "auth.token_created",
+        "auth.token_created",  # the director's laptop
+        "auth.token_created",  # the vendor's machine
+        "auth.token_revoked",
         "auth.token_revoked",
         "service.stopped",
     ]
