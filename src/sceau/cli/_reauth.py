@@ -20,7 +20,7 @@ from sceau.accounts import (
     WrongCredentials,
     WrongFactor,
 )
-from sceau.accounts import reauthenticate as prove_again
+from sceau.accounts import reauthenticate as accounts_reauthenticate
 from sceau.accounts.factors import has_factor
 from sceau.cli._context import Context
 from sceau.cli.users import read_password
@@ -34,14 +34,8 @@ def reauthenticate(
     """Check that the person at the keyboard is ``user``: their password again (a hidden
     prompt, or the first line of stdin with ``from_stdin``), then a code if they have a second
     factor (the next line). A failure is recorded and refuses ``action``."""
-    password = read_password(from_stdin)
-    with context.engine.connect() as connection:
-        needs_code = has_factor(connection, user.name)
-    given = Given(code=read_code(from_stdin, CODE_PROMPT)) if needs_code else None
     try:
-        return prove_again(
-            context.settings, context.engine, context.events, user.name, password, given
-        )
+        return prove_again(context, user.name, from_stdin=from_stdin)
     except WrongCredentials:
         raise AccountError(
             f"`{action}` refused: the password is not {user.name}'s",
@@ -53,6 +47,18 @@ def reauthenticate(
             hint="type the code your authenticator app shows now (each code works once), or "
             "one of your recovery codes",
         ) from None
+
+
+def prove_again(context: Context, name: str, *, from_stdin: bool) -> Reauthentication:
+    """The password of ``name`` read again, and a code when the account has a second factor;
+    the accounts' own errors when either is wrong (recorded as ``mfa.failed``)."""
+    password = read_password(from_stdin)
+    with context.engine.connect() as connection:
+        needs_code = has_factor(connection, name)
+    given = Given(code=read_code(from_stdin, CODE_PROMPT)) if needs_code else None
+    return accounts_reauthenticate(
+        context.settings, context.engine, context.events, name, password, given
+    )
 
 
 def read_code(from_stdin: bool, prompt: str) -> str:

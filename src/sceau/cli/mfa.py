@@ -20,12 +20,10 @@ from sceau.accounts import AccessDenied, NotLoggedIn
 from sceau.accounts.errors import AccountError
 from sceau.accounts.factors import Factor, WrongFactor, has_factor, list_factors
 from sceau.accounts.mfa import (
-    Given,
     Reauthentication,
     begin_totp,
     confirm_totp,
     issue_recovery_codes,
-    reauthenticate,
     remove_factor,
     reset_factors,
 )
@@ -33,8 +31,7 @@ from sceau.accounts.recovery import remaining
 from sceau.accounts.roles import allowed
 from sceau.accounts.users import check_name, get_user
 from sceau.cli._context import Context
-from sceau.cli._reauth import CODE_PROMPT, read_code
-from sceau.cli.users import read_password
+from sceau.cli._reauth import prove_again, read_code
 from sceau.events import AccessDenied as AccessDeniedEvent
 
 ACTION = "mfa.manage"
@@ -196,13 +193,7 @@ def _reauthenticate(context: Context, name: str | None, password_stdin: bool) ->
             "--user names another account than the one logged in",
             hint="each person changes their own factors: leave out --user, or log out first",
         )
-    password = read_password(password_stdin)
-    with context.engine.connect() as connection:
-        needs_code = has_factor(connection, user)
-    given = None
-    if needs_code:
-        given = Given(code=read_code(password_stdin, CODE_PROMPT))
-    proof = reauthenticate(context.settings, context.engine, context.events, user, password, given)
+    proof = prove_again(context, user, from_stdin=password_stdin)
     if not logged_in:  # the password proved who it is; the role table still decides
         with context.engine.connect() as connection:
             account = get_user(connection, user)

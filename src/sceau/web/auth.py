@@ -29,6 +29,9 @@ from sceau.web.service import Principal
 
 PENDING, ENROL, COMPLETE = "pending", "enrol", "complete"
 PENDING_MINUTES = 5  # time to give the second factor
+# how often a session's last use is written: not at every request (a write each), and the idle
+# limit, counted in minutes, loses less than one
+SLIDE_EVERY = timedelta(minutes=1)
 TOKEN_PREFIX = "sceau_"  # noqa: S105  (a prefix, not a secret): recognisable in a leaked file or a secret scanner
 MAX_TOKEN_DAYS = 365
 
@@ -116,10 +119,13 @@ def session_principal(engine: Engine, token: str, now: datetime) -> Principal | 
         user = get_user(connection, row.user)
     if user is None:
         return None
-    with engine.begin() as connection:  # each use slides the idle limit
-        connection.execute(
-            update(web_sessions).where(web_sessions.c.token_sha256 == hashed).values(last_seen=now)
-        )
+    if now - (row.last_seen or row.created_at) >= SLIDE_EVERY:  # a use slides the idle limit
+        with engine.begin() as connection:
+            connection.execute(
+                update(web_sessions)
+                .where(web_sessions.c.token_sha256 == hashed)
+                .values(last_seen=now)
+            )
     return Principal(
         user=user,
         via="session",
