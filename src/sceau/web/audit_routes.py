@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from litestar import Request, Response, get, post
-from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.params import FromQuery, JSONBody
 
 from sceau.accounts.labs import labs_of
 from sceau.audit.cosignature import Cosigner
@@ -21,7 +21,7 @@ from sceau.errors import SceauError
 from sceau.events import AuditVerificationFailed, AuditVerified, CosignatureRecorded
 from sceau.web.guard import needs, principal_of, service_of
 from sceau.web.labs import visible_event
-from sceau.web.service import NotFound, Service
+from sceau.web.service import NotFound, RowNumber, Service
 
 Req = Request[Any, Any, Any]
 TEXT = "text/plain; charset=utf-8"
@@ -83,7 +83,7 @@ def keep_cosignature(request: Req, data: JSONBody[CosignedCheckpoint]) -> dict[s
 
 
 @get("/api/audit/proof/{seq:int}", opt=needs("audit.read"), sync_to_thread=True)
-def inclusion(request: Req, seq: FromPath[int]) -> Response[str]:
+def inclusion(request: Req, seq: RowNumber) -> Response[str]:
     """The proof that entry ``seq`` is in the trail, against a signed checkpoint. The proof
     holds the entry itself: one about another lab's run is answered as a missing one."""
     service = service_of(request)

@@ -20,7 +20,7 @@ from sceau.migrate import runs as repository
 from sceau.migrate.facts import run_details, run_facts
 from sceau.web.guard import needs, principal_of, public, service_of
 from sceau.web.labs import visible_alerts, visible_run, visible_runs
-from sceau.web.service import NotFound, Service
+from sceau.web.service import NotFound, RowNumber, Service
 
 Req = Request[Any, Any, Any]
 
@@ -96,7 +96,7 @@ def visible_alert(request: Req, alert_id: int) -> Alert:
     sync_to_thread=True,
     status_code=200,
 )
-def alerts_ack(request: Req, alert_id: FromPath[int]) -> dict[str, Any]:
+def alerts_ack(request: Req, alert_id: RowNumber) -> dict[str, Any]:
     """Say you are on the alert: it stops climbing the escalation ladder."""
     service = service_of(request)
     visible_alert(request, alert_id)
@@ -110,9 +110,7 @@ def alerts_ack(request: Req, alert_id: FromPath[int]) -> dict[str, Any]:
     sync_to_thread=True,
     status_code=200,
 )
-def alerts_resolve(
-    request: Req, alert_id: FromPath[int], data: JSONBody[Resolution]
-) -> dict[str, Any]:
+def alerts_resolve(request: Req, alert_id: RowNumber, data: JSONBody[Resolution]) -> dict[str, Any]:
     """Close the alert, with why (kept in the audit trail). A critical one is closed by a
     controller or an admin, not by an operator."""
     service = service_of(request)

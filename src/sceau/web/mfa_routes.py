@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from litestar import Request, delete, get, post
-from litestar.params import FromPath, JSONBody
+from litestar.params import JSONBody
 
 from sceau.accounts import webauthn
 from sceau.accounts.factors import list_factors
@@ -24,6 +24,7 @@ from sceau.accounts.mfa import (
     webauthn_registration,
 )
 from sceau.web.guard import needs, principal_of, service_of
+from sceau.web.service import RowNumber
 
 Req = Request[Any, Any, Any]
 _MANAGE = needs("mfa.manage", fresh=True)
@@ -150,7 +151,7 @@ def new_recovery_codes(request: Req, data: JSONBody[Empty]) -> dict[str, Any]:
 
 
 @delete("/api/mfa/{factor_id:int}", opt=_MANAGE, sync_to_thread=True, status_code=200)
-def remove(request: Req, factor_id: FromPath[int]) -> dict[str, Any]:
+def remove(request: Req, factor_id: RowNumber) -> dict[str, Any]:
     """Remove one of your factors (the last app or key takes the recovery codes with it)."""
     service = service_of(request)
     removed = remove_factor(

@@ -6,13 +6,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Annotated
 
+from litestar.params import PathParameter
 from sqlalchemy import Engine
 
 from sceau.accounts import PasswordParams, User
 from sceau.audit.sink import AuditLog
 from sceau.config import Settings
 from sceau.errors import SceauError
+
+# A number in a route's path (an alert, an entry, a factor) that a database row can have: one
+# beyond 64 bits is refused as a bad request, before any store refuses to bind it
+RowNumber = Annotated[int, PathParameter(ge=0, le=2**63 - 1)]
 
 
 class NotFound(SceauError):

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Response, get, post
-from litestar.params import FromPath, FromQuery
+from litestar.params import FromQuery
 from litestar.response import Redirect
 from sqlalchemy import select
 
@@ -24,6 +24,7 @@ from sceau.web.console.render import Req, page, render, words_of
 from sceau.web.data_routes import alert_json, may_close, visible_alert
 from sceau.web.guard import needs, principal_of, service_of
 from sceau.web.labs import visible_alerts
+from sceau.web.service import RowNumber
 
 
 @get("/alerts", opt={**needs("reports.read"), **page()}, sync_to_thread=True)
@@ -49,7 +50,7 @@ def alerts_page(request: Req, everything: FromQuery[bool] = False) -> Response[s
     opt={**needs("alerts.answer"), **page()},
     sync_to_thread=True,
 )
-def acknowledge_page(request: Req, alert_id: FromPath[int]) -> Redirect:
+def acknowledge_page(request: Req, alert_id: RowNumber) -> Redirect:
     """Say I am on the alert: it stops climbing the escalation ladder."""
     service = service_of(request)
     visible_alert(request, alert_id)
@@ -62,7 +63,7 @@ def acknowledge_page(request: Req, alert_id: FromPath[int]) -> Redirect:
 @post(
     "/alerts/{alert_id:int}/resolve", opt={**needs("alerts.answer"), **page()}, sync_to_thread=True
 )
-def resolve_page(request: Req, alert_id: FromPath[int], data: WhyForm) -> Redirect:
+def resolve_page(request: Req, alert_id: RowNumber, data: WhyForm) -> Redirect:
     """Close the alert, with why (kept in the audit trail)."""
     service = service_of(request)
     alert = visible_alert(request, alert_id)
