@@ -147,6 +147,8 @@ def test_an_operator_chooses_treatments_but_not_the_controllers_words(served, tm
     assert rule(text, "NOM_PAT") == {"treatment": "pseudonymise", "detected": "PERSON_NAME"}
     assert tomllib.loads(text)["destination"]["table"] == "patients"
     assert (refused, overruled, wrong) == (403, 403, 400)
+    denied = [(e["actor"], e["command"]) for e in names(world, "auth.denied")]
+    assert denied.count(("op.durand", "mandate.overrule")) == 2  # the purpose, the overrule
     changes = [(e["actor"], e["field"]) for e in names(world, "mandate.draft_changed")]
     assert changes == [
         ("op.durand", "columns.NOM_PAT.treatment"),

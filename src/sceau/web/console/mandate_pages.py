@@ -5,16 +5,16 @@ signed version, and one signed mandate with its signer and the runs that used it
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Annotated
 
 from litestar import Response, get, post
-from litestar.exceptions import PermissionDeniedException
 from litestar.params import FromPath
 from litestar.response import Redirect
 
-from sceau.accounts import allowed
+from sceau.accounts import AccessDenied, allowed
 from sceau.detect.base import Category
+from sceau.events import AccessDenied as Refused
 from sceau.mandate.draft_diff import diff_mandates
 from sceau.mandate.draft_edit import (
     CONTROLLER_FIELDS,
@@ -134,24 +134,28 @@ def header_form(
     draft = visible_draft(request, draft_id)
     principal = principal_of(request)
     current = header_values(draft.body)
-    given = {f.name: getattr(data, f.name) for f in fields(data)}
-    changed = [
-        field
-        for field in HEADER
-        if given[field.replace(".", "_")] is not None
-        and given[field.replace(".", "_")].strip() != current[field]
-    ]
-    if any(f in CONTROLLER_FIELDS for f in changed) and not allowed(
-        principal.user.role, "mandate.overrule"
-    ):
-        raise PermissionDeniedException(
-            "only the controller writes the purpose, legal basis and its own name"
+    given = {field: getattr(data, field.replace(".", "_")) for field in HEADER}
+    changed = {
+        field: value
+        for field, value in given.items()
+        if value is not None and value.strip() != current[field]
+    }
+    service = service_of(request)
+    role = principal.user.role
+    if any(f in CONTROLLER_FIELDS for f in changed) and not allowed(role, "mandate.overrule"):
+        refusal = f"role {role} not allowed"
+        service.log.record(
+            Refused(actor=principal.user.name, command="mandate.overrule", reason=refusal)
+        )
+        raise AccessDenied(
+            "only the controller writes the purpose, the legal basis and the controller's name",
+            hint="leave these fields to the lab's controller",
+            where="draft header",
         )
     body = draft.body
-    for field in changed:
-        body = set_header(body, field, given[field.replace(".", "_")] or "")
+    for field, value in changed.items():
+        body = set_header(body, field, value)
     if changed:
-        service = service_of(request)
         save_change(
             service.engine,
             service.log,
