@@ -487,6 +487,19 @@ class ScanCompleted(Event):
 
 
 @dataclass(frozen=True, kw_only=True)
+class ScanReceived(Event):
+    """A scan report handed to the service for a lab (names, counts and shapes only)."""
+
+    name = "scan.received"
+    scan_id: int
+    finess: str
+    tables: int
+    columns: int
+    sensitive_columns: int
+    report_sha256: str
+
+
+@dataclass(frozen=True, kw_only=True)
 class AuditVerified(Event):
     name = "audit.verified"
     size: int

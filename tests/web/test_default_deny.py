@@ -34,6 +34,8 @@ PARAMETERS = {
     "{factor_id:int}": "1",
     "{fingerprint:str}": "0" * 64,
     "{session:str}": "000000000000",
+    "{scan_id:int}": "1",
+    "{fmt:str}": "json",
 }
 PUBLIC_ROUTES = {
     ("/health", "GET"),

@@ -153,6 +153,19 @@ def test_the_real_service_over_tls_serves_the_cli_client_and_stops_on_sigterm(tm
             env=vendor_env,
         )
         assert operator.exit_code == 0, operator.output
+        # the operator scans the old software's data where it is; the report goes to the service
+        scanned = runner.invoke(
+            main,
+            ["--server", url, "scan", str(world.source), "--lab", LAB_A],
+            env=vendor_env,
+        )
+        assert scanned.exit_code == 0, scanned.output
+        assert "The service keeps the report as scan 1" in scanned.output
+        not_theirs = runner.invoke(
+            main, ["--server", url, "scan", str(world.source), "--lab", "690000017"], env=vendor_env
+        )
+        assert not_theirs.exit_code != 0
+        assert "does not let op.durand hand in a scan for this lab" in not_theirs.output
         moved = runner.invoke(main, ["--server", url, "migrate", str(mandate)], env=vendor_env)
         assert moved.exit_code == 0, moved.output
         assert "shredded" in moved.output

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from rich.console import Console
 from rich.table import Table as RichTable
 from rich.text import Text
 
+from sceau.accounts.roles import roles_for
 from sceau.cli._context import Context
 from sceau.cli._lang import chosen_words, lang_option
 from sceau.cli._progress import ProgressPrinter
@@ -19,10 +21,14 @@ from sceau.detect.base import DETECTORS, Category, ColumnFinding, Sensitivity
 from sceau.detect.report import ScanReport
 from sceau.detect.scan import DEFAULT_SAMPLE_ROWS, ScanOptions
 from sceau.detect.scan import scan as run_scan
+from sceau.errors import SceauError
 from sceau.events import ScanCompleted
 from sceau.reports.base import ReportFormat, render, write_report
 from sceau.reports.i18n import Translator, translator
 from sceau.sources.base import SOURCES
+
+if TYPE_CHECKING:
+    from sceau.cli._remote import Remote
 
 _COLOURS = {
     Sensitivity.SPECIAL: "bold red",
@@ -62,6 +68,11 @@ _COLOURS = {
 @click.option(
     "--header/--no-header", default=None, help="Whether CSV files start with a header row."
 )
+@click.option(
+    "--lab",
+    metavar="FINESS",
+    help="With --server: hand the report to the service for this lab (its FINESS).",
+)
 @lang_option("the table and the HTML report")
 @click.option("--quiet", "-q", is_flag=True, help="No table, no progress: only errors.")
 def scan(
@@ -76,6 +87,7 @@ def scan(
     encoding: str | None,
     delimiter: str | None,
     header: bool | None,
+    lab: str | None,
     lang: str | None,
     quiet: bool,
 ) -> None:
@@ -86,9 +98,18 @@ def scan(
       sceau scan export.csv
       sceau scan exports/ --html report.html
       sceau scan postgresql://user@host/lab --fail-on special --sarif scan.sarif
+      sceau --server https://sceau.lab.example scan postgresql://old-lis/lab --lab 750000001
     """
     context = Context.load()
-    user = context.actor("scan")  # reading patient data takes a logged-in individual
+    remote = context.remote()
+    if remote is None and lab is not None:
+        raise SceauError(
+            "--lab names the lab a report is handed to, and no service is named",
+            hint="add --server URL (or the server setting), or leave --lab out",
+            where="--lab",
+        )
+    # reading patient data takes an individual; the service says who may, before any read
+    user_name = _may_scan_for(remote, lab) if remote is not None else context.actor("scan").name
     to_stdout = json_path == "-"
     console = Console(stderr=True, quiet=quiet)
     reader_options: dict[str, object] = {
@@ -110,16 +131,29 @@ def scan(
             **reader_options,
         )
     # recorded before anything is shown or written: a scan the trail cannot log yields nothing
-    context.events.record(
-        ScanCompleted(
-            actor=user.name,
-            sources=len(report.tables),
-            rows=sum(t.rows for t in report.tables),
-            sensitive_columns=sum(
-                1 for t in report.tables for c in t.columns if c.sensitivity is not Sensitivity.NONE
-            ),
+    if remote is not None:
+        with remote:
+            kept = remote.json(
+                "POST", "/api/scans", json={"finess": lab, "report": report.to_dict()}
+            )
+        console.print(
+            f"The service keeps the report as scan {kept['scan_id']}: "
+            f"{markup_safe(context.settings.server.rstrip('/'))}{kept['page']}"
         )
-    )
+    else:
+        context.events.record(
+            ScanCompleted(
+                actor=user_name,
+                sources=len(report.tables),
+                rows=sum(t.rows for t in report.tables),
+                sensitive_columns=sum(
+                    1
+                    for t in report.tables
+                    for c in t.columns
+                    if c.sensitivity is not Sensitivity.NONE
+                ),
+            )
+        )
     words = chosen_words(lang, context.settings)
     if not quiet and not to_stdout:
         print_report(Console(), report, words)
@@ -135,6 +169,25 @@ def scan(
     if fail_on and _fails(report, Sensitivity(fail_on)):
         console.print(f"[red]Found data at or above '{fail_on}' sensitivity: failing.[/red]")
         sys.exit(1)
+
+
+def _may_scan_for(remote: Remote, lab: str | None) -> str:
+    """The person the service knows by this client's token, if they may scan ``lab``'s data;
+    asked before a single row is read."""
+    if lab is None:
+        raise SceauError(
+            "a scan through the service is handed in for one lab",
+            hint="add --lab FINESS: the lab whose data this is",
+            where="--lab",
+        )
+    me = remote.json("GET", "/auth/me")
+    if me["role"] not in {r.value for r in roles_for("scan")} or lab not in me["labs"]:
+        raise SceauError(
+            f"the service does not let {me['user']} hand in a scan for this lab",
+            hint="a controller or operator who is a member of the lab scans (sceau labs add)",
+            where="--lab",
+        )
+    return str(me["user"])
 
 
 def _fails(report: ScanReport, threshold: Sensitivity) -> bool:

@@ -43,6 +43,9 @@ class PublicName:
     held: tuple[Category, ...] = ()  # what was replaced by its shape; empty: the name as read
 
 
+FREE_TEXT_EXAMPLE = "(free text)"  # a comment column's example: prose has no shape to show
+
+
 def shape(value: str, *, limit: int | None = None) -> str:
     """A value's shape, never the value: digits become 9, letters x or X, the rest is kept."""
     text = value if limit is None else value[:limit]

@@ -23,7 +23,12 @@ import pyarrow as pa
 from sceau.detect.base import Category, ColumnFinding, Detector, Evidence, registered
 from sceau.detect.classify import Classification, classify_table
 from sceau.detect.freetext import TextAnalysis, analyse_columns
-from sceau.detect.names import example_shape, public_batches, public_location
+from sceau.detect.names import (
+    FREE_TEXT_EXAMPLE,
+    example_shape,
+    public_batches,
+    public_location,
+)
 from sceau.detect.population import Population
 from sceau.detect.report import ScanReport, TableScan
 from sceau.progress import Progress, Silent
@@ -227,7 +232,7 @@ class _Counter:
                 finding.matches += analysis.cells_with_health
                 has_health = any(finding.health_categories.values())
                 finding.category = Category.HEALTH_TEXT if has_health else Category.FREE_TEXT
-                finding.example = "(free text)"
+                finding.example = FREE_TEXT_EXAMPLE
             elif finding.category in _WITHHELD:
                 finding.example = ""
             else:

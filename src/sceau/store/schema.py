@@ -314,6 +314,20 @@ api_tokens = Table(  # per-person tokens for the CLI client; only their hash is 
     Column("revoked_at", UtcDateTime(), nullable=True),
 )
 
+scan_reports = Table(  # scan reports handed to the service: names, counts, shapes, never a value
+    "scan_reports",
+    metadata,
+    Column("scan_id", Integer, primary_key=True, autoincrement=True),
+    Column("finess", String(9), nullable=False, index=True),  # the lab whose data was scanned
+    Column("sha256", String(64), nullable=False),  # of the report as received
+    Column("report", Text, nullable=False),  # the JSON report, as sceau would write it again
+    Column("tables", Integer, nullable=False),
+    Column("columns", Integer, nullable=False),
+    Column("started_at", UtcDateTime(), nullable=False),  # when the scan ran, as it says
+    Column("received_by", String(64), nullable=False),
+    Column("received_at", UtcDateTime(), nullable=False),
+)
+
 lab_members = Table(  # which labs (FINESS) an account works for: it sees only their data
     "lab_members",
     metadata,

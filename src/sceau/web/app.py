@@ -30,6 +30,7 @@ from sceau.web import (
     login_routes,
     mfa_routes,
     run_routes,
+    scan_routes,
     session_routes,
     signer_routes,
 )
@@ -110,6 +111,7 @@ def create_app(
             *signer_routes.ROUTES,
             *data_routes.ROUTES,
             *run_routes.ROUTES,
+            *scan_routes.ROUTES,
             *audit_routes.ROUTES,
             *draft_routes.ROUTES,
             *console.ROUTES,

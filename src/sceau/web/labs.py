@@ -18,6 +18,7 @@ from sqlalchemy import Engine, select
 from sceau.alerts.model import Alert
 from sceau.audit.entry import LoggedEvent
 from sceau.errors import SceauError
+from sceau.events import ScanReceived
 from sceau.mandate.parse import parse_mandate
 from sceau.migrate.runs import RunRecord, find_run
 from sceau.store.schema import mandates, runs
@@ -63,12 +64,14 @@ def visible_run(engine: Engine, run_id: str, labs: frozenset[str]) -> RunRecord:
 
 def visible_event(engine: Engine, event: LoggedEvent, labs: frozenset[str]) -> bool:
     """Whether an audit event may be shown: it names no run or mandate (it concerns the whole
-    installation), or the run or mandate it names is of one of ``labs``."""
+    installation), or the run or mandate it names, or the lab a scan was handed in for or a
+    draft was made for, is of one of ``labs``."""
     if (lab := event.get("lab")) is not None:  # a draft's event names its lab
         return lab in labs
     run_id, mandate = event.get("run_id"), event.get("mandate_sha256")
     if run_id is None and mandate is None:
-        return True
+        # a scan handed in for a lab is that lab's; a membership change is the installation's
+        return event.name != ScanReceived.name or event.get("finess") in labs
     if mandate is None:
         record = find_run(engine, str(run_id))
         mandate = record.mandate_sha256 if record is not None else None

@@ -15,6 +15,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from litestar import Request, Response
 from litestar.utils.scope.state import ScopeState
 
+from sceau.display import printable
 from sceau.reports.i18n import Language, Translator, translator
 
 Req = Request[Any, Any, Any]
@@ -29,12 +30,15 @@ def page() -> dict[str, Any]:
 
 @cache
 def _environment() -> Environment:
-    return Environment(
+    environment = Environment(
         loader=PackageLoader("sceau.web.console", "templates"),
         autoescape=select_autoescape(default=True, default_for_string=True),
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    # names and details a client handed in (a scan report's) lose their control characters
+    environment.filters["printable"] = printable
+    return environment
 
 
 def language_of(request: Req) -> Language:
