@@ -4,6 +4,7 @@ compared with the last signed version, and never shown to another lab."""
 
 from __future__ import annotations
 
+import json
 import re
 import tomllib
 from datetime import UTC, datetime, timedelta
@@ -273,3 +274,37 @@ def test_the_diff_against_the_last_signed_version(served, tmp_path):
     assert signed_json["runs"] == []
     assert "Laboratoire A" in signed_page.text
     assert f"/mandates/{sha256}" in listing
+
+
+def test_a_draft_is_made_from_a_scan_handed_to_the_service(served):
+    world, app, _ = served
+    report = json.loads(json.dumps(scan([str(world.source)]).to_dict()))
+    with client(app) as browser:
+        enrol_app(browser, "op.durand", T)
+        handed = browser.post("/api/scans", json={"finess": LAB_A, "report": report})
+        assert handed.status_code == 201, handed.text
+        scan_id = handed.json()["scan_id"]
+        listing = browser.get("/mandates?lang=en").text
+        made = browser.post("/api/drafts", json={"scan_id": scan_id})
+        opened = browser.post(
+            "/mandates/drafts",
+            data={"scan_id": str(scan_id), "_csrf_token": browser.headers[CSRF_HEADER]},
+            follow_redirects=False,
+        )
+    with client(app) as browser:
+        enrol_app(browser, "dr.blanc", T)
+        elsewhere = browser.post("/api/drafts", json={"scan_id": scan_id})
+        beyond = browser.post("/api/drafts", json={"scan_id": 2**70})
+    assert 'id="new-draft"' in listing
+    assert made.status_code == 201, made.text
+    assert opened.status_code == 303
+    draft_id = made.json()["draft_id"]
+    assert opened.headers["location"].startswith("/mandates/drafts/")
+    assert opened.headers["location"].split("?")[0] != f"/mandates/drafts/{draft_id}"
+    draft = find_draft(world.engine, draft_id)
+    assert (draft.lab, draft.scan_id, draft.created_by) == (LAB_A, scan_id, "op.durand")
+    assert list(tomllib.loads(draft.body)["columns"]) == list(world.synth.frame.columns)
+    assert draft.finding("N_SS")["category"] == "NIR"
+    assert (elsewhere.status_code, beyond.status_code) == (404, 404)
+    created = [e["scan_id"] for e in names(world, "mandate.draft_created")]
+    assert created == [None, scan_id, scan_id]

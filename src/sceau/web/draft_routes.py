@@ -3,16 +3,18 @@ that gets signed) and their signed mandates; another lab's is answered as a miss
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from litestar import Request, Response, get
-from litestar.params import FromPath
+from litestar import Request, Response, get, post
+from litestar.params import FromPath, JSONBody
 from sqlalchemy import select
 
 from sceau.accounts.labs import labs_of
 from sceau.errors import SceauError
+from sceau.mandate.draft import pick_table
 from sceau.mandate.draft_edit import column_rules, header_values, read_toml
-from sceau.mandate.drafts import Draft, find_draft, list_drafts
+from sceau.mandate.drafts import Draft, create_draft, find_draft, list_drafts
 from sceau.mandate.parse import parse_mandate
 from sceau.mandate.policy import check_mandate
 from sceau.mandate.signers import find_signer
@@ -20,9 +22,11 @@ from sceau.migrate import runs as repository
 from sceau.store.schema import mandates
 from sceau.web.guard import needs, principal_of, service_of
 from sceau.web.labs import mandate_labs
+from sceau.web.scans import stored_scan
 from sceau.web.service import NotFound
 
 Req = Request[Any, Any, Any]
+_LARGEST_ROW = 2**63 - 1
 _EVIDENCE = (  # what a finding shows of a column: counts and reasons, never a value or its shape
     "category",
     "confidence",
@@ -34,6 +38,12 @@ _EVIDENCE = (  # what a finding shows of a column: counts and reasons, never a v
     "embedded",
     "evidence",
 )
+
+
+@dataclass
+class FromScan:
+    scan_id: int  # a scan of one of your labs, handed to the service (POST /api/scans)
+    table: str | None = None  # the table, when the scan read several
 
 
 def my_labs(request: Req) -> frozenset[str]:
@@ -166,6 +176,32 @@ def mandate_json(request: Req, row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def draft_from_scan(request: Req, scan_id: int, table: str | None) -> str:
+    """A new draft of one of my labs' scans (the scan's lab is the draft's); its id."""
+    service = service_of(request)
+    if not 0 <= scan_id <= _LARGEST_ROW:  # the store could not even look it up
+        raise NotFound("no scan with this number among your labs' scans", where=f"scan {scan_id}")
+    scanned = stored_scan(service.engine, scan_id, my_labs(request))
+    return create_draft(
+        service.engine,
+        service.log,
+        lab=scanned.finess,
+        report=scanned.report,
+        table=table,
+        source=pick_table(scanned.report, table, where=f"scan {scan_id}").source,
+        scan_id=scan_id,
+        by=principal_of(request).user.name,
+        now=service.clock(),
+    )
+
+
+@post("/api/drafts", opt=needs("mandate.draft"), sync_to_thread=True, status_code=201)
+def drafts_create(request: Req, data: JSONBody[FromScan]) -> dict[str, str]:
+    """Draft a mandate from a scan of one of my labs: every column dropped, the rest TODO."""
+    draft_id = draft_from_scan(request, data.scan_id, data.table or None)
+    return {"draft_id": draft_id, "page": f"/mandates/drafts/{draft_id}"}
+
+
 @get("/api/drafts", opt=needs("mandate.verify"), sync_to_thread=True)
 def drafts_list(request: Req) -> dict[str, Any]:
     """My labs' draft mandates, the latest changed first."""
@@ -192,4 +228,4 @@ def mandates_show(request: Req, sha256: FromPath[str]) -> dict[str, Any]:
     return mandate_json(request, visible_mandate(request, sha256))
 
 
-ROUTES = [drafts_list, drafts_show, drafts_body, mandates_show]
+ROUTES = [drafts_create, drafts_list, drafts_show, drafts_body, mandates_show]

@@ -32,6 +32,7 @@ from sceau.web.console.form import URL_ENCODED
 from sceau.web.console.pages import whoami
 from sceau.web.console.render import Req, page, render, words_of
 from sceau.web.draft_routes import (
+    draft_from_scan,
     draft_json,
     last_signed,
     mandate_json,
@@ -42,6 +43,7 @@ from sceau.web.draft_routes import (
 )
 from sceau.web.guard import needs, principal_of, service_of
 from sceau.web.login_routes import prove_again
+from sceau.web.scans import list_scans
 
 
 @dataclass
@@ -60,6 +62,12 @@ class HeaderFields:
     destination_table: str | None = None
     destination_create: str | None = None
     staging_retention_days: str | None = None
+
+
+@dataclass
+class ScanChoice:
+    scan_id: int
+    table: str = ""
 
 
 @dataclass
@@ -88,8 +96,16 @@ def mandates_page(request: Req) -> Response[str]:
         title=words_of(request)("console.nav.mandates"),
         drafts=[draft_json(d) for d in drafts],
         signed=signed_of_labs(request),
+        scans=list_scans(service_of(request).engine, my_labs(request)),
         **whoami(request),
     )
+
+
+@post("/mandates/drafts", opt={**needs("mandate.draft"), **page()}, sync_to_thread=True)
+def new_draft(request: Req, data: Annotated[ScanChoice, URL_ENCODED]) -> Redirect:
+    """Draft a mandate from one of my labs' scans, and open it."""
+    draft_id = draft_from_scan(request, data.scan_id, data.table.strip() or None)
+    return _back(request, draft_id)
 
 
 @get(
@@ -265,6 +281,7 @@ def _back(request: Req, draft_id: str) -> Redirect:
 
 ROUTES = [
     mandates_page,
+    new_draft,
     draft_page,
     header_form,
     treatment_form,
