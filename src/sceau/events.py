@@ -343,6 +343,37 @@ class MandateRefused(Event):
     reason: str
 
 
+@dataclass(frozen=True, kw_only=True)
+class DraftCreated(Event):
+    name = "mandate.draft_created"
+    draft_id: str
+    lab: str  # the controller's FINESS: who may see the draft and this event
+    mandate_id: str
+    columns: int
+    scan_id: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class DraftChanged(Event):
+    name = "mandate.draft_changed"
+    draft_id: str
+    lab: str
+    mandate_id: str
+    field: str  # "purpose", "columns.NAME.treatment", ...: the field, never its value
+
+
+@dataclass(frozen=True, kw_only=True)
+class FindingOverruled(Event):
+    name = "mandate.finding_overruled"
+    draft_id: str
+    lab: str
+    mandate_id: str
+    column: str
+    detected: str  # what the scan found
+    category: str  # the controller's reading ("" when the override is taken back)
+    reason: str  # the controller's words, not the data's
+
+
 # --- migrations -------------------------------------------------------------------------
 
 

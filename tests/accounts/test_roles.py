@@ -12,6 +12,7 @@ EXPECTED = {
     "scan": {CTL, OPS},
     "mandate.draft": {CTL, OPS},
     "mandate.sign": {CTL},
+    "mandate.overrule": {CTL},
     "mandate.verify": {CTL, OPS, AUD},
     "keys.new-signer": {CTL},
     "keys.revoke": {CTL, ADM},  # a controller their own keys (checked by the signer store)

@@ -24,6 +24,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "scan": frozenset({_C, _O}),
     "mandate.draft": frozenset({_C, _O}),
     "mandate.sign": frozenset({_C}),
+    "mandate.overrule": frozenset({_C}),  # a draft: the scan's finding, the controller's fields
     "mandate.verify": frozenset({_C, _O, _A}),
     "keys.new-signer": frozenset({_C}),
     "keys.revoke": frozenset({_C, _ADM}),  # the owner their own key; an admin any key

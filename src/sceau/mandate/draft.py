@@ -71,29 +71,29 @@ def draft_mandate(
     location, table_name = _location(chosen.source)
     lines = [
         *_header(chosen, today),
-        f"mandate_id = {_string(_mandate_id(table_name or location, today))}",
+        f"mandate_id = {toml_string(_mandate_id(table_name or location, today))}",
         'purpose = "TODO: why the data moves, e.g. migration of the lab\'s records to its new LIS"',
         'legal_reference = "TODO: the contract or clause (GDPR art. 28) that instructs the '
         'processor"',
         "",
         "[controller]  # the lab that owns the data and signs this mandate",
-        f"name = {_string(controller.name if controller else _TODO_CONTROLLER)}",
-        f"finess = {_string((controller and controller.finess) or 'TODO')}"
+        f"name = {toml_string(controller.name if controller else TODO_CONTROLLER)}",
+        f"finess = {toml_string((controller and controller.finess) or 'TODO')}"
         "  # the lab's 9-character FINESS number",
         "",
         "[processor]  # who carries out the work on the controller's instruction",
-        f"name = {_string(processor.name if processor else _TODO_PROCESSOR)}",
-        *([f"finess = {_string(processor.finess)}"] if processor and processor.finess else []),
+        f"name = {toml_string(processor.name if processor else _TODO_PROCESSOR)}",
+        *([f"finess = {toml_string(processor.finess)}"] if processor and processor.finess else []),
         "",
         "[validity]  # TODO: check the dates; outside them the mandate allows nothing",
         f"from = {today.isoformat()}T00:00:00Z",
         f"until = {(today + timedelta(days=VALIDITY_DAYS)).isoformat()}T00:00:00Z",
         "",
         "[source]  # every column the source had when this draft was made",
-        f"location = {_string(location)}",
-        *([f"table = {_string(table_name)}"] if table_name else []),
+        f"location = {toml_string(location)}",
+        *([f"table = {toml_string(table_name)}"] if table_name else []),
         "columns = [",
-        *(f"  {_string(column.name)}," for column in chosen.columns),
+        *(f"  {toml_string(column.name)}," for column in chosen.columns),
         "]",
         "",
         "[destination]",
@@ -122,11 +122,28 @@ def draft_mandate(
     for column in chosen.columns:
         lines.append(f"# {_finding(column)}")
         inside = sorted(str(k) for k, n in column.embedded.items() if n)
-        found = f", found_inside = [{', '.join(_string(k) for k in inside)}]" if inside else ""
-        lines.append(
-            f'{_key(column.name)} = {{ treatment = "drop", detected = "{column.category}"{found} }}'
-        )
+        spec: dict[str, object] = {"treatment": "drop", "detected": str(column.category)}
+        lines.append(rule_line(column.name, {**spec, "found_inside": inside} if inside else spec))
     return "\n".join(lines) + "\n"
+
+
+RULE_ORDER = ("treatment", "to", "detected", "category", "reason", "found_inside")
+
+
+def rule_line(column: str, spec: dict[str, object]) -> str:
+    """One column's rule as the draft writes it, on one line: the one renderer of a rule, for
+    the draft and for every later edit of it. ``spec`` holds text, and ``found_inside`` a list."""
+    parts = []
+    for field in RULE_ORDER:
+        value = spec.get(field)
+        if value is None:
+            continue
+        if isinstance(value, list | tuple):
+            rendered = "[" + ", ".join(toml_string(str(v)) for v in value) + "]"
+        else:
+            rendered = toml_string(str(value))
+        parts.append(f"{field} = {rendered}")
+    return f"{toml_key(column)} = {{ {', '.join(parts)} }}"
 
 
 def refuse_password(location: str, *, where: str) -> None:
@@ -136,7 +153,7 @@ def refuse_password(location: str, *, where: str) -> None:
         raise MandateError(PASSWORD_REFUSAL, hint=PASSWORD_HINT, where=where)
 
 
-_TODO_CONTROLLER = "TODO: the lab's legal name"
+TODO_CONTROLLER = "TODO: the lab's legal name"
 _TODO_PROCESSOR = "TODO: the vendor or host that carries out the migration"
 
 
@@ -207,10 +224,10 @@ def _rows_example(columns: list[ColumnFinding]) -> list[str]:
         "# Row scope: without [[rows]], every row moves. With them, a row moves only if it meets",
         "# every condition (`from` included, `until` excluded; dates written 2019-01-01).",
         "# [[rows]]",
-        f"# column = {_string(labs[0] if labs else 'FINESS')}",
+        f"# column = {toml_string(labs[0] if labs else 'FINESS')}",
         '# in = ["750000001", "750000002"]',
         "# [[rows]]",
-        f"# column = {_string(dates[0] if dates else 'DATE_OF_VISIT')}",
+        f"# column = {toml_string(dates[0] if dates else 'DATE_OF_VISIT')}",
         "# from = 2019-01-01",
         "# until = 2021-01-01",
     ]
@@ -230,12 +247,12 @@ def _finding(column: ColumnFinding) -> str:
     return " · ".join(parts)
 
 
-def _key(name: str) -> str:
+def toml_key(name: str) -> str:
     """A TOML key: bare when it can be, quoted otherwise (spaces, accents, quotes, dots)."""
-    return name if _BARE_KEY.match(name) else _string(name)
+    return name if _BARE_KEY.match(name) else toml_string(name)
 
 
-def _string(value: str) -> str:
+def toml_string(value: str) -> str:
     """A TOML basic string holding exactly ``value``."""
     out = []
     for ch in value:

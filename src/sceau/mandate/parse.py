@@ -32,7 +32,7 @@ from sceau.mandate.model import (
 )
 
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}\Z")
-_FINESS = re.compile(r"^(?:[0-9]{2}|2[AB])[0-9]{7}\Z")  # the department first: 75…, 2A…, 97…
+FINESS_NUMBER = re.compile(r"^(?:[0-9]{2}|2[AB])[0-9]{7}\Z")  # the department first: 75…, 2A…, 97…
 _TABLES = {
     "controller": {"name", "finess"},
     "processor": {"name", "finess"},
@@ -269,7 +269,7 @@ class _Reader:
 
     def finess(self, path: str, *, need: bool = True) -> str | None:
         value = self.text(path) if need else self.optional(path)
-        if value is not None and not _FINESS.match(value):
+        if value is not None and not FINESS_NUMBER.match(value):
             raise MandateError(
                 "must be a 9-character FINESS number: the department (two digits, or 2A or 2B "
                 "for Corsica), then seven digits",

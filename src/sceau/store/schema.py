@@ -337,3 +337,18 @@ lab_members = Table(  # which labs (FINESS) an account works for: it sees only t
     Column("added_at", UtcDateTime(), nullable=False),
     PrimaryKeyConstraint("user", "finess"),
 )
+
+mandate_drafts = Table(  # mandates being prepared at the service, before anyone signs them
+    "mandate_drafts",
+    metadata,
+    Column("draft_id", String(32), primary_key=True),
+    Column("finess", String(9), nullable=False, index=True),  # the lab: the draft's controller
+    Column("scan_id", BigInteger, nullable=True),  # the scan it was drafted from, if stored
+    Column("mandate_id", String(128), nullable=False),
+    Column("body", Text, nullable=False),  # the TOML, byte for byte what would be signed
+    Column("findings", JSON, nullable=False),  # the scan's column findings: counts, no value
+    Column("created_by", String(64), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("changed_by", String(64), nullable=False),
+    Column("changed_at", UtcDateTime(), nullable=False),
+)

@@ -64,8 +64,10 @@ def visible_run(engine: Engine, run_id: str, labs: frozenset[str]) -> RunRecord:
 
 def visible_event(engine: Engine, event: LoggedEvent, labs: frozenset[str]) -> bool:
     """Whether an audit event may be shown: it names no run or mandate (it concerns the whole
-    installation), or the run or mandate it names, or the lab a scan was handed in for, is of
-    one of ``labs``."""
+    installation), or the run or mandate it names, or the lab a scan was handed in for or a
+    draft was made for, is of one of ``labs``."""
+    if (lab := event.get("lab")) is not None:  # a draft's event names its lab
+        return lab in labs
     run_id, mandate = event.get("run_id"), event.get("mandate_sha256")
     if run_id is None and mandate is None:
         # a scan handed in for a lab is that lab's; a membership change is the installation's

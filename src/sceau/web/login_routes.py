@@ -280,6 +280,15 @@ def reauth(request: Req, data: JSONBody[Reauth]) -> dict[str, Any]:
     ``answer`` is a code (app or recovery), or a security key's answer (the credential as JSON)
     to ``POST /auth/reauth/webauthn/options``.
     """
+    at = prove_again(request, data.password, data.answer)
+    fresh_until = at + timedelta(minutes=FRESH_MINUTES)
+    return {"fresh_until": fresh_until.isoformat(timespec="seconds")}
+
+
+def prove_again(request: Req, password: str, answer: str | None) -> datetime:
+    """Check the session's person's password and second factor again (a wrong one counts
+    toward throttling like a wrong login); the session is fresh from the moment returned.
+    The one check of every act that asks for them in its own form."""
     service = service_of(request)
     principal = principal_of(request)
     name, now = principal.user.name, service.clock()
@@ -290,7 +299,7 @@ def reauth(request: Req, data: JSONBody[Reauth]) -> dict[str, Any]:
         )
     address = address_of(request)
     check_not_throttled(service.engine, service.log, name, address=address, now=now)
-    answer = (data.answer or "").strip()
+    answer = (answer or "").strip()
     given = Given(assertion=answer) if answer.startswith("{") else Given(code=answer or None)
     try:
         proof = reauthenticate(
@@ -298,7 +307,7 @@ def reauth(request: Req, data: JSONBody[Reauth]) -> dict[str, Any]:
             service.engine,
             service.log,
             name,
-            data.password,
+            password,
             given,
             params=service.password_params,
             now=now,
@@ -307,8 +316,7 @@ def reauth(request: Req, data: JSONBody[Reauth]) -> dict[str, Any]:
         record_failure(service.engine, name, address, now)
         raise
     auth.mark_reauthenticated(service.engine, principal.token_sha256, proof.at)
-    fresh_until = proof.at + timedelta(minutes=FRESH_MINUTES)
-    return {"fresh_until": fresh_until.isoformat(timespec="seconds")}
+    return proof.at
 
 
 @post(
