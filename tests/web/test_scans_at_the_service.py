@@ -113,3 +113,29 @@ def test_lab_without_a_service_is_refused_before_any_read(tmp_path):
     )
     assert refused.exit_code != 0
     assert "no service is named" in refused.output
+
+
+def test_the_controller_drafts_a_mandate_from_a_table_of_the_report(served):
+    _, app, report = served
+    with client(app) as browser:
+        log_in(browser, "op.durand")
+        scan_id = browser.post("/api/scans", json={"finess": LAB_A, "report": report}).json()[
+            "scan_id"
+        ]
+    with client(app) as browser:
+        log_in(browser, "dr.martin")
+        page = browser.get(f"/scans/{scan_id}").text
+        assert 'class="inline draft-from-table"' in page
+        table = report["sources"][0]["source"]
+        made = browser.post(
+            "/mandates/drafts",
+            data={"scan_id": str(scan_id), "table": table},
+            follow_redirects=False,
+        )
+        assert made.status_code == 303, made.text
+        draft = browser.get(made.headers["location"])
+        assert draft.status_code == 200
+        assert report["sources"][0]["columns"][0]["name"] in draft.text
+    with client(app) as browser:
+        log_in(browser, "aud.petit")  # reads the report, drafts nothing
+        assert "draft-from-table" not in browser.get(f"/scans/{scan_id}").text
