@@ -136,9 +136,9 @@ def _identify(service: Service, connection: ASGIConnection[Any, Any, Any, Any]) 
         scheme, _, token = authorization.partition(" ")
         if scheme.lower() != "bearer":
             return None
-        return token_principal(service.engine, token.strip(), now)
+        return token_principal(service, token.strip(), now)
     cookie = connection.cookies.get(SESSION_COOKIE)
-    return None if not cookie else session_principal(service.engine, cookie, now)
+    return None if not cookie else session_principal(service, cookie, now)
 
 
 async def _refuse(

@@ -85,12 +85,12 @@ def login(request: Req, data: JSONBody[LoginForm]) -> Response[dict[str, Any]]:
     kinds = sorted({f.kind.value for f in list_factors(service.engine, user.name)})
     if Kind.TOTP.value in kinds or Kind.WEBAUTHN.value in kinds:
         token = auth.open_session(
-            service.engine, user, complete=False, minutes=0, now=now, address=address
+            service, user, complete=False, minutes=0, now=now, address=address
         )
         return _with_cookie(Response({"stage": "second_factor", "factors": kinds}), token)
     if service.require_mfa:
         token = auth.open_session(
-            service.engine,
+            service,
             user,
             complete=False,
             minutes=0,
@@ -102,7 +102,7 @@ def login(request: Req, data: JSONBody[LoginForm]) -> Response[dict[str, Any]]:
     clear(service.engine, user.name)
     service.log.record(LoginSucceeded(actor=user.name, user=user.name, at=now))
     token = auth.open_session(
-        service.engine, user, complete=True, minutes=_minutes(service), now=now, address=address
+        service, user, complete=True, minutes=_minutes(service), now=now, address=address
     )
     return _with_cookie(Response(_complete(user)), token)
 
@@ -188,7 +188,7 @@ def _completed(
     clear(service.engine, name)
     service.log.record(LoginSucceeded(actor=name, user=name, at=now))
     token = auth.complete_session(
-        service.engine, principal, minutes=_minutes(service), now=now, address=address
+        service, principal, minutes=_minutes(service), now=now, address=address
     )
     return _with_cookie(Response({**_complete(principal.user), **(extra or {})}), token)
 
