@@ -3,6 +3,8 @@ machine holds the mandate and its signature, nothing else."""
 
 from __future__ import annotations
 
+import base64
+import json
 import sqlite3
 import time
 from pathlib import Path
@@ -86,3 +88,27 @@ def test_a_mandate_of_another_lab_a_changed_one_or_a_controller_is_refused(tmp_p
         assert denied.status_code == 403
     assert not target.exists()
     assert not list(world.events.read(names={"run.started"}))
+
+
+def test_a_handed_mandate_is_kept_only_once_its_signature_checks(tmp_path):
+    world, app = service_world(tmp_path / "home")
+    add_member(world.engine, world.events, "op.durand", LAB_A, by="admin")
+    mandate, signature, target = signed(world, tmp_path)
+    kept = world.home / "mandates"
+    changed = mandate.replace("retention_days = ", "retention_days = 1")
+    document = json.loads(signature)
+    document["signature"] = base64.b64encode(bytes(64)).decode()  # well formed, not the signer's
+    forged = json.dumps(document)
+    with client(app) as browser:
+        log_in(browser, "op.durand")
+        for body, sig, title in (
+            (changed, signature, "the mandate was changed after signing"),
+            (mandate, "{}", "the signature file is malformed"),
+            (mandate, forged, "the signature does not match the mandate"),
+        ):
+            refused = browser.post("/api/runs", json={"mandate": body, "signature": sig})
+            assert refused.json()["title"] == title, refused.text
+            assert not kept.exists() or not list(kept.iterdir())  # nothing written
+    refusals = [e.get("reason") for e in world.events.read(names={"mandate.refused"})]
+    assert refusals == ["changed", "malformed", "bad-signature"]
+    assert not target.exists()

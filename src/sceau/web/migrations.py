@@ -22,6 +22,7 @@ from sceau.keys import open_provider
 from sceau.mandate.signature import signature_path, write_private_file
 from sceau.migrate import runs
 from sceau.migrate.errors import StoppedOnRequest
+from sceau.migrate.guard import verified_handed
 from sceau.migrate.pipeline import migrate
 from sceau.migrate.report import write_outcome
 from sceau.migrate.session import MigrationSession, StopRequest
@@ -47,9 +48,12 @@ class Migrations:
     service: Service
     running: dict[str, _Running] = field(default_factory=dict)  # by mandate SHA-256
 
-    def keep_mandate(self, mandate: bytes, signature: bytes) -> Path:
+    def keep_mandate(self, mandate: bytes, signature: bytes, actor: str) -> Path:
         """Write the signed mandate where the service keeps the ones it ran (0600, named by
-        its SHA-256): what the run reads, and what a later resume reads again."""
+        its SHA-256): what the run reads, and what a later resume reads again. Its signature is
+        checked first, as ``migrate`` checks it: a refused mandate leaves no file behind."""
+        service = self.service
+        verified_handed(service.engine, service.log, actor, mandate, signature, now=service.clock())
         folder = self.service.settings.home / "mandates"
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         path = folder / f"{hashlib.sha256(mandate).hexdigest()}.toml"
