@@ -8,6 +8,11 @@ role the table does not allow; each refusal is an ``auth.denied`` event in the a
 A route declared ``needs(action, fresh=True)`` also wants the password and second factor given
 again in this session within the last few minutes (``POST /auth/reauth``): an API token, or a
 session left open on a desk, cannot change factors or register a signing key.
+
+A session cookie or API token that opens nothing is counted against the client's address by
+the login's throttle (:mod:`sceau.accounts.throttle`); once the address is locked, every request
+carrying one is answered 429 with ``Retry-After`` before it is looked at, so guessing tokens is
+as slow as guessing passwords. Public routes (the health check, the login) are not counted.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ from litestar.handlers.base import BaseRouteHandler
 
 from sceau.accounts import allowed
 from sceau.accounts.mfa import FRESH_MINUTES, NotFresh
-from sceau.accounts.sessions import ANONYMOUS
+from sceau.accounts.sessions import ANONYMOUS, check_not_throttled, credential_failed
 from sceau.events import AccessDenied
 from sceau.web.auth import ENROL, PENDING, session_principal, token_principal
 from sceau.web.service import Principal, Service
@@ -55,6 +60,11 @@ def service_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Service:
     return service
 
 
+def address_of(connection: ASGIConnection[Any, Any, Any, Any]) -> str | None:
+    """The client's address (the proxy's forwarded one when behind a trusted proxy)."""
+    return connection.client.host if connection.client else None
+
+
 def principal_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal:
     """The person the guard let through (only routes that are not public have one)."""
     principal: Principal = connection.state.principal
@@ -69,7 +79,7 @@ async def default_deny(
     if opt.get(PUBLIC):
         return
     service = service_of(connection)
-    principal = await anyio.to_thread.run_sync(_identify, service, connection)
+    principal = await anyio.to_thread.run_sync(_identify_throttled, service, connection)
     if stage := opt.get(SECOND_FACTOR):
         if principal is None or principal.via != "session" or principal.stage != stage:
             await _refuse(
@@ -126,6 +136,25 @@ def _next_step(principal: Principal) -> str:
     if principal.stage == ENROL:
         return "enrol a second factor first (POST /auth/enrol/totp or /auth/enrol/webauthn)"
     return "give your second factor first"
+
+
+def _identify_throttled(
+    service: Service, connection: ASGIConnection[Any, Any, Any, Any]
+) -> Principal | None:
+    """:func:`_identify`, unless the client's address is locked out (:class:`Throttled`); a
+    credential that opens nothing counts against the address."""
+    if not _carries_credential(connection):
+        return None  # nothing to guess with: refused below, not counted
+    address, now = address_of(connection), service.clock()
+    check_not_throttled(service.engine, service.log, None, address=address, now=now)
+    principal = _identify(service, connection)
+    if principal is None:
+        credential_failed(service.engine, service.log, address=address, now=now)
+    return principal
+
+
+def _carries_credential(connection: ASGIConnection[Any, Any, Any, Any]) -> bool:
+    return "authorization" in connection.headers or bool(connection.cookies.get(SESSION_COOKIE))
 
 
 def _identify(service: Service, connection: ASGIConnection[Any, Any, Any, Any]) -> Principal | None:

@@ -27,7 +27,15 @@ from sceau.accounts.sessions import authenticate, check_not_throttled, factor_fa
 from sceau.accounts.throttle import clear, record_failure
 from sceau.events import LoginSucceeded, MfaVerified
 from sceau.web import auth
-from sceau.web.guard import SESSION_COOKIE, needs, principal_of, public, second_factor, service_of
+from sceau.web.guard import (
+    SESSION_COOKIE,
+    address_of,
+    needs,
+    principal_of,
+    public,
+    second_factor,
+    service_of,
+)
 from sceau.web.service import Principal, Service
 
 Req = Request[Any, Any, Any]
@@ -60,11 +68,6 @@ class Reauth:
 @dataclass
 class Empty:
     """Nothing: the step's options are the server's to choose."""
-
-
-def address_of(request: Req) -> str | None:
-    """The client's address (the proxy's forwarded one when behind a trusted proxy)."""
-    return request.client.host if request.client else None
 
 
 @post("/auth/login", opt=public("the first login step"), sync_to_thread=True, status_code=200)
