@@ -39,6 +39,7 @@ class MfaKey:
     sealing: bytes = field(repr=False)
     recovery: bytes = field(repr=False)
     tokens: bytes = field(repr=False)  # the service's session and API token hashes
+    enrolment: bytes = field(repr=False)  # the hashes of first-enrolment codes
 
     @classmethod
     def from_bytes(cls, key: bytes) -> MfaKey:
@@ -46,6 +47,7 @@ class MfaKey:
             derive_key(key, "mfa totp seal v1"),
             derive_key(key, "mfa recovery code v1"),
             derive_key(key, "service token hash v1"),
+            derive_key(key, "mfa enrolment code v1"),
         )
 
     @classmethod
@@ -70,8 +72,15 @@ class MfaKey:
 
     def code_digest(self, user: str, code: str) -> str:
         """The keyed hash a recovery code is stored as (normalised code, bound to the account)."""
-        message = f"{user}\n{code}".encode()
-        return hmac.new(self.recovery, message, hashlib.sha256).hexdigest()
+        return _digest(self.recovery, user, code)
+
+    def enrolment_digest(self, user: str, code: str) -> str:
+        """The keyed hash an enrolment code is stored as (normalised, bound to the account)."""
+        return _digest(self.enrolment, user, code)
+
+
+def _digest(key: bytes, user: str, code: str) -> str:
+    return hmac.new(key, f"{user}\n{code}".encode(), hashlib.sha256).hexdigest()
 
 
 def _context(user: str) -> str:

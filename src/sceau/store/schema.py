@@ -317,6 +317,16 @@ api_tokens = Table(  # per-person tokens for the CLI client; only their hash is 
     Column("keyed", Boolean(), nullable=True),  # hashed under the service's key (older: SHA-256)
 )
 
+enrolment_codes = Table(  # the one-time code an admin gives with an account, for its first factor
+    "enrolment_codes",
+    metadata,
+    Column("user", String(64), primary_key=True),
+    Column("digest", String(64), nullable=False),  # HMAC under the MFA key, never the code
+    Column("issued_by", String(64), nullable=False),
+    Column("issued_at", UtcDateTime(), nullable=False),
+    Column("expires_at", UtcDateTime(), nullable=False),
+)
+
 lab_members = Table(  # which labs (FINESS) an account works for: it sees only their data
     "lab_members",
     metadata,

@@ -7,8 +7,9 @@ anyone, and a copy of the store opens nothing. Rows hashed before (plain SHA-256
 mark) are retired when the store is opened (:mod:`sceau.store.upgrade`).
 
 A login is two steps. The password opens a *pending* session, which may do nothing but give its
-second factor (``POST /auth/mfa/...``), or, for an account with none, enrol one
-(``POST /auth/enrol/...``, stage ``enrol``); either completes it with a new token
+second factor (``POST /auth/mfa/...``), or, for an account with none, give the admin's enrolment
+code (``POST /auth/enrol/code``, stage ``enrol_code``) then enrol one (``POST /auth/enrol/...``,
+stage ``enrol``); either completes it with a new token
 (:mod:`sceau.web.login_routes`). A complete session records when its owner last gave their
 password and factor again (:func:`mark_reauthenticated`): acts that must not ride on an old
 login ask for that to be recent.
@@ -35,6 +36,7 @@ from sceau.store.schema import api_tokens, web_sessions
 from sceau.web.service import Principal, Service
 
 PENDING, ENROL, COMPLETE = "pending", "enrol", "complete"
+ENROL_CODE = "enrol_code"  # before enrolling: the admin's one-time enrolment code
 PENDING_MINUTES = 5  # time to give the second factor
 # how often a session's last use is written: not at every request (a write each), and the idle
 # limit, counted in minutes, loses less than one
@@ -109,6 +111,16 @@ def mark_reauthenticated(engine: Engine, token_sha256: str, now: datetime) -> No
             update(web_sessions)
             .where(web_sessions.c.token_sha256 == token_sha256, web_sessions.c.stage == COMPLETE)
             .values(reauth_at=now)
+        )
+
+
+def advance(engine: Engine, token_sha256: str, was: str, now_at: str) -> None:
+    """Move a pending session from stage ``was`` to ``now_at`` (the enrolment code given)."""
+    with engine.begin() as connection:
+        connection.execute(
+            update(web_sessions)
+            .where(web_sessions.c.token_sha256 == token_sha256, web_sessions.c.stage == was)
+            .values(stage=now_at)
         )
 
 

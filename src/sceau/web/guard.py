@@ -29,7 +29,7 @@ from sceau.accounts import allowed
 from sceau.accounts.mfa import FRESH_MINUTES, NotFresh
 from sceau.accounts.sessions import ANONYMOUS, check_not_throttled, credential_failed
 from sceau.events import AccessDenied
-from sceau.web.auth import ENROL, PENDING, session_principal, token_principal
+from sceau.web.auth import ENROL, ENROL_CODE, PENDING, session_principal, token_principal
 from sceau.web.service import Principal, Service
 
 SESSION_COOKIE = "__Host-sceau"  # Secure, Path=/, no Domain: only this origin ever sees it
@@ -51,7 +51,8 @@ def public(why: str) -> dict[str, Any]:
 
 def second_factor(stage: str = PENDING) -> dict[str, Any]:
     """A route's ``opt`` for the second login step: open to a session waiting at ``stage``
-    (:data:`PENDING`: giving its factor; :data:`ENROL`: enrolling its first one)."""
+    (:data:`PENDING`: giving its factor; :data:`ENROL_CODE`: giving the enrolment code the
+    admin gave; :data:`ENROL`: enrolling its first factor)."""
     return {SECOND_FACTOR: stage}
 
 
@@ -82,17 +83,10 @@ async def default_deny(
     principal = await anyio.to_thread.run_sync(_identify_throttled, service, connection)
     if stage := opt.get(SECOND_FACTOR):
         if principal is None or principal.via != "session" or principal.stage != stage:
-            await _refuse(
-                service,
-                principal,
-                "auth.mfa",
-                "no login waiting for a second factor"
-                if stage == PENDING
-                else "no login waiting to enrol a factor",
-                message="no login is waiting for a second factor: log in with your password first"
-                if stage == PENDING
-                else "no login is waiting to enrol a factor: log in with your password first",
-            )
+            reason, message = _WAITING[stage]
+            if principal is not None and principal.stage == ENROL_CODE and stage == ENROL:
+                reason, message = "enrolment code not given", ENROL_CODE_FIRST
+            await _refuse(service, principal, "auth.mfa", reason, message=message)
         connection.state.principal = principal
         return
     action = opt.get(ACTION)
@@ -132,7 +126,30 @@ def _fresh(service: Service, principal: Principal | None) -> bool:
     return timedelta(0) <= age <= timedelta(minutes=FRESH_MINUTES)
 
 
+# what a second-step route says to a request that is not at its step: (the reason recorded,
+# the message)
+_WAITING = {
+    PENDING: (
+        "no login waiting for a second factor",
+        "no login is waiting for a second factor: log in with your password first",
+    ),
+    ENROL_CODE: (
+        "no login waiting for an enrolment code",
+        "no login is waiting for an enrolment code: log in with your password first",
+    ),
+    ENROL: (
+        "no login waiting to enrol a factor",
+        "no login is waiting to enrol a factor: log in with your password first",
+    ),
+}
+ENROL_CODE_FIRST = (
+    "give the enrolment code your admin gave you with the account first (POST /auth/enrol/code)"
+)
+
+
 def _next_step(principal: Principal) -> str:
+    if principal.stage == ENROL_CODE:
+        return ENROL_CODE_FIRST
     if principal.stage == ENROL:
         return "enrol a second factor first (POST /auth/enrol/totp or /auth/enrol/webauthn)"
     return "give your second factor first"

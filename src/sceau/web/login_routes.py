@@ -2,8 +2,10 @@
 
 The password (throttled per account and per client address) opens a pending session; the second
 factor completes it, with a new token. An account without a factor, where the service requires
-one (the default), may only enrol one: enrolling completes the login and shows its recovery
-codes once. A wrong factor is a failed login and a guess counted like a wrong password.
+one (the default), may only give the enrolment code its admin gave
+(:mod:`sceau.accounts.enrolment`), then enrol one: enrolling completes the login and shows its
+recovery codes once. A wrong factor or code is a failed login and a guess counted like a wrong
+password.
 ``/auth/reauth`` proves the person again in a complete session, for the acts declared
 ``needs(..., fresh=True)``.
 """
@@ -19,7 +21,15 @@ from typing import Any
 from litestar import Request, Response, post
 from litestar.params import JSONBody
 
-from sceau.accounts import AccessDenied, User, WrongCredentials, recovery, totp, webauthn
+from sceau.accounts import (
+    AccessDenied,
+    User,
+    WrongCredentials,
+    enrolment,
+    recovery,
+    totp,
+    webauthn,
+)
 from sceau.accounts.factors import Kind, WrongFactor, list_factors
 from sceau.accounts.mfa import FRESH_MINUTES, Given, mfa_key, reauthenticate, verify_factor
 from sceau.accounts.policy import session_minutes
@@ -98,7 +108,7 @@ def login(request: Req, data: JSONBody[LoginForm]) -> Response[dict[str, Any]]:
             complete=False,
             minutes=0,
             now=now,
-            stage=auth.ENROL,
+            stage=auth.ENROL_CODE,
             address=address,
         )
         return _with_cookie(Response({"stage": "enrol", "factors": []}), token)
@@ -197,6 +207,25 @@ def _completed(
 
 
 # --- enrolment of the first factor, for an account that has none ---------------------------
+
+
+@post("/auth/enrol/code", opt=second_factor(auth.ENROL_CODE), sync_to_thread=True, status_code=200)
+def enrol_code(request: Req, data: JSONBody[Answer]) -> dict[str, Any]:
+    """The one-time enrolment code the admin gave with the account: the login may then enrol
+    its first factor. A wrong code is a failed login, throttled like a wrong password."""
+    service = service_of(request)
+    principal = principal_of(request)
+    name, now = principal.user.name, service.clock()
+    check_not_throttled(service.engine, service.log, name, address=address_of(request), now=now)
+    try:
+        enrolment.use(
+            service.engine, service.log, mfa_key(service.settings), name, data.answer, now=now
+        )
+    except WrongFactor as error:
+        _failed(request, error)
+        raise
+    auth.advance(service.engine, principal.token_sha256, auth.ENROL_CODE, auth.ENROL)
+    return {"stage": "enrol", "factors": []}
 
 
 @post("/auth/enrol/totp", opt=second_factor(auth.ENROL), sync_to_thread=True, status_code=200)
@@ -345,6 +374,7 @@ ROUTES = [
     mfa_recovery,
     mfa_webauthn_options,
     mfa_webauthn,
+    enrol_code,
     enrol_totp,
     enrol_totp_confirm,
     enrol_webauthn_options,
