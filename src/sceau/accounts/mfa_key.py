@@ -1,15 +1,16 @@
-"""The MFA key: it seals TOTP secrets and keys the hashes of recovery codes and of the service's
-session and API tokens.
+"""The MFA key: it seals TOTP secrets and keys the hashes of recovery codes, enrolment codes,
+and the service's session and API tokens.
 
 One random 256-bit key per installation, in its own file beside the audit key (``mfa_key``,
-default ``$SCEAU_HOME/mfa.key``, mode 0600), made on the first enrolment or the service's start.
-Why a file and not the key provider: a login must not need the keyring's passphrase or a
-reachable OpenBao/HSM — an outage of the key provider would lock every person out, and the CLI
-would have to ask for the keyring passphrase at each login. What the file buys is the same as
-for the audit key: a copy of the state store (a dump, a backup, a replica, the database's own
-administrators) holds only sealed secrets and keyed hashes, useless without this file. Keep it,
-like the audit key, off the database server. Losing it disables every TOTP factor and recovery
-code (not WebAuthn) and ends every session and API token: people log in and enrol again.
+default ``$SCEAU_HOME/mfa.key``, mode 0600), made with the first account, the first enrolment
+or the service's first start. Why a file and not the key provider: a login must not need the
+keyring's passphrase or a reachable OpenBao/HSM — an outage of the key provider would lock every
+person out, and the CLI would have to ask for the keyring passphrase at each login. What the
+file buys is the same as for the audit key: a copy of the state store (a dump, a backup, a
+replica, the database's own administrators) holds only sealed secrets and keyed hashes, useless
+without this file. Keep it, like the audit key, off the database server. Losing it disables
+every TOTP factor and recovery code (not WebAuthn) and ends every session and API token: people
+log in and enrol again.
 """
 
 from __future__ import annotations
