@@ -196,6 +196,19 @@ class MfaFailed(Event):
 
 
 @dataclass(frozen=True, kw_only=True)
+class EnrolmentCodeIssued(Event):
+    name = "mfa.enrolment_code_issued"  # by an admin, for an account's first factor
+    user: str
+    expires: str  # ISO 8601, UTC
+
+
+@dataclass(frozen=True, kw_only=True)
+class EnrolmentCodeUsed(Event):
+    name = "mfa.enrolment_code_used"  # given at the first login: the account may enrol now
+    user: str
+
+
+@dataclass(frozen=True, kw_only=True)
 class RecoveryCodesIssued(Event):
     name = "mfa.recovery_issued"  # a new set replaces every earlier code
     user: str

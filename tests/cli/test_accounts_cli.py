@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import stat
 from pathlib import Path
 
@@ -67,6 +68,9 @@ def test_bootstrap_login_add_logout(home):
     assert prompted.exit_code == 0, prompted.output
     assert "Added op.one (operator)" in prompted.output
     assert OPERATOR not in prompted.output
+    assert re.search(
+        r"Enrolment code for op\.one: [0-9a-z]{4}-[0-9a-z]{4}-[0-9a-z]{4}\n", prompted.output
+    )
 
     listed = run("users", "list")
     assert listed.exit_code == 0
@@ -88,8 +92,10 @@ def test_bootstrap_login_add_logout(home):
         assert BOSS not in text.output
     assert event_names(home) == [
         "user.added",
+        "mfa.enrolment_code_issued",  # for the service: the first factor's enrolment
         "auth.login",
         "user.added",
+        "mfa.enrolment_code_issued",
         "auth.session_ended",  # the logout
         "auth.denied",
     ]
@@ -153,3 +159,21 @@ def test_a_store_emptied_of_its_accounts_does_not_make_a_new_first_admin(home):
     assert "the audit trail shows accounts made before" in taken.output
     assert "restore the state store" in taken.output
     assert event_names(home).count("user.added") == 1
+
+
+def test_an_admin_issues_a_new_enrolment_code_that_replaces_the_old(home):
+    run("users", "add", "boss", "--role", "admin", "--password-stdin", input=BOSS)
+    run("login", "boss", "--password-stdin", input=BOSS)
+    added = run("users", "add", "op.one", "--role", "operator", "--password-stdin", input=OPERATOR)
+    first = re.search(r"Enrolment code for op\.one: (\S+)", added.output)
+    again = run("users", "enrolment-code", "op.one")
+    assert again.exit_code == 0, again.output
+    second = re.search(r"Enrolment code for op\.one: (\S+)", again.output)
+    assert first is not None
+    assert second is not None
+    assert first.group(1) != second.group(1)
+    missing = run("users", "enrolment-code", "no.one")
+    assert missing.exit_code == 2
+    assert "there is no account no.one" in missing.output
+    issued = [name for name in event_names(home) if name == "mfa.enrolment_code_issued"]
+    assert len(issued) == 3  # the first admin's, op.one's, and the new one

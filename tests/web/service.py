@@ -11,6 +11,8 @@ from litestar.testing import TestClient
 from tests.migrate.world import CHEAP, PASSWORD, World, make_world
 
 from sceau.accounts import Role, add_user
+from sceau.cli._remote import Remote
+from sceau.config import Settings
 from sceau.web import create_app
 from sceau.web.guard import SESSION_COOKIE
 from sceau.web.problems import CSRF_COOKIE, CSRF_HEADER
@@ -38,6 +40,20 @@ def service_world(home: Path, *, require_mfa: bool = False) -> tuple[World, Lite
         allow_no_mfa=not require_mfa,
     )
     return world, app
+
+
+@contextmanager
+def remote_to(app: Litestar, settings: Settings) -> Iterator[Remote]:
+    """The CLI's client, speaking to the app in-process instead of over the network."""
+    remote = Remote(settings)
+    own = remote.client
+    with TestClient(app, base_url=BASE) as transport:
+        remote.client = transport
+        try:
+            yield remote
+        finally:
+            remote.client = own
+            remote.__exit__()
 
 
 @contextmanager

@@ -208,17 +208,15 @@ def test_my_account_lists_my_sessions_and_tokens_and_ends_them(console):
         assert "revoked" in browser.get("/account").text
         service = app.state.service
         user = get_user_named(service.engine, "dr.martin")
-        elsewhere = auth.open_session(
-            service.engine, user, complete=True, minutes=5, now=service.clock()
-        )
-        other_id = short_id(auth.digest(elsewhere))
+        elsewhere = auth.open_session(service, user, complete=True, minutes=5, now=service.clock())
+        other_id = short_id(auth.digest(service, elsewhere))
         assert other_id in browser.get("/account").text
         ended = browser.post(
             f"/account/sessions/{other_id}/end", data={"_csrf_token": csrf}, follow_redirects=False
         )
         assert ended.status_code == 303
         assert ended.headers["location"].startswith("/account")
-        assert auth.session_principal(service.engine, elsewhere, service.clock()) is None
+        assert auth.session_principal(service, elsewhere, service.clock()) is None
         assert browser.get("/").status_code == 200  # mine goes on
         assert other_id not in browser.get("/account").text
         assert browser.post("/account/sessions/000000000000/end").status_code == 404
@@ -240,13 +238,11 @@ def test_the_enrolment_qr_is_drawn_only_for_a_login_enrolling_its_factor(console
         assert browser.post("/login/qr", json={"uri": uri}).status_code == 401
         service = app.state.service
         user = get_user_named(service.engine, "dr.martin")
-        pending = auth.open_session(
-            service.engine, user, complete=False, minutes=5, now=service.clock()
-        )
+        pending = auth.open_session(service, user, complete=False, minutes=5, now=service.clock())
         browser.cookies.set(SESSION_COOKIE, pending)  # giving a factor: nothing to draw
         assert browser.post("/login/qr", json={"uri": uri}).status_code == 401
         enrolling = auth.open_session(
-            service.engine, user, complete=False, minutes=5, now=service.clock(), stage=auth.ENROL
+            service, user, complete=False, minutes=5, now=service.clock(), stage=auth.ENROL
         )
         browser.cookies.set(SESSION_COOKIE, enrolling)
         drawn = browser.post("/login/qr", json={"uri": uri})

@@ -23,8 +23,9 @@ from tests.migrate.world import CHEAP, PASSWORD, World, make_world
 from tests.web.service import LAB_A
 from tests.web.test_serve_process import wait_healthy
 
-from sceau.accounts import Role, add_user
+from sceau.accounts import Role, add_user, enrolment
 from sceau.accounts.labs import add_member
+from sceau.accounts.mfa import mfa_key
 from sceau.migrate import runs
 from sceau.migrate.errors import StoppedOnRequest
 from sceau.migrate.pipeline import migrate
@@ -48,6 +49,7 @@ class Served:
     trusted: ssl.SSLContext
     world: World
     stopped: str  # a run stopped while loading, for the live page and the abandon button
+    codes: dict[str, str]  # each person's enrolment code, as their admin gave it
 
 
 @pytest.fixture(scope="module")
@@ -61,6 +63,11 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         )
     for name in ("dr.martin", "op.durand"):
         add_member(world.engine, world.events, name, LAB_A, by="admin")
+    key = mfa_key(world.settings, create=True)
+    codes = {
+        name: enrolment.issue(world.engine, world.events, key, name, by="admin")
+        for name in ("dr.martin", "op.durand", "aud.petit", "aud.cle")
+    }
     run_id = migrate(
         world.session(), world.signed_mandate(destination=f"sqlite:///{home / 'lis.db'}")
     ).run_id
@@ -87,7 +94,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     try:
         trusted = ssl.create_default_context(cafile=str(cert))
         wait_healthy(url, trusted, server)
-        yield Served(url, run_id, world.events, trusted, world, stopped.value.run_id)
+        yield Served(url, run_id, world.events, trusted, world, stopped.value.run_id, codes)
     finally:
         server.send_signal(signal.SIGTERM)
         server.communicate(timeout=60)
@@ -143,6 +150,7 @@ def log_in(page, served: Served, name: str, lang: str = "en") -> None:
     page.click("#login-password button[type=submit]")
     page.locator("#login-enrol:visible, #login-factor:visible").wait_for()
     if page.is_visible("#login-enrol"):
+        give_enrolment_code(page, served, name)
         page.click("#enrol-totp")
         page.locator("#enrol-uri").wait_for()
         sync_api.expect(page.locator("#enrol-uri")).to_contain_text("otpauth://totp/")
@@ -159,6 +167,13 @@ def log_in(page, served: Served, name: str, lang: str = "en") -> None:
         page.select_option("#code-kind", "recovery")
         page.click("#factor-code button[type=submit]")
     page.wait_for_url(f"{served.url}/?lang={lang}")
+
+
+def give_enrolment_code(page, served: Served, name: str) -> None:
+    """The code the admin gave with the account: the page then offers the factors to enrol."""
+    page.fill("#enrol-answer", served.codes[name])
+    page.click("#enrol-given button[type=submit]")
+    page.locator("#enrol-totp").wait_for()
 
 
 def test_a_person_logs_in_through_the_page_and_sees_who_they_are(page, served: Served):
@@ -285,6 +300,7 @@ def test_a_security_key_enrols_then_logs_in_through_the_page(browser, served: Se
         page.fill("#password", PASSWORD)
         page.click("#login-password button[type=submit]")
         page.locator("#login-enrol").wait_for()
+        give_enrolment_code(page, served, "aud.cle")
         page.click("#enrol-key")
         sync_api.expect(page.locator("#codes")).not_to_be_empty()
         page.click("#login-codes a")

@@ -75,10 +75,12 @@ def call(
                 user = get_user(connection, PEOPLE[role])
             assert user is not None
             token = auth.open_session(
-                service.engine, user, complete=complete, minutes=5, now=service.clock()
+                service, user, complete=complete, minutes=5, now=service.clock()
             )
             if reauthenticated:
-                auth.mark_reauthenticated(service.engine, auth.digest(token), service.clock())
+                auth.mark_reauthenticated(
+                    service.engine, auth.digest(service, token), service.clock()
+                )
             client.cookies.set(SESSION_COOKIE, token)
         body = {} if method in {"POST", "PUT", "PATCH"} else None
         return client.request(method, url(path), json=body, headers={CSRF_HEADER: csrf}).status_code
@@ -141,9 +143,7 @@ def test_the_second_factor_step_is_open_only_to_a_login_waiting_for_it(app: Lite
         with service.engine.connect() as connection:
             user = get_user(connection, "op.durand")
         assert user is not None
-        pending = auth.open_session(
-            service.engine, user, complete=False, minutes=5, now=service.clock()
-        )
+        pending = auth.open_session(service, user, complete=False, minutes=5, now=service.clock())
         client.cookies.set(SESSION_COOKIE, pending)
         answer = client.post(
             "/auth/mfa/totp", json={"answer": "123456"}, headers={CSRF_HEADER: csrf}

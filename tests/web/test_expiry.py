@@ -60,9 +60,7 @@ def test_a_login_waiting_for_its_second_factor_lapses_after_five_minutes(served)
     with service.engine.connect() as connection:
         user = get_user(connection, "op.durand")
     assert user is not None
-    pending = auth.open_session(
-        service.engine, user, complete=False, minutes=60, now=service.clock()
-    )
+    pending = auth.open_session(service, user, complete=False, minutes=60, now=service.clock())
     with client(app) as browser:
         browser.cookies.set(SESSION_COOKIE, pending)
         browser.headers[CSRF_HEADER] = csrf_of(browser)

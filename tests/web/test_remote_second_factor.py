@@ -3,37 +3,18 @@ asked once the password is right; an account with no factor yet is sent to the w
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from litestar import Litestar
-from litestar.testing import TestClient
 from tests.migrate.world import PASSWORD
 from tests.web.mfa_client import enrol_app
-from tests.web.service import BASE, client, service_world
+from tests.web.service import BASE, client, remote_to, service_world
 
-from sceau.cli._remote import Remote, RemoteError, read_token
-from sceau.config import Settings
+from sceau.cli._remote import RemoteError, read_token
 
 T = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
-
-
-@contextmanager
-def remote_to(app: Litestar, settings: Settings) -> Iterator[Remote]:
-    """The CLI's client, speaking to the app in-process instead of over the network."""
-    remote = Remote(settings)
-    own = remote.client
-    with TestClient(app, base_url=BASE) as transport:
-        remote.client = transport
-        try:
-            yield remote
-        finally:
-            remote.client = own
-            remote.__exit__()
 
 
 def test_the_cli_client_logs_in_with_a_code_and_is_refused_without_a_factor(tmp_path: Path):

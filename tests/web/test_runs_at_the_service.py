@@ -3,6 +3,9 @@ machine holds the mandate and its signature, nothing else."""
 
 from __future__ import annotations
 
+import base64
+import json
+import logging
 import sqlite3
 import time
 from pathlib import Path
@@ -12,6 +15,7 @@ from tests.web.service import LAB_A, LAB_B, client, log_in, service_world
 from sceau.accounts.labs import add_member
 from sceau.mandate.parse import parse_mandate
 from sceau.mandate.signature import signature_path
+from sceau.migrate import phases
 
 
 def signed(world, home: Path) -> tuple[str, str, Path]:
@@ -86,3 +90,68 @@ def test_a_mandate_of_another_lab_a_changed_one_or_a_controller_is_refused(tmp_p
         assert denied.status_code == 403
     assert not target.exists()
     assert not list(world.events.read(names={"run.started"}))
+
+
+def test_a_handed_mandate_is_kept_only_once_its_signature_checks(tmp_path):
+    world, app = service_world(tmp_path / "home")
+    add_member(world.engine, world.events, "op.durand", LAB_A, by="admin")
+    mandate, signature, target = signed(world, tmp_path)
+    kept = world.home / "mandates"
+    changed = mandate.replace("retention_days = ", "retention_days = 1")
+    document = json.loads(signature)
+    document["signature"] = base64.b64encode(bytes(64)).decode()  # well formed, not the signer's
+    forged = json.dumps(document)
+    with client(app) as browser:
+        log_in(browser, "op.durand")
+        for body, sig, title in (
+            (changed, signature, "the mandate was changed after signing"),
+            (mandate, "{}", "the signature file is malformed"),
+            (mandate, forged, "the signature does not match the mandate"),
+        ):
+            refused = browser.post("/api/runs", json={"mandate": body, "signature": sig})
+            assert refused.json()["title"] == title, refused.text
+            assert not kept.exists() or not list(kept.iterdir())  # nothing written
+    refusals = [e.get("reason") for e in world.events.read(names={"mandate.refused"})]
+    assert refusals == ["changed", "malformed", "bad-signature"]
+    assert not target.exists()
+
+
+class Kept(logging.Handler):
+    """The records of one logger, whatever the service's start did to the root's handlers."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+def test_a_run_that_fails_after_its_request_answered_is_logged_noted_and_alerted(
+    tmp_path, monkeypatch
+):
+    world, app = service_world(tmp_path / "home")
+    add_member(world.engine, world.events, "op.durand", LAB_A, by="admin")
+    mandate, signature, _ = signed(world, tmp_path)
+
+    def broken_load(*_args, **_kwargs):  # a bug in the load, carrying a value it read
+        raise KeyError("Dupont Marie 1 85 03 75 123 456 78")
+
+    monkeypatch.setattr(phases, "load", broken_load)
+    kept = Kept()
+    monkeypatch.setattr(logging.getLogger("sceau.web.migrations"), "handlers", [kept])
+    with client(app) as browser:
+        log_in(browser, "op.durand")
+        answer = browser.post("/api/runs", json={"mandate": mandate, "signature": signature})
+        assert answer.status_code == 202, answer.text
+        run_id = answer.json()["run_id"]
+        deadline = time.monotonic() + 60
+        while not (facts := browser.get(f"/api/runs/{run_id}").json())["error"]:
+            assert time.monotonic() < deadline, "the failure was never noted"
+            time.sleep(0.05)
+    assert facts["error"] == "an error (KeyError)"
+    assert facts["state"] == "loading"
+    assert facts["interrupted"] is True  # resumable where it stands
+    stopped = [e for e in world.events.read(names={"run.stopped"}) if e.get("run_id") == run_id]
+    assert [e.get("reason") for e in stopped] == ["stopped while loading: an error (KeyError)"]
+    assert kept.messages == [f"the run {run_id} at the service stopped: an error (KeyError)"]

@@ -36,7 +36,7 @@ _EXAMPLES = settings(
 def served(tmp_path_factory: pytest.TempPathFactory) -> tuple[Litestar, str]:
     _, app = service_world(tmp_path_factory.mktemp("fuzz") / "home", require_mfa=True)
     now = datetime.now(UTC)
-    _, token = auth.new_token(app.state.service.engine, "dr.martin", "fuzz", 1, now)
+    _, token = auth.new_token(app.state.service, "dr.martin", "fuzz", 1, now)
     return app, token
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from litestar import Litestar
 from tests.migrate.world import PASSWORD, World
-from tests.web.mfa_client import enrol_app, enrol_key, start
+from tests.web.mfa_client import enrol_app, enrol_key, start, start_enrolment
 from tests.web.service import client, service_world
 
 T = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
@@ -40,7 +40,7 @@ def test_an_account_without_a_factor_may_only_enrol_one_then_is_logged_in(served
         assert start(browser, "dr.martin").json() == {"stage": "enrol", "factors": []}
         for path in ("/auth/me", "/api/runs", "/api/tokens"):
             assert browser.get(path).status_code == 401
-        assert "enrol a second factor" in browser.get("/auth/me").json()["title"]
+        assert "enrolment code" in browser.get("/auth/me").json()["title"]
         assert browser.post("/auth/mfa/totp", json={"answer": "123456"}).status_code == 401
     with client(app) as browser:
         _, codes = enrol_app(browser, "dr.martin", T)
@@ -58,7 +58,7 @@ def test_an_account_without_a_factor_may_only_enrol_one_then_is_logged_in(served
 def test_a_wrong_first_code_does_not_enrol_and_counts_as_a_failed_login(served):
     world, app = served
     with client(app) as browser:
-        start(browser, "dr.martin")
+        start_enrolment(browser, "dr.martin")
         begun = browser.post("/auth/enrol/totp", json={}).json()
         wrong = browser.post(
             "/auth/enrol/totp/confirm", json={"factor": begun["factor"], "answer": "000000"}

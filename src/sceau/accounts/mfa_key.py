@@ -1,14 +1,16 @@
-"""The MFA key: it seals TOTP secrets and keys the hashes of recovery codes.
+"""The MFA key: it seals TOTP secrets and keys the hashes of recovery codes, enrolment codes,
+and the service's session and API tokens.
 
 One random 256-bit key per installation, in its own file beside the audit key (``mfa_key``,
-default ``$SCEAU_HOME/mfa.key``, mode 0600), made on the first enrolment. Why a file and not the
-key provider: a login must not need the keyring's passphrase or a reachable OpenBao/HSM — an
-outage of the key provider would lock every person out, and the CLI would have to ask for the
-keyring passphrase at each login. What the file buys is the same as for the audit key: a copy
-of the state store (a dump, a backup, a replica, the database's own administrators) holds only
-sealed secrets and keyed hashes, useless without this file. Keep it, like the audit key, off
-the database server. Losing it disables every TOTP factor and recovery code (not WebAuthn):
-people enrol again.
+default ``$SCEAU_HOME/mfa.key``, mode 0600), made with the first account, the first enrolment
+or the service's first start. Why a file and not the key provider: a login must not need the
+keyring's passphrase or a reachable OpenBao/HSM — an outage of the key provider would lock every
+person out, and the CLI would have to ask for the keyring passphrase at each login. What the
+file buys is the same as for the audit key: a copy of the state store (a dump, a backup, a
+replica, the database's own administrators) holds only sealed secrets and keyed hashes, useless
+without this file. Keep it, like the audit key, off the database server. Losing it disables
+every TOTP factor and recovery code (not WebAuthn) and ends every session and API token: people
+log in and enrol again.
 """
 
 from __future__ import annotations
@@ -16,14 +18,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from sceau.crypto.envelope import SealError, seal, unseal
 from sceau.crypto.kdf import derive_key
+from sceau.crypto.keyfile import KeyFile
 from sceau.errors import SceauError
-from sceau.files import write_atomic
 
 _BYTES = 32
 
@@ -38,10 +39,17 @@ class MfaKey:
 
     sealing: bytes = field(repr=False)
     recovery: bytes = field(repr=False)
+    tokens: bytes = field(repr=False)  # the service's session and API token hashes
+    enrolment: bytes = field(repr=False)  # the hashes of first-enrolment codes
 
     @classmethod
     def from_bytes(cls, key: bytes) -> MfaKey:
-        return cls(derive_key(key, "mfa totp seal v1"), derive_key(key, "mfa recovery code v1"))
+        return cls(
+            derive_key(key, "mfa totp seal v1"),
+            derive_key(key, "mfa recovery code v1"),
+            derive_key(key, "service token hash v1"),
+            derive_key(key, "mfa enrolment code v1"),
+        )
 
     @classmethod
     def generate(cls) -> MfaKey:
@@ -65,58 +73,37 @@ class MfaKey:
 
     def code_digest(self, user: str, code: str) -> str:
         """The keyed hash a recovery code is stored as (normalised code, bound to the account)."""
-        message = f"{user}\n{code}".encode()
-        return hmac.new(self.recovery, message, hashlib.sha256).hexdigest()
+        return _digest(self.recovery, user, code)
+
+    def enrolment_digest(self, user: str, code: str) -> str:
+        """The keyed hash an enrolment code is stored as (normalised, bound to the account)."""
+        return _digest(self.enrolment, user, code)
+
+
+def _digest(key: bytes, user: str, code: str) -> str:
+    return hmac.new(key, f"{user}\n{code}".encode(), hashlib.sha256).hexdigest()
 
 
 def _context(user: str) -> str:
     return f"sceau totp secret v1 user={user}"
 
 
+_FILE = KeyFile(
+    what="the MFA key",
+    setting="SCEAU_MFA_KEY",
+    missing="there is no MFA key, so no TOTP factor or recovery code can be checked",
+    missing_hint="restore the MFA key file from your backup (SCEAU_MFA_KEY)",
+    error=MfaKeyError,
+)
+
+
 def load_mfa_key(path: Path, *, create: bool = True) -> MfaKey:
     """The installation's MFA key from ``path``; made there on first use when ``create``."""
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        if not create:
-            raise MfaKeyError(
-                "there is no MFA key, so no TOTP factor or recovery code can be checked",
-                hint="restore the MFA key file from your backup (SCEAU_MFA_KEY)",
-                where=str(path),
-            ) from None
-        return _create(path)
-    except OSError as error:
-        raise MfaKeyError(
-            f"cannot read the MFA key ({error.strerror or type(error).__name__})",
-            hint="the MFA key must be readable by the account sceau runs as, and by no other",
-            where=str(path),
-        ) from None
+    data = _FILE.read(path, create=create, make=lambda: secrets.token_bytes(_BYTES))
     if len(data) != _BYTES:
         raise MfaKeyError(
             "the MFA key file is damaged (it is not 32 bytes)",
             hint="restore it from your backup; without it TOTP factors cannot be checked",
             where=str(path),
         )
-    if stat.S_IMODE(path.stat().st_mode) & 0o077:
-        raise MfaKeyError(
-            "the MFA key file can be read by others",
-            hint=f"run `chmod 600 {path}`, and tell security if it may have been copied",
-            where=str(path),
-        )
     return MfaKey.from_bytes(data)
-
-
-def _create(path: Path) -> MfaKey:
-    key = secrets.token_bytes(_BYTES)
-    try:
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        write_atomic(path, key, overwrite=False)
-    except FileExistsError:  # another process made it first: use theirs
-        return load_mfa_key(path, create=False)
-    except OSError as error:
-        raise MfaKeyError(
-            f"cannot create the MFA key ({error.strerror or type(error).__name__})",
-            hint="check SCEAU_HOME (or SCEAU_MFA_KEY) names a folder you may write to",
-            where=str(path),
-        ) from None
-    return MfaKey.from_bytes(key)

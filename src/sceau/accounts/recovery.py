@@ -37,16 +37,17 @@ def new_code() -> str:
     return "-".join(raw[i : i + GROUP] for i in range(0, LENGTH, GROUP))
 
 
-def parse_code(text: str) -> str:
-    """A recovery code as typed (any case, with or without spaces and dashes), normalised.
+def parse_code(text: str, *, what: str = "a recovery code", kind: str = Kind.RECOVERY) -> str:
+    """A recovery code (or another code of the same shape, ``what``) as typed (any case, with
+    or without spaces and dashes), normalised.
 
     The error does not repeat the input: a password typed into the wrong prompt stays unseen.
     """
     code = _SEPARATORS.sub("", text).lower().translate(_READ_AS)
     if not code.isascii() or not _CODE.fullmatch(code):
         raise WrongFactor(
-            f"a recovery code is {LENGTH} letters and digits, such as 7k2m-9xq4-hc3d",
-            kind=Kind.RECOVERY,
+            f"{what} is {LENGTH} letters and digits, such as 7k2m-9xq4-hc3d",
+            kind=kind,
             reason="malformed code",
             hint="type it as printed; spaces and dashes do not matter",
         )

@@ -70,11 +70,12 @@ class Throttled(WrongCredentials):
     """Too many failed logins for this account or address: refused until ``until``, even with
     the right password. The message is the usual refusal, plus when to try again."""
 
-    def __init__(self, until: datetime) -> None:
+    def __init__(self, until: datetime, *, refused: str = "") -> None:
         super().__init__("throttled", known=False)
         self.until = until
         retry = _clock(until, seconds=True)
-        self.message = f"{self.message}; too many failed attempts: try again after {retry}"
+        refused = refused or self.message
+        self.message = f"{refused}; too many failed attempts: try again after {retry}"
         self.hint = "wait until then; if these attempts were not yours, tell your security officer"
         self.args = (self.message,)
 
@@ -152,14 +153,28 @@ def factor_failed(
 
 
 def check_not_throttled(
-    engine: Engine, events: EventSink, name: str, *, address: str | None, now: datetime
+    engine: Engine, events: EventSink, name: str | None, *, address: str | None, now: datetime
 ) -> None:
-    """Raise :class:`Throttled` (and record it) while ``name`` or ``address`` is locked out."""
+    """Raise :class:`Throttled` (and record it) while ``name`` or ``address`` is locked out
+    (``name`` None: a session cookie or API token, not a login, for the address alone)."""
     lock = throttle.locked(engine, name, address, now)
     if lock is not None:
+        if name is None:
+            events.record(_throttled_event(ANONYMOUS, lock, address or LOCAL, now))
+            raise Throttled(lock.until, refused="requests from this address are refused for now")
         who = name if account_exists(engine, name) else "(unknown)"
         events.record(_throttled_event(who, lock, address or LOCAL, now))
         raise Throttled(lock.until)
+
+
+def credential_failed(
+    engine: Engine, events: EventSink, *, address: str | None, now: datetime
+) -> None:
+    """A session cookie or API token that opens nothing: counted against the address like a
+    wrong password (a token guessed is a guess); the lock it starts is recorded."""
+    lock = throttle.record_failure(engine, None, address, now)
+    if lock is not None:
+        events.record(_throttled_event(ANONYMOUS, lock, address or LOCAL, now))
 
 
 def authenticate(

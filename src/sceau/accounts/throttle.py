@@ -8,6 +8,10 @@ hour. During the delay even the right password is refused. The same holds for on
 clears the account's count; a count with no failure for :data:`WINDOW` starts again. The
 table keeps one row per name key or address and forgets rows older than the window, so it
 cannot grow without end.
+
+The service counts against the address alone (``name`` None) a request to a protected route
+whose session cookie or API token opens nothing: someone guessing tokens is locked out as a
+password guesser is.
 """
 
 from __future__ import annotations
@@ -36,15 +40,16 @@ class Lock:
     until: datetime
 
 
-def keys(name: str, address: str | None) -> dict[str, str]:
-    """The throttle keys a login attempt counts against, by scope."""
-    found = {"account": f"account:{name_key(name)}"[:300]}
+def keys(name: str | None, address: str | None) -> dict[str, str]:
+    """The throttle keys a login attempt counts against, by scope (no account for a guessed
+    token)."""
+    found = {} if name is None else {"account": f"account:{name_key(name)}"[:300]}
     if address:
         found["address"] = f"address:{address}"[:300]
     return found
 
 
-def locked(engine: Engine, name: str, address: str | None, now: datetime) -> Lock | None:
+def locked(engine: Engine, name: str | None, address: str | None, now: datetime) -> Lock | None:
     """The lock in force on this name or address at ``now``, the later one if both."""
     found = keys(name, address)
     with engine.connect() as connection:
@@ -62,7 +67,9 @@ def locked(engine: Engine, name: str, address: str | None, now: datetime) -> Loc
     return max(locks, key=lambda lock: lock.until, default=None)
 
 
-def record_failure(engine: Engine, name: str, address: str | None, now: datetime) -> Lock | None:
+def record_failure(
+    engine: Engine, name: str | None, address: str | None, now: datetime
+) -> Lock | None:
     """Count a failed login; the lock it starts, if it starts one."""
     try:
         return _record(engine, name, address, now)
@@ -70,7 +77,7 @@ def record_failure(engine: Engine, name: str, address: str | None, now: datetime
         return _record(engine, name, address, now)
 
 
-def _record(engine: Engine, name: str, address: str | None, now: datetime) -> Lock | None:
+def _record(engine: Engine, name: str | None, address: str | None, now: datetime) -> Lock | None:
     started: list[Lock] = []
     with engine.begin() as connection:
         connection.execute(

@@ -16,9 +16,9 @@ from pathlib import Path
 
 from sceau.crypto import signing
 from sceau.crypto.kdf import derive_key
+from sceau.crypto.keyfile import KeyFile
 from sceau.crypto.signing import PrivateKey, fingerprint
 from sceau.errors import SceauError
-from sceau.files import write_atomic
 
 
 class AuditKeyError(SceauError):
@@ -62,24 +62,18 @@ class AuditKey:
         return signing.sign_unlabelled(self.private, message)
 
 
+_FILE = KeyFile(
+    what="the audit key",
+    setting="SCEAU_AUDIT_KEY",
+    missing="there is no audit key",
+    missing_hint="sceau creates it with the first recorded event; check SCEAU_AUDIT_KEY",
+    error=AuditKeyError,
+)
+
+
 def load_audit_key(path: Path, *, create: bool = True) -> AuditKey:
     """The installation's audit key from ``path``, created there on first use."""
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        if not create:
-            raise AuditKeyError(
-                "there is no audit key",
-                hint="sceau creates it with the first recorded event; check SCEAU_AUDIT_KEY",
-                where=str(path),
-            ) from None
-        return _create(path)
-    except OSError as error:
-        raise AuditKeyError(
-            f"cannot read the audit key ({error.strerror or type(error).__name__})",
-            hint="the audit key must be readable by the account sceau runs as, and by no other",
-            where=str(path),
-        ) from None
+    data = _FILE.read(path, create=create, make=lambda: signing.private_pem(signing.generate()))
     private = signing.load_private_pem(data)
     if private is None:
         raise AuditKeyError(
@@ -88,20 +82,3 @@ def load_audit_key(path: Path, *, create: bool = True) -> AuditKey:
             where=str(path),
         )
     return AuditKey.from_private(private)
-
-
-def _create(path: Path) -> AuditKey:
-    made = AuditKey.generate()
-    pem = signing.private_pem(made.private)
-    try:
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        write_atomic(path, pem, overwrite=False)
-    except FileExistsError:  # another process created it first: use theirs
-        return load_audit_key(path, create=False)
-    except OSError as error:
-        raise AuditKeyError(
-            f"cannot create the audit key ({error.strerror or type(error).__name__})",
-            hint="check SCEAU_HOME (or SCEAU_AUDIT_KEY) names a folder you may write to",
-            where=str(path),
-        ) from None
-    return made

@@ -53,6 +53,9 @@ class WitnessError(SceauError):
     """The witness's folder or a request cannot be read: nothing was decided."""
 
 
+CAUGHT = ("rollback", "fork", "bad-proof", "wrong-key", "wrong-log", "out-of-step")
+
+
 class Refused(WitnessError):
     """The witness refused a checkpoint; ``caught`` names what: rollback, fork, bad-proof,
     wrong-key, wrong-log, out-of-step (a proof from another size than the one it holds)."""

@@ -32,6 +32,7 @@ from sceau.accounts.roles import allowed
 from sceau.accounts.users import check_name, get_user
 from sceau.cli._context import Context
 from sceau.cli._reauth import prove_again, read_code
+from sceau.cli.users import show_enrolment_code
 from sceau.events import AccessDenied as AccessDeniedEvent
 
 ACTION = "mfa.manage"
@@ -162,13 +163,15 @@ def reset(name: str, password_stdin: bool) -> None:
     """Remove every second factor of NAME, who lost both phone and codes (admins only).
 
     NAME then logs in with the password alone (unless require_mfa is set: then they enrol
-    first with `sceau mfa totp --user NAME`). Your own password and code are asked first.
+    first with `sceau mfa totp --user NAME`), or, at the service, with the new enrolment code
+    printed here. Your own password and code are asked first.
     """
     context = Context.load()
     context.actor("users.manage")
     proof = _reauthenticate(context, None, password_stdin)
     removed = reset_factors(context.engine, context.events, proof, name)
     click.echo(f"Removed {len(removed)} second factor(s) of {name}; they must enrol again.")
+    show_enrolment_code(context, name, by=proof.user)
 
 
 def qr_code(uri: str) -> str:

@@ -17,12 +17,15 @@ from sceau.accounts import (
     describe_users,
     disable_user,
     end_sessions,
+    enrolment,
     get_policy,
     has_users,
     list_sessions,
     reset_password,
     set_policy,
 )
+from sceau.accounts.mfa import mfa_key
+from sceau.accounts.users import account_exists
 from sceau.cli._context import Context
 from sceau.cli.sessions import show_sessions
 
@@ -78,6 +81,34 @@ def add(name: str, role: str, password_stdin: bool) -> None:
     else:
         click.echo(f"Added {user.name} ({user.role}). They log in with: sceau login {user.name}")
         click.echo(EMBEDDED_IS_SINGLE_USER, err=True)
+    show_enrolment_code(context, user.name, by=by)
+
+
+@users.command("enrolment-code")
+@click.argument("name")
+def enrolment_code(name: str) -> None:
+    """Issue a new one-time enrolment code for NAME (admin): the old one stops working.
+
+    NAME gives it at their first login to the service, before enrolling their second factor.
+    """
+    context = Context.load()
+    actor = context.actor("users.manage")
+    if not account_exists(context.engine, name):
+        raise AccountError(f"there is no account {name}", hint="check the name (sceau users list)")
+    show_enrolment_code(context, name, by=actor.name)
+
+
+def show_enrolment_code(context: Context, name: str, *, by: str) -> None:
+    """Issue ``name``'s enrolment code and print it, once: it is not stored anywhere readable."""
+    key = mfa_key(context.settings, create=True)
+    code = enrolment.issue(context.engine, context.events, key, name, by=by)
+    click.echo(f"Enrolment code for {name}: {code}")
+    click.echo(
+        f"Give it to {name} in person or by another channel than the password: at their first "
+        f"login to the service it is asked before they enrol a second factor. It works once, "
+        f"for {enrolment.HOURS} hours.",
+        err=True,
+    )
 
 
 # The embedded store is a file of this machine's account: whoever runs sceau here can read it

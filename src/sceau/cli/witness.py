@@ -111,8 +111,9 @@ def check(request: Path | None, folder: Path | None, out: Path | None) -> None:
 
     REQUEST is the file the service gave (sceau audit prove-consistency from the checkpoint this
     witness holds to the newest): no store and no login needed. With --server and no REQUEST,
-    they are asked of the service, and the cosignature is sent back to it. Without either, they
-    are taken from the local state store, and the result is recorded in its trail.
+    they are asked of the service, and the cosignature, or the refusal, is sent back to it.
+    Without either, they are taken from the local state store, and the result is recorded in
+    its trail.
 
     Exit status 0 when cosigned, 1 when refused (rollback, fork, bad proof, wrong key).
     """
@@ -153,12 +154,14 @@ def check(request: Path | None, folder: Path | None, out: Path | None) -> None:
 
 def _check_with_service(keeper: Witness, remote: Remote, out: Path | None) -> None:
     """Ask the service for its newest checkpoint and the proof from what this witness holds;
-    send the cosignature back, so that the service's verify names this witness."""
+    send the cosignature back, so that the service's verify names this witness, or the
+    refusal, so that the service's alerts escalate it."""
     state = keeper.state()
     asked = parse_request(remote.text("/api/audit/witness", params={"old_size": state.size}))
     try:
         accepted = keeper.add_checkpoint(asked)
     except Refused as refusal:
+        _report(remote, refusal, state.cosigner.name, state.log.name)
         _refused(keeper, refusal, None, "", state.log.name)
         return
     remote.json(
@@ -167,6 +170,21 @@ def _check_with_service(keeper: Witness, remote: Remote, out: Path | None) -> No
         json={"note": accepted.note, "witness_key": str(state.cosigner)},
     )
     _accepted(accepted, out)
+
+
+def _report(remote: Remote, refusal: Refused, witness: str, origin: str) -> None:
+    """Tell the service its witness refused; a service that cannot be told is said so."""
+    report = {"witness": witness, "origin": origin, "size": refusal.size, "caught": refusal.caught}
+    try:
+        remote.json("POST", "/api/audit/witness/refusals", json=report)
+    except SceauError as error:
+        click.echo(
+            f"The service could not be told of this refusal ({error.message}): tell its "
+            "security officer yourself.",
+            err=True,
+        )
+        return
+    click.echo("The service was told of this refusal: it raises an alert there.", err=True)
 
 
 def _read(path: Path) -> Request:

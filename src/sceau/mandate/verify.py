@@ -42,6 +42,7 @@ from sceau.mandate.parse import parse_mandate
 from sceau.mandate.policy import check_mandate
 from sceau.mandate.proof import KeyProof, ProvenTrail, SignerProof, prove_signers
 from sceau.mandate.signature import (
+    MandateSignature,
     VerificationError,
     read_mandate,
     read_signature,
@@ -96,14 +97,28 @@ def load_verified(
     (:func:`~sceau.mandate.proof.prove_signers`) when several mandates are checked at once.
     """
     where = str(path)
-    moment = now or datetime.now(UTC)
-    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
     try:
         body = read_mandate(path)
     except MandateError as error:
         raise VerificationError("unreadable", error.message, hint=error.hint, where=where) from None
-    digest = hashlib.sha256(body).hexdigest()
     signature = read_signature(signature_path(path), where)
+    return verify_signed(body, signature, engine, trail, where=where, now=now)
+
+
+def verify_signed(
+    body: bytes,
+    signature: MandateSignature,
+    engine: Engine,
+    trail: ProvenTrail | SignerProof,
+    *,
+    where: str,
+    now: datetime | None = None,
+) -> VerifiedMandate:
+    """The mandate ``body`` signed by ``signature``, once verified, before either is kept on
+    disk (a mandate handed to the service); VerificationError saying why it may not be used."""
+    moment = now or datetime.now(UTC)
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    digest = hashlib.sha256(body).hexdigest()
     if signature.mandate_sha256 != digest:
         raise VerificationError(
             "changed",

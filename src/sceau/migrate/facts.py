@@ -32,6 +32,7 @@ def run_facts(staging_root: Path, record: RunRecord, rows: dict[str, int]) -> di
         "state": record.state.value,
         "interrupted": interrupted,
         "stopped_while": record.stopped_while.value if record.stopped_while else None,
+        "error": record.summary.get("error"),  # what stopped it, as the service noted it
         "operator": record.actor,
         "source": record.source,
         "destination": record.destination,

@@ -4,27 +4,58 @@ drift from what was signed. Every refusal is recorded in the audit trail before 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 
-from sceau.events import DriftRefused, MandateRefused, ScanDisagreed
+from sqlalchemy import Engine
+
+from sceau.events import DriftRefused, EventSink, MandateRefused, ScanDisagreed
 from sceau.mandate.model import MandateError
 from sceau.mandate.policy import DriftError, ScanDisagreement, check_drift, watched_text
-from sceau.mandate.verify import VerifiedMandate, load_verified
+from sceau.mandate.signature import parse_signature
+from sceau.mandate.verify import VerifiedMandate, load_verified, verify_signed
 from sceau.migrate.preflight import drift_scan, source_table
-from sceau.migrate.session import MigrationSession
+from sceau.migrate.session import MigrationSession, Trail
 from sceau.sources.base import Table
 
 
 def verified_mandate(session: MigrationSession, path: Path) -> VerifiedMandate:
     """The mandate at ``path``, verified; a refusal is recorded (with the file's hash)."""
+    return _refusal_recorded(
+        session.events,
+        session.actor,
+        lambda: _file_sha256(path),
+        lambda: load_verified(path, session.engine, session.events, now=session.now()),
+    )
+
+
+def verified_handed(
+    engine: Engine, events: Trail, actor: str, body: bytes, signature: bytes, *, now: datetime
+) -> VerifiedMandate:
+    """A mandate and its signature handed as bytes (to the service), verified as
+    :func:`verified_mandate` verifies a file, before either is written anywhere."""
+
+    def verify() -> VerifiedMandate:
+        parsed = parse_signature(signature, "the signature handed")
+        return verify_signed(body, parsed, engine, events, where="the mandate handed", now=now)
+
+    return _refusal_recorded(events, actor, lambda: hashlib.sha256(body).hexdigest(), verify)
+
+
+def _refusal_recorded(
+    events: EventSink,
+    actor: str,
+    digest: Callable[[], str],
+    verify: Callable[[], VerifiedMandate],
+) -> VerifiedMandate:
+    """``verify()``'s mandate; a refusal is recorded (by the mandate's hash and the stable
+    reason, for the rules), then raised."""
     try:
-        return load_verified(path, session.engine, session.events, now=session.now())
+        return verify()
     except MandateError as error:
-        digest = _file_sha256(path)
-        reason = getattr(error, "reason", "invalid")  # the stable word, for the rules
-        session.events.record(
-            MandateRefused(actor=session.actor, mandate_sha256=digest, reason=reason)
-        )
+        reason = getattr(error, "reason", "invalid")
+        events.record(MandateRefused(actor=actor, mandate_sha256=digest(), reason=reason))
         raise
 
 

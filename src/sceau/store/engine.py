@@ -10,7 +10,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sceau.store.append_only import install_append_only
 from sceau.store.errors import StoreError
 from sceau.store.schema import metadata
-from sceau.store.upgrade import add_missing
+from sceau.store.upgrade import add_missing, retire_unkeyed
 from sceau.urls import redact_url
 
 
@@ -48,6 +48,7 @@ def open_store(url: str) -> Engine:
     try:
         metadata.create_all(engine)
         add_missing(engine)  # an older store gains this version's new columns
+        retire_unkeyed(engine)  # and its unkeyed session and token hashes are retired
     except SQLAlchemyError as error:
         raise StoreError(
             f"cannot open the state store ({type(error).__name__})",

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     Column,
     DateTime,
     Index,
@@ -300,6 +301,7 @@ web_sessions = Table(  # browser sessions of the service; the cookie's token is 
     Column("last_seen", UtcDateTime(), nullable=True),  # slid by every use; idle limit from here
     Column("address", String(64), nullable=True),  # the client's address at login
     Column("reauth_at", UtcDateTime(), nullable=True),  # password and factor last given again
+    Column("keyed", Boolean(), nullable=True),  # hashed under the service's key (older: SHA-256)
 )
 
 api_tokens = Table(  # per-person tokens for the CLI client; only their hash is kept
@@ -312,6 +314,17 @@ api_tokens = Table(  # per-person tokens for the CLI client; only their hash is 
     Column("created_at", UtcDateTime(), nullable=False),
     Column("expires_at", UtcDateTime(), nullable=False),
     Column("revoked_at", UtcDateTime(), nullable=True),
+    Column("keyed", Boolean(), nullable=True),  # hashed under the service's key (older: SHA-256)
+)
+
+enrolment_codes = Table(  # the one-time code an admin gives with an account, for its first factor
+    "enrolment_codes",
+    metadata,
+    Column("user", String(64), primary_key=True),
+    Column("digest", String(64), nullable=False),  # HMAC under the MFA key, never the code
+    Column("issued_by", String(64), nullable=False),
+    Column("issued_at", UtcDateTime(), nullable=False),
+    Column("expires_at", UtcDateTime(), nullable=False),
 )
 
 scan_reports = Table(  # scan reports handed to the service: names, counts, shapes, never a value

@@ -4,14 +4,20 @@
 added to a table that already exists. Every such addition is nullable, so an older store gains
 it with one ``ALTER TABLE ... ADD COLUMN`` and keeps every row; the code that reads the column
 fills it where it needs to (the accounts fill their name keys).
+
+One change is not an addition: session and API token hashes are keyed now (:mod:`sceau.web.auth`),
+so the plain SHA-256 rows of an older store open nothing. :func:`retire_unkeyed` ends those
+sessions and revokes those tokens, so that lists say so: people log in again and make new tokens.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import Engine, inspect, text
+from datetime import UTC, datetime
+
+from sqlalchemy import Engine, delete, inspect, text, update
 from sqlalchemy.schema import CreateColumn
 
-from sceau.store.schema import metadata
+from sceau.store.schema import api_tokens, metadata, web_sessions
 
 
 def add_missing(engine: Engine) -> list[str]:
@@ -43,3 +49,15 @@ def add_missing(engine: Engine) -> list[str]:
             for index in table.indexes:
                 index.create(connection, checkfirst=True)
     return added
+
+
+def retire_unkeyed(engine: Engine) -> None:
+    """End the web sessions and revoke the API tokens whose hash is not keyed (older rows, or
+    rows someone wrote into the store by hand): none of them could open anything any more."""
+    with engine.begin() as connection:
+        connection.execute(delete(web_sessions).where(web_sessions.c.keyed.is_not(True)))
+        connection.execute(
+            update(api_tokens)
+            .where(api_tokens.c.keyed.is_not(True), api_tokens.c.revoked_at.is_(None))
+            .values(revoked_at=datetime.now(UTC))
+        )

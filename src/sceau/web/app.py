@@ -19,6 +19,7 @@ from sqlalchemy import Engine
 
 from sceau._version import __version__
 from sceau.accounts import PasswordParams
+from sceau.accounts.mfa import mfa_key
 from sceau.audit.sink import AuditLog
 from sceau.config import Settings
 from sceau.store import open_store
@@ -79,6 +80,7 @@ def create_app(
         settings,
         engine,
         log,
+        token_key=mfa_key(settings, create=True).tokens,
         tls=tls,
         password_params=password_params,
         require_mfa=settings.require_mfa or not allow_no_mfa,

@@ -1,6 +1,6 @@
 """``/api/audit/*``: what the lab's witness fetches (the latest signed checkpoint, consistency
 proofs between two, the witness request from the size it holds) and sends back (its
-cosignature), inclusion proofs, and a full verification run by the service."""
+cosignature, or its refusal), inclusion proofs, and a full verification run by the service."""
 
 from __future__ import annotations
 
@@ -16,9 +16,14 @@ from sceau.audit.cosigned import record_cosignature
 from sceau.audit.entry import decode
 from sceau.audit.proof import make_consistency, make_proof
 from sceau.audit.verify import Verification, verify_log
-from sceau.audit.witness import WitnessError, request_from_log
+from sceau.audit.witness import CAUGHT, WitnessError, request_from_log
 from sceau.errors import SceauError
-from sceau.events import AuditVerificationFailed, AuditVerified, CosignatureRecorded
+from sceau.events import (
+    AuditVerificationFailed,
+    AuditVerified,
+    CosignatureRecorded,
+    WitnessRefused,
+)
 from sceau.web.guard import needs, principal_of, service_of
 from sceau.web.labs import visible_event
 from sceau.web.service import NotFound, RowNumber, Service
@@ -82,6 +87,47 @@ def keep_cosignature(request: Req, data: JSONBody[CosignedCheckpoint]) -> dict[s
     return {"witness": kept.witness, "number": kept.number, "size": kept.size}
 
 
+@dataclass
+class WitnessRefusal:
+    witness: str  # the witness's name
+    origin: str  # the log it follows
+    size: int  # entries the refused checkpoint claims
+    caught: str  # rollback, fork, bad-proof, wrong-key, wrong-log, out-of-step
+
+
+@post("/api/audit/witness/refusals", opt=needs("audit.read"), sync_to_thread=True, status_code=201)
+def report_refusal(request: Req, data: JSONBody[WitnessRefusal]) -> dict[str, Any]:
+    """A lab's witness refused a checkpoint of this trail (a rollback, a fork): recorded here
+    too, so that the alert is raised and escalated at the service, not only on the lab's
+    machine."""
+    if data.caught not in CAUGHT:
+        raise WitnessError(
+            f"a witness refuses for one of: {', '.join(CAUGHT)}",
+            hint="send what sceau audit witness check reported",
+            where="caught",
+        )
+    for field_name, text in (("witness", data.witness), ("origin", data.origin)):
+        if not 0 < len(text) <= 200 or not text.isprintable():
+            raise WitnessError(
+                f"the {field_name} is 1 to 200 printable characters",
+                hint="send what sceau audit witness check reported",
+                where=field_name,
+            )
+    if not 0 <= data.size < 2**63:
+        raise WitnessError("a size is a count of entries", where="size")
+    service = service_of(request)
+    service.log.record(
+        WitnessRefused(
+            actor=principal_of(request).user.name,
+            witness=data.witness,
+            origin=data.origin,
+            size=data.size,
+            caught=data.caught,
+        )
+    )
+    return {"recorded": True}
+
+
 @get("/api/audit/proof/{seq:int}", opt=needs("audit.read"), sync_to_thread=True)
 def inclusion(request: Req, seq: RowNumber) -> Response[str]:
     """The proof that entry ``seq`` is in the trail, against a signed checkpoint. The proof
@@ -128,4 +174,12 @@ def verify_recorded(service: Service, actor: str) -> Verification:
     return result
 
 
-ROUTES = [latest_checkpoint, consistency, witness_request, keep_cosignature, inclusion, verify]
+ROUTES = [
+    latest_checkpoint,
+    consistency,
+    witness_request,
+    keep_cosignature,
+    report_refusal,
+    inclusion,
+    verify,
+]

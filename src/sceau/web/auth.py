@@ -1,8 +1,15 @@
-"""Browser sessions and API tokens, kept in the state store as the SHA-256 of their token only.
+"""Browser sessions and API tokens, kept in the state store as a keyed hash of their token only.
+
+The hash is HMAC-SHA-256 under a sub-key of the installation's MFA key (:attr:`Service.token_key
+<sceau.web.service.Service>`), which the service holds and the store does not: someone who can
+write to the store cannot insert the hash of a token of their own choosing and be logged in as
+anyone, and a copy of the store opens nothing. Rows hashed before (plain SHA-256, no ``keyed``
+mark) are retired when the store is opened (:mod:`sceau.store.upgrade`).
 
 A login is two steps. The password opens a *pending* session, which may do nothing but give its
-second factor (``POST /auth/mfa/...``), or, for an account with none, enrol one
-(``POST /auth/enrol/...``, stage ``enrol``); either completes it with a new token
+second factor (``POST /auth/mfa/...``), or, for an account with none, give the admin's enrolment
+code (``POST /auth/enrol/code``, stage ``enrol_code``) then enrol one (``POST /auth/enrol/...``,
+stage ``enrol``); either completes it with a new token
 (:mod:`sceau.web.login_routes`). A complete session records when its owner last gave their
 password and factor again (:func:`mark_reauthenticated`): acts that must not ride on an old
 login ask for that to be recent.
@@ -15,6 +22,7 @@ disabled account's tokens open nothing.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -25,9 +33,10 @@ from sceau.accounts import AccountError, User
 from sceau.accounts.policy import get_policy
 from sceau.accounts.users import get_user
 from sceau.store.schema import api_tokens, web_sessions
-from sceau.web.service import Principal
+from sceau.web.service import Principal, Service
 
 PENDING, ENROL, COMPLETE = "pending", "enrol", "complete"
+ENROL_CODE = "enrol_code"  # before enrolling: the admin's one-time enrolment code
 PENDING_MINUTES = 5  # time to give the second factor
 # how often a session's last use is written: not at every request (a write each), and the idle
 # limit, counted in minutes, loses less than one
@@ -36,16 +45,16 @@ TOKEN_PREFIX = "sceau_"  # noqa: S105  (a prefix, not a secret): recognisable in
 MAX_TOKEN_DAYS = 365
 
 
-def digest(token: str) -> str:
-    """The SHA-256 the store keeps in the token's place."""
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+def digest(service: Service, token: str) -> str:
+    """The keyed hash (HMAC-SHA-256) the store keeps in the token's place."""
+    return hmac.new(service.token_key, token.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
 # --- sessions -------------------------------------------------------------------------------
 
 
 def open_session(
-    engine: Engine,
+    service: Service,
     user: User,
     *,
     complete: bool,
@@ -60,11 +69,12 @@ def open_session(
     """
     token = secrets.token_urlsafe(32)
     lasts = timedelta(minutes=minutes if complete else PENDING_MINUTES)
-    with engine.begin() as connection:
+    with service.engine.begin() as connection:
         connection.execute(delete(web_sessions).where(web_sessions.c.expires_at < now))
         connection.execute(
             insert(web_sessions).values(
-                token_sha256=digest(token),
+                token_sha256=digest(service, token),
+                keyed=True,
                 user=user.name,
                 stage=COMPLETE if complete else stage,
                 created_at=now,
@@ -77,15 +87,20 @@ def open_session(
 
 
 def complete_session(
-    engine: Engine, principal: Principal, *, minutes: int, now: datetime, address: str | None = None
+    service: Service,
+    principal: Principal,
+    *,
+    minutes: int,
+    now: datetime,
+    address: str | None = None,
 ) -> str:
     """The pending session's second factor was given: end it and open a complete one.
 
     A new token, so a token seen before the second factor (a fixation) opens nothing after.
     """
-    end_session(engine, principal.token_sha256)
+    end_session(service.engine, principal.token_sha256)
     return open_session(
-        engine, principal.user, complete=True, minutes=minutes, now=now, address=address
+        service, principal.user, complete=True, minutes=minutes, now=now, address=address
     )
 
 
@@ -99,14 +114,25 @@ def mark_reauthenticated(engine: Engine, token_sha256: str, now: datetime) -> No
         )
 
 
+def advance(engine: Engine, token_sha256: str, was: str, now_at: str) -> None:
+    """Move a pending session from stage ``was`` to ``now_at`` (the enrolment code given)."""
+    with engine.begin() as connection:
+        connection.execute(
+            update(web_sessions)
+            .where(web_sessions.c.token_sha256 == token_sha256, web_sessions.c.stage == was)
+            .values(stage=now_at)
+        )
+
+
 def end_session(engine: Engine, token_sha256: str) -> None:
     with engine.begin() as connection:
         connection.execute(delete(web_sessions).where(web_sessions.c.token_sha256 == token_sha256))
 
 
-def session_principal(engine: Engine, token: str, now: datetime) -> Principal | None:
+def session_principal(service: Service, token: str, now: datetime) -> Principal | None:
     """Who the session cookie's token opens, if it is known, unexpired and its account active."""
-    hashed = digest(token)
+    engine = service.engine
+    hashed = digest(service, token)
     with engine.connect() as connection:
         row = connection.execute(
             select(web_sessions).where(web_sessions.c.token_sha256 == hashed)
@@ -150,7 +176,7 @@ class TokenInfo:
     revoked_at: datetime | None
 
 
-def new_token(engine: Engine, user: str, label: str, days: int, now: datetime) -> tuple[str, str]:
+def new_token(service: Service, user: str, label: str, days: int, now: datetime) -> tuple[str, str]:
     """A new API token for ``user``: (its public id, the token, to be shown once)."""
     if not 1 <= days <= MAX_TOKEN_DAYS:
         raise AccountError(
@@ -164,11 +190,12 @@ def new_token(engine: Engine, user: str, label: str, days: int, now: datetime) -
         )
     token_id = secrets.token_hex(8)
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    with engine.begin() as connection:
+    with service.engine.begin() as connection:
         connection.execute(
             insert(api_tokens).values(
                 token_id=token_id,
-                token_sha256=digest(token),
+                token_sha256=digest(service, token),
+                keyed=True,
                 user=user,
                 label=label,
                 created_at=now,
@@ -220,12 +247,12 @@ def token_id_of(engine: Engine, user: str, token_sha256: str) -> str | None:
         ).scalar_one_or_none()
 
 
-def token_principal(engine: Engine, token: str, now: datetime) -> Principal | None:
+def token_principal(service: Service, token: str, now: datetime) -> Principal | None:
     """Who the bearer token opens, if it is known, live, and its account active."""
     if not token.startswith(TOKEN_PREFIX) or len(token) > 128:
         return None
-    hashed = digest(token)
-    with engine.connect() as connection:
+    hashed = digest(service, token)
+    with service.engine.connect() as connection:
         row = connection.execute(
             select(api_tokens).where(api_tokens.c.token_sha256 == hashed)
         ).one_or_none()

@@ -8,6 +8,11 @@ role the table does not allow; each refusal is an ``auth.denied`` event in the a
 A route declared ``needs(action, fresh=True)`` also wants the password and second factor given
 again in this session within the last few minutes (``POST /auth/reauth``): an API token, or a
 session left open on a desk, cannot change factors or register a signing key.
+
+A session cookie or API token that opens nothing is counted against the client's address by
+the login's throttle (:mod:`sceau.accounts.throttle`); once the address is locked, every request
+carrying one is answered 429 with ``Retry-After`` before it is looked at, so guessing tokens is
+as slow as guessing passwords. Public routes (the health check, the login) are not counted.
 """
 
 from __future__ import annotations
@@ -22,9 +27,9 @@ from litestar.handlers.base import BaseRouteHandler
 
 from sceau.accounts import allowed
 from sceau.accounts.mfa import FRESH_MINUTES, NotFresh
-from sceau.accounts.sessions import ANONYMOUS
+from sceau.accounts.sessions import ANONYMOUS, check_not_throttled, credential_failed
 from sceau.events import AccessDenied
-from sceau.web.auth import ENROL, PENDING, session_principal, token_principal
+from sceau.web.auth import ENROL, ENROL_CODE, PENDING, session_principal, token_principal
 from sceau.web.service import Principal, Service
 
 SESSION_COOKIE = "__Host-sceau"  # Secure, Path=/, no Domain: only this origin ever sees it
@@ -46,13 +51,19 @@ def public(why: str) -> dict[str, Any]:
 
 def second_factor(stage: str = PENDING) -> dict[str, Any]:
     """A route's ``opt`` for the second login step: open to a session waiting at ``stage``
-    (:data:`PENDING`: giving its factor; :data:`ENROL`: enrolling its first one)."""
+    (:data:`PENDING`: giving its factor; :data:`ENROL_CODE`: giving the enrolment code the
+    admin gave; :data:`ENROL`: enrolling its first factor)."""
     return {SECOND_FACTOR: stage}
 
 
 def service_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Service:
     service: Service = connection.app.state.service
     return service
+
+
+def address_of(connection: ASGIConnection[Any, Any, Any, Any]) -> str | None:
+    """The client's address (the proxy's forwarded one when behind a trusted proxy)."""
+    return connection.client.host if connection.client else None
 
 
 def principal_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal:
@@ -69,20 +80,13 @@ async def default_deny(
     if opt.get(PUBLIC):
         return
     service = service_of(connection)
-    principal = await anyio.to_thread.run_sync(_identify, service, connection)
+    principal = await anyio.to_thread.run_sync(_identify_throttled, service, connection)
     if stage := opt.get(SECOND_FACTOR):
         if principal is None or principal.via != "session" or principal.stage != stage:
-            await _refuse(
-                service,
-                principal,
-                "auth.mfa",
-                "no login waiting for a second factor"
-                if stage == PENDING
-                else "no login waiting to enrol a factor",
-                message="no login is waiting for a second factor: log in with your password first"
-                if stage == PENDING
-                else "no login is waiting to enrol a factor: log in with your password first",
-            )
+            reason, message = _WAITING[stage]
+            if principal is not None and principal.stage == ENROL_CODE and stage == ENROL:
+                reason, message = "enrolment code not given", ENROL_CODE_FIRST
+            await _refuse(service, principal, "auth.mfa", reason, message=message)
         connection.state.principal = principal
         return
     action = opt.get(ACTION)
@@ -122,10 +126,52 @@ def _fresh(service: Service, principal: Principal | None) -> bool:
     return timedelta(0) <= age <= timedelta(minutes=FRESH_MINUTES)
 
 
+# what a second-step route says to a request that is not at its step: (the reason recorded,
+# the message)
+_WAITING = {
+    PENDING: (
+        "no login waiting for a second factor",
+        "no login is waiting for a second factor: log in with your password first",
+    ),
+    ENROL_CODE: (
+        "no login waiting for an enrolment code",
+        "no login is waiting for an enrolment code: log in with your password first",
+    ),
+    ENROL: (
+        "no login waiting to enrol a factor",
+        "no login is waiting to enrol a factor: log in with your password first",
+    ),
+}
+ENROL_CODE_FIRST = (
+    "give the enrolment code your admin gave you with the account first (POST /auth/enrol/code)"
+)
+
+
 def _next_step(principal: Principal) -> str:
+    if principal.stage == ENROL_CODE:
+        return ENROL_CODE_FIRST
     if principal.stage == ENROL:
         return "enrol a second factor first (POST /auth/enrol/totp or /auth/enrol/webauthn)"
     return "give your second factor first"
+
+
+def _identify_throttled(
+    service: Service, connection: ASGIConnection[Any, Any, Any, Any]
+) -> Principal | None:
+    """:func:`_identify`, unless the client's address is locked out (:class:`Throttled`); a
+    credential that opens nothing counts against the address."""
+    if not _carries_credential(connection):
+        return None  # nothing to guess with: refused below, not counted
+    address, now = address_of(connection), service.clock()
+    check_not_throttled(service.engine, service.log, None, address=address, now=now)
+    principal = _identify(service, connection)
+    if principal is None:
+        credential_failed(service.engine, service.log, address=address, now=now)
+    return principal
+
+
+def _carries_credential(connection: ASGIConnection[Any, Any, Any, Any]) -> bool:
+    return "authorization" in connection.headers or bool(connection.cookies.get(SESSION_COOKIE))
 
 
 def _identify(service: Service, connection: ASGIConnection[Any, Any, Any, Any]) -> Principal | None:
@@ -136,9 +182,9 @@ def _identify(service: Service, connection: ASGIConnection[Any, Any, Any, Any]) 
         scheme, _, token = authorization.partition(" ")
         if scheme.lower() != "bearer":
             return None
-        return token_principal(service.engine, token.strip(), now)
+        return token_principal(service, token.strip(), now)
     cookie = connection.cookies.get(SESSION_COOKIE)
-    return None if not cookie else session_principal(service.engine, cookie, now)
+    return None if not cookie else session_principal(service, cookie, now)
 
 
 async def _refuse(

@@ -2,8 +2,10 @@
 
 The password (throttled per account and per client address) opens a pending session; the second
 factor completes it, with a new token. An account without a factor, where the service requires
-one (the default), may only enrol one: enrolling completes the login and shows its recovery
-codes once. A wrong factor is a failed login and a guess counted like a wrong password.
+one (the default), may only give the enrolment code its admin gave
+(:mod:`sceau.accounts.enrolment`), then enrol one: enrolling completes the login and shows its
+recovery codes once. A wrong factor or code is a failed login and a guess counted like a wrong
+password.
 ``/auth/reauth`` proves the person again in a complete session, for the acts declared
 ``needs(..., fresh=True)``.
 """
@@ -19,7 +21,15 @@ from typing import Any
 from litestar import Request, Response, post
 from litestar.params import JSONBody
 
-from sceau.accounts import AccessDenied, User, WrongCredentials, recovery, totp, webauthn
+from sceau.accounts import (
+    AccessDenied,
+    User,
+    WrongCredentials,
+    enrolment,
+    recovery,
+    totp,
+    webauthn,
+)
 from sceau.accounts.factors import Kind, WrongFactor, list_factors
 from sceau.accounts.mfa import FRESH_MINUTES, Given, mfa_key, reauthenticate, verify_factor
 from sceau.accounts.policy import session_minutes
@@ -27,7 +37,15 @@ from sceau.accounts.sessions import authenticate, check_not_throttled, factor_fa
 from sceau.accounts.throttle import clear, record_failure
 from sceau.events import LoginSucceeded, MfaVerified
 from sceau.web import auth
-from sceau.web.guard import SESSION_COOKIE, needs, principal_of, public, second_factor, service_of
+from sceau.web.guard import (
+    SESSION_COOKIE,
+    address_of,
+    needs,
+    principal_of,
+    public,
+    second_factor,
+    service_of,
+)
 from sceau.web.service import Principal, Service
 
 Req = Request[Any, Any, Any]
@@ -62,11 +80,6 @@ class Empty:
     """Nothing: the step's options are the server's to choose."""
 
 
-def address_of(request: Req) -> str | None:
-    """The client's address (the proxy's forwarded one when behind a trusted proxy)."""
-    return request.client.host if request.client else None
-
-
 @post("/auth/login", opt=public("the first login step"), sync_to_thread=True, status_code=200)
 def login(request: Req, data: JSONBody[LoginForm]) -> Response[dict[str, Any]]:
     """The password: a complete session, or one pending at its second factor or its enrolment."""
@@ -85,24 +98,24 @@ def login(request: Req, data: JSONBody[LoginForm]) -> Response[dict[str, Any]]:
     kinds = sorted({f.kind.value for f in list_factors(service.engine, user.name)})
     if Kind.TOTP.value in kinds or Kind.WEBAUTHN.value in kinds:
         token = auth.open_session(
-            service.engine, user, complete=False, minutes=0, now=now, address=address
+            service, user, complete=False, minutes=0, now=now, address=address
         )
         return _with_cookie(Response({"stage": "second_factor", "factors": kinds}), token)
     if service.require_mfa:
         token = auth.open_session(
-            service.engine,
+            service,
             user,
             complete=False,
             minutes=0,
             now=now,
-            stage=auth.ENROL,
+            stage=auth.ENROL_CODE,
             address=address,
         )
         return _with_cookie(Response({"stage": "enrol", "factors": []}), token)
     clear(service.engine, user.name)
     service.log.record(LoginSucceeded(actor=user.name, user=user.name, at=now))
     token = auth.open_session(
-        service.engine, user, complete=True, minutes=_minutes(service), now=now, address=address
+        service, user, complete=True, minutes=_minutes(service), now=now, address=address
     )
     return _with_cookie(Response(_complete(user)), token)
 
@@ -188,12 +201,31 @@ def _completed(
     clear(service.engine, name)
     service.log.record(LoginSucceeded(actor=name, user=name, at=now))
     token = auth.complete_session(
-        service.engine, principal, minutes=_minutes(service), now=now, address=address
+        service, principal, minutes=_minutes(service), now=now, address=address
     )
     return _with_cookie(Response({**_complete(principal.user), **(extra or {})}), token)
 
 
 # --- enrolment of the first factor, for an account that has none ---------------------------
+
+
+@post("/auth/enrol/code", opt=second_factor(auth.ENROL_CODE), sync_to_thread=True, status_code=200)
+def enrol_code(request: Req, data: JSONBody[Answer]) -> dict[str, Any]:
+    """The one-time enrolment code the admin gave with the account: the login may then enrol
+    its first factor. A wrong code is a failed login, throttled like a wrong password."""
+    service = service_of(request)
+    principal = principal_of(request)
+    name, now = principal.user.name, service.clock()
+    check_not_throttled(service.engine, service.log, name, address=address_of(request), now=now)
+    try:
+        enrolment.use(
+            service.engine, service.log, mfa_key(service.settings), name, data.answer, now=now
+        )
+    except WrongFactor as error:
+        _failed(request, error)
+        raise
+    auth.advance(service.engine, principal.token_sha256, auth.ENROL_CODE, auth.ENROL)
+    return {"stage": "enrol", "factors": []}
 
 
 @post("/auth/enrol/totp", opt=second_factor(auth.ENROL), sync_to_thread=True, status_code=200)
@@ -350,6 +382,7 @@ ROUTES = [
     mfa_recovery,
     mfa_webauthn_options,
     mfa_webauthn,
+    enrol_code,
     enrol_totp,
     enrol_totp_confirm,
     enrol_webauthn_options,

@@ -11,6 +11,7 @@ asks every run to stop after its current batch's checkpoint: each is left resuma
 from __future__ import annotations
 
 import hashlib
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -18,17 +19,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sceau.errors import SceauError
+from sceau.events import RunStopped
 from sceau.keys import open_provider
 from sceau.mandate.signature import signature_path, write_private_file
 from sceau.migrate import runs
 from sceau.migrate.errors import StoppedOnRequest
+from sceau.migrate.guard import verified_handed
 from sceau.migrate.pipeline import migrate
 from sceau.migrate.report import write_outcome
 from sceau.migrate.session import MigrationSession, StopRequest
+from sceau.migrate.state import RunState
 from sceau.web.service import Service
 
 START_SECONDS = 60.0  # how long the request waits for the run to exist (its checks come first)
 STOP_SECONDS = 120.0  # how long stopping the service waits for the runs' current batches
+_log = logging.getLogger("sceau.web.migrations")
 
 
 class _Running:
@@ -47,9 +52,12 @@ class Migrations:
     service: Service
     running: dict[str, _Running] = field(default_factory=dict)  # by mandate SHA-256
 
-    def keep_mandate(self, mandate: bytes, signature: bytes) -> Path:
+    def keep_mandate(self, mandate: bytes, signature: bytes, actor: str) -> Path:
         """Write the signed mandate where the service keeps the ones it ran (0600, named by
-        its SHA-256): what the run reads, and what a later resume reads again."""
+        its SHA-256): what the run reads, and what a later resume reads again. Its signature is
+        checked first, as ``migrate`` checks it: a refused mandate leaves no file behind."""
+        service = self.service
+        verified_handed(service.engine, service.log, actor, mandate, signature, now=service.clock())
         folder = self.service.settings.home / "mandates"
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         path = folder / f"{hashlib.sha256(mandate).hexdigest()}.toml"
@@ -72,7 +80,7 @@ class Migrations:
                 hint="follow it with `sceau runs show RUN` (`sceau runs list` names it)",
             )
         entry = _Running(
-            lambda running: self._run(running, mandate, actor, resume),
+            lambda running: self._run(running, mandate, actor, resume, earlier),
             name=f"sceau-run-{sha256[:12]}",
         )
         self.running[sha256] = entry
@@ -81,13 +89,9 @@ class Migrations:
         while time.monotonic() < deadline:
             if resume is not None and entry.thread.is_alive():
                 return resume
-            started = [
-                r.run_id
-                for r in runs.list_runs(self.service.engine)
-                if r.mandate_sha256 == sha256 and r.run_id not in earlier
-            ]
-            if started:
-                return started[0]
+            started = self._started(sha256, earlier)
+            if started is not None:
+                return started
             if not entry.thread.is_alive():
                 if entry.error is not None:
                     raise entry.error
@@ -98,7 +102,18 @@ class Migrations:
             hint="the service's log says why; `sceau runs list` shows whether it started since",
         )
 
-    def _run(self, entry: _Running, mandate: Path, actor: str, resume: str | None) -> None:
+    def _started(self, sha256: str, earlier: set[str]) -> str | None:
+        """The run of the mandate ``sha256`` started since the ``earlier`` ones, if any yet."""
+        started = [
+            r.run_id
+            for r in runs.list_runs(self.service.engine)
+            if r.mandate_sha256 == sha256 and r.run_id not in earlier
+        ]
+        return started[0] if started else None
+
+    def _run(
+        self, entry: _Running, mandate: Path, actor: str, resume: str | None, earlier: set[str]
+    ) -> None:
         settings = self.service.settings
         provider = open_provider(settings)
         try:
@@ -113,6 +128,9 @@ class Migrations:
             pass  # left resumable, as the run itself recorded
         except BaseException as error:  # noqa: BLE001  (handed to the request that waits, or kept in the run's state)
             entry.error = error
+            run_id = resume or self._started(mandate.stem, earlier)
+            if run_id is not None:  # the request answered already: nobody else will say it
+                _failed_after_start(self.service, run_id, actor, error)
         finally:
             provider.close()
 
@@ -123,3 +141,25 @@ class Migrations:
         deadline = time.monotonic() + STOP_SECONDS
         for entry in self.running.values():
             entry.thread.join(timeout=max(deadline - time.monotonic(), 0))
+
+
+def _failed_after_start(service: Service, run_id: str, actor: str, error: BaseException) -> None:
+    """A run that stopped on an error after its request answered: it is logged (sceau's words
+    or the error's kind, never a value), noted in the run (``/api/runs/ID`` shows it), and
+    alerted as stopped unless the pipeline raised that alert itself."""
+    why = error.message if isinstance(error, SceauError) else f"an error ({type(error).__name__})"
+    _log.error("the run %s at the service stopped: %s", run_id, why)
+    try:
+        record = runs.find_run(service.engine, run_id)
+        if record is None:
+            return
+        runs.note(service.engine, run_id, error=why)
+        state = record.state
+        alerted = (isinstance(error, SceauError) and state.driving) or state is RunState.FAILED
+        if state.resumable and not alerted:
+            reason = f"stopped while {state}: {why}"
+            service.log.record(RunStopped(actor=actor, run_id=run_id, reason=reason))
+    except Exception as unrecorded:  # noqa: BLE001  (the store itself may be what failed)
+        _log.error(
+            "the run %s could not be marked as stopped (%s)", run_id, type(unrecorded).__name__
+        )

@@ -47,7 +47,7 @@ def start_run(request: Req, data: JSONBody[RunRequest]) -> dict[str, Any]:
             "signs a mandate naming its FINESS",
         )
     migrations: Migrations = request.app.state.migrations
-    path = migrations.keep_mandate(body, data.signature.encode("utf-8"))
+    path = migrations.keep_mandate(body, data.signature.encode("utf-8"), user.name)
     run_id = migrations.start(path, user.name, data.resume)
     return {"run_id": run_id, "follow": f"/api/runs/{run_id}"}
 

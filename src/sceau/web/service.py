@@ -46,6 +46,7 @@ class Service:
     settings: Settings
     engine: Engine
     log: AuditLog
+    token_key: bytes = field(repr=False)  # keys the hashes of session and API tokens
     clock: Callable[[], datetime] = field(default=_now)
     password_params: PasswordParams | None = None  # Argon2 cost; tests pass a cheap one
     require_mfa: bool = True  # every account gives a second factor; off only for a demo

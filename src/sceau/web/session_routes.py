@@ -83,9 +83,7 @@ def create_token(request: Req, data: JSONBody[TokenRequest]) -> dict[str, Any]:
             hint="log in with your password (sceau --server URL login NAME) to make a token",
         )
     now = service.clock()
-    token_id, token = auth.new_token(
-        service.engine, principal.user.name, data.label, data.days, now
-    )
+    token_id, token = auth.new_token(service, principal.user.name, data.label, data.days, now)
     service.log.record(
         TokenCreated(
             actor=principal.user.name,

@@ -134,6 +134,14 @@
         stage(await api("/auth/mfa/webauthn", { answer: credentialJSON(credential) }));
       } catch (error) { fail(error); }
     });
+    document.getElementById("enrol-given").addEventListener("submit", (event) => {
+      event.preventDefault();
+      api("/auth/enrol/code", { answer: document.getElementById("enrol-answer").value.trim() }).then(() => {
+        document.getElementById("login-error").textContent = "";
+        show("enrol-given", false);
+        show("enrol-choice", true);
+      }, fail);
+    });
     let factor = null;
     document.getElementById("enrol-totp").addEventListener("click", async () => {
       try {
