@@ -137,7 +137,8 @@ def page(browser, served: Served, request: pytest.FixtureRequest) -> Iterator[ob
     assert not scripts, scripts
 
 
-RECOVERY: dict[str, list[str]] = {}  # each person's unspent recovery codes, from enrolment
+# each person's unspent recovery codes at each service, from enrolment
+RECOVERY: dict[tuple[str, str], list[str]] = {}
 
 
 def log_in(page, served: Served, name: str, lang: str = "en") -> None:
@@ -159,11 +160,11 @@ def log_in(page, served: Served, name: str, lang: str = "en") -> None:
         page.fill("#enrol-code", app.now())
         page.click("#enrol-confirm button[type=submit]")
         sync_api.expect(page.locator("#codes")).not_to_be_empty()
-        RECOVERY[name] = page.text_content("#codes").split()
-        assert len(RECOVERY[name]) == 10
+        RECOVERY[served.url, name] = page.text_content("#codes").split()
+        assert len(RECOVERY[served.url, name]) == 10
         page.click("#login-codes a")
     else:
-        page.fill("#code", RECOVERY[name].pop())
+        page.fill("#code", RECOVERY[served.url, name].pop())
         page.select_option("#code-kind", "recovery")
         page.click("#factor-code button[type=submit]")
     page.wait_for_url(f"{served.url}/?lang={lang}")

@@ -22,7 +22,9 @@ from tests.web.service import LAB_A
 from tests.web.test_console_browser import ARTEFACTS, RECOVERY, browser, log_in, page  # noqa: F401
 from tests.web.test_serve_process import wait_healthy
 
+from sceau.accounts import enrolment
 from sceau.accounts.labs import add_member
+from sceau.accounts.mfa import mfa_key
 from sceau.detect.scan import scan
 from sceau.mandate.drafts import create_draft, find_draft
 
@@ -40,6 +42,7 @@ class Served:
     url: str
     world: World
     draft_id: str
+    codes: dict[str, str]  # each person's enrolment code, as their admin gave it
 
 
 @pytest.fixture(scope="module")
@@ -49,6 +52,11 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     world = make_world(home / "service")
     for name in ("dr.martin", "op.durand"):
         add_member(world.engine, world.events, name, LAB_A, by="admin")
+    key = mfa_key(world.settings, create=True)
+    codes = {
+        name: enrolment.issue(world.engine, world.events, key, name, by="admin")
+        for name in ("dr.martin", "op.durand")
+    }
     draft_id = create_draft(
         world.engine,
         world.events,
@@ -73,7 +81,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     server = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         wait_healthy(url, ssl.create_default_context(cafile=str(cert)), server)
-        yield Served(url, world, draft_id)
+        yield Served(url, world, draft_id, codes)
     finally:
         server.send_signal(signal.SIGTERM)
         server.communicate(timeout=60)
@@ -95,7 +103,7 @@ def test_the_controller_reviews_edits_and_overrules_a_draft_in_the_browser(page,
     page.select_option("#o-category", "OTHER")
     page.fill("#o-reason", "a comment field the lab never fills in")
     page.fill("#o-password", PASSWORD)
-    page.fill("#o-answer", RECOVERY["dr.martin"].pop())
+    page.fill("#o-answer", RECOVERY[served.url, "dr.martin"].pop())
     page.click("#overrule button[type=submit]")
     page.wait_for_load_state()
     sync_api.expect(page.locator("tr.column[data-column='COMMENT1']")).to_contain_text(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.console import Console
@@ -101,15 +101,15 @@ def scan(
       sceau --server https://sceau.lab.example scan postgresql://old-lis/lab --lab 750000001
     """
     context = Context.load()
-    remote = context.remote()
-    if remote is None and lab is not None:
+    through_service = bool(context.settings.server)
+    if not through_service and lab is not None:
         raise SceauError(
             "--lab names the lab a report is handed to, and no service is named",
             hint="add --server URL (or the server setting), or leave --lab out",
             where="--lab",
         )
     # reading patient data takes an individual; the service says who may, before any read
-    user_name = _may_scan_for(remote, lab) if remote is not None else context.actor("scan").name
+    user_name = _may_scan_for(context, lab) if through_service else context.actor("scan").name
     to_stdout = json_path == "-"
     console = Console(stderr=True, quiet=quiet)
     reader_options: dict[str, object] = {
@@ -131,11 +131,8 @@ def scan(
             **reader_options,
         )
     # recorded before anything is shown or written: a scan the trail cannot log yields nothing
-    if remote is not None:
-        with remote:
-            kept = remote.json(
-                "POST", "/api/scans", json={"finess": lab, "report": report.to_dict()}
-            )
+    if through_service:
+        kept = _hand_in(context, lab, report)
         console.print(
             f"The service keeps the report as scan {kept['scan_id']}: "
             f"{markup_safe(context.settings.server.rstrip('/'))}{kept['page']}"
@@ -171,7 +168,23 @@ def scan(
         sys.exit(1)
 
 
-def _may_scan_for(remote: Remote, lab: str | None) -> str:
+def _service(context: Context) -> Remote:
+    remote = context.remote()
+    if remote is None:
+        raise SceauError("no service is named", hint="add --server URL", where="--server")
+    return remote
+
+
+def _hand_in(context: Context, lab: str | None, report: ScanReport) -> dict[str, Any]:
+    """Hand the report to the service for ``lab``; its answer (the scan's number and page)."""
+    with _service(context) as remote:
+        kept: dict[str, Any] = remote.json(
+            "POST", "/api/scans", json={"finess": lab, "report": report.to_dict()}
+        )
+    return kept
+
+
+def _may_scan_for(context: Context, lab: str | None) -> str:
     """The person the service knows by this client's token, if they may scan ``lab``'s data;
     asked before a single row is read."""
     if lab is None:
@@ -180,7 +193,8 @@ def _may_scan_for(remote: Remote, lab: str | None) -> str:
             hint="add --lab FINESS: the lab whose data this is",
             where="--lab",
         )
-    me = remote.json("GET", "/auth/me")
+    with _service(context) as remote:
+        me = remote.json("GET", "/auth/me")
     if me["role"] not in {r.value for r in roles_for("scan")} or lab not in me["labs"]:
         raise SceauError(
             f"the service does not let {me['user']} hand in a scan for this lab",
