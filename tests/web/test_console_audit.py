@@ -146,7 +146,8 @@ def test_an_entry_shows_its_hash_and_its_proof_which_checks_offline(trail, tmp_p
         assert 'id="leaf-hash"' in shown.text
         downloaded = browser.get(f"/audit/entries/{started.seq}/proof")
     assert downloaded.status_code == 200
-    assert downloaded.headers["content-disposition"].startswith("attachment;")
+    disposition = downloaded.headers["content-disposition"]
+    assert disposition == f'attachment; filename="sceau-entry-{started.seq}.tlog-proof"'
     assert downloaded.headers["content-type"].startswith("text/plain")
     event, _ = check_proof(downloaded.text, verifier=world.events.verifier)
     assert event.seq == started.seq

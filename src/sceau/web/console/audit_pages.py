@@ -81,7 +81,7 @@ def proof_download(request: Req, seq: RowNumber) -> Response[str]:
     return Response(
         proof,
         media_type="text/plain; charset=utf-8",
-        headers={"content-disposition": f'attachment; filename="sceau-entry-{seq}.proof"'},
+        headers={"content-disposition": f'attachment; filename="sceau-entry-{seq}.tlog-proof"'},
     )
 
 
