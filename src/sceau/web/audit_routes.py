@@ -20,7 +20,7 @@ from sceau.audit.verify import Verification, verify_log
 from sceau.audit.witness import WitnessError, request_from_log
 from sceau.errors import SceauError
 from sceau.events import AuditVerificationFailed, AuditVerified, CosignatureRecorded
-from sceau.web.audit_search import entry_json, search_for
+from sceau.web.audit_search import Filters, entry_json, search_for
 from sceau.web.guard import needs, principal_of, service_of
 from sceau.web.labs import visible_event
 from sceau.web.service import NotFound, RowNumber, Service
@@ -130,17 +130,8 @@ def entries(
     """Entries of the trail about your labs or the whole installation, newest first, by event
     name, actor, run, mandate and time (ISO 8601, UTC); ``next`` is the ``before`` of the
     next page, or null on the last."""
-    found = search_for(
-        request,
-        event=event,
-        actor=actor,
-        run=run,
-        mandate=mandate,
-        since=since,
-        until=until,
-        before=before,
-        limit=limit,
-    )
+    filters = Filters(event, actor, run, mandate, since, until)
+    found = search_for(request, filters, before=before, limit=limit)
     return {"entries": [entry_json(e) for e in found.entries], "next": found.next_before}
 
 

@@ -3,6 +3,7 @@ query string and checked, the person's labs applied, and an entry as JSON."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,42 +20,45 @@ from sceau.web.labs import audit_scope
 Req = Request[Any, Any, Any]
 EVENT_NAMES = sorted(EVENTS)
 _LONGEST = 256  # an actor, run id or mandate hash is never longer
+_LAST_POSITION = 2**63 - 1  # the largest entry number a row can hold
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What a person asks the trail for, as the query string says it; empty is "any"."""
+
+    event: str = ""
+    actor: str = ""
+    run: str = ""
+    mandate: str = ""
+    since: str = ""
+    until: str = ""
 
 
 def search_for(
-    request: Req,
-    *,
-    event: str = "",
-    actor: str = "",
-    run: str = "",
-    mandate: str = "",
-    since: str = "",
-    until: str = "",
-    before: int | None = None,
-    limit: int = 50,
+    request: Req, filters: Filters, *, before: int | None = None, limit: int = 50
 ) -> Page:
-    """The page of entries these filters ask for (an empty one is "any"), among those the
-    person's labs may see."""
-    if event and event not in EVENTS:
+    """The page of entries ``filters`` ask for, among those the person's labs may see."""
+    if filters.event and filters.event not in EVENTS:
         raise SceauError(
             "no event has this name",
             hint="choose one of the names the list offers",
             where="event",
         )
-    for field, value in (("actor", actor), ("run", run), ("mandate", mandate)):
-        if len(value) > _LONGEST:
+    for field in ("actor", "run", "mandate"):
+        if len(getattr(filters, field)) > _LONGEST:
             raise SceauError("this filter is too long to match anything", where=field)
     if not 1 <= limit <= MAX_PAGE:
         raise SceauError(f"a page holds 1 to {MAX_PAGE} entries", where="limit")
-    if before is not None and before < 0:
-        raise SceauError("an entry's number is never negative", where="before")
+    if before is not None and not 0 <= before <= _LAST_POSITION:
+        raise SceauError("no entry has this number", where="before")
     query = Query(
-        name=event or None,
-        actor=actor or None,
-        run_id=run or None,
-        mandate=mandate or None,
-        since=_moment(since, "since"),
-        until=_moment(until, "until"),
+        name=filters.event or None,
+        actor=filters.actor or None,
+        run_id=filters.run or None,
+        mandate=filters.mandate or None,
+        since=_moment(filters.since, "since"),
+        until=_moment(filters.until, "until"),
         before=before,
         limit=limit,
     )
@@ -81,10 +85,10 @@ def _moment(text: str, field: str) -> datetime | None:
         return None
     try:
         moment = datetime.fromisoformat(text)
-    except ValueError:
+        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    except (ValueError, OverflowError):
         raise SceauError(
             "this is not a date",
             hint="write it as 2026-03-31 or 2026-03-31T14:30 (UTC)",
             where=field,
         ) from None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment

@@ -5,6 +5,7 @@ installation are shown; another lab's entry is answered as a missing one."""
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from litestar import Response, get
@@ -12,7 +13,7 @@ from litestar.params import FromQuery
 
 from sceau.audit.entry import LoggedEvent
 from sceau.web.audit_routes import proven_entry
-from sceau.web.audit_search import EVENT_NAMES, search_for
+from sceau.web.audit_search import EVENT_NAMES, Filters, search_for
 from sceau.web.console.pages import whoami
 from sceau.web.console.render import Req, page, render, words_of
 from sceau.web.guard import needs, service_of
@@ -31,18 +32,9 @@ def entries_page(
     before: FromQuery[int | None] = None,
 ) -> Response[str]:
     """The entries the filters ask for, newest first, with a link to the next page."""
-    asked = {"event": event, "actor": actor, "run": run, "mandate": mandate}
-    asked |= {"since": since, "until": until}
-    found = search_for(
-        request,
-        event=event,
-        actor=actor,
-        run=run,
-        mandate=mandate,
-        since=since,
-        until=until,
-        before=before,
-    )
+    filters = Filters(event, actor, run, mandate, since, until)
+    found = search_for(request, filters, before=before)
+    asked = asdict(filters)
     return render(
         request,
         "audit_entries.html",
