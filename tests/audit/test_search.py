@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import Engine, update
+from sqlalchemy import Engine, delete, update
+from sqlalchemy.exc import DBAPIError
 from tests.postgres import schema_url
 
 from sceau.audit.entry import LoggedEvent
@@ -21,7 +22,7 @@ from sceau.audit.search import Query, Scope, catch_up, last_logins, search
 from sceau.audit.sink import AuditLog
 from sceau.events import BatchStaged, Event, LoginSucceeded, MandateSigned, RunStarted
 from sceau.store import open_store
-from sceau.store.schema import audit_entries
+from sceau.store.schema import audit_entries, audit_facets
 
 START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 MANDATES = ("m" * 64, "n" * 64, "o" * 64)
@@ -148,3 +149,13 @@ def test_the_index_catches_up_and_skips_a_leaf_that_no_longer_decodes(tmp_path: 
     assert catch_up(engine) == 0
     assert last_logins(engine)["aud.petit"] == START + timedelta(days=2)
     engine.dispose()
+
+
+def test_on_postgresql_no_row_can_be_taken_out_of_the_index() -> None:
+    with schema_url("sceau_search") as url:
+        engine = open_store(url)
+        AuditLog(engine, AuditKey.generate()).record_many(recorded()[:4])
+        assert catch_up(engine) == 4
+        with pytest.raises(DBAPIError, match="append-only"), engine.begin() as connection:
+            connection.execute(delete(audit_facets))
+        engine.dispose()
