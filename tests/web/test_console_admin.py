@@ -136,6 +136,8 @@ def test_the_admin_ends_every_session_of_an_account(accounts):
         log_in(browser, "admin")
         ended = _post(browser, "/admin/accounts/op.durand/sessions/end", why="laptop stolen")
         assert ended.status_code == 303
+        nobody = _post(browser, "/admin/accounts/nobody/sessions/end", why="laptop stolen")
+        assert nobody.status_code == 404
     assert _runs_with(app, operator) == 401
     (event,) = [e for e in _events(world, "auth.session_ended") if e.get("user") == "op.durand"]
     assert (event.actor, event.get("reason")) == ("admin", "laptop stolen")

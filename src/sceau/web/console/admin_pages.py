@@ -13,7 +13,7 @@ from litestar.response import Redirect
 from sceau.accounts import describe_users, disable_user, end_sessions, list_factors
 from sceau.accounts.labs import add_member, labs_of, remove_member
 from sceau.accounts.throttle import locked
-from sceau.accounts.users import enable_user, unlock_logins
+from sceau.accounts.users import account_exists, enable_user, unlock_logins
 from sceau.audit.search import last_logins
 from sceau.errors import SceauError
 from sceau.web.auth import end_sessions_of
@@ -87,6 +87,8 @@ def end_sessions_page(request: Req, name: FromPath[str], data: WhyForm) -> Redir
     API tokens stay: their owner or their end date revokes them)."""
     service = service_of(request)
     by, now, why = _me(request), service.clock(), _reason(data)
+    if not account_exists(service.engine, name):
+        raise NotFound("no account has this name", where=name)
     end_sessions(service.engine, service.log, name, by=by, reason=why, now=now)
     end_sessions_of(service.engine, service.log, name, by=by, reason=why, now=now)
     return _back(request)
