@@ -94,6 +94,20 @@ class UserDisabled(Event):
 
 
 @dataclass(frozen=True, kw_only=True)
+class UserEnabled(Event):
+    name = "user.enabled"  # a disabled account let in again by an admin
+    user: str
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class LoginUnlocked(Event):
+    name = "auth.login_unlocked"  # an admin lifted an account's lock after failed logins
+    user: str
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
 class LoginSucceeded(Event):
     name = "auth.login"
     user: str
@@ -505,7 +519,7 @@ class ScanReceived(Event):
 
     name = "scan.received"
     scan_id: int
-    finess: str
+    lab: str  # the FINESS of the lab whose data was scanned
     tables: int
     columns: int
     sensitive_columns: int

@@ -26,6 +26,7 @@ from tests.web.test_serve_process import wait_healthy
 from sceau.accounts import Role, add_user, enrolment
 from sceau.accounts.labs import add_member
 from sceau.accounts.mfa import mfa_key
+from sceau.audit.proof import check_proof
 from sceau.migrate import runs
 from sceau.migrate.errors import StoppedOnRequest
 from sceau.migrate.pipeline import migrate
@@ -61,6 +62,9 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         add_user(
             world.engine, world.events, auditor, Role.AUDITOR, PASSWORD, by="admin", params=CHEAP
         )
+    add_user(  # leaves the lab: the admin disables the account
+        world.engine, world.events, "op.parti", Role.OPERATOR, PASSWORD, by="admin", params=CHEAP
+    )
     for name in ("dr.martin", "op.durand"):
         add_member(world.engine, world.events, name, LAB_A, by="admin")
     key = mfa_key(world.settings, create=True)
@@ -251,6 +255,43 @@ def test_an_auditor_verifies_the_trail(page, served: Served):
     assert "audit.verified" in served.events.names()  # type: ignore[attr-defined]
 
 
+def test_an_auditor_searches_the_trail_opens_an_entry_and_downloads_its_proof(
+    page, served: Served, tmp_path: Path
+):
+    log_in(page, served, "aud.petit")
+    page.goto(f"{served.url}/audit?lang=en")
+    page.click("#search-trail")
+    page.select_option("#event", "auth.login")
+    page.fill("#actor", "aud.petit")
+    page.click("#search")
+    page.wait_for_url("**/audit/entries?*event=auth.login*")
+    shown = page.locator("#entries tr")
+    assert shown.count() > 1
+    assert {text.strip() for text in page.locator("#entries td code").all_text_contents()} == {
+        "auth.login"
+    }
+    page.locator("#entries a").first.click()
+    page.wait_for_selector("#leaf-hash")
+    with page.expect_download() as download:
+        page.click("#download-proof")
+    saved = tmp_path / download.value.suggested_filename
+    download.value.save_as(saved)
+    event, _ = check_proof(saved.read_text(), verifier=served.events.verifier)  # type: ignore[attr-defined]
+    assert (event.name, event.actor) == ("auth.login", "aud.petit")
+
+
+def test_an_admin_disables_an_account_from_the_accounts_page(page, served: Served):
+    log_in(page, served, "admin")
+    page.click("text=Accounts")
+    page.wait_for_selector("#accounts")
+    acts = page.locator("[id='account-op.parti'] + tr.acts")
+    acts.locator("input[name=confirm]").check()
+    acts.locator("button.disable").click()
+    page.wait_for_selector("#accounts")
+    assert "disabled since" in page.text_content("[id='account-op.parti'] td.state")
+    assert "user.disabled" in served.events.names()  # type: ignore[attr-defined]
+
+
 def test_a_page_the_role_does_not_allow_is_refused(page, served: Served):
     log_in(page, served, "op.durand")
     assert page.locator("a[href^='/audit']").count() == 0  # not offered
@@ -322,7 +363,8 @@ def test_every_page_of_a_controller_opens_without_a_console_error(page, served: 
     """Each page a controller may open, one after the other: no refusal, no script error and no
     CSP violation (the fixture checks the last two on every test)."""
     log_in(page, served, "dr.martin")
-    for path in ("/runs", f"/runs/{served.run_id}", "/alerts", "/audit", "/account", "/"):
+    paths = ["/runs", f"/runs/{served.run_id}", "/alerts", "/audit", "/audit/entries"]
+    for path in [*paths, "/account", "/"]:
         answer = page.goto(f"{served.url}{path}?lang=en")
         assert answer is not None
         assert answer.status == 200, path

@@ -52,7 +52,7 @@ def test_an_operator_hands_in_a_report_and_the_lab_reads_it(served):
     received = [e for e in world.events.read() if e.name == "scan.received"]
     assert len(received) == 1
     assert received[0].actor == "op.durand"
-    assert received[0].get("finess") == LAB_A
+    assert received[0].get("lab") == LAB_A
     assert received[0].get("scan_id") == scan_id
 
 

@@ -19,11 +19,12 @@ from sqlalchemy import Connection, Engine, func, insert, select, update
 from sqlalchemy import delete as sql_delete
 from sqlalchemy.exc import IntegrityError
 
+from sceau.accounts import throttle
 from sceau.accounts.errors import AccountError
 from sceau.accounts.names import name_key
 from sceau.accounts.passwords import check_password_rules
 from sceau.accounts.roles import Role, allowed
-from sceau.events import EventSink, UserAdded, UserDisabled
+from sceau.events import EventSink, LoginUnlocked, UserAdded, UserDisabled, UserEnabled
 from sceau.store.schema import sessions, users
 
 _NAME = re.compile(r"[A-Za-z0-9._-]{2,64}")
@@ -164,6 +165,35 @@ def disable_user(engine: Engine, events: EventSink, name: str, *, by: str) -> No
         _check_may_disable(connection, name, by)
         connection.execute(update(users).where(users.c.name == name).values(disabled_at=now))
         connection.execute(sql_delete(sessions).where(sessions.c.user == name))
+
+
+def enable_user(engine: Engine, events: EventSink, name: str, *, by: str, reason: str) -> None:
+    """Let a disabled account in again (its old sessions stay ended), with why."""
+    with engine.connect() as connection:
+        _check_disabled(connection, name, by)
+    events.record(UserEnabled(actor=by, user=name, reason=reason, at=datetime.now(UTC)))
+    with engine.begin() as connection:
+        _check_disabled(connection, name, by)
+        connection.execute(update(users).where(users.c.name == name).values(disabled_at=None))
+
+
+def unlock_logins(engine: Engine, events: EventSink, name: str, *, by: str, reason: str) -> None:
+    """Lift the lock that failed logins put on account ``name`` (an address's stays), with why."""
+    with engine.connect() as connection:
+        _check_manager(connection, by)
+    if not account_exists(engine, name):
+        raise AccountError("no such account", hint="`sceau users list` shows them", where=name)
+    events.record(LoginUnlocked(actor=by, user=name, reason=reason, at=datetime.now(UTC)))
+    throttle.clear(engine, name)
+
+
+def _check_disabled(connection: Connection, name: str, by: str) -> None:
+    _check_manager(connection, by)
+    row = connection.execute(select(users).where(users.c.name == name)).one_or_none()
+    if row is None:
+        raise AccountError("no such account", hint="`sceau users list` shows them", where=name)
+    if row.disabled_at is None:
+        raise AccountError("the account is not disabled", where=name)
 
 
 def list_users(engine: Engine) -> list[User]:

@@ -2,9 +2,10 @@
 
 Two locks, each enough alone against a different intruder:
 
-- triggers on ``audit_entries`` and ``audit_checkpoints`` refuse every UPDATE, DELETE and
-  TRUNCATE, whoever runs it — even the tables' owner, until they drop the trigger (which is
-  itself a visible act that breaks nothing silently);
+- triggers on ``audit_entries`` and ``audit_checkpoints`` (and on ``audit_facets``, the
+  search's index beside them, so no row can be taken out of it to hide an entry from a search)
+  refuse every UPDATE, DELETE and TRUNCATE, whoever runs it — even the tables' owner, until
+  they drop the trigger (which is itself a visible act that breaks nothing silently);
 - a service role that sceau runs as, which may INSERT and SELECT there but not change or remove
   a row, and which does not own the tables, so it cannot drop or disable the triggers.
 
@@ -21,9 +22,9 @@ from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from sceau.store.errors import StoreError
-from sceau.store.schema import audit_checkpoints, audit_entries, audit_head, metadata
+from sceau.store.schema import audit_checkpoints, audit_entries, audit_facets, audit_head, metadata
 
-APPEND_ONLY = (audit_entries.name, audit_checkpoints.name)
+APPEND_ONLY = (audit_entries.name, audit_checkpoints.name, audit_facets.name)
 FUNCTION = "sceau_refuse_audit_change"
 ROW_TRIGGER = "sceau_append_only_rows"
 TRUNCATE_TRIGGER = "sceau_append_only_truncate"

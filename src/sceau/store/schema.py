@@ -249,6 +249,22 @@ audit_cosignatures = Table(  # witnesses' cosignatures of checkpoints (C2SP cosi
     Column("recorded_at", UtcDateTime(), nullable=False),
 )
 
+audit_facets = Table(  # what the trail's search filters on, copied from each entry: an index
+    "audit_facets",  # beside the trail, never the record (the page shows the entry's own bytes)
+    metadata,
+    Column("seq", BigInteger, primary_key=True, autoincrement=False),
+    Column("at_us", BigInteger, nullable=False),
+    Column("name", String(64), nullable=False),
+    Column("actor", String(256), nullable=False),
+    Column("run_id", String(256), nullable=True),
+    Column("mandate_sha256", String(256), nullable=True),
+    Column("lab", String(256), nullable=True),  # the lab an event names (a scan's, a draft's)
+    Index("ix_audit_facets_name_seq", "name", "seq"),
+    Index("ix_audit_facets_actor_seq", "actor", "seq"),
+    Index("ix_audit_facets_run_seq", "run_id", "seq"),
+    Index("ix_audit_facets_mandate_seq", "mandate_sha256", "seq"),
+)
+
 audit_exports = Table(  # export files started: from then on, a missing one is tampering
     "audit_exports",
     metadata,

@@ -11,9 +11,10 @@ from litestar import Request, Response, get, post
 from litestar.params import FromQuery, JSONBody
 
 from sceau.accounts.labs import labs_of
+from sceau.audit.chain import leaf_hash
 from sceau.audit.cosignature import Cosigner
 from sceau.audit.cosigned import record_cosignature
-from sceau.audit.entry import decode
+from sceau.audit.entry import LoggedEvent, decode
 from sceau.audit.proof import make_consistency, make_proof
 from sceau.audit.verify import Verification, verify_log
 from sceau.audit.witness import CAUGHT, WitnessError, request_from_log
@@ -24,6 +25,7 @@ from sceau.events import (
     CosignatureRecorded,
     WitnessRefused,
 )
+from sceau.web.audit_search import Filters, entry_json, search_for
 from sceau.web.guard import needs, principal_of, service_of
 from sceau.web.labs import visible_event
 from sceau.web.service import NotFound, RowNumber, Service
@@ -132,15 +134,51 @@ def report_refusal(request: Req, data: JSONBody[WitnessRefusal]) -> dict[str, An
 def inclusion(request: Req, seq: RowNumber) -> Response[str]:
     """The proof that entry ``seq`` is in the trail, against a signed checkpoint. The proof
     holds the entry itself: one about another lab's run is answered as a missing one."""
+    return Response(proven_entry(request, seq).proof + "\n", media_type=TEXT)
+
+
+@dataclass(frozen=True)
+class ProvenEntry:
+    """An entry the person may see, its leaf hash (hex), and its inclusion proof (the C2SP
+    text ``sceau audit check-proof`` reads, byte for byte as ``sceau audit prove`` writes it)."""
+
+    event: LoggedEvent
+    leaf_hash: str
+    proof: str
+
+
+def proven_entry(request: Req, seq: int) -> ProvenEntry:
+    """Entry ``seq`` with its proof; NotFound alike for a missing one and another lab's."""
     service = service_of(request)
     text = make_proof(service.log, seq)
     (entry,) = list(service.log.entries(after=seq - 1, limit=1))
+    event = decode(entry)
     labs = labs_of(service.engine, principal_of(request).user.name)
-    if not visible_event(service.engine, decode(entry), labs):
+    if not visible_event(service.engine, event, labs):
         raise NotFound(
             "no entry with this number about your labs", where=f"entry {seq}", elsewhere=True
         )
-    return Response(text + "\n", media_type=TEXT)
+    return ProvenEntry(event, leaf_hash(entry).hex(), text)
+
+
+@get("/api/audit/entries", opt=needs("audit.read"), sync_to_thread=True)
+def entries(
+    request: Req,
+    event: FromQuery[str] = "",
+    actor: FromQuery[str] = "",
+    run: FromQuery[str] = "",
+    mandate: FromQuery[str] = "",
+    since: FromQuery[str] = "",
+    until: FromQuery[str] = "",
+    before: FromQuery[int | None] = None,
+    limit: FromQuery[int] = 50,
+) -> dict[str, Any]:
+    """Entries of the trail about your labs or the whole installation, newest first, by event
+    name, actor, run, mandate and time (ISO 8601, UTC); ``next`` is the ``before`` of the
+    next page, or null on the last."""
+    filters = Filters(event, actor, run, mandate, since, until)
+    found = search_for(request, filters, before=before, limit=limit)
+    return {"entries": [entry_json(e) for e in found.entries], "next": found.next_before}
 
 
 @post("/api/audit/verify", opt=needs("audit.read"), sync_to_thread=True, status_code=200)
@@ -181,5 +219,6 @@ ROUTES = [
     keep_cosignature,
     report_refusal,
     inclusion,
+    entries,
     verify,
 ]

@@ -31,7 +31,9 @@ from sqlalchemy import Engine, delete, insert, select, update
 
 from sceau.accounts import AccountError, User
 from sceau.accounts.policy import get_policy
+from sceau.accounts.sessions import short_id
 from sceau.accounts.users import get_user
+from sceau.events import EventSink, SessionEnded
 from sceau.store.schema import api_tokens, web_sessions
 from sceau.web.service import Principal, Service
 
@@ -127,6 +129,25 @@ def advance(engine: Engine, token_sha256: str, was: str, now_at: str) -> None:
 def end_session(engine: Engine, token_sha256: str) -> None:
     with engine.begin() as connection:
         connection.execute(delete(web_sessions).where(web_sessions.c.token_sha256 == token_sha256))
+
+
+def end_sessions_of(
+    engine: Engine, events: EventSink, user: str, *, by: str, reason: str, now: datetime
+) -> list[str]:
+    """End every browser session of ``user`` (an admin's act), each recorded; their short ids."""
+    with engine.connect() as connection:
+        hashes = list(
+            connection.execute(
+                select(web_sessions.c.token_sha256).where(web_sessions.c.user == user)
+            ).scalars()
+        )
+    ended = sorted(short_id(h) for h in hashes)
+    for session in ended:
+        events.record(SessionEnded(actor=by, user=user, session=session, reason=reason, at=now))
+    if hashes:
+        with engine.begin() as connection:
+            connection.execute(delete(web_sessions).where(web_sessions.c.token_sha256.in_(hashes)))
+    return ended
 
 
 def session_principal(service: Service, token: str, now: datetime) -> Principal | None:

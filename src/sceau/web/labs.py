@@ -17,8 +17,8 @@ from sqlalchemy import Engine, select
 
 from sceau.alerts.model import Alert
 from sceau.audit.entry import LoggedEvent
+from sceau.audit.search import Scope
 from sceau.errors import SceauError
-from sceau.events import ScanReceived
 from sceau.mandate.parse import parse_mandate
 from sceau.migrate.runs import RunRecord, find_run
 from sceau.store.schema import mandates, runs
@@ -64,18 +64,20 @@ def visible_run(engine: Engine, run_id: str, labs: frozenset[str]) -> RunRecord:
 
 def visible_event(engine: Engine, event: LoggedEvent, labs: frozenset[str]) -> bool:
     """Whether an audit event may be shown: it names no run or mandate (it concerns the whole
-    installation), or the run or mandate it names, or the lab a scan was handed in for or a
-    draft was made for, is of one of ``labs``."""
-    if (lab := event.get("lab")) is not None:  # a draft's event names its lab
-        return lab in labs
-    run_id, mandate = event.get("run_id"), event.get("mandate_sha256")
-    if run_id is None and mandate is None:
-        # a scan handed in for a lab is that lab's; a membership change is the installation's
-        return event.name != ScanReceived.name or event.get("finess") in labs
-    if mandate is None:
-        record = find_run(engine, str(run_id))
-        mandate = record.mandate_sha256 if record is not None else None
-    return mandate_labs(engine).get(str(mandate)) in labs
+    installation), or the run, mandate or lab it names is of one of ``labs``."""
+    return audit_scope(engine, labs).shows(event)
+
+
+def audit_scope(engine: Engine, labs: frozenset[str]) -> Scope:
+    """The audit entries a member of ``labs`` may see, as a search filters them."""
+    mine = frozenset(sha for sha, lab in mandate_labs(engine).items() if lab in labs)
+    with engine.connect() as connection:
+        rows = connection.execute(select(runs.c.run_id, runs.c.mandate_sha256)).all()
+    return Scope(
+        mandates=mine,
+        runs=frozenset(r.run_id for r in rows if r.mandate_sha256 in mine),
+        labs=labs,
+    )
 
 
 def visible_alerts(engine: Engine, found: Iterable[Alert], labs: frozenset[str]) -> list[Alert]:

@@ -81,7 +81,7 @@ def receive_scan(service: Service, document: object, *, finess: str, by: str) ->
     event = ScanReceived(
         actor=by,
         scan_id=scan_id,
-        finess=finess,
+        lab=finess,
         tables=len(report.tables),
         columns=len(columns),
         sensitive_columns=sum(1 for c in columns if c.sensitivity is not Sensitivity.NONE),

@@ -23,3 +23,11 @@ class Why:
 
 ConfirmForm = Annotated[Confirmation, URL_ENCODED]
 WhyForm = Annotated[Why, URL_ENCODED]
+
+
+@dataclass
+class Lab:
+    finess: str
+
+
+LabForm = Annotated[Lab, URL_ENCODED]

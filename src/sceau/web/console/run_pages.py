@@ -21,6 +21,7 @@ from sceau.reports.base import ReportFormat, write_report
 from sceau.web.console.form import ConfirmForm
 from sceau.web.console.pages import whoami
 from sceau.web.console.render import Req, page, render, words_of
+from sceau.web.console.run_files import written
 from sceau.web.guard import needs, principal_of, service_of
 from sceau.web.labs import visible_run, visible_runs
 
@@ -61,6 +62,7 @@ def _run(request: Req, run_id: str, abandoned: int | None = None) -> Response[st
         live=record.state.driving and not facts["interrupted"],
         may_abandon=allowed(role, "runs.abandon") and RunState.ABANDONED in MOVES[record.state],
         abandoned=abandoned,
+        files=written(service.settings.home, run_id),
         **whoami(request),
     )
 

@@ -26,6 +26,8 @@ from sceau.web.guard import needs, principal_of, service_of
 from sceau.web.labs import visible_alerts
 from sceau.web.service import RowNumber
 
+_COSIGNATURES_SHOWN = 20  # the latest cosignatures listed on /audit
+
 
 @get("/alerts", opt={**needs("reports.read"), **page()}, sync_to_thread=True)
 def alerts_page(request: Req, everything: FromQuery[bool] = False) -> Response[str]:
@@ -91,7 +93,8 @@ def _audit(request: Req, result: Verification | None) -> Response[str]:
     stored = log.checkpoints()
     with service_of(request).engine.connect() as connection:
         rows = connection.execute(select(audit_cosignatures)).all()
-    witnessed, _ = check_cosignatures(rows, stored)
+    witnessed, broken = check_cosignatures(rows, stored)
+    size = log.size()
     verdict: dict[str, Any] | None = None
     if result is not None:
         verdict = {
@@ -104,9 +107,19 @@ def _audit(request: Req, result: Verification | None) -> Response[str]:
         request,
         "audit.html",
         title=words_of(request)("console.nav.audit"),
-        size=log.size(),
+        size=size,
         checkpoint=stored[-1] if stored else None,
-        witnessed=result.witnessed if result is not None else witnessed,
+        witnessed=[
+            {"witness": w.witness, "last": w.size - 1, "covered": w.size, "behind": size - w.size}
+            | {"number": w.number, "at": w.at.strftime("%Y-%m-%d %H:%M UTC")}
+            for w in (result.witnessed if result is not None else witnessed)
+        ],
+        cosignatures=[
+            {"witness": r.witness, "number": r.number, "size": r.size}
+            | {"recorded_at": r.recorded_at.strftime("%Y-%m-%d %H:%M UTC")}
+            for r in sorted(rows, key=lambda r: r.number, reverse=True)[:_COSIGNATURES_SHOWN]
+        ],
+        broken=[f"{position}: {reason}" for position, reason in broken],
         result=verdict,
         **whoami(request),
     )
