@@ -128,6 +128,11 @@ def read_signature(path: Path, where: str) -> MandateSignature:
             f"cannot read the signature file ({error.strerror or type(error).__name__})",
             where=str(path),
         ) from None
+    return parse_signature(raw, str(path))
+
+
+def parse_signature(raw: bytes, where: str) -> MandateSignature:
+    """A signature document's fields, each checked for shape; VerificationError ``malformed``."""
     try:
         document = json.loads(raw.decode("utf-8"))
     except (ValueError, RecursionError):
@@ -137,7 +142,7 @@ def read_signature(path: Path, where: str) -> MandateSignature:
             "malformed",
             "the signature file is in sceau's first format, which did not sign the signer's name",
             hint="have the controller sign the mandate again with `sceau mandate sign`",
-            where=str(path),
+            where=where,
         )
     try:
         return _signature(document, len(raw))
@@ -146,7 +151,7 @@ def read_signature(path: Path, where: str) -> MandateSignature:
             "malformed",
             "the signature file is malformed",
             hint="use the .sig file `sceau mandate sign` wrote, unchanged",
-            where=str(path),
+            where=where,
         ) from None
 
 

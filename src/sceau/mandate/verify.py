@@ -42,6 +42,7 @@ from sceau.mandate.parse import parse_mandate
 from sceau.mandate.policy import check_mandate
 from sceau.mandate.proof import KeyProof, ProvenTrail, SignerProof, prove_signers
 from sceau.mandate.signature import (
+    MandateSignature,
     VerificationError,
     read_mandate,
     read_signature,
@@ -102,8 +103,38 @@ def load_verified(
         body = read_mandate(path)
     except MandateError as error:
         raise VerificationError("unreadable", error.message, hint=error.hint, where=where) from None
-    digest = hashlib.sha256(body).hexdigest()
     signature = read_signature(signature_path(path), where)
+    verified = verified_signature(body, signature, engine, trail, where)
+    mandate = verified.mandate
+    if moment < mandate.valid_from:
+        raise VerificationError(
+            "not-yet-valid",
+            f"the mandate is not valid before {mandate.valid_from:%Y-%m-%d %H:%M %Z}",
+            hint="wait for its validity to start, or have new dates signed",
+            where=f"{where}: validity.from",
+        )
+    if moment >= mandate.valid_until:
+        raise VerificationError(
+            "expired",
+            f"the mandate expired on {mandate.valid_until:%Y-%m-%d %H:%M %Z}",
+            hint="have a new mandate signed for the work left",
+            where=f"{where}: validity.until",
+        )
+    return verified
+
+
+def verified_signature(
+    body: bytes,
+    signature: MandateSignature,
+    engine: Engine,
+    trail: ProvenTrail | SignerProof,
+    where: str,
+) -> VerifiedMandate:
+    """The mandate ``body`` once ``signature`` is proven its signer's, whatever the date:
+    VerificationError unless the bytes are those signed, the key is registered and proven by
+    the trail and unrevoked, the signature matches, the signer is an active controller and the
+    mandate follows the rules. The service checks a signature handed to it this way too."""
+    digest = hashlib.sha256(body).hexdigest()
     if signature.mandate_sha256 != digest:
         raise VerificationError(
             "changed",
@@ -140,20 +171,6 @@ def load_verified(
     if mandate.mandate_id != signature.mandate_id:
         raise VerificationError(
             "malformed", "the signature names another mandate_id", where=f"{where}.sig"
-        )
-    if moment < mandate.valid_from:
-        raise VerificationError(
-            "not-yet-valid",
-            f"the mandate is not valid before {mandate.valid_from:%Y-%m-%d %H:%M %Z}",
-            hint="wait for its validity to start, or have new dates signed",
-            where=f"{where}: validity.from",
-        )
-    if moment >= mandate.valid_until:
-        raise VerificationError(
-            "expired",
-            f"the mandate expired on {mandate.valid_until:%Y-%m-%d %H:%M %Z}",
-            hint="have a new mandate signed for the work left",
-            where=f"{where}: validity.until",
         )
     return VerifiedMandate(
         mandate=mandate,
