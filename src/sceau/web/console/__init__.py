@@ -5,9 +5,15 @@ script or style, so the strict CSP holds."""
 
 from __future__ import annotations
 
-from sceau.web.console import pages, run_pages, scan_pages, watch_pages
+from sceau.web.console import key_pages, pages, run_pages, scan_pages, watch_pages
 from sceau.web.console.errors import drawn_for_pages
 
-ROUTES = [*pages.ROUTES, *run_pages.ROUTES, *scan_pages.ROUTES, *watch_pages.ROUTES]
+ROUTES = [
+    *pages.ROUTES,
+    *run_pages.ROUTES,
+    *scan_pages.ROUTES,
+    *watch_pages.ROUTES,
+    *key_pages.ROUTES,
+]
 
 __all__ = ["ROUTES", "drawn_for_pages"]
