@@ -26,6 +26,7 @@ from tests.web.test_console_browser import (
     sync_api,
 )
 
+from sceau.crypto.signing import grouped
 from sceau.mandate.signature import signature_path
 from sceau.mandate.signers import list_signers
 from sceau.mandate.verify import load_verified
@@ -74,14 +75,13 @@ def test_a_controller_signs_in_the_browser_and_the_operator_runs_it(
     page.click("#new-key button[type=submit]")
     sync_api.expect(page.locator("#browser-key-here")).to_be_visible()
     shown = page.text_content("#browser-fingerprint") or ""
-    [made] = [s for s in list_signers(world.engine) if s.user == "dr.martin"][
-        1:
-    ]  # after the file's
-    assert shown == " ".join(made.fingerprint[i : i + 4] for i in range(0, 64, 4))
+    mine = [s for s in list_signers(world.engine) if s.user == "dr.martin"]
+    made = mine[-1]  # the browser's, after the key file the world made
+    assert len(mine) == 2
+    assert shown == grouped(made.fingerprint)
     assert page.locator("#new-key").is_hidden()  # one active key in this browser
-    assert page.locator(
-        f'#my-keys tr[data-fingerprint="{made.fingerprint}"] .in-browser'
-    ).is_visible()
+    listed = page.locator(f'#my-keys tr[data-fingerprint="{made.fingerprint}"]')
+    assert listed.locator(".in-browser").is_visible()
     ARTEFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTEFACTS / "keys-in-the-browser.png"), full_page=True)
 
@@ -131,3 +131,16 @@ def test_a_controller_signs_in_the_browser_and_the_operator_runs_it(
     assert facts["state"] == "shredded", facts
     assert facts["rows"]["loaded"] > 0
     assert target.exists()
+
+    # the profile is to be given up: its key is revoked from the page, with a reason
+    page.goto(f"{served.url}/keys?lang=en")
+    revoke = page.locator(f'form.revoke-key[data-fingerprint="{made.fingerprint}"]')
+    revoke.locator("input[name=reason]").fill("browser profile given up")
+    revoke.locator("input[name=password]").fill(PASSWORD)
+    revoke.locator("input[name=code]").fill(RECOVERY["dr.martin"].pop())
+    revoke.locator("button[type=submit]").click()
+    sync_api.expect(page.locator("#browser-key-gone")).to_be_visible()
+    sync_api.expect(page.locator("#new-key")).to_be_visible()  # make another one
+    assert listed.get_attribute("data-revoked") == "yes"
+    [ended] = [s for s in list_signers(world.engine) if s.fingerprint == made.fingerprint]
+    assert ended.revoked_at is not None
