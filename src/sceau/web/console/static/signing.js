@@ -78,8 +78,13 @@
   const browserKey = (signer) => stored("readonly", (keys) => keys.get(signer));
   const keepKey = (entry) => stored("readwrite", (keys) => keys.put(entry));
 
-  async function newKey(signer) {
-    const pair = await crypto.subtle.generateKey({ name: "Ed25519" }, false, ["sign", "verify"]);
+  async function newKey(signer, unsupported) {
+    let pair;
+    try {
+      pair = await crypto.subtle.generateKey({ name: "Ed25519" }, false, ["sign", "verify"]);
+    } catch (error) {
+      throw new Error(unsupported); // a browser without Ed25519 in WebCrypto
+    }
     const raw = await crypto.subtle.exportKey("raw", pair.publicKey);
     return { signer: signer, privateKey: pair.privateKey, publicKey: base64(raw), fingerprint: await sha256(raw) };
   }
@@ -150,7 +155,7 @@
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
       try {
-        const made = await newKey(signer);
+        const made = await newKey(signer, section.dataset.unsupported);
         await post("/auth/reauth", {
           password: document.getElementById("new-key-password").value,
           answer: document.getElementById("new-key-code").value.trim(),
