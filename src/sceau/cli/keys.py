@@ -87,6 +87,10 @@ def new_signer_command(name: str | None, suffix: str, password_stdin: bool) -> N
     The private key is written to <home>/signers/<you>.signer.pem, encrypted under the
     passphrase you choose (or SCEAU_SIGNER_PASSPHRASE); its public half is registered in the
     audit trail. NAME, if given, must be your account's name.
+
+    \b
+    With --server URL, the key file is made on this machine (or the one there is used) and
+    only its public half is registered at the service, unless it is registered already.
     """
     context = Context.load()
     remote = context.remote()

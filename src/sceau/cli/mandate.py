@@ -108,6 +108,11 @@ def sign(mandate_path: Path, key: Path | None, lang: str | None) -> None:
     the mandate allows is then printed, and the key's owner and fingerprint before it signs.
     Signing binds you: your account's password (and a code, when you have a second factor) is
     asked again. The passphrase of the key is read from SCEAU_SIGNER_PASSPHRASE, or asked for.
+
+    \b
+    With --server URL, the mandate is checked and signed here and handed to the service, which
+    keeps it once it verifies (the key never leaves this machine). The password is asked once,
+    then a code for the login and the next code (or a recovery code) to confirm.
     """
     context = Context.load()
     remote = context.remote()
