@@ -26,6 +26,7 @@ from sceau.cli._context import Context
 from sceau.cli.users import read_password
 
 CODE_PROMPT = "Code from your app, or a recovery code"
+NEXT_CODE_PROMPT = "To confirm: the next code from your app (each works once), or a recovery code"
 
 
 def reauthenticate(

@@ -14,7 +14,7 @@ import os
 import socket
 import ssl
 import stat
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
@@ -104,6 +104,21 @@ class Remote:
     ) -> dict[str, Any]:
         """Log in with the password (and the code ``ask_code`` gives, when the account has an
         app or recovery codes), make a token for this machine, keep it, end the session."""
+        answer, csrf = self._session(name, password, ask_code)
+        label = f"cli@{socket.gethostname()}"[:64]
+        made = self._checked(
+            self._request("POST", "/api/tokens", json={"label": label}, headers=csrf)
+        ).json()
+        write_token(self.settings, made["token"])
+        with contextlib.suppress(RemoteError):  # the token is kept: the session is not needed
+            self._checked(self._request("POST", "/auth/logout", headers=csrf))
+        return {"user": answer["user"], "role": answer["role"], "token_id": made["token_id"]}
+
+    def _session(
+        self, name: str, password: str, ask_code: Callable[[], str] | None
+    ) -> tuple[dict[str, Any], dict[str, str]]:
+        """A complete session of ``name`` in this client's cookies: the login's answer, and the
+        CSRF header its requests carry."""
         self._checked(self._request("GET", "/health"))
         csrf = {CSRF_HEADER: self.client.cookies.get(CSRF_COOKIE) or ""}
         answer = self._checked(
@@ -117,21 +132,46 @@ class Remote:
                 hint="log in once in the web console to enrol an authenticator app or a "
                 "security key, then run `sceau login` again",
             )
+        factors = answer.get("factors", [])
         if answer.get("stage") == "second_factor":
-            answer = self._second_factor(answer.get("factors", []), ask_code, csrf)
+            answer = self._second_factor(factors, ask_code, csrf)
         if answer.get("stage") != "complete":
             raise RemoteError(
                 "the service did not complete the login",
                 hint="log in in the web console and make a token there",
             )
-        label = f"cli@{socket.gethostname()}"[:64]
-        made = self._checked(
-            self._request("POST", "/api/tokens", json={"label": label}, headers=csrf)
-        ).json()
-        write_token(self.settings, made["token"])
-        with contextlib.suppress(RemoteError):  # the token is kept: the session is not needed
-            self._checked(self._request("POST", "/auth/logout", headers=csrf))
-        return {"user": answer["user"], "role": answer["role"], "token_id": made["token_id"]}
+        return {**answer, "factors": factors}, csrf
+
+    @contextlib.contextmanager
+    def fresh(
+        self, password: str, ask_code: Callable[[], str], ask_next_code: Callable[[], str]
+    ) -> Iterator[Callable[..., Any]]:
+        """For an act that binds the person (registering a key, signing): a session of the
+        token's owner that gave the password and second factor again just now, as the service
+        wants (an API token never can). Yields a ``send(method, path, **options)`` over that
+        session, which ends with the block.
+
+        The login spends one code of the app; the re-authentication needs the next one
+        (``ask_next_code``: each code is accepted once), or a recovery code.
+        """
+        me = self.json("GET", "/auth/me")
+        answer, csrf = self._session(str(me["user"]), password, ask_code)
+        code = ask_next_code() if answer["factors"] else None
+        self._checked(
+            self._request(
+                "POST", "/auth/reauth", json={"password": password, "answer": code}, headers=csrf
+            )
+        )
+
+        def send(method: str, path: str, **options: Any) -> Any:
+            return self._checked(self._request(method, path, headers=csrf, **options)).json()
+
+        try:
+            yield send
+        finally:
+            with contextlib.suppress(RemoteError):
+                self._checked(self._request("POST", "/auth/logout", headers=csrf))
+            self.client.cookies.clear()
 
     def _second_factor(
         self, factors: list[str], ask_code: Callable[[], str] | None, csrf: dict[str, str]

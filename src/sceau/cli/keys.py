@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -28,6 +29,9 @@ from sceau.mandate.signers import (
 )
 from sceau.mandate.verify import proven_key
 from sceau.migrate.certificate import certificate_public_key
+
+if TYPE_CHECKING:
+    from sceau.cli._remote import Remote
 
 PASSPHRASE_ENV = "SCEAU_SIGNER_PASSPHRASE"  # noqa: S105  (the variable's name, not a secret)
 
@@ -83,8 +87,17 @@ def new_signer_command(name: str | None, suffix: str, password_stdin: bool) -> N
     The private key is written to <home>/signers/<you>.signer.pem, encrypted under the
     passphrase you choose (or SCEAU_SIGNER_PASSPHRASE); its public half is registered in the
     audit trail. NAME, if given, must be your account's name.
+
+    \b
+    With --server URL, the key file is made on this machine (or the one there is used) and
+    only its public half is registered at the service, unless it is registered already.
     """
     context = Context.load()
+    remote = context.remote()
+    if remote is not None:
+        with remote:
+            _new_signer_at_service(context.settings, remote, name, suffix, password_stdin)
+        return
     user = context.actor("keys.new-signer")
     if name is not None and name != user.name:
         raise MandateError(
@@ -110,6 +123,34 @@ def new_signer_command(name: str | None, suffix: str, password_stdin: bool) -> N
     )
     click.echo(f"Private key, encrypted under your passphrase: {signer.path}")
     click.echo("Keep the passphrase safe: without it the key cannot sign.")
+
+
+def _new_signer_at_service(
+    settings: Settings, remote: Remote, name: str | None, suffix: str, password_stdin: bool
+) -> None:
+    """``sceau --server URL keys new-signer``: the key file is made (or was) on this machine;
+    its public half is registered at the service unless it is already."""
+    from sceau.cli._remote_signing import account_of, register_key  # HTTP: only here
+
+    user = account_of(remote)
+    if name is not None and name != user:
+        raise MandateError(
+            "a signer key carries its owner's account name, and no other",
+            hint=f"the key will be named {user}, the account this machine is logged in as",
+            where="NAME",
+        )
+    fingerprint, path, now = register_key(
+        remote,
+        signers_folder(settings),
+        user=user,
+        suffix=suffix,
+        passphrase=lambda confirm: read_passphrase(confirm=confirm),
+        from_stdin=password_stdin,
+    )
+    said = "Registered at the service" if now else "Already registered at the service"
+    click.echo(f"{said}: the signer key of {user}.")
+    click.echo(f"Fingerprint: {grouped(fingerprint)}")
+    click.echo(f"Private key, encrypted under your passphrase, on this machine only: {path}")
 
 
 @keys.command()

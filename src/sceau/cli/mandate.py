@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import tomllib
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from rich.console import Console
@@ -37,6 +38,9 @@ from sceau.mandate.verify import load_verified
 from sceau.migrate.preflight import admit, scan_source
 from sceau.reports.i18n import Translator
 from sceau.urls import redact_url
+
+if TYPE_CHECKING:
+    from sceau.cli._remote import Remote
 
 _MANDATE = click.Path(dir_okay=False, path_type=Path)
 
@@ -104,8 +108,18 @@ def sign(mandate_path: Path, key: Path | None, lang: str | None) -> None:
     the mandate allows is then printed, and the key's owner and fingerprint before it signs.
     Signing binds you: your account's password (and a code, when you have a second factor) is
     asked again. The passphrase of the key is read from SCEAU_SIGNER_PASSPHRASE, or asked for.
+
+    \b
+    With --server URL, the mandate is checked and signed here and handed to the service, which
+    keeps it once it verifies (the key never leaves this machine). The password is asked once,
+    then a code for the login and the next code (or a recovery code) to confirm.
     """
     context = Context.load()
+    remote = context.remote()
+    if remote is not None:
+        with remote:
+            _sign_at_service(context, remote, mandate_path, key, lang)
+        return
     user = context.actor("mandate.sign")
     key_path = key or default_key(context.settings, user.name)
     # a mandate that cannot be signed is refused before the passphrase is asked for
@@ -151,6 +165,36 @@ def sign(mandate_path: Path, key: Path | None, lang: str | None) -> None:
         announce=announce,
     )
     click.echo(f"Signed {mandate_path} as {user.name}. The signature is in {written}.")
+
+
+def _sign_at_service(
+    context: Context, remote: Remote, mandate_path: Path, key: Path | None, lang: str | None
+) -> None:
+    """``sceau --server URL mandate sign``: checked and signed here, kept by the service; the
+    key and its passphrase never leave this machine."""
+    from sceau.cli._remote_signing import account_of, sign_at_service  # HTTP: only here
+
+    parsed = admit(read_mandate(mandate_path), where=str(mandate_path))
+    user = account_of(remote)
+    t = chosen_words(lang, context.settings)
+    _describe(parsed, t)
+
+    def announce(signer: str, fingerprint: str) -> None:
+        click.echo(t("mandate.signing", signer=signer, fingerprint=grouped(fingerprint)))
+
+    kept = sign_at_service(
+        remote,
+        mandate_path,
+        read_mandate(mandate_path),
+        parsed.mandate_id,
+        key or default_key(context.settings, user),
+        user=user,
+        passphrase=read_passphrase(confirm=False),
+        announce=announce,
+    )
+    written = signature_path(mandate_path)
+    click.echo(f"Signed {mandate_path} as {user}; the service keeps it ({kept['page']}).")
+    click.echo(f"The signature is in {written}.")
 
 
 @mandate.command()

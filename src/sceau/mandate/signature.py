@@ -132,7 +132,7 @@ def read_signature(path: Path, where: str) -> MandateSignature:
 
 
 def parse_signature(raw: bytes, where: str) -> MandateSignature:
-    """A signature document's fields, each checked; VerificationError ``malformed``."""
+    """A signature document's fields, each checked for shape; VerificationError ``malformed``."""
     try:
         document = json.loads(raw.decode("utf-8"))
     except (ValueError, RecursionError):

@@ -91,6 +91,21 @@ def new_signer(
     owner's key files apart: ``<user>-<suffix>.signer.pem``.
     """
     _check_holder(engine, user)
+    key, path = write_signer_key(passphrase, folder, user=user, suffix=suffix)
+    try:
+        created = register_public_key(engine, events, signing.public_bytes(key), user=user, now=now)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    return replace(created, path=path)
+
+
+def write_signer_key(
+    passphrase: str, folder: Path, *, user: str, suffix: str = ""
+) -> tuple[signing.PrivateKey, Path]:
+    """A new signing key for ``user``, written to ``folder`` encrypted under ``passphrase``
+    (``<user>[-<suffix>].signer.pem``, mode 0600): the key and where it went. Registering its
+    public half is the caller's next step, here or at the service."""
     if suffix and not _SUFFIX.match(suffix):
         raise MandateError(
             "a key suffix is 1 to 16 lower-case letters or digits",
@@ -111,12 +126,7 @@ def new_signer(
     write_private_file(
         path, pem, hint="you hold a key of that name: pass another --suffix", overwrite=False
     )
-    try:
-        created = register_public_key(engine, events, signing.public_bytes(key), user=user, now=now)
-    except BaseException:
-        path.unlink(missing_ok=True)
-        raise
-    return replace(created, path=path)
+    return key, path
 
 
 def register_public_key(

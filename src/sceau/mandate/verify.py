@@ -118,6 +118,36 @@ def verify_signed(
     disk (a mandate handed to the service); VerificationError saying why it may not be used."""
     moment = now or datetime.now(UTC)
     moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    verified = verified_signature(body, signature, engine, trail, where)
+    mandate = verified.mandate
+    if moment < mandate.valid_from:
+        raise VerificationError(
+            "not-yet-valid",
+            f"the mandate is not valid before {mandate.valid_from:%Y-%m-%d %H:%M %Z}",
+            hint="wait for its validity to start, or have new dates signed",
+            where=f"{where}: validity.from",
+        )
+    if moment >= mandate.valid_until:
+        raise VerificationError(
+            "expired",
+            f"the mandate expired on {mandate.valid_until:%Y-%m-%d %H:%M %Z}",
+            hint="have a new mandate signed for the work left",
+            where=f"{where}: validity.until",
+        )
+    return verified
+
+
+def verified_signature(
+    body: bytes,
+    signature: MandateSignature,
+    engine: Engine,
+    trail: ProvenTrail | SignerProof,
+    where: str,
+) -> VerifiedMandate:
+    """The mandate ``body`` once ``signature`` is proven its signer's, whatever the date:
+    VerificationError unless the bytes are those signed, the key is registered and proven by
+    the trail and unrevoked, the signature matches, the signer is an active controller and the
+    mandate follows the rules. The service checks a signature handed to it this way too."""
     digest = hashlib.sha256(body).hexdigest()
     if signature.mandate_sha256 != digest:
         raise VerificationError(
@@ -155,20 +185,6 @@ def verify_signed(
     if mandate.mandate_id != signature.mandate_id:
         raise VerificationError(
             "malformed", "the signature names another mandate_id", where=f"{where}.sig"
-        )
-    if moment < mandate.valid_from:
-        raise VerificationError(
-            "not-yet-valid",
-            f"the mandate is not valid before {mandate.valid_from:%Y-%m-%d %H:%M %Z}",
-            hint="wait for its validity to start, or have new dates signed",
-            where=f"{where}: validity.from",
-        )
-    if moment >= mandate.valid_until:
-        raise VerificationError(
-            "expired",
-            f"the mandate expired on {mandate.valid_until:%Y-%m-%d %H:%M %Z}",
-            hint="have a new mandate signed for the work left",
-            where=f"{where}: validity.until",
         )
     return VerifiedMandate(
         mandate=mandate,

@@ -33,6 +33,7 @@ from sceau.web import (
     run_routes,
     scan_routes,
     session_routes,
+    sign_routes,
     signer_routes,
 )
 from sceau.web.guard import default_deny, needs
@@ -111,6 +112,7 @@ def create_app(
             *mfa_routes.ROUTES,
             *session_routes.ROUTES,
             *signer_routes.ROUTES,
+            *sign_routes.ROUTES,
             *data_routes.ROUTES,
             *run_routes.ROUTES,
             *scan_routes.ROUTES,

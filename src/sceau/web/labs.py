@@ -15,6 +15,8 @@ from functools import lru_cache
 
 from sqlalchemy import Engine, select
 
+from sceau.accounts import AccessDenied
+from sceau.accounts.labs import labs_of
 from sceau.alerts.model import Alert
 from sceau.audit.entry import LoggedEvent
 from sceau.audit.search import Scope
@@ -91,3 +93,15 @@ def visible_alerts(engine: Engine, found: Iterable[Alert], labs: frozenset[str])
         if run_id is None or owners.get(run_mandates.get(str(run_id), "")) in labs:
             shown.append(alert)
     return shown
+
+
+def require_own_lab(engine: Engine, user: str, body: bytes) -> None:
+    """AccessDenied unless the mandate in ``body`` names, as its controller, one of ``user``'s
+    labs: a person hands the service only their own labs' mandates."""
+    finess = parse_mandate(body).controller.finess
+    if finess is None or finess not in labs_of(engine, user):
+        raise AccessDenied(
+            "this mandate is not of one of your labs",
+            hint="an admin adds you to the lab (sceau labs add), or the controller of your lab "
+            "signs a mandate naming its FINESS",
+        )

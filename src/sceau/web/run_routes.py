@@ -10,10 +10,8 @@ from typing import Any
 from litestar import Request, post
 from litestar.params import JSONBody
 
-from sceau.accounts import AccessDenied
-from sceau.accounts.labs import labs_of
-from sceau.mandate.parse import parse_mandate
 from sceau.web.guard import needs, principal_of, service_of
+from sceau.web.labs import require_own_lab
 from sceau.web.migrations import Migrations
 
 Req = Request[Any, Any, Any]
@@ -39,13 +37,7 @@ def start_run(request: Req, data: JSONBody[RunRequest]) -> dict[str, Any]:
     service = service_of(request)
     user = principal_of(request).user
     body = data.mandate.encode("utf-8")
-    finess = parse_mandate(body).controller.finess
-    if finess is None or finess not in labs_of(service.engine, user.name):
-        raise AccessDenied(
-            "this mandate is not of one of your labs",
-            hint="an admin adds you to the lab (sceau labs add), or the controller of your lab "
-            "signs a mandate naming its FINESS",
-        )
+    require_own_lab(service.engine, user.name, body)
     migrations: Migrations = request.app.state.migrations
     path = migrations.keep_mandate(body, data.signature.encode("utf-8"), user.name)
     run_id = migrations.start(path, user.name, data.resume)

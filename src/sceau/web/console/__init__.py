@@ -8,6 +8,7 @@ from __future__ import annotations
 from sceau.web.console import (
     admin_pages,
     audit_pages,
+    key_pages,
     mandate_pages,
     pages,
     run_files,
@@ -26,6 +27,7 @@ ROUTES = [
     *mandate_pages.ROUTES,
     *audit_pages.ROUTES,
     *admin_pages.ROUTES,
+    *key_pages.ROUTES,
 ]
 
 __all__ = ["ROUTES", "drawn_for_pages"]

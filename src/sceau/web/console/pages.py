@@ -27,7 +27,11 @@ from sceau.web.console.render import Req, page, render, words_of
 from sceau.web.guard import needs, principal_of, public, second_factor, service_of
 from sceau.web.service import NotFound, Principal
 
-STATIC = {"console.js": "text/javascript", "console.css": "text/css"}
+STATIC = {
+    "console.js": "text/javascript",
+    "console.css": "text/css",
+    "signing.js": "text/javascript",
+}
 
 
 def whoami(request: Req) -> dict[str, Any]:
