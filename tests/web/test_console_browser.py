@@ -143,7 +143,7 @@ def page(browser, served: Served, request: pytest.FixtureRequest) -> Iterator[ob
 
 # each person's unspent recovery codes at each service, from enrolment
 RECOVERY: dict[tuple[str, str], list[str]] = {}
-APPS: dict[str, pyotp.TOTP] = {}  # each person's authenticator app, from enrolment
+APPS: dict[tuple[str, str], pyotp.TOTP] = {}  # each person's authenticator app at each service
 
 
 def log_in(page, served: Served, name: str, lang: str = "en") -> None:
@@ -161,7 +161,7 @@ def log_in(page, served: Served, name: str, lang: str = "en") -> None:
         page.locator("#enrol-uri").wait_for()
         sync_api.expect(page.locator("#enrol-uri")).to_contain_text("otpauth://totp/")
         app = pyotp.parse_uri(page.text_content("#enrol-uri"))
-        APPS[name] = app
+        APPS[served.url, name] = app
         sync_api.expect(page.locator("#enrol-qr svg")).to_have_count(1)  # drawn by the service
         page.fill("#enrol-code", app.now())
         page.click("#enrol-confirm button[type=submit]")

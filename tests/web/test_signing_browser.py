@@ -71,7 +71,7 @@ def test_a_controller_signs_in_the_browser_and_the_operator_runs_it(
     page.click("#new-key button[type=submit]")
     sync_api.expect(page.locator("#keys-error")).not_to_be_empty()
     page.fill("#new-key-password", PASSWORD)
-    page.fill("#new-key-code", next_code(APPS["dr.martin"]))
+    page.fill("#new-key-code", next_code(APPS[served.url, "dr.martin"]))
     page.click("#new-key button[type=submit]")
     sync_api.expect(page.locator("#browser-key-here")).to_be_visible()
     shown = page.text_content("#browser-fingerprint") or ""
@@ -94,7 +94,7 @@ def test_a_controller_signs_in_the_browser_and_the_operator_runs_it(
     page.set_input_files("#sign-file", str(mandate))
     sync_api.expect(page.locator("#sign-mandate-id")).to_have_text("lab-a-to-new-lis")
     page.fill("#sign-password", PASSWORD)
-    page.fill("#sign-code", RECOVERY["dr.martin"].pop())
+    page.fill("#sign-code", RECOVERY[served.url, "dr.martin"].pop())
     page.screenshot(path=str(ARTEFACTS / "sign-a-mandate-file.png"), full_page=True)
     page.click("#sign-form button[type=submit]")
     page.wait_for_url(f"{served.url}/mandates/{sha256}?lang=en")
@@ -137,7 +137,7 @@ def test_a_controller_signs_in_the_browser_and_the_operator_runs_it(
     revoke = page.locator(f'form.revoke-key[data-fingerprint="{made.fingerprint}"]')
     revoke.locator("input[name=reason]").fill("browser profile given up")
     revoke.locator("input[name=password]").fill(PASSWORD)
-    revoke.locator("input[name=code]").fill(RECOVERY["dr.martin"].pop())
+    revoke.locator("input[name=code]").fill(RECOVERY[served.url, "dr.martin"].pop())
     revoke.locator("button[type=submit]").click()
     sync_api.expect(page.locator("#browser-key-gone")).to_be_visible()
     sync_api.expect(page.locator("#new-key")).to_be_visible()  # make another one
