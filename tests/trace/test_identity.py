@@ -150,3 +150,26 @@ def test_a_missing_part_gives_no_key_and_kinds_follow_the_columns():
         Kind.EMAIL,
         Kind.PHONE,
     )
+
+
+def test_the_patients_columns_are_chosen_never_a_practitioners():
+    from sceau.detect.base import Category, ColumnFinding, Subject
+
+    def column(name: str, category: Category, subject: Subject) -> ColumnFinding:
+        return ColumnFinding(name=name, category=category, confidence=1.0, subject=subject)
+
+    found = IdentityColumns.of(
+        [
+            column("NOM_MED", Category.PERSON_NAME, Subject.PRACTITIONER),
+            column("NOM", Category.PERSON_NAME, Subject.PATIENT),
+            column("PRENOM", Category.PERSON_NAME, Subject.UNKNOWN),
+            column("DDN", Category.BIRTH_DATE, Subject.PATIENT),
+            column("TEL_MED", Category.PHONE, Subject.PRACTITIONER),
+            column("TEL", Category.PHONE, Subject.PATIENT),
+            column("INS", Category.INS, Subject.PATIENT),
+            column("MAIL_MUT", Category.EMAIL, Subject.INSURER),
+        ]
+    )
+    assert found == IdentityColumns(
+        nir="INS", names=("NOM", "PRENOM"), birth_date="DDN", phone="TEL"
+    )

@@ -11,12 +11,16 @@ A value that gives no canonical form (blank, malformed) gives null: it matches n
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
 import polars as pl
 
 from sceau.dates import read_day
+from sceau.detect.base import Category, ColumnFinding, Subject
+
+_PATIENT = frozenset({Subject.PATIENT, Subject.UNKNOWN})
 
 
 class Kind(StrEnum):
@@ -37,6 +41,25 @@ class IdentityColumns:
     birth_date: str | None = None
     email: str | None = None
     phone: str | None = None
+
+    @classmethod
+    def of(cls, findings: Sequence[ColumnFinding]) -> IdentityColumns:
+        """The patient's identifier columns among a scan's findings: the first of each kind,
+        and every column of the patient's name (a practitioner's or sampler's never)."""
+
+        def named(*categories: Category) -> list[str]:
+            return [f.name for f in findings if f.category in categories and f.subject in _PATIENT]
+
+        def first(*categories: Category) -> str | None:
+            return next(iter(named(*categories)), None)
+
+        return cls(
+            nir=first(Category.NIR, Category.INS),
+            names=tuple(named(Category.PERSON_NAME)),
+            birth_date=first(Category.BIRTH_DATE),
+            email=first(Category.EMAIL),
+            phone=first(Category.PHONE),
+        )
 
     @property
     def kinds(self) -> tuple[Kind, ...]:
