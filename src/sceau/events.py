@@ -469,6 +469,19 @@ class ScanReceived(Event):
 
 
 @dataclass(frozen=True, kw_only=True)
+class TraceRecorded(Event):
+    """A reading of rows entered the fingerprint index (keyed fingerprints only)."""
+
+    name = "trace.recorded"
+    record_id: int
+    kind: str  # scan | run | export
+    ref: str
+    source: str  # the table's public name, without password
+    rows: int
+    fingerprints: int
+
+
+@dataclass(frozen=True, kw_only=True)
 class AuditVerified(Event):
     name = "audit.verified"
     size: int
