@@ -229,10 +229,13 @@ def exports(tmp_path: Path) -> Path:
     return root
 
 
-def test_a_folder_scan_opens_archives_and_lists_what_it_did_not_read(exports, tmp_path):
+def test_a_folder_scan_opens_archives_and_lists_what_it_did_not_read(
+    exports, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("COLUMNS", "400")  # no line broken where the temporary paths fall
     result = run("scan", str(exports))
     assert result.exit_code == 0, result.output
-    output = result.output.replace("\n", "")  # the terminal of the tests is 80 columns wide
+    output = result.output
     assert "2 files, 80 rows scanned." in output
     assert "Not read (see below): 2 files." in output
     assert f"{exports}/export.zip!/2021/notes.bin — no reader knows this kind of file" in output

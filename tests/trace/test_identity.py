@@ -19,6 +19,7 @@ from sceau.trace.identity import (
     Kind,
     email_key,
     identity_keys,
+    kind_of,
     name_words,
     nir_key,
     phone_key,
@@ -145,7 +146,7 @@ def test_a_missing_part_gives_no_key_and_kinds_follow_the_columns():
         None,
         None,
     ]
-    assert IdentityColumns(nir="a", email="b", phone="c").kinds == (
+    assert IdentityColumns(nirs=("a",), emails=("b",), phones=("c", "d")).kinds == (
         Kind.NIR,
         Kind.EMAIL,
         Kind.PHONE,
@@ -171,5 +172,29 @@ def test_the_patients_columns_are_chosen_never_a_practitioners():
         ]
     )
     assert found == IdentityColumns(
-        nir="INS", names=("NOM", "PRENOM"), birth_date="DDN", phone="TEL"
+        nirs=("INS",), names=("NOM", "PRENOM"), birth_date="DDN", phones=("TEL",)
     )
+
+
+def test_a_copy_that_dropped_the_birth_name_still_shares_a_key():
+    original = identity_keys(
+        pl.DataFrame(
+            {"NOM": ["MARTIN"], "NOM_JF": ["DUPONT"], "PRENOM": ["Léa"], "DDN": ["01/02/1980"]}
+        ),
+        IdentityColumns(names=("NOM", "NOM_JF", "PRENOM"), birth_date="DDN"),
+    )
+    assert original.columns == ["name_birth", "name_birth#1", "name_birth#2", "name_birth#3"]
+    copy = identity_keys(
+        pl.DataFrame({"nom complet": ["Martin Lea"], "naissance": ["1980-02-01"]}),
+        IdentityColumns(names=("nom complet",), birth_date="naissance"),
+    )
+    assert copy.row(0)[0] in original.row(0)
+    assert [kind_of(c) for c in original.columns] == [Kind.NAME_BIRTH] * 4
+
+
+def test_each_phone_column_gives_its_own_key_of_one_kind():
+    keys = identity_keys(
+        pl.DataFrame({"fixe": ["01 02 03 04 05"], "mobile": ["+33 6 12 34 56 78"]}),
+        IdentityColumns(phones=("fixe", "mobile")),
+    )
+    assert keys.row(0, named=True) == {"phone": "0102030405", "phone#1": "0612345678"}

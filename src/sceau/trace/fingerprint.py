@@ -15,18 +15,18 @@ import hashlib
 
 import polars as pl
 
-from sceau.trace.identity import Kind
+from sceau.trace.identity import Kind, kind_of
 
 KEY_BYTES = 32
 FINGERPRINT = pl.UInt64
 
 
 def fingerprints(keys: pl.DataFrame, secret: bytes) -> pl.DataFrame:
-    """``keys`` (one column per :class:`Kind`, from :func:`identity_keys`) as fingerprints,
-    column by column; a null key stays null. Each distinct key is hashed once."""
+    """``keys`` (from :func:`identity_keys`) as fingerprints, column by column, each in its
+    kind's domain; a null key stays null. Each distinct key is hashed once."""
     if len(secret) != KEY_BYTES:
         raise ValueError("the trace key is 32 bytes")
-    return keys.select(_column(keys[name], Kind(name), secret) for name in keys.columns)
+    return keys.select(_column(keys[name], kind_of(name), secret) for name in keys.columns)
 
 
 def _column(values: pl.Series, kind: Kind, secret: bytes) -> pl.Series:

@@ -105,7 +105,7 @@ class TraceIndex:
 
     def lookup(self, prints: pl.DataFrame) -> pl.DataFrame:
         """Which records hold each row of ``prints``: one line per (row, record, kind) found,
-        ``row`` being the row's position in ``prints``."""
+        ``row`` being the row's position in ``prints`` (a kind's several keys count once)."""
         found: list[pl.DataFrame] = []
         for kind in prints.columns:
             column = prints[kind]
