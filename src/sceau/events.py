@@ -482,6 +482,17 @@ class TraceRecorded(Event):
 
 
 @dataclass(frozen=True, kw_only=True)
+class LeakTraced(Event):
+    """A file that turned up was matched against the trace index (counts and record numbers)."""
+
+    name = "trace.traced"
+    tables: int
+    rows: int
+    matched_rows: int
+    records: tuple[int, ...]  # the records named as its sources
+
+
+@dataclass(frozen=True, kw_only=True)
 class AuditVerified(Event):
     name = "audit.verified"
     size: int
