@@ -109,3 +109,11 @@ def test_the_index_agrees_with_a_plain_set_lookup(
         if fp in fps
     )
     assert index.lookup(_prints(nir=leak)).rows() == expected
+
+
+def test_many_readings_are_merged_as_they_come(index, monkeypatch):
+    monkeypatch.setattr("sceau.trace.index.MAX_SEGMENTS", 3)
+    for n in range(5):
+        index.add(_reading(f"run-{n}", 1), _prints(nir=[n]))
+    assert len(index._segments()) <= 3
+    assert index.lookup(_prints(nir=[0, 1, 2, 3, 4]))["row"].to_list() == [0, 1, 2, 3, 4]

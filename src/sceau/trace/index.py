@@ -34,6 +34,7 @@ from sceau.store.schema import trace_records
 from sceau.trace.fingerprint import FINGERPRINT
 
 BYTES_PER_FINGERPRINT = 12  # 8 for the fingerprint, 4 for the record's number
+MAX_SEGMENTS = 64  # more, and the next reading merges them: a lookup searches a few arrays
 _SEGMENT = re.compile(r"(?P<kind>record|merged)-(?P<number>[0-9]{1,10})\.npz\Z")
 
 
@@ -95,6 +96,8 @@ class TraceIndex:
                     delete(trace_records).where(trace_records.c.record_id == record_id)
                 )
             raise
+        if len(self._segments()) > MAX_SEGMENTS:
+            self.compact()
         return Record(record_id=record_id, fingerprints=len(distinct), **reading.__dict__)
 
     def records(self) -> dict[int, Record]:
