@@ -527,6 +527,30 @@ class ScanReceived(Event):
 
 
 @dataclass(frozen=True, kw_only=True)
+class TraceRecorded(Event):
+    """A reading of rows entered the fingerprint index (keyed fingerprints only)."""
+
+    name = "trace.recorded"
+    record_id: int
+    kind: str  # scan | run | export
+    ref: str
+    source: str  # the table's public name, without password
+    rows: int
+    fingerprints: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class LeakTraced(Event):
+    """A file that turned up was matched against the trace index (counts and record numbers)."""
+
+    name = "trace.traced"
+    tables: int
+    rows: int
+    matched_rows: int
+    records: tuple[int, ...]  # the records named as its sources
+
+
+@dataclass(frozen=True, kw_only=True)
 class AuditVerified(Event):
     name = "audit.verified"
     size: int

@@ -10,6 +10,7 @@ CTL, OPS, AUD, ADM = Role.CONTROLLER, Role.OPERATOR, Role.AUDITOR, Role.ADMIN
 
 EXPECTED = {
     "scan": {CTL, OPS},
+    "trace": {CTL, AUD},
     "mandate.draft": {CTL, OPS},
     "mandate.sign": {CTL},
     "mandate.overrule": {CTL},
@@ -64,6 +65,7 @@ def test_auditors_change_nothing():
         "account.self",
         "service.describe",
         "signers.read",
+        "trace",  # matches a file against the index: reads, changes nothing
     }
 
 

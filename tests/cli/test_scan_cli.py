@@ -14,6 +14,7 @@ from sceau.audit.sink import AuditLog
 from sceau.cli import main
 from sceau.config import load_settings
 from sceau.store import open_store
+from sceau.trace.index import TraceIndex
 
 PASSWORD = "a password for the scan tests"
 
@@ -29,6 +30,7 @@ ROWS = [
 def logged_in(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Scanning reads patient data: an operator is logged in for every test here."""
     monkeypatch.setenv("SCEAU_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("SCEAU_KEYRING_PASSPHRASE", "a keyring passphrase for the scan tests")
     log_in_as("op.durand", Role.OPERATOR)
 
 
@@ -85,7 +87,7 @@ def test_scan_prints_a_table_and_a_plain_summary(export):
 def test_json_report_follows_the_documented_fields(export):
     result = run("scan", str(export), "--json", "-")
     assert result.exit_code == 0
-    document = json.loads(result.output)
+    document = json.loads(result.stdout)  # notes go to stderr, the report alone to stdout
     (source,) = document["sources"]
     assert source["rows"] == 40
     columns = {c["name"]: c for c in source["columns"]}
@@ -128,7 +130,7 @@ def test_a_database_is_scanned_table_by_table(tmp_path):
         connection.executemany("insert into patients values (?, ?)", [(NIR, "DUPONT")] * 20)
         connection.execute("create table analyses (code text)")
         connection.executemany("insert into analyses values (?)", [("GLY",)] * 5)
-    document = json.loads(run("scan", str(database), "--json", "-").output)
+    document = json.loads(run("scan", str(database), "--json", "-").stdout)
     assert sorted(s["source"].rsplit("#", 1)[1] for s in document["sources"]) == [
         "analyses",
         "patients",
@@ -136,7 +138,7 @@ def test_a_database_is_scanned_table_by_table(tmp_path):
 
 
 def test_max_rows_caps_the_count_and_says_so(export):
-    document = json.loads(run("scan", str(export), "--max-rows", "10", "--json", "-").output)
+    document = json.loads(run("scan", str(export), "--max-rows", "10", "--json", "-").stdout)
     assert document["sources"][0]["rows"] == 10
     assert document["sources"][0]["complete"] is False
 
@@ -227,10 +229,13 @@ def exports(tmp_path: Path) -> Path:
     return root
 
 
-def test_a_folder_scan_opens_archives_and_lists_what_it_did_not_read(exports, tmp_path):
+def test_a_folder_scan_opens_archives_and_lists_what_it_did_not_read(
+    exports, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("COLUMNS", "400")  # no line broken where the temporary paths fall
     result = run("scan", str(exports))
     assert result.exit_code == 0, result.output
-    output = result.output.replace("\n", "")  # the terminal of the tests is 80 columns wide
+    output = result.output
     assert "2 files, 80 rows scanned." in output
     assert "Not read (see below): 2 files." in output
     assert f"{exports}/export.zip!/2021/notes.bin — no reader knows this kind of file" in output
@@ -292,3 +297,28 @@ def test_scan_speaks_french_when_asked(export, tmp_path):
     assert "lignes analysées" in result.output
     assert "Que faire" in result.output
     assert '<html lang="fr">' in html.read_text(encoding="utf-8")
+
+
+def test_a_scan_is_recorded_in_the_trace_index(export):
+    result = run("scan", str(export))
+    assert result.exit_code == 0, result.output
+    assert "Recorded 1 table(s) in the trace index" in result.output
+    settings = load_settings()
+    engine = open_store(settings.store)
+    (recorded,) = [
+        e for e in AuditLog.from_settings(settings, engine).read() if e.name == "trace.recorded"
+    ]
+    assert recorded.get("kind") == "scan"
+    assert recorded.get("rows") == 40
+    # the one patient, by NIR, by name and birth date, and by phone
+    assert recorded.get("fingerprints") == 3
+    index = TraceIndex(engine, settings.home / "trace")
+    (record,) = index.records().values()
+    assert record.source == str(export)
+
+
+def test_without_the_trace_key_the_scan_says_it_is_not_recorded(export, monkeypatch):
+    monkeypatch.delenv("SCEAU_KEYRING_PASSPHRASE")
+    result = run("scan", str(export))
+    assert result.exit_code == 0, result.output
+    assert "This scan is not recorded in the trace index" in result.output

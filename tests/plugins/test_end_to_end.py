@@ -39,7 +39,7 @@ def test_scan_reads_the_plugin_source_and_reports_the_plugin_category(
 
     scanned = CliRunner().invoke(main, ["scan", str(export), "--json", "-"])
     assert scanned.exit_code == 0, scanned.output
-    report = json.loads(scanned.output)
+    report = json.loads(scanned.stdout)  # notes go to stderr
     jsonschema.validate(report, closed_schema("scan"))
     (table,) = report["sources"]
     columns = {column["name"]: column for column in table["columns"]}

@@ -42,6 +42,7 @@ COMMANDS = {
     "serve": "serve",
     "labs": "labs",
     "tokens": "tokens",
+    "trace": "trace",
 }
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import secrets
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,9 +25,11 @@ from sceau.detect.scan import DEFAULT_SAMPLE_ROWS, ScanOptions
 from sceau.detect.scan import scan as run_scan
 from sceau.errors import SceauError
 from sceau.events import ScanCompleted
+from sceau.keys.base import KeyProviderError
 from sceau.reports.base import ReportFormat, render, write_report
 from sceau.reports.i18n import Translator, translator
 from sceau.sources.base import SOURCES
+from sceau.trace.record import Fingerprinting, start_fingerprinting
 
 if TYPE_CHECKING:
     from sceau.cli._remote import Remote
@@ -122,10 +126,11 @@ def scan(
         if v is not None
     }
     warn_broken(DETECTORS, SOURCES)
+    recorder = None if through_service else _recorder(context, user_name, console)
     with ProgressPrinter(console) as progress:
         report = run_scan(
             sources,
-            options=ScanOptions(sample_rows=sample_rows, max_rows=max_rows),
+            options=ScanOptions(sample_rows=sample_rows, max_rows=max_rows, read_along=recorder),
             progress=progress,
             kind=kind,
             **reader_options,
@@ -151,6 +156,11 @@ def scan(
                 ),
             )
         )
+    if recorder is not None and recorder.records:
+        console.print(
+            f"Recorded {len(recorder.records)} table(s) in the trace index "
+            "(keyed fingerprints of who is in them, never a value)."
+        )
     words = chosen_words(lang, context.settings)
     if not quiet and not to_stdout:
         print_report(Console(), report, words)
@@ -166,6 +176,22 @@ def scan(
     if fail_on and _fails(report, Sensitivity(fail_on)):
         console.print(f"[red]Found data at or above '{fail_on}' sensitivity: failing.[/red]")
         sys.exit(1)
+
+
+def _recorder(context: Context, user: str, console: Console) -> Fingerprinting | None:
+    """The fingerprinting of the scanned tables into the trace index, so that a leak of them
+    can be traced later; None, said plainly, when the key provider cannot give the trace key."""
+    ref = f"scan-{datetime.now(UTC):%Y%m%dT%H%M%S}-{secrets.token_hex(3)}"
+    try:
+        return start_fingerprinting(
+            context.settings, context.engine, context.events, kind="scan", ref=ref, by=user
+        )
+    except KeyProviderError as error:
+        console.print(
+            "[yellow]This scan is not recorded in the trace index: the key provider cannot give "
+            f"the trace key ({markup_safe(error.message)}).[/yellow]"
+        )
+        return None
 
 
 def _service(context: Context) -> Remote:

@@ -15,7 +15,7 @@ from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 import polars as pl
 import pyarrow as pa
@@ -51,12 +51,30 @@ _TEXT_BEHIND = 1  # batches whose free text may still be analysed while the next
 T = TypeVar("T")
 
 
+class RowReader(Protocol):
+    """Something else that reads a table's rows while the scan counts them (trace's
+    fingerprints): each batch as it is counted, then the table's scan once it is complete."""
+
+    def read(self, frame: pl.DataFrame) -> None: ...
+
+    def done(self, table: TableScan) -> None: ...
+
+
+class ReadAlong(Protocol):
+    """Given a table's public name and its classified columns, the reader of its rows (None:
+    nothing to read in this table)."""
+
+    def __call__(self, table: str, findings: Sequence[ColumnFinding]) -> RowReader | None: ...
+
+
 @dataclass(frozen=True)
 class ScanOptions:
-    """How much to read: the sample for classification, and an optional cap on counting."""
+    """How much to read: the sample for classification, and an optional cap on counting; and
+    who else reads the rows as they go by."""
 
     sample_rows: int = DEFAULT_SAMPLE_ROWS
     max_rows: int | None = None  # None: count every row (the default; reports say if capped)
+    read_along: ReadAlong | None = None
 
 
 def scan(
@@ -128,9 +146,14 @@ def scan_table(
         for cls in classes:
             _note_name(cls.finding, held.get(cls.finding.name, ()))
         counter = _Counter(classes, helper)
+        reader = None
+        if options.read_along is not None:
+            reader = options.read_along(name, [cls.finding for cls in classes])
         rows = 0
         for frame in _chain(buffered, frames):
             counter.add(frame)
+            if reader is not None:
+                reader.read(frame)
             rows += len(frame)
             progress.rows(len(frame))
         counter.finish()
@@ -148,6 +171,8 @@ def scan_table(
         labs=len(population.labs) if population.labs_from else None,
         population=population,
     )
+    if reader is not None:
+        reader.done(scan)
     progress.phase_done()
     return scan
 

@@ -357,6 +357,23 @@ scan_reports = Table(  # scan reports handed to the service: names, counts, shap
     Column("received_at", UtcDateTime(), nullable=False),
 )
 
+trace_records = Table(  # every reading of rows the fingerprint index remembers (trace/index.py)
+    "trace_records",
+    metadata,
+    Column("record_id", Integer, primary_key=True, autoincrement=True),
+    Column("kind", String(16), nullable=False),  # scan | run | export
+    Column("ref", String(64), nullable=False),  # the scan's number, the run's id
+    Column("source", Text, nullable=False),  # where the rows were read, without password
+    Column("rows", BigInteger, nullable=False),
+    Column("fingerprints", BigInteger, nullable=False),  # distinct, every kind together
+    Column("finess", String(9), nullable=True),
+    Column("mandate_sha256", String(64), nullable=True),
+    Column("recipient", String(128), nullable=True),
+    Column("recorded_at", UtcDateTime(), nullable=False),
+    Column("recorded_by", String(64), nullable=False),
+    sqlite_autoincrement=True,  # a number is never given twice: it names the segment file
+)
+
 lab_members = Table(  # which labs (FINESS) an account works for: it sees only their data
     "lab_members",
     metadata,

@@ -1,0 +1,106 @@
+"""``sceau trace``: a file of patients turned up; which recorded scans and runs held them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.table import Table as RichTable
+
+from sceau.cli._context import Context
+from sceau.cli._lang import chosen_words, lang_option
+from sceau.cli._progress import ProgressPrinter
+from sceau.cli._text import cell, markup_safe
+from sceau.events import LeakTraced
+from sceau.keys import open_provider
+from sceau.reports.base import ReportFormat, render, write_report
+from sceau.trace.index import TraceIndex
+from sceau.trace.key import trace_key
+from sceau.trace.leak import TraceReport, trace_leak
+
+
+@click.command()
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--json", "json_path", metavar="FILE", help="Write the JSON report (- for stdout).")
+@click.option("--html", "html_path", metavar="FILE", help="Write the HTML report for the DPO.")
+@lang_option("the HTML report")
+def trace(
+    paths: tuple[str, ...], json_path: str | None, html_path: str | None, lang: str | None
+) -> None:
+    """Trace a file that turned up (or a folder, an archive) to the scans and runs it came from.
+
+    \b
+    Examples:
+      sceau trace leak.csv
+      sceau trace forum-dump.zip --html trace.html
+    """
+    context = Context.load()
+    user = context.actor("trace")  # the leaked file is patient data: an individual reads it
+    console = Console(stderr=True)
+    provider = open_provider(context.settings)
+    try:
+        secret = trace_key(provider, context.engine, context.events, actor=user.name)
+    finally:
+        provider.close()
+    index = TraceIndex(context.engine, context.settings.home / "trace")
+    with ProgressPrinter(console) as progress:
+        report = trace_leak(paths, index, secret, progress=progress)
+    summary = report.to_dict()["summary"]
+    context.events.record(
+        LeakTraced(
+            actor=user.name,
+            tables=summary["tables"],
+            rows=summary["rows"],
+            matched_rows=summary["matched_rows"],
+            records=tuple(r.record_id for r in report.sources),
+        )
+    )
+    if json_path != "-":
+        _print(Console(), report)
+    words = chosen_words(lang, context.settings)
+    for path, fmt in ((json_path, ReportFormat.JSON), (html_path, ReportFormat.HTML)):
+        if path == "-":
+            click.echo(render(report, fmt, words.language))
+        elif path:
+            write_report(report, fmt, Path(path), words.language)
+            console.print(f"Wrote the {fmt.value.upper()} report to {markup_safe(path)}")
+
+
+def _print(console: Console, report: TraceReport) -> None:
+    """The answer first (which readings, how much of the file), then what is left unexplained."""
+    data = report.to_dict()
+    summary = data["summary"]
+    if not summary["rows"]:
+        console.print("No row of patients was read in these files.")
+        return
+    console.print(
+        f"{summary['rows']:,} rows read in {summary['tables']} table(s); "
+        f"{summary['matched_rows']:,} belong to people of {summary['sources']} recorded "
+        f"reading(s), {summary['unmatched_rows']:,} to no one recorded "
+        f"(index of {summary['records_in_index']:,} readings)."
+    )
+    records = {r["record"]: r for r in data["sources"]}
+    for table in data["tables"]:
+        shown = RichTable(title=f"{markup_safe(table['table'])}: {table['rows']:,} rows")
+        for header in ("reading", "kind", "read from", "when", "by", "rows", "share", "explains"):
+            shown.add_column(header)
+        for source in table["sources"]:
+            record = records[source["record"]]
+            shown.add_row(
+                f"#{record['record']} {cell(record['ref'])}",
+                record["kind"],
+                cell(record["source"]),
+                record["recorded_at"],
+                cell(record["recorded_by"]),
+                f"{source['rows']:,}",
+                f"{source['share']:.0%}",
+                f"{source['explains']:,}",
+            )
+        if table["sources"]:
+            console.print(shown)
+        else:
+            console.print(
+                f"{markup_safe(table['table'])}: no recorded reading holds its people "
+                f"({', '.join(table['identifiers']) or 'no identifier of a patient in it'})."
+            )

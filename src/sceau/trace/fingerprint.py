@@ -1,0 +1,49 @@
+"""Keyed fingerprints of identity keys: 64 bits each, under the installation's trace key.
+
+A fingerprint says "the same person" and nothing else: without the key nobody can test a guess
+(a NIR, a name and birth date) against the index, and the key stays with the key provider. Each
+kind has its own domain (BLAKE2b's ``person`` field), so an e-mail never matches a NIR.
+
+Two different people share a fingerprint of one kind with probability 2^-64 per pair: looking up
+the 2 million keys of a 491,840-row leak among 500 million recorded ones gives about
+2e6 x 5e8 / 2^64 ≈ 5e-5 false hits in all, far below what an attribution rests on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import polars as pl
+
+from sceau.trace.identity import Kind, kind_of
+
+KEY_BYTES = 32
+FINGERPRINT = pl.UInt64
+
+
+def fingerprints(keys: pl.DataFrame, secret: bytes) -> pl.DataFrame:
+    """``keys`` (from :func:`identity_keys`) as fingerprints, column by column, each in its
+    kind's domain; a null key stays null. Each distinct key is hashed once."""
+    if len(secret) != KEY_BYTES:
+        raise ValueError("the trace key is 32 bytes")
+    return keys.select(_column(keys[name], kind_of(name), secret) for name in keys.columns)
+
+
+def _column(values: pl.Series, kind: Kind, secret: bytes) -> pl.Series:
+    person = f"sceau-{kind.value}"[:16].encode("ascii")
+    distinct = values.drop_nulls().unique()
+    hashed = pl.Series(
+        [
+            int.from_bytes(
+                hashlib.blake2b(
+                    value.encode("utf-8"), key=secret, digest_size=8, person=person
+                ).digest(),
+                "big",
+            )
+            for value in distinct.to_list()
+        ],
+        dtype=FINGERPRINT,
+    )
+    return values.replace_strict(distinct, hashed, default=None, return_dtype=FINGERPRINT).alias(
+        values.name
+    )

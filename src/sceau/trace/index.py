@@ -1,0 +1,220 @@
+"""The fingerprint index: which recorded scans and runs held which people.
+
+Every scan of a source and every run records, as it reads the rows, the keyed fingerprints of
+each row's identifiers (:mod:`sceau.trace.fingerprint`) under one *record*: a row in the store's
+``trace_records`` (what was read, where, for whom) and the record's fingerprints on disk. Asking
+"who holds these people?" is then a sorted search, not a pass over every record:
+
+- each record's fingerprints are a *segment*: two arrays sorted by fingerprint, the fingerprints
+  (8 bytes each) and their record number (4 bytes), in one NumPy file;
+- :meth:`TraceIndex.compact` merges the segments into one; a lookup searches each segment with
+  ``numpy.searchsorted``, so it costs O(m log n) per segment for m keys among n recorded ones.
+
+A row with every kind of identifier takes 4 x 12 = 48 bytes; a person read twice in one record is
+kept once. The files hold fingerprints only: nothing in them can be turned back into a value
+without the trace key, which the key provider holds. Files are 0600 in a 0700 folder, written
+whole or not at all; a compaction that stops half-way leaves every fingerprint findable.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+import polars as pl
+from sqlalchemy import Engine, delete, insert, select
+
+from sceau.files import write_atomic
+from sceau.store.schema import trace_records
+from sceau.trace.fingerprint import FINGERPRINT
+
+BYTES_PER_FINGERPRINT = 12  # 8 for the fingerprint, 4 for the record's number
+MAX_SEGMENTS = 64  # more, and the next reading merges them: a lookup searches a few arrays
+_SEGMENT = re.compile(r"(?P<kind>record|merged)-(?P<number>[0-9]{1,10})\.npz\Z")
+
+
+@dataclass(frozen=True)
+class Record:
+    """One reading of rows the index remembers: a scan, a run or an export."""
+
+    record_id: int
+    kind: str  # "scan", "run", "export"
+    ref: str  # the scan's number, the run's id
+    source: str  # where the rows were read, without password
+    rows: int
+    fingerprints: int
+    recorded_at: datetime
+    recorded_by: str
+    finess: str | None = None  # the lab whose data it was, when known
+    mandate_sha256: str | None = None
+    recipient: str | None = None  # an export's named recipient
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What :meth:`TraceIndex.add` records: everything but its number and fingerprint count."""
+
+    kind: str
+    ref: str
+    source: str
+    rows: int
+    recorded_at: datetime
+    recorded_by: str
+    finess: str | None = None
+    mandate_sha256: str | None = None
+    recipient: str | None = None
+
+
+class TraceIndex:
+    """The records in the store, their fingerprints in ``folder``."""
+
+    def __init__(self, engine: Engine, folder: Path) -> None:
+        self.engine = engine
+        self.folder = folder
+
+    def add(self, reading: Reading, prints: pl.DataFrame) -> Record:
+        """Record ``reading`` with the fingerprints of its rows (``prints``: one UInt64 column
+        per kind, nulls where a row had none); returns the record."""
+        distinct = _distinct(prints)
+        with self.engine.begin() as connection:
+            record_id = int(
+                connection.execute(
+                    insert(trace_records).values(fingerprints=len(distinct), **reading.__dict__)
+                ).inserted_primary_key[0]  # type: ignore[index]
+            )
+        try:
+            numbers = np.full(len(distinct), record_id, dtype=np.uint32)
+            self._write(f"record-{record_id}.npz", distinct, numbers)
+        except BaseException:  # a record is in the store only with its fingerprints
+            with self.engine.begin() as connection:
+                connection.execute(
+                    delete(trace_records).where(trace_records.c.record_id == record_id)
+                )
+            raise
+        if len(self._segments()) > MAX_SEGMENTS:
+            self.compact()
+        return Record(record_id=record_id, fingerprints=len(distinct), **reading.__dict__)
+
+    def records(self) -> dict[int, Record]:
+        """Every record, by number."""
+        with self.engine.connect() as connection:
+            rows = connection.execute(select(trace_records)).all()
+        return {row.record_id: Record(**row._mapping) for row in rows}
+
+    def lookup(self, prints: pl.DataFrame) -> pl.DataFrame:
+        """Which records hold each row of ``prints``: one line per (row, record, kind) found,
+        ``row`` being the row's position in ``prints`` (a kind's several keys count once)."""
+        found: list[pl.DataFrame] = []
+        for kind in prints.columns:
+            column = prints[kind]
+            keys = pl.DataFrame({"row": np.arange(len(column), dtype=np.uint32), "fp": column})
+            keys = keys.drop_nulls("fp")
+            wanted = np.unique(keys["fp"].to_numpy())
+            hits = self._holders(wanted)
+            if hits.height:
+                found.append(
+                    keys.join(hits, on="fp").select("row", "record", pl.lit(kind).alias("kind"))
+                )
+        if not found:
+            return pl.DataFrame(schema={"row": pl.UInt32, "record": pl.UInt32, "kind": pl.String})
+        return pl.concat(found).unique().sort("row", "record", "kind")
+
+    def compact(self) -> None:
+        """Merge every segment into one, so a lookup searches one sorted array."""
+        segments = self._segments()
+        if len(segments) < 2:
+            return
+        loaded = [_load(path) for path in segments]
+        fps = np.concatenate([fp for fp, _ in loaded])
+        numbers = np.concatenate([n for _, n in loaded])
+        order = np.argsort(fps, kind="stable")
+        newest = max(_number(path) for path in segments)
+        self._write(f"merged-{newest}.npz", fps[order], numbers[order])
+        for path in segments:  # only once the merged segment holds every fingerprint
+            path.unlink(missing_ok=True)
+
+    def bytes_on_disk(self) -> int:
+        """What the fingerprints take on disk (for the benchmark's bytes per row)."""
+        return sum(path.stat().st_size for path in self._segments())
+
+    # --- segments ---------------------------------------------------------------------------
+
+    def _holders(self, wanted: npt.NDArray[np.uint64]) -> pl.DataFrame:
+        """Every (fingerprint, record) among the segments whose fingerprint is in ``wanted``
+        (sorted, distinct)."""
+        parts = []
+        for path in self._segments():
+            fps, numbers = _load(path)
+            start = np.searchsorted(fps, wanted, side="left")
+            stop = np.searchsorted(fps, wanted, side="right")
+            present = stop > start
+            if not present.any():
+                continue
+            starts, stops = start[present], stop[present]
+            spans = stops - starts
+            positions = np.repeat(starts, spans) + _ramps(spans)
+            parts.append(
+                pl.DataFrame(
+                    {
+                        "fp": pl.Series(fps[positions], dtype=FINGERPRINT),
+                        "record": pl.Series(numbers[positions], dtype=pl.UInt32),
+                    }
+                )
+            )
+        if not parts:
+            return pl.DataFrame(schema={"fp": FINGERPRINT, "record": pl.UInt32})
+        return pl.concat(parts)
+
+    def _segments(self) -> list[Path]:
+        """The segments a lookup reads: the newest merged one, and the records after it.
+        A record or an older merged segment that a finished compaction covers is ignored."""
+        if not self.folder.is_dir():
+            return []
+        named = [(m, p) for p in self.folder.iterdir() if (m := _SEGMENT.match(p.name))]
+        merged = [int(m["number"]) for m, _ in named if m["kind"] == "merged"]
+        covered = max(merged, default=0)
+        chosen = [
+            p
+            for m, p in named
+            if (m["kind"] == "merged" and int(m["number"]) == covered)
+            or (m["kind"] == "record" and int(m["number"]) > covered)
+        ]
+        return sorted(chosen, key=_number)
+
+    def _write(
+        self, name: str, fps: npt.NDArray[np.uint64], numbers: npt.NDArray[np.uint32]
+    ) -> None:
+        self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        buffer = io.BytesIO()
+        np.savez(buffer, fps=fps, records=numbers)
+        write_atomic(self.folder / name, buffer.getvalue())
+
+
+def _distinct(prints: pl.DataFrame) -> npt.NDArray[np.uint64]:
+    """Every fingerprint of every kind in ``prints``, sorted, each once."""
+    columns = [prints[c].drop_nulls().to_numpy() for c in prints.columns]
+    if not columns:
+        return np.empty(0, dtype=np.uint64)
+    return np.unique(np.concatenate(columns).astype(np.uint64))
+
+
+def _load(path: Path) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.uint32]]:
+    with np.load(path) as held:
+        return held["fps"], held["records"]
+
+
+def _number(path: Path) -> int:
+    matched = _SEGMENT.match(path.name)
+    return int(matched["number"]) if matched else 0
+
+
+def _ramps(spans: npt.NDArray[np.intp]) -> npt.NDArray[np.intp]:
+    """0, 1, ..., n-1 for each n of ``spans``, end to end (the offsets inside each match)."""
+    total = int(spans.sum())
+    starts = np.repeat(np.cumsum(spans) - spans, spans)
+    return np.arange(total) - starts
