@@ -70,7 +70,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     key = mfa_key(world.settings, create=True)
     codes = {
         name: enrolment.issue(world.engine, world.events, key, name, by="admin")
-        for name in ("dr.martin", "op.durand", "aud.petit", "aud.cle")
+        for name in ("admin", "dr.martin", "op.durand", "aud.petit", "aud.cle")
     }
     run_id = migrate(
         world.session(), world.signed_mandate(destination=f"sqlite:///{home / 'lis.db'}")

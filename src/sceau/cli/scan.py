@@ -126,7 +126,7 @@ def scan(
         if v is not None
     }
     warn_broken(DETECTORS, SOURCES)
-    recorder = None if through_service else _recorder(context, user_name, console)
+    recorder, not_recorded = (None, None) if through_service else _recorder(context, user_name)
     with ProgressPrinter(console) as progress:
         report = run_scan(
             sources,
@@ -143,24 +143,8 @@ def scan(
             f"{markup_safe(context.settings.server.rstrip('/'))}{kept['page']}"
         )
     else:
-        context.events.record(
-            ScanCompleted(
-                actor=user_name,
-                sources=len(report.tables),
-                rows=sum(t.rows for t in report.tables),
-                sensitive_columns=sum(
-                    1
-                    for t in report.tables
-                    for c in t.columns
-                    if c.sensitivity is not Sensitivity.NONE
-                ),
-            )
-        )
-    if recorder is not None and recorder.records:
-        console.print(
-            f"Recorded {len(recorder.records)} table(s) in the trace index "
-            "(keyed fingerprints of who is in them, never a value)."
-        )
+        _record_scan(context, user_name, report)
+        _say_recorded(console, recorder, not_recorded)
     words = chosen_words(lang, context.settings)
     if not quiet and not to_stdout:
         print_report(Console(), report, words)
@@ -178,20 +162,47 @@ def scan(
         sys.exit(1)
 
 
-def _recorder(context: Context, user: str, console: Console) -> Fingerprinting | None:
+def _record_scan(context: Context, user: str, report: ScanReport) -> None:
+    context.events.record(
+        ScanCompleted(
+            actor=user,
+            sources=len(report.tables),
+            rows=sum(t.rows for t in report.tables),
+            sensitive_columns=sum(
+                1 for t in report.tables for c in t.columns if c.sensitivity is not Sensitivity.NONE
+            ),
+        )
+    )
+
+
+def _say_recorded(
+    console: Console, recorder: Fingerprinting | None, not_recorded: str | None
+) -> None:
+    """Whether the scanned tables went into the trace index, said after the scan."""
+    if recorder is not None and recorder.records:
+        console.print(
+            f"Recorded {len(recorder.records)} table(s) in the trace index "
+            "(keyed fingerprints of who is in them, never a value)."
+        )
+    elif not_recorded is not None:
+        console.print(f"[yellow]{markup_safe(not_recorded)}[/yellow]")
+
+
+def _recorder(context: Context, user: str) -> tuple[Fingerprinting | None, str | None]:
     """The fingerprinting of the scanned tables into the trace index, so that a leak of them
-    can be traced later; None, said plainly, when the key provider cannot give the trace key."""
+    can be traced later; else why not, said once the scan is done (the key provider cannot give
+    the trace key)."""
     ref = f"scan-{datetime.now(UTC):%Y%m%dT%H%M%S}-{secrets.token_hex(3)}"
     try:
-        return start_fingerprinting(
+        recorder = start_fingerprinting(
             context.settings, context.engine, context.events, kind="scan", ref=ref, by=user
         )
     except KeyProviderError as error:
-        console.print(
-            "[yellow]This scan is not recorded in the trace index: the key provider cannot give "
-            f"the trace key ({markup_safe(error.message)}).[/yellow]"
+        return None, (
+            "This scan is not recorded in the trace index: the key provider cannot give the "
+            f"trace key ({error.message})."
         )
-        return None
+    return recorder, None
 
 
 def _service(context: Context) -> Remote:

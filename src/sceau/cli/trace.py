@@ -6,12 +6,11 @@ from pathlib import Path
 
 import click
 from rich.console import Console
-from rich.table import Table as RichTable
 
 from sceau.cli._context import Context
 from sceau.cli._lang import chosen_words, lang_option
 from sceau.cli._progress import ProgressPrinter
-from sceau.cli._text import cell, markup_safe
+from sceau.cli._text import markup_safe
 from sceau.events import LeakTraced
 from sceau.keys import open_provider
 from sceau.reports.base import ReportFormat, render, write_report
@@ -82,25 +81,16 @@ def _print(console: Console, report: TraceReport) -> None:
     )
     records = {r["record"]: r for r in data["sources"]}
     for table in data["tables"]:
-        shown = RichTable(title=f"{markup_safe(table['table'])}: {table['rows']:,} rows")
-        for header in ("reading", "kind", "read from", "when", "by", "rows", "share", "explains"):
-            shown.add_column(header)
+        console.print(f"\n{markup_safe(table['table'])}: {table['rows']:,} rows")
+        if not table["sources"]:
+            which = ", ".join(table["identifiers"]) or "no identifier of a patient in it"
+            console.print(f"  No recorded reading holds its people ({which}).")
         for source in table["sources"]:
             record = records[source["record"]]
-            shown.add_row(
-                f"#{record['record']} {cell(record['ref'])}",
-                record["kind"],
-                cell(record["source"]),
-                record["recorded_at"],
-                cell(record["recorded_by"]),
-                f"{source['rows']:,}",
-                f"{source['share']:.0%}",
-                f"{source['explains']:,}",
-            )
-        if table["sources"]:
-            console.print(shown)
-        else:
             console.print(
-                f"{markup_safe(table['table'])}: no recorded reading holds its people "
-                f"({', '.join(table['identifiers']) or 'no identifier of a patient in it'})."
+                f"  Reading #{record['record']} ({record['kind']} {markup_safe(record['ref'])}), "
+                f"read from {markup_safe(record['source'])} on {record['recorded_at']} by "
+                f"{markup_safe(record['recorded_by'])}: holds {source['rows']:,} of these rows "
+                f"({source['share']:.0%}), {source['explains']:,} of them explained by no "
+                "reading named before it."
             )
