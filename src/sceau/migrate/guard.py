@@ -10,9 +10,10 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from sceau.detect.report import TableScan
 from sceau.events import DriftRefused, EventSink, MandateRefused, ScanDisagreed
 from sceau.mandate.model import MandateError
-from sceau.mandate.policy import DriftError, ScanDisagreement, check_drift, watched_text
+from sceau.mandate.policy import DriftError, ScanDisagreement, check_drift
 from sceau.mandate.signature import parse_signature
 from sceau.mandate.verify import VerifiedMandate, load_verified, verify_signed
 from sceau.migrate.preflight import drift_scan, source_table
@@ -73,11 +74,9 @@ def mandate_source(session: MigrationSession, verified: VerifiedMandate) -> Tabl
     return source_table(mandate, location, batch_rows=session.settings.batch_rows)
 
 
-def guard_drift(
-    session: MigrationSession, verified: VerifiedMandate, table: Table
-) -> tuple[str, ...]:
-    """Refuse a source that changed since signing, on a sample; return the free-text columns
-    that move as is, which extraction then checks row by row."""
+def guard_drift(session: MigrationSession, verified: VerifiedMandate, table: Table) -> TableScan:
+    """Refuse a source that changed since signing, on a sample; return the scan it passed
+    (which free text moves as is, whose each column is)."""
     session.progress.step("Scanning the source for drift from what was signed…")
     scan = drift_scan(table, session.progress)
     try:
@@ -96,7 +95,7 @@ def guard_drift(
                 f"Column {rule.source} moves as {rule.category}, as the controller signed "
                 f"(the scan reads {rule.detected}; the reason is in the mandate)."
             )
-    return watched_text(mandate, scan)
+    return scan
 
 
 def refuse_drift(session: MigrationSession, verified: VerifiedMandate, error: DriftError) -> None:

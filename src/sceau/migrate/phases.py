@@ -26,6 +26,7 @@ from sceau.migrate.plan import Plan
 from sceau.migrate.session import MigrationSession
 from sceau.migrate.staging import Staging
 from sceau.migrate.state import RunState
+from sceau.migrate.tracing import RunTracing
 from sceau.migrate.verify import Digest
 from sceau.migrate.workers import Cores, digest_on_cores, sealed_batches
 from sceau.sources.base import Table, batched
@@ -39,8 +40,10 @@ def extract(
     staging: Staging,
     table: Table,
     cores: Cores,
+    tracing: RunTracing | None = None,
 ) -> None:
-    """Stage every source batch, sealed, from the first (a restarted extraction starts over)."""
+    """Stage every source batch, sealed, from the first (a restarted extraction starts over);
+    ``tracing`` fingerprints each batch read and keeps its fingerprints with its checkpoint."""
     started = time.perf_counter()
     staging.create()
     staging.clear()
@@ -48,6 +51,8 @@ def extract(
     progress = session.progress
     progress.phase("extract", table.expected_rows)
     batches = batched(table.batches(), session.settings.batch_rows)
+    if tracing is not None:
+        batches = tracing.watch(batches)
     for done in sealed_batches(cores, batches, plan, staging):
         session.events.record(  # before the batch is kept: no staged batch goes unlogged
             BatchStaged(
@@ -59,6 +64,8 @@ def extract(
             )
         )
         staging.store(done.number, done.sealed)
+        if tracing is not None:
+            tracing.keep(done.number)
         runs.record_checkpoint(
             session.engine, outcome.run_id, "staged", done.number, done.digest, done.refused
         )

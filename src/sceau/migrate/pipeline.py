@@ -24,7 +24,7 @@ from pathlib import Path
 from sceau.errors import SceauError
 from sceau.events import RunStarted, RunStopped
 from sceau.keys import material
-from sceau.mandate.policy import DriftError
+from sceau.mandate.policy import DriftError, watched_text
 from sceau.mandate.verify import VerifiedMandate
 from sceau.migrate import phases, runs
 from sceau.migrate.errors import MigrationError, StopNow, StoppedOnRequest
@@ -36,9 +36,11 @@ from sceau.migrate.session import MigrationSession
 from sceau.migrate.shred import shred_run
 from sceau.migrate.staging import Staging
 from sceau.migrate.state import RunState
+from sceau.migrate.tracing import identity_columns, run_tracing
 from sceau.migrate.verify import Digest
 from sceau.migrate.workers import PARALLEL_FROM_ROWS, Cores
 from sceau.sources.base import Table
+from sceau.trace.identity import IdentityColumns
 from sceau.urls import redact_url
 
 __all__ = ["MigrationError", "RunOutcome", "migrate"]
@@ -46,10 +48,12 @@ __all__ = ["MigrationError", "RunOutcome", "migrate"]
 
 @dataclass(frozen=True)
 class _Extraction:
-    """What extraction reads: the source table, and the free-text columns checked row by row."""
+    """What extraction reads: the source table, the free-text columns checked row by row, and
+    the patient's identifier columns the run records in the trace index."""
 
     table: Table
     watched: tuple[str, ...]
+    identity: IdentityColumns
 
 
 def migrate(
@@ -155,12 +159,16 @@ def _extract(
         actor=session.actor,
     )
     plan = Plan(verified.mandate, verified.sha256, keys, extraction.watched)
+    tracing = run_tracing(session, outcome, staging, extraction.identity)
     try:
-        phases.extract(session, outcome, plan, staging, extraction.table, cores)
+        phases.extract(session, outcome, plan, staging, extraction.table, cores, tracing)
     except DriftError as error:
         refuse_drift(session, verified, error)
         _shred(session, outcome, reason="refused")  # what was staged is useless
         raise
+    if tracing is not None:  # before loading: a run resumed from there has its record
+        staged = runs.checkpoints_of(session.engine, outcome.run_id, "staged")
+        tracing.record(sorted(staged), sum(d.rows + refused for d, refused in staged.values()))
 
 
 def _stop(session: MigrationSession, outcome: RunOutcome, why: str) -> None:
@@ -179,7 +187,9 @@ def _stop(session: MigrationSession, outcome: RunOutcome, why: str) -> None:
 
 def _extraction(session: MigrationSession, verified: VerifiedMandate) -> _Extraction:
     table = mandate_source(session, verified)
-    return _Extraction(table, guard_drift(session, verified, table))
+    scan = guard_drift(session, verified, table)
+    mandate = verified.mandate
+    return _Extraction(table, watched_text(mandate, scan), identity_columns(mandate, scan))
 
 
 def _refuse_unfinished(session: MigrationSession, verified: VerifiedMandate, path: Path) -> None:

@@ -1,7 +1,9 @@
 """Encrypted staging: each batch is an Arrow IPC stream sealed with AES-256-GCM under the run's
 data key, bound to (run, batch number, key version) so a file cannot be swapped, replayed from
-another run or renamed. Nothing is ever written in clear: the folder is mode 0700, each file
-0600, written through a temporary file and an atomic rename.
+another run or renamed. Beside a batch, its *part* ``prints`` holds the keyed fingerprints of the
+people it read (:mod:`sceau.migrate.tracing`), sealed and bound the same way. Nothing is ever
+written in clear: the folder is mode 0700, each file 0600, written through a temporary file and
+an atomic rename.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from sceau.errors import SceauError
 from sceau.files import write_atomic
 
 _SUFFIX = ".sealed"
+_BATCH = "batch"  # the rows staged; other parts are named after what they hold
 
 
 class StagingError(SceauError):
@@ -45,13 +48,14 @@ class Staging:
                 where=str(self.folder),
             ) from None
 
-    def _context(self, batch_no: int) -> str:
-        return f"sceau staging v1 run={self.run_id} batch={batch_no} key=v{self.key_version}"
+    def _context(self, batch_no: int, part: str) -> str:
+        bound = f"sceau staging v1 run={self.run_id} batch={batch_no} key=v{self.key_version}"
+        return bound if part == _BATCH else f"{bound} part={part}"
 
-    def path(self, batch_no: int) -> Path:
-        return self.folder / f"batch-{batch_no:06d}{_SUFFIX}"
+    def path(self, batch_no: int, part: str = _BATCH) -> Path:
+        return self.folder / f"{part}-{batch_no:06d}{_SUFFIX}"
 
-    def seal(self, batch_no: int, batch: pa.RecordBatch) -> bytes:
+    def seal(self, batch_no: int, batch: pa.RecordBatch, part: str = _BATCH) -> bytes:
         """``batch`` as an Arrow IPC stream, sealed for this run, number and key version.
 
         Pure: worker processes seal in parallel, the driver stores in order.
@@ -59,11 +63,11 @@ class Staging:
         sink = pa.BufferOutputStream()
         with pa.ipc.new_stream(sink, batch.schema) as writer:
             writer.write_batch(batch)
-        return seal(self._key, sink.getvalue().to_pybytes(), context=self._context(batch_no))
+        return seal(self._key, sink.getvalue().to_pybytes(), context=self._context(batch_no, part))
 
-    def store(self, batch_no: int, sealed: bytes) -> None:
+    def store(self, batch_no: int, sealed: bytes, part: str = _BATCH) -> None:
         """Write a sealed batch atomically; an existing file for the number is replaced."""
-        target = self.path(batch_no)
+        target = self.path(batch_no, part)
         try:
             write_atomic(target, sealed)
         except OSError as error:
@@ -73,9 +77,9 @@ class Staging:
                 where=str(target),
             ) from None
 
-    def read(self, batch_no: int) -> pa.RecordBatch:
+    def read(self, batch_no: int, part: str = _BATCH) -> pa.RecordBatch:
         """The batch back, after checking it was sealed for this run, number and key version."""
-        path = self.path(batch_no)
+        path = self.path(batch_no, part)
         try:
             sealed = path.read_bytes()
         except OSError as error:
@@ -84,7 +88,7 @@ class Staging:
                 hint="the staging was altered; start a new run",
                 where=str(path),
             ) from None
-        data = unseal(self._key, sealed, context=self._context(batch_no), where=str(path))
+        data = unseal(self._key, sealed, context=self._context(batch_no, part), where=str(path))
         with pa.ipc.open_stream(data) as reader:
             return reader.read_next_batch()
 

@@ -106,6 +106,13 @@ class TraceIndex:
             rows = connection.execute(select(trace_records)).all()
         return {row.record_id: Record(**row._mapping) for row in rows}
 
+    def holds(self, kind: str, ref: str) -> bool:
+        """Whether a reading of this kind and reference (a run's id) is recorded already."""
+        wanted = (trace_records.c.kind == kind) & (trace_records.c.ref == ref)
+        with self.engine.connect() as connection:
+            found = connection.execute(select(trace_records.c.record_id).where(wanted)).first()
+        return found is not None
+
     def lookup(self, prints: pl.DataFrame) -> pl.DataFrame:
         """Which records hold each row of ``prints``: one line per (row, record, kind) found,
         ``row`` being the row's position in ``prints`` (a kind's several keys count once)."""

@@ -56,8 +56,7 @@ class TableFingerprints:
     parts: list[pl.DataFrame] = field(default_factory=list)
 
     def read(self, frame: pl.DataFrame) -> None:
-        keys = identity_keys(frame, self.columns)
-        self.parts.append(fingerprints(keys, self.owner.secret).unique())
+        self.parts.append(batch_prints(frame, self.columns, self.owner.secret))
 
     def done(self, table: TableScan) -> None:
         self.record(table.rows)
@@ -93,6 +92,11 @@ class TableFingerprints:
         owner.records.append(recorded)
         self.parts = []
         return recorded
+
+
+def batch_prints(frame: pl.DataFrame, columns: IdentityColumns, secret: bytes) -> pl.DataFrame:
+    """The fingerprints of the people in ``frame``, one UInt64 column per key, each row once."""
+    return fingerprints(identity_keys(frame, columns), secret).unique()
 
 
 def start_fingerprinting(
