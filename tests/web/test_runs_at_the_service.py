@@ -16,6 +16,7 @@ from sceau.accounts.labs import add_member
 from sceau.mandate.parse import parse_mandate
 from sceau.mandate.signature import signature_path
 from sceau.migrate import phases
+from sceau.trace.index import TraceIndex
 
 
 def signed(world, home: Path) -> tuple[str, str, Path]:
@@ -65,6 +66,10 @@ def test_the_service_runs_a_mandate_the_operator_hands_it(tmp_path):
     assert count == facts["rows"]["loaded"] > 0
     started = [e for e in world.events.read(names={"run.started"})]
     assert [e.actor for e in started] == ["op.durand"]
+    # the run recorded who it read in the trace index, as a run from the command line does
+    (record,) = TraceIndex(world.engine, world.home / "trace").records().values()
+    assert (record.kind, record.ref, record.recorded_by) == ("run", run_id, "op.durand")
+    assert record.rows == world.synth.frame.height
 
 
 def test_a_mandate_of_another_lab_a_changed_one_or_a_controller_is_refused(tmp_path):
