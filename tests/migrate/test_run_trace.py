@@ -17,8 +17,10 @@ from tests.migrate.world import CHEAP, PASSWORD, World, cli_world, make_world
 
 from sceau.accounts import login
 from sceau.cli import main
-from sceau.migrate.errors import StoppedOnRequest
+from sceau.migrate import phases
+from sceau.migrate.errors import MigrationError, StoppedOnRequest
 from sceau.migrate.pipeline import migrate
+from sceau.migrate.state import RunState
 from sceau.trace.identity import IdentityColumns
 from sceau.trace.index import Record, TraceIndex
 from sceau.trace.key import trace_key
@@ -146,3 +148,27 @@ def test_sceau_trace_names_the_run(tmp_path: Path, monkeypatch: pytest.MonkeyPat
         outcome.run_id,
         "130000011",
     )
+
+
+def test_a_run_cut_off_just_after_its_record_does_not_record_twice(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    world = make_world(tmp_path / "home", patients=300)
+    mandate = world.signed_mandate(destination=f"sqlite:///{tmp_path / 'lis.db'}")
+    move = phases.move
+
+    def cut_off(session: object, outcome: object, state: RunState, **values: object) -> None:
+        if state is RunState.LOADING:  # the machine stopped between the record and loading
+            raise MigrationError("the machine stopped", hint="resume the run", where="test")
+        move(session, outcome, state, **values)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(phases, "move", cut_off)
+    with pytest.raises(MigrationError, match="the machine stopped"):
+        migrate(world.session(), mandate)
+    (record,) = _runs_records(world)
+    monkeypatch.setattr(phases, "move", move)
+
+    outcome = migrate(world.session(), mandate, resume=record.ref)
+    assert outcome.status is RunState.SHREDDED
+    assert _runs_records(world) == [record]
+    assert len(_recorded_events(world, record.ref)) == 1

@@ -168,7 +168,13 @@ def _extract(
         raise
     if tracing is not None:  # before loading: a run resumed from there has its record
         staged = runs.checkpoints_of(session.engine, outcome.run_id, "staged")
-        tracing.record(sorted(staged), sum(d.rows + refused for d, refused in staged.values()))
+        read = sum(digest.rows + refused for digest, refused in staged.values())
+        recorded = tracing.record(sorted(staged), read)
+        if recorded is not None:
+            session.progress.step(
+                f"Recorded in the trace index as reading #{recorded.record_id}: "
+                f"{recorded.fingerprints:,} fingerprints of the people in the {read:,} rows read."
+            )
 
 
 def _stop(session: MigrationSession, outcome: RunOutcome, why: str) -> None:

@@ -29,7 +29,7 @@ from sceau.migrate.session import MigrationSession
 from sceau.migrate.staging import Staging
 from sceau.sources.frames import frame_of
 from sceau.trace.identity import IdentityColumns
-from sceau.trace.index import TraceIndex
+from sceau.trace.index import Record, TraceIndex
 from sceau.trace.key import trace_key
 from sceau.trace.record import Fingerprinting, TableFingerprints, batch_prints
 
@@ -72,13 +72,14 @@ class RunTracing:
         prints = _one_batch(self._pending.pop(number))
         self.staging.store(number, self.staging.seal(number, prints, PRINTS), PRINTS)
 
-    def record(self, numbers: Iterable[int], rows: int) -> None:
-        """Record the fingerprints of batches ``numbers`` (``rows`` read) as the run's record."""
+    def record(self, numbers: Iterable[int], rows: int) -> Record | None:
+        """Record the fingerprints of batches ``numbers`` (``rows`` read) as the run's record;
+        None if the run has one already."""
         recorder = self.recorder
         if recorder.index.holds(RUN, recorder.ref):
-            return
+            return None
         parts = [frame_of(self.staging.read(number, PRINTS)) for number in numbers]
-        TableFingerprints(recorder, self.source, self.columns, parts).record(rows)
+        return TableFingerprints(recorder, self.source, self.columns, parts).record(rows)
 
 
 def run_tracing(
