@@ -12,7 +12,7 @@ import itertools
 import time
 from collections.abc import Generator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import closing
+from contextlib import ExitStack, closing
 from typing import Any
 
 import pyarrow as pa
@@ -51,26 +51,27 @@ def extract(
     progress = session.progress
     progress.phase("extract", table.expected_rows)
     batches = batched(table.batches(), session.settings.batch_rows)
-    if tracing is not None:
-        batches = tracing.watch(batches)
-    for done in sealed_batches(cores, batches, plan, staging):
-        session.events.record(  # before the batch is kept: no staged batch goes unlogged
-            BatchStaged(
-                actor=session.actor,
-                run_id=outcome.run_id,
-                batch=done.number,
-                rows=done.digest.rows,
-                refused_rows=done.refused,
-            )
-        )
-        staging.store(done.number, done.sealed)
+    with ExitStack() as stack:  # the fingerprinting thread ends here, whatever stops the loop
         if tracing is not None:
-            tracing.keep(done.number)
-        runs.record_checkpoint(
-            session.engine, outcome.run_id, "staged", done.number, done.digest, done.refused
-        )
-        progress.rows(done.rows_read)
-        _stop_point(session)
+            batches = stack.enter_context(closing(tracing.watch(batches)))
+        for done in sealed_batches(cores, batches, plan, staging):
+            session.events.record(  # before the batch is kept: no staged batch goes unlogged
+                BatchStaged(
+                    actor=session.actor,
+                    run_id=outcome.run_id,
+                    batch=done.number,
+                    rows=done.digest.rows,
+                    refused_rows=done.refused,
+                )
+            )
+            staging.store(done.number, done.sealed)
+            if tracing is not None:
+                tracing.keep(done.number)
+            runs.record_checkpoint(
+                session.engine, outcome.run_id, "staged", done.number, done.digest, done.refused
+            )
+            progress.rows(done.rows_read)
+            _stop_point(session)
     progress.phase_done()
     add_timing(session, outcome, "extract", time.perf_counter() - started)
 

@@ -4,8 +4,9 @@ identity, taken before anything is pseudonymised, under one record of kind ``run
 - Whose identity: the drift scan says whose each column is (a practitioner's or a sampler's
   name never joins a patient's key); the mandate says what it is, the controller's override
   included.
-- Where: the driver process fingerprints each batch as it hands it to the stage, so the trace
-  key, fetched once per run from the session's key provider, never reaches a worker process.
+- Where: the driver process fingerprints each batch as it hands it to the stage (in a thread
+  of its own), so the trace key, fetched once per run from the session's key provider, never
+  reaches a worker process.
 - Exactly once: a batch's fingerprints are sealed into the run's staging beside the batch, under
   the run's key, and kept with the batch's checkpoint; when extraction ends, those of every
   checkpointed batch become the record. A restarted extraction clears the staging, fingerprints
@@ -15,7 +16,8 @@ identity, taken before anything is pseudonymised, under one record of kind ``run
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 
 import polars as pl
@@ -57,19 +59,22 @@ class RunTracing:
     columns: IdentityColumns
     staging: Staging
     source: str  # the source's public location
-    _pending: dict[int, pl.DataFrame] = field(default_factory=dict)
+    _pending: dict[int, Future[pl.DataFrame]] = field(default_factory=dict)
 
-    def watch(self, batches: Iterable[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+    def watch(self, batches: Iterable[pa.RecordBatch]) -> Generator[pa.RecordBatch, None, None]:
         """``batches`` unchanged, each fingerprinted on its way (numbered from 0, as the stage
-        numbers them)."""
-        for number, batch in enumerate(batches):
-            frame = frame_of(batch)
-            self._pending[number] = batch_prints(frame, self.columns, self.recorder.secret)
-            yield batch
+        numbers them) by a thread beside the stage: Polars' work on both overlaps."""
+        secret = self.recorder.secret
+        with ThreadPoolExecutor(1) as fingerprinter:
+            for number, batch in enumerate(batches):
+                self._pending[number] = fingerprinter.submit(
+                    batch_prints, frame_of(batch), self.columns, secret
+                )
+                yield batch
 
     def keep(self, number: int) -> None:
         """Seal batch ``number``'s fingerprints into the staging (before its checkpoint)."""
-        prints = _one_batch(self._pending.pop(number))
+        prints = _one_batch(self._pending.pop(number).result())
         self.staging.store(number, self.staging.seal(number, prints, PRINTS), PRINTS)
 
     def record(self, numbers: Iterable[int], rows: int) -> Record | None:
