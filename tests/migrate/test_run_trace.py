@@ -17,7 +17,7 @@ from tests.migrate.world import CHEAP, PASSWORD, World, cli_world, make_world
 
 from sceau.accounts import login
 from sceau.cli import main
-from sceau.migrate import phases
+from sceau.migrate import phases, pipeline
 from sceau.migrate.errors import MigrationError, StoppedOnRequest
 from sceau.migrate.pipeline import migrate
 from sceau.migrate.state import RunState
@@ -50,6 +50,10 @@ def _runs_records(world: World) -> list[Record]:
 
 def _recorded_events(world: World, run_id: str) -> list[object]:
     return [e for e in world.events.read() if e.name == "trace.recorded" and e.get("ref") == run_id]
+
+
+def _distinct(prints: pl.DataFrame) -> int:
+    return pl.concat([prints[c].drop_nulls() for c in prints.columns]).n_unique()
 
 
 def test_a_run_records_its_sources_people_and_a_slice_is_traced_to_it(tmp_path: Path) -> None:
@@ -120,8 +124,7 @@ def test_a_practitioners_name_never_enters_a_patients_key(tmp_path: Path) -> Non
     index, secret, source = _index(world), _secret(world), world.synth.frame
 
     patients = batch_prints(source, PATIENT, secret)
-    distinct = pl.concat([patients[c].drop_nulls() for c in patients.columns]).n_unique()
-    assert record.fingerprints == distinct  # the patient's identifiers, nothing else
+    assert record.fingerprints == _distinct(patients)  # the patient's identifiers, nothing else
     assert index.lookup(patients).height > 0
     mixed = IdentityColumns(
         names=("NOM_PAT", "NOM_MED"), birth_date="DDN", phones=("TEL_MED",), emails=("MAIL_MED",)
@@ -172,3 +175,15 @@ def test_a_run_cut_off_just_after_its_record_does_not_record_twice(
     assert outcome.status is RunState.SHREDDED
     assert _runs_records(world) == [record]
     assert len(_recorded_events(world, record.ref)) == 1
+
+
+def test_a_run_on_several_cores_records_every_batch(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(pipeline, "PARALLEL_FROM_ROWS", 0)
+    monkeypatch.setattr(pipeline.os, "cpu_count", lambda: 2)
+    world = make_world(tmp_path / "home", patients=300, batch_rows=40)
+    migrate(world.session(), world.signed_mandate(destination=f"sqlite:///{tmp_path / 'l.db'}"))
+    (record,) = _runs_records(world)
+    expected = batch_prints(world.synth.frame, PATIENT, _secret(world))
+    assert (record.rows, record.fingerprints) == (world.synth.frame.height, _distinct(expected))
