@@ -20,7 +20,7 @@ import polars as pl
 from sceau.detect.base import ColumnFinding
 from sceau.detect.report import TableScan
 from sceau.trace.fingerprint import fingerprints
-from sceau.trace.identity import IdentityColumns, Kind, identity_keys
+from sceau.trace.identity import SPLIT, IdentityColumns, Kind, identity_keys
 from sceau.trace.impact import ImpactColumns, TableImpact
 from sceau.trace.index import Record, TraceIndex
 
@@ -120,7 +120,12 @@ def explain(traced: TableTrace, found: pl.DataFrame, records: dict[int, Record])
         new = held - explained
         if len(new) < floor:
             break
-        kinds = matches.filter(pl.col("record") == number).explode("kind")
+        kinds = (  # a kind's several keys (name_birth, name_birth#1) are one way to match
+            matches.filter(pl.col("record") == number)
+            .explode("kind")
+            .with_columns(pl.col("kind").str.split(SPLIT).list.first())
+            .unique(["row", "kind"])
+        )
         traced.sources.append(
             Explained(
                 record=records[number],
