@@ -22,7 +22,7 @@ are counts, FINESS numbers and the first and last day of the records, never a va
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -54,7 +54,7 @@ _CREDENTIAL = frozenset({Category.LOGIN, Category.PASSWORD, Category.PASSWORD_HA
 class ImpactColumns:
     """The columns of a table that tell whom a row concerns and what it holds."""
 
-    basis: str  # Basis's value, or BY_ROW
+    basis: str  # the scan's population basis (NIR, name and birth date), or BY_ROW
     birth_date: str | None
     dates: tuple[str, ...]  # the record's dates: visits, samples (never the birth date)
     texts: tuple[str, ...]  # free text, read for health categories
@@ -280,7 +280,7 @@ def measure(
     )
 
 
-def _distinct(values: Any) -> tuple[str, ...]:
+def _distinct(values: Iterable[str | None]) -> tuple[str, ...]:
     return tuple(sorted({v for v in values if v}))
 
 
@@ -301,7 +301,7 @@ def _any_filled(names: Sequence[str]) -> pl.Expr:
     return pl.any_horizontal([_text(n).str.strip_chars().fill_null("") != "" for n in names])
 
 
-def _any_key(key: Any, names: Sequence[str]) -> pl.Expr:
+def _any_key(key: Callable[[pl.Expr], pl.Expr], names: Sequence[str]) -> pl.Expr:
     if not names:
         return pl.lit(False)
     return pl.any_horizontal([key(pl.col(n)).is_not_null() for n in names])
