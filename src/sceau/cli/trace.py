@@ -57,7 +57,7 @@ def trace(
         )
     )
     if json_path != "-":
-        _print(Console(), report)
+        print_trace(Console(), report)
     words = chosen_words(lang, context.settings)
     for path, fmt in ((json_path, ReportFormat.JSON), (html_path, ReportFormat.HTML)):
         if path == "-":
@@ -67,7 +67,7 @@ def trace(
             console.print(f"Wrote the {fmt.value.upper()} report to {markup_safe(path)}")
 
 
-def _print(console: Console, report: TraceReport) -> None:
+def print_trace(console: Console, report: TraceReport) -> None:
     """The answer first (which readings, how much of the file), then what is left unexplained."""
     data = report.to_dict()
     summary = data["summary"]
