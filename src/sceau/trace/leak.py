@@ -52,7 +52,7 @@ class TraceReport:
                 "sources": len(self.sources),
                 "records_in_index": self.indexed,
             },
-            "sources": [_record(r) for r in self.sources],
+            "sources": [record_dict(r) for r in self.sources],
             "tables": [_table(t) for t in self.tables],
             "skipped": [{"location": s.location, "reason": s.reason} for s in self.scan.skipped],
         }
@@ -73,7 +73,8 @@ def trace_leak(
     return TraceReport(scan=report, tables=tracing.tables, indexed=indexed)
 
 
-def _record(record: Record) -> dict[str, Any]:
+def record_dict(record: Record) -> dict[str, Any]:
+    """A recorded reading as reports show it: where, when, by whom, for whom; no value."""
     return {
         "record": record.record_id,
         "kind": record.kind,
