@@ -13,6 +13,7 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from sceau.errors import SceauError
 
@@ -193,10 +194,18 @@ def _coerce(name: str, raw: object, *, where: str) -> object:
 def _locations(raw: object, *, where: str) -> tuple[str, ...]:
     """A list of locations: a TOML list, or the environment's text, one location a line."""
     if isinstance(raw, str):
-        return tuple(line.strip() for line in raw.splitlines() if line.strip())
-    if isinstance(raw, list) and all(isinstance(item, str) for item in raw):
-        return tuple(raw)
-    raise ConfigError("sweep must be a list of folders and ftp:// addresses", where=where)
+        found = tuple(line.strip() for line in raw.splitlines() if line.strip())
+    elif isinstance(raw, list) and all(isinstance(item, str) for item in raw):
+        found = tuple(raw)
+    else:
+        raise ConfigError("sweep must be a list of folders and ftp:// addresses", where=where)
+    if any(urlsplit(location).password for location in found if "://" in location):
+        raise ConfigError(
+            "an address in sweep holds a password",
+            hint="remove it from the address and set SCEAU_FTP_PASSWORD instead",
+            where=where,
+        )
+    return found
 
 
 def _flag(name: str, raw: object, *, where: str) -> bool:

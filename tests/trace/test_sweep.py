@@ -17,6 +17,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import select
 from tests.foreign.generator import generate
 from tests.trace.test_trace_leak import Kept, read_table
@@ -25,7 +27,7 @@ from sceau.alerts.policy import load_policy
 from sceau.alerts.supervisor import Supervisor
 from sceau.audit.key import AuditKey
 from sceau.audit.sink import AuditLog
-from sceau.config import load_settings
+from sceau.config import ConfigError, load_settings
 from sceau.detect.scan import ScanOptions, scan
 from sceau.keys import open_provider
 from sceau.store import open_store
@@ -164,6 +166,9 @@ def test_a_sweep_of_an_ftp_server_finds_the_strays_and_leaves_no_download(
     log = AuditLog(open_store(f"sqlite:///{tmp_path / 'audit.db'}"), AuditKey.generate())
     record_finds(log, report, actor="op.durand")
     assert FTP_PASSWORD not in str(report.to_dict())
+    entries = [entry for _, entry in log.numbered()]
+    assert len(entries) == 5  # a find each, and the sweep
+    assert all(FTP_PASSWORD.encode() not in entry for entry in entries)
 
 
 def test_a_wrong_ftp_password_is_listed_not_raised(world, ftp_server):
@@ -225,3 +230,32 @@ def test_the_services_periodic_sweep_raises_an_unchanged_file_once(tmp_path, mon
             select(alerts.c.key).where(alerts.c.rule == "stray-copy")
         ).scalars()
         assert len(list(keys)) == 2
+
+
+_PART = st.text(alphabet="abcdefgh-_.0", min_size=1, max_size=6).filter(
+    lambda part: part not in {".", ".."}
+)
+
+
+@given(root=st.lists(_PART, min_size=1, max_size=3), rest=st.lists(_PART, max_size=3))
+def test_a_declared_location_covers_what_lies_under_it_and_nothing_beside_it(root, rest):
+    folder = "/srv/" + "/".join(root)
+    declared = Declared.of([folder, f"ftp://lab@ftp.example:2121{folder}"])
+    assert declared("/".join([folder, *rest]))
+    assert declared(f"ftp://other@ftp.example:2121{'/'.join([folder, *rest])}")
+    assert not declared(folder + "x")  # a sibling sharing the name's start is not under it
+    assert not declared(f"ftp://lab@ftp.example{folder}")  # another port: another server
+    assert not declared("/srv")
+
+
+def test_the_sweep_setting_takes_a_list_or_lines_and_refuses_a_password(tmp_path):
+    home = str(tmp_path)
+    env = {"SCEAU_HOME": home, "SCEAU_SWEEP": "/srv/partage\n ftp://lab@ftp.example/depot \n"}
+    assert load_settings(env).sweep == ("/srv/partage", "ftp://lab@ftp.example/depot")
+    (tmp_path / "config.toml").write_text('sweep = ["/srv/a", "/srv/b"]\nsweep_hours = 6\n')
+    settings = load_settings({"SCEAU_HOME": home})
+    assert (settings.sweep, settings.sweep_hours) == (("/srv/a", "/srv/b"), 6)
+    with pytest.raises(ConfigError) as refused:
+        load_settings({"SCEAU_HOME": home, "SCEAU_SWEEP": "ftp://lab:secret@ftp.example/"})
+    assert "holds a password" in refused.value.message
+    assert "secret" not in str(refused.value)

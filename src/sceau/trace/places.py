@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlsplit
 
@@ -140,7 +141,7 @@ def _ftp_files(
                 shown=base + str(path),
                 size=size,
                 modified=modified,
-                local=lambda path=path, size=size: _downloaded(ftp, path, size),  # type: ignore[misc]
+                local=partial(_downloaded, ftp, path, size),
             )
 
 
