@@ -45,7 +45,7 @@ def test_the_operator_sweeps_a_shared_folder_and_finds_the_stray_copy(shared, tm
     reports = ["--json", str(tmp_path / "s.json"), "--html", str(tmp_path / "s.html")]
     result = CliRunner().invoke(main, ["sweep", str(folder), *reports])
     assert result.exit_code == 0, result.output
-    assert "2 file(s) traced; 1 stray cop(ies) of patient data found" in result.output
+    assert "2 file(s) traced; 1 stray copy of patient data found" in result.output
     assert f"STRAY {folder / 'extraction.csv'}" in result.output
     assert "40 of its 40 rows belong to people of reading(s) #1" in result.output
     report = json.loads((tmp_path / "s.json").read_text())

@@ -127,11 +127,16 @@ def test_a_sweep_finds_the_stray_copies_plain_zipped_and_gzipped_and_nothing_els
 def test_a_file_above_the_limit_or_without_patients_is_listed_with_why(world, tmp_path):
     (tmp_path / "big.csv").write_text("a;b\n" + "x;y\n" * 300_000)  # 1.2 MB
     (tmp_path / "stock.csv").write_text("item;count\nreagent;3\ntubes;40\n")
+    with zipfile.ZipFile(tmp_path / "mixed.zip", "w") as archive:
+        archive.writestr("stock.csv", "item;count\nreagent;3\n")
+        archive.writestr("photo.bin", bytes(range(256)))
     report = sweeper(world, max_mb=1).run([str(tmp_path)])
-    skipped = {Path(s.location).name: s.reason for s in report.skipped}
+    skipped = {s.location.removeprefix(str(tmp_path)): s.reason for s in report.skipped}
+    assert skipped.pop("/mixed.zip!/photo.bin")  # a member no reader claims, with its reason
     assert skipped == {
-        "big.csv": "larger than the sweep's limit of 1 MB: not read",
-        "stock.csv": "no identifier of a patient in it",
+        "/big.csv": "larger than the sweep's limit of 1 MB: not read",
+        "/mixed.zip": "no identifier of a patient in it",
+        "/stock.csv": "no identifier of a patient in it",
     }
     assert not report.finds
 

@@ -81,9 +81,11 @@ def sweep(
 def _print(console: Console, report: SweepReport) -> None:
     """The finds first (where, how old, which readings), then what was not read and why."""
     data = report.to_dict()
+    finds = len(report.finds)
     console.print(
-        f"{data['summary']['files']:,} file(s) traced; {len(report.finds)} stray cop(ies) of "
-        f"patient data found; {len(report.skipped)} left out."
+        f"{data['summary']['files']:,} file(s) traced; {finds} stray "
+        f"{'copy' if finds == 1 else 'copies'} of patient data found; "
+        f"{len(report.skipped)} left out."
     )
     for find in data["finds"]:
         readings = ", ".join(f"#{n}" for n in find["records"])

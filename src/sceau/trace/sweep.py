@@ -109,13 +109,12 @@ class Sweep:
         """Trace every file at ``locations``; ``already`` leaves out files known unchanged."""
         progress = progress or Silent()
         shown = [public_location(redact_url(location)) for location in locations]
-        report = SweepReport(shown, indexed=len(self.index.records()), max_mb=self.max_mb)
-        report.started_at = self.clock()
+        indexed = len(self.index.records())
+        report = SweepReport(shown, indexed=indexed, max_mb=self.max_mb, started_at=self.clock())
         for location in locations:
             for candidate in self._candidates(location, report.skipped):
                 if already(candidate):
                     continue
-                progress.step(f"sweeping {candidate.public}")
                 self._trace(candidate, report, progress)
         return report
 
@@ -130,13 +129,17 @@ class Sweep:
             reason = f"larger than the sweep's limit of {self.max_mb} MB: not read"
             report.skipped.append(Skipped(where, reason))
             return
+        progress.step(f"sweeping {where}")
         try:
             with candidate.local() as path:
                 traced = trace_leak([path], self.index, self.secret, progress=progress)
+                local = public_location(str(path))
         except SourceError as error:
             report.skipped.append(skipped_for(error, where))
             return
         report.files += 1
+        for inside in traced.scan.skipped:  # an archive's members not read, named as found
+            report.skipped.append(Skipped(inside.location.replace(local, where, 1), inside.reason))
         if not any(table.kinds for table in traced.tables):
             report.skipped.append(Skipped(where, _NO_PATIENT))
         elif traced.sources:
