@@ -141,6 +141,17 @@ def test_a_file_above_the_limit_or_without_patients_is_listed_with_why(world, tm
     assert not report.finds
 
 
+def test_a_sweep_asked_to_stop_ends_before_its_next_file(world):
+    asked = []
+
+    def stop() -> bool:
+        asked.append(True)
+        return len(asked) > 2
+
+    report = sweeper(world).run([str(world[0] / "shared")], stop=stop)
+    assert report.files == 2  # two files traced, then it stopped
+
+
 @pytest.fixture
 def ftp_server(world) -> Iterator[int]:
     """A real FTP server on loopback serving the shared folder, with a password."""

@@ -105,17 +105,20 @@ class Sweep:
         *,
         progress: Progress | None = None,
         already: Callable[[Candidate], bool] = lambda _: False,
+        stop: Callable[[], bool] = lambda: False,
     ) -> SweepReport:
-        """Trace every file at ``locations``; ``already`` leaves out files known unchanged."""
+        """Trace every file at ``locations``; ``already`` leaves out files known unchanged;
+        ``stop``, asked before each file, ends the sweep early (the service shutting down)."""
         progress = progress or Silent()
         shown = [public_location(redact_url(location)) for location in locations]
         indexed = len(self.index.records())
         report = SweepReport(shown, indexed=indexed, max_mb=self.max_mb, started_at=self.clock())
         for location in locations:
             for candidate in self._candidates(location, report.skipped):
-                if already(candidate):
-                    continue
-                self._trace(candidate, report, progress)
+                if stop():
+                    return report
+                if not already(candidate):
+                    self._trace(candidate, report, progress)
         return report
 
     def _candidates(self, location: str, skipped: list[Skipped]) -> Iterator[Candidate]:

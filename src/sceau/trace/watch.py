@@ -9,6 +9,7 @@ whose copy came back, is a new find.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -36,6 +37,7 @@ class Watch:
     events: EventSink
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
     found: set[tuple[str, int, datetime]] = field(default_factory=set)
+    stopping: threading.Event = field(default_factory=threading.Event)  # set: end the sweep
 
     def round(self) -> SweepReport:
         """One sweep of every configured location; its finds recorded in the audit trail."""
@@ -52,7 +54,7 @@ class Watch:
             password=self.settings.ftp_password,
             clock=self.clock,
         )
-        report = sweep.run(self.settings.sweep, already=self._known)
+        report = sweep.run(self.settings.sweep, already=self._known, stop=self.stopping.is_set)
         record_finds(self.events, report, actor=_ACTOR)
         self.found |= {(find.path, find.size, find.modified) for find in report.finds}
         return report

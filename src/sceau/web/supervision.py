@@ -87,6 +87,8 @@ def supervision_lifespan(
             try:
                 yield
             finally:
+                if watch is not None:
+                    watch.stopping.set()  # a sweep under way ends after its current file
                 group.cancel_scope.cancel()
 
     return lifespan
