@@ -551,6 +551,33 @@ class LeakTraced(Event):
 
 
 @dataclass(frozen=True, kw_only=True)
+class StrayFound(Event):
+    """A sweep found a file outside every declared location holding people of recorded
+    readings: where (public, no password), how big, how old, which readings; never a value."""
+
+    name = "trace.stray_found"
+    alert = True
+    path: str
+    size: int
+    modified: str  # ISO 8601, UTC: with path and size, tells an unchanged file from a new one
+    age_days: int
+    rows: int
+    matched_rows: int
+    records: tuple[int, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Swept(Event):
+    """A sweep looked through folders or servers for stray copies (counts only)."""
+
+    name = "trace.swept"
+    locations: tuple[str, ...]  # public, without password
+    files: int
+    finds: int
+    skipped: int
+
+
+@dataclass(frozen=True, kw_only=True)
 class AuditVerified(Event):
     name = "audit.verified"
     size: int

@@ -11,6 +11,7 @@ CTL, OPS, AUD, ADM = Role.CONTROLLER, Role.OPERATOR, Role.AUDITOR, Role.ADMIN
 EXPECTED = {
     "scan": {CTL, OPS},
     "trace": {CTL, AUD},
+    "sweep": {CTL, OPS},  # stray copies on one's own servers: the finds name files, not people
     "mandate.draft": {CTL, OPS},
     "mandate.sign": {CTL},
     "mandate.overrule": {CTL},

@@ -23,6 +23,7 @@ _C, _O, _A, _ADM = Role.CONTROLLER, Role.OPERATOR, Role.AUDITOR, Role.ADMIN
 PERMISSIONS: dict[str, frozenset[Role]] = {
     "scan": frozenset({_C, _O}),
     "trace": frozenset({_C, _A}),  # a file that turned up: the lab and its incident responder
+    "sweep": frozenset({_C, _O}),  # stray copies on one's own servers: finds name files, not people
     "mandate.draft": frozenset({_C, _O}),
     "mandate.sign": frozenset({_C}),
     "mandate.overrule": frozenset({_C}),  # a draft: the scan's finding, the controller's fields

@@ -53,7 +53,7 @@ class TraceReport:
                 "sources": len(self.sources),
                 "records_in_index": self.indexed,
             },
-            "sources": [_record(r) for r in self.sources],
+            "sources": [record_dict(r) for r in self.sources],
             "tables": [_table(t) for t in self.tables],
             "impact": self.impact.to_dict(),
             "skipped": [{"location": s.location, "reason": s.reason} for s in self.scan.skipped],
@@ -89,7 +89,8 @@ def named_sources(tables: Iterable[TableTrace]) -> list[Record]:
     return [named[n] for n in sorted(named)]
 
 
-def _record(record: Record) -> dict[str, Any]:
+def record_dict(record: Record) -> dict[str, Any]:
+    """A recorded reading as reports show it: where, when, by whom, for whom; no value."""
     return {
         "record": record.record_id,
         "kind": record.kind,
