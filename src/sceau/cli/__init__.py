@@ -43,6 +43,7 @@ COMMANDS = {
     "labs": "labs",
     "tokens": "tokens",
     "trace": "trace",
+    "incident": "incident",
 }
 
 
