@@ -11,6 +11,7 @@ import click
 from sceau.accounts.labs import check_finess
 from sceau.cli._context import Context
 from sceau.cli._text import shown
+from sceau.display import local_and_utc
 from sceau.trace.incidents import (
     ClockKind,
     Deadlines,
@@ -27,11 +28,6 @@ from sceau.trace.incidents import (
 )
 
 _CLOCKS = click.Choice([k.value for k in ClockKind])
-
-
-def moment(value: datetime) -> str:
-    """A moment in local time and in UTC: people read the first, regulators the second."""
-    return f"{value.astimezone():%Y-%m-%d %H:%M %Z} ({value.astimezone(UTC):%Y-%m-%d %H:%M} UTC)"
 
 
 def _when(text: str | None) -> datetime | None:
@@ -109,7 +105,8 @@ def open_(
         trace_sha256=sha256,
     )
     click.echo(
-        f"Opened incident {opened.incident_id}; its clocks run from {moment(opened.aware_at)}."
+        f"Opened incident {opened.incident_id}; its clocks run from "
+        f"{local_and_utc(opened.aware_at)}."
     )
     _clocks(opened)
 
@@ -128,7 +125,8 @@ def list_() -> None:
         closed = " (closed)" if item.closed_at else ""
         click.echo(
             f"{item.incident_id}: {shown(item.title)}{closed}, aware at "
-            f"{moment(item.aware_at)}; labs {', '.join(item.labs)}; clocks {', '.join(states)}"
+            f"{local_and_utc(item.aware_at)}; labs {', '.join(item.labs)}; "
+            f"clocks {', '.join(states)}"
         )
 
 
@@ -143,11 +141,11 @@ def show(incident_id: int) -> None:
         raise IncidentError(f"no incident number {incident_id}", hint="sceau incident list")
     click.echo(f"Incident {found.incident_id}: {shown(found.title)}")
     click.echo(f"  nature: {', '.join(found.nature)}")
-    click.echo(f"  aware at {moment(found.aware_at)}, by {shown(found.aware_by)}")
-    click.echo(f"  opened by {found.opened_by} at {moment(found.opened_at)}")
+    click.echo(f"  aware at {local_and_utc(found.aware_at)}, by {shown(found.aware_by)}")
+    click.echo(f"  opened by {found.opened_by} at {local_and_utc(found.opened_at)}")
     if found.closed_at is not None:
         click.echo(
-            f"  closed by {found.closed_by} at {moment(found.closed_at)}: "
+            f"  closed by {found.closed_by} at {local_and_utc(found.closed_at)}: "
             f"{shown(found.close_reason)}"
         )
     _clocks(found)
@@ -238,13 +236,15 @@ def close(incident_id: int, reason: str) -> None:
 def _clocks(found: Incident) -> None:
     now = datetime.now(UTC)
     for clock in found.clocks:
-        line = f"  lab {clock.finess}, {clock.kind.value}: due {moment(clock.due)}"
+        line = f"  lab {clock.finess}, {clock.kind.value}: due {local_and_utc(clock.due)}"
         line += f", {clock.state(now).value}"
         if clock.met_at is not None:
-            line += f", met {moment(clock.met_at)} by {clock.met_by} ({shown(clock.reference)})"
+            line += (
+                f", met {local_and_utc(clock.met_at)} by {clock.met_by} ({shown(clock.reference)})"
+            )
         if clock.delay_reason:
             line += f"; delay: {shown(clock.delay_reason)}"
         if clock.complement_at is not None:
-            line += f"; complemented {moment(clock.complement_at)}"
+            line += f"; complemented {local_and_utc(clock.complement_at)}"
             line += f" ({shown(clock.complement_reference)})"
         click.echo(line)

@@ -25,7 +25,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import Connection, Engine, RowMapping, insert, select, update
+from sqlalchemy import Connection, Engine, RowMapping, delete, insert, select, update
 
 from sceau.config import Settings
 from sceau.errors import SceauError
@@ -257,7 +257,8 @@ def open_incident(
                 for kind, h in hours.items()
             ],
         )
-        for lab in concerned:  # in the transaction: no event, no incident
+    try:
+        for lab in concerned:
             events.record(
                 IncidentOpened(
                     actor=by,
@@ -269,7 +270,14 @@ def open_incident(
                     aware_by=aware_by,
                 )
             )
-        return _read(connection, incident_id)
+    except BaseException:  # no event, no incident: the trail is the incident's proof
+        with engine.begin() as connection:
+            connection.execute(
+                delete(incident_clocks).where(incident_clocks.c.incident_id == incident_id)
+            )
+            connection.execute(delete(incidents).where(incidents.c.incident_id == incident_id))
+        raise
+    return _get(engine, incident_id)
 
 
 def list_incidents(engine: Engine) -> list[Incident]:
@@ -278,7 +286,8 @@ def list_incidents(engine: Engine) -> list[Incident]:
         ids = connection.execute(
             select(incidents.c.incident_id).order_by(incidents.c.incident_id.desc())
         ).scalars()
-        return [_read(connection, incident_id) for incident_id in list(ids)]
+        found = [_find(connection, incident_id) for incident_id in list(ids)]
+    return [incident for incident in found if incident is not None]
 
 
 def get_incident(engine: Engine, incident_id: int) -> Incident | None:
@@ -311,34 +320,32 @@ def record_met(
             "letter's or the e-mail's reference)",
             hint="--reference",
         )
-    with engine.begin() as connection:
-        clock = _open(connection, incident_id).clock(finess, kind)
-        if not clock.aware_at <= when <= now:
-            raise IncidentError(
-                "it cannot have been sent before the breach was known, nor in the future",
-                hint=f"awareness was at {clock.aware_at:%Y-%m-%d %H:%M} UTC",
-            )
-        if complementary:
-            values = _complement(clock, when, by, reference)
-        else:
-            values = _met(clock, when, by, reference, reason)
-        late = not complementary and when > clock.due
-        if reason.strip() and late:
-            events.record(_delay_event(clock, reason.strip(), by, now))
-        events.record(
-            IncidentClockMet(
-                actor=by,
-                at=now,
-                incident_id=incident_id,
-                lab=finess,
-                clock=kind.value,
-                reference=reference.strip(),
-                late=late,
-                complementary=complementary,
-            )
+    clock = _get(engine, incident_id, open_only=True).clock(finess, kind)
+    if not clock.aware_at <= when <= now:
+        raise IncidentError(
+            "it cannot have been sent before the breach was known, nor in the future",
+            hint=f"awareness was at {clock.aware_at:%Y-%m-%d %H:%M} UTC",
         )
-        _update(connection, clock, values)
-        return _read(connection, incident_id).clock(finess, kind)
+    if complementary:
+        values = _complement(clock, when, by, reference)
+    else:
+        values = _met(clock, when, by, reference, reason)
+    late = not complementary and when > clock.due
+    if reason.strip() and late:
+        events.record(_delay_event(clock, reason.strip(), by, now))
+    events.record(
+        IncidentClockMet(
+            actor=by,
+            at=now,
+            incident_id=incident_id,
+            lab=finess,
+            clock=kind.value,
+            reference=reference.strip(),
+            late=late,
+            complementary=complementary,
+        )
+    )
+    return _update(engine, clock, values)
 
 
 def give_delay(
@@ -356,11 +363,9 @@ def give_delay(
     the earlier one in the incident and both stay in the audit trail."""
     if not reason.strip():
         raise IncidentError("give the reasons for the delay in words", hint="--reason")
-    with engine.begin() as connection:
-        clock = _open(connection, incident_id).clock(finess, kind)
-        events.record(_delay_event(clock, reason.strip(), by, now))
-        _update(connection, clock, {"delay_reason": reason.strip(), "delay_by": by})
-        return _read(connection, incident_id).clock(finess, kind)
+    clock = _get(engine, incident_id, open_only=True).clock(finess, kind)
+    events.record(_delay_event(clock, reason.strip(), by, now))
+    return _update(engine, clock, {"delay_reason": reason.strip(), "delay_by": by})
 
 
 def close_incident(
@@ -370,20 +375,20 @@ def close_incident(
     unmet was not needed (GDPR art. 33(1): a breach unlikely to result in a risk)."""
     if not reason.strip():
         raise IncidentError("say why the incident is closed", hint="--reason")
-    with engine.begin() as connection:
-        incident = _open(connection, incident_id)
-        for lab in incident.labs:
-            events.record(
-                IncidentClosed(
-                    actor=by, at=now, incident_id=incident_id, lab=lab, reason=reason.strip()
-                )
+    incident = _get(engine, incident_id, open_only=True)
+    for lab in incident.labs:
+        events.record(
+            IncidentClosed(
+                actor=by, at=now, incident_id=incident_id, lab=lab, reason=reason.strip()
             )
+        )
+    with engine.begin() as connection:
         connection.execute(
             update(incidents)
             .where(incidents.c.incident_id == incident_id)
             .values(closed_by=by, closed_at=now, close_reason=reason.strip())
         )
-        return _read(connection, incident_id)
+    return _get(engine, incident_id)
 
 
 def open_clocks(engine: Engine) -> list[Clock]:
@@ -438,39 +443,36 @@ def _delay_event(clock: Clock, reason: str, by: str, now: datetime) -> IncidentD
     )
 
 
-def _update(connection: Connection, clock: Clock, values: Mapping[str, object]) -> None:
-    connection.execute(
-        update(incident_clocks)
-        .where(
-            incident_clocks.c.incident_id == clock.incident_id,
-            incident_clocks.c.finess == clock.finess,
-            incident_clocks.c.clock == clock.kind.value,
+def _update(engine: Engine, clock: Clock, values: Mapping[str, object]) -> Clock:
+    with engine.begin() as connection:
+        connection.execute(
+            update(incident_clocks)
+            .where(
+                incident_clocks.c.incident_id == clock.incident_id,
+                incident_clocks.c.finess == clock.finess,
+                incident_clocks.c.clock == clock.kind.value,
+            )
+            .values(**values)
         )
-        .values(**values)
-    )
+    return _get(engine, clock.incident_id).clock(clock.finess, clock.kind)
 
 
-def _open(connection: Connection, incident_id: int) -> Incident:
-    incident = _find(connection, incident_id)
+def _get(engine: Engine, incident_id: int, *, open_only: bool = False) -> Incident:
+    """The incident ``incident_id``; IncidentError if there is none, or (``open_only``) if it
+    is closed."""
+    incident = get_incident(engine, incident_id)
     if incident is None:
         raise IncidentError(
             f"no incident number {incident_id}",
             hint="sceau incident list shows them",
             where=f"incident {incident_id}",
         )
-    if incident.closed_at is not None:
+    if open_only and incident.closed_at is not None:
         raise IncidentError(
             f"incident {incident_id} is closed",
             hint="open a new incident for what was learned since",
             where=f"incident {incident_id}",
         )
-    return incident
-
-
-def _read(connection: Connection, incident_id: int) -> Incident:
-    incident = _find(connection, incident_id)
-    if incident is None:  # read back within the transaction that wrote it
-        raise IncidentError(f"no incident number {incident_id}")
     return incident
 
 
