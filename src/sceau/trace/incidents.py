@@ -163,7 +163,8 @@ class Incident:
 
 
 def natures(names: Iterable[str]) -> tuple[Nature, ...]:
-    """The natures named, in the form's order; IncidentError for none or an unknown one."""
+    """The natures named, in the order the CNIL's form lists them; IncidentError for none or an
+    unknown one."""
     chosen = set()
     for name in names:
         try:
