@@ -4,6 +4,7 @@ step an audit event of its lab, and the same clocks read back by another process
 
 from __future__ import annotations
 
+import contextlib
 import json
 import subprocess
 import sys
@@ -15,6 +16,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import Engine
+from tests.postgres import schema_url
 
 from sceau.audit.key import AuditKey
 from sceau.audit.sink import AuditLog
@@ -40,11 +42,17 @@ AWARE = datetime(2026, 12, 7, 9, 30, tzinfo=UTC)
 LAB_A, LAB_B = "130000011", "690000017"
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[tuple[Engine, AuditLog]]:
-    engine = open_store(f"sqlite:///{tmp_path / 'state.db'}")
-    yield engine, AuditLog(engine, AuditKey.generate())
-    engine.dispose()
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[Engine, AuditLog]]:
+    """The embedded store and a real PostgreSQL one (its URL is the engine's ``url``)."""
+    with contextlib.ExitStack() as stack:
+        if request.param == "sqlite":
+            url = f"sqlite:///{tmp_path / 'state.db'}"
+        else:
+            url = stack.enter_context(schema_url("incidents"))
+        engine = open_store(url)
+        stack.callback(engine.dispose)
+        yield engine, AuditLog(engine, AuditKey.generate())
 
 
 def opened(engine: Engine, log: AuditLog, **changes: object) -> int:
@@ -220,7 +228,7 @@ def test_a_closed_incident_stops_its_clocks_and_takes_no_more_steps(store) -> No
         give_delay(engine, log, 99, LAB_A, ClockKind.ARS, reason="x", by="a", now=AWARE)
 
 
-def test_the_clocks_survive_a_restart(tmp_path: Path, store) -> None:
+def test_the_clocks_survive_a_restart(store) -> None:
     """Another process, with its own engine, reads the same due times and states."""
     engine, log = store
     incident_id = opened(engine, log)
@@ -232,6 +240,7 @@ def test_the_clocks_survive_a_restart(tmp_path: Path, store) -> None:
     incident = get_incident(engine, incident_id)
     assert incident is not None
     here = [[c.finess, c.kind.value, c.due.isoformat(), c.state(at).value] for c in incident.clocks]
+    url = engine.url.render_as_string(hide_password=False)
     engine.dispose()
     program = (
         "import json, sys\n"
@@ -245,7 +254,7 @@ def test_the_clocks_survive_a_restart(tmp_path: Path, store) -> None:
         " for c in incident.clocks]))\n"
     )
     there = subprocess.run(
-        [sys.executable, "-c", program, f"sqlite:///{tmp_path / 'state.db'}",
+        [sys.executable, "-c", program, url,
          str(incident_id), at.isoformat()],
         check=True, capture_output=True, text=True,
     )  # fmt: skip
