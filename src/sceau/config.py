@@ -61,6 +61,8 @@ class Settings:
     trusted_proxy: str = (
         ""  # `sceau serve --behind-proxy`: the proxy's address, X-Forwarded-* from it only
     )
+    incident_notice_hours: int = 24  # the processor's notice to each lab (docs/incidents.md)
+    incident_ars_hours: int = 24  # the lab's report to the health authorities ("sans délai")
     server: str = ""  # the CLI as a client: the service's URL (https://...); empty: work locally
     server_ca: Path | None = None  # the CA file the client checks the service's certificate with
     # secrets: environment only

@@ -301,6 +301,7 @@ def test_every_rule_is_silent_on_a_normal_day(engine: Engine, log: Log):
 def test_the_registry_holds_every_rule():
     assert set(RULES) == {
         "beyond-mandate",
+        "incident-clock",
         "scan-disagreed",
         "volume-anomaly",
         "off-hours",

@@ -44,6 +44,7 @@ COMMANDS = {
     "tokens": "tokens",
     "trace": "trace",
     "sweep": "sweep",
+    "incident": "incident",
 }
 
 
