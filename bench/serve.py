@@ -47,8 +47,10 @@ from tests.web.service import LAB_A
 
 from scan import machine
 from sceau.accounts.labs import add_member
+from sceau.accounts.mfa import mfa_key
 from sceau.migrate.pipeline import migrate
 from sceau.web import auth
+from sceau.web.service import Service
 
 HELLO = """
 import uvicorn
@@ -72,7 +74,13 @@ def world(home: Path) -> tuple[dict[str, str], str, str]:
     run_id = migrate(
         made.session(), made.signed_mandate(destination=f"sqlite:///{home / 'lis.db'}")
     ).run_id
-    _, token = auth.new_token(made.engine, "op.durand", "bench", 1, datetime.now(UTC))
+    service = Service(
+        made.settings,
+        made.engine,
+        made.events,
+        token_key=mfa_key(made.settings, create=True).tokens,
+    )  # the served process reads the same mfa.key from the home, so it takes this token
+    _, token = auth.new_token(service, "op.durand", "bench", 1, datetime.now(UTC))
     env = {
         **os.environ,
         "SCEAU_HOME": str(made.home),

@@ -13,6 +13,7 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from sceau.errors import SceauError
 
@@ -54,15 +55,21 @@ class Settings:
     alerts: Mapping[str, object] = field(default_factory=dict)  # the [alerts] table, file only
     lang: str = ""  # reports' language: en | fr; empty: from the locale (LC_ALL, LANG)
     supervise_seconds: int = 60  # `sceau serve`: seconds between supervision rounds
+    sweep: tuple[str, ...] = ()  # `sceau serve`: folders and ftp:// addresses swept on its own
+    sweep_hours: int = 24  # hours between the service's sweeps
+    sweep_max_mb: int = 512  # a file larger than this is listed by a sweep, not read
     trusted_proxy: str = (
         ""  # `sceau serve --behind-proxy`: the proxy's address, X-Forwarded-* from it only
     )
+    incident_notice_hours: int = 24  # the processor's notice to each lab (docs/incidents.md)
+    incident_ars_hours: int = 24  # the lab's report to the health authorities ("sans délai")
     server: str = ""  # the CLI as a client: the service's URL (https://...); empty: work locally
     server_ca: Path | None = None  # the CA file the client checks the service's certificate with
     # secrets: environment only
     keyring_passphrase: str = field(default="", repr=False)
     openbao_token: str = field(default="", repr=False)
     pkcs11_pin: str = field(default="", repr=False)
+    ftp_password: str = field(default="", repr=False)  # for swept ftp:// addresses without one
 
     @property
     def store(self) -> str:
@@ -106,7 +113,7 @@ class Settings:
         return self.home / "server-token"
 
 
-_SECRETS = {"keyring_passphrase", "openbao_token", "pkcs11_pin"}
+_SECRETS = {"keyring_passphrase", "openbao_token", "pkcs11_pin", "ftp_password"}
 _FILE_ONLY = {"alerts"}  # structured tables: the TOML file holds them
 
 
@@ -167,6 +174,8 @@ def _coerce(name: str, raw: object, *, where: str) -> object:
     default = getattr(Settings(), name)
     if name in {"keyring", "staging", "audit_key", "mfa_key", "server_ca"}:
         return Path(str(raw)).expanduser() if raw else None
+    if name == "sweep":
+        return _locations(raw, where=where)
     if name == "lang" and str(raw) not in ("", "en", "fr"):
         raise ConfigError(
             "lang must be en or fr", hint="or leave it empty for the locale's", where=where
@@ -182,6 +191,23 @@ def _coerce(name: str, raw: object, *, where: str) -> object:
             raise ConfigError(f"{name} must be positive", where=where)
         return number
     return str(raw)
+
+
+def _locations(raw: object, *, where: str) -> tuple[str, ...]:
+    """A list of locations: a TOML list, or the environment's text, one location a line."""
+    if isinstance(raw, str):
+        found = tuple(line.strip() for line in raw.splitlines() if line.strip())
+    elif isinstance(raw, list) and all(isinstance(item, str) for item in raw):
+        found = tuple(raw)
+    else:
+        raise ConfigError("sweep must be a list of folders and ftp:// addresses", where=where)
+    if any(urlsplit(location).password for location in found if "://" in location):
+        raise ConfigError(
+            "an address in sweep holds a password",
+            hint="remove it from the address and set SCEAU_FTP_PASSWORD instead",
+            where=where,
+        )
+    return found
 
 
 def _flag(name: str, raw: object, *, where: str) -> bool:

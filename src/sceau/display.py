@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from datetime import UTC, datetime
 
 # C0 and C1 controls, DEL, and the format characters that reorder or hide text: bidirectional
 # embeddings, overrides and isolates, zero-width joiners and spaces, the BOM.
@@ -33,3 +34,9 @@ def printable(text: str, *, limit: int = MAX_SHOWN) -> str:
     if len(cleaned) > limit:
         cleaned = cleaned[: limit - 1] + "…"
     return cleaned
+
+
+def local_and_utc(value: datetime) -> str:
+    """A moment in this computer's local time and in UTC: people read the first, the
+    regulator's forms ask for the second."""
+    return f"{value.astimezone():%Y-%m-%d %H:%M %Z} ({value.astimezone(UTC):%Y-%m-%d %H:%M} UTC)"

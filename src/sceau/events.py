@@ -550,6 +550,74 @@ class LeakTraced(Event):
     records: tuple[int, ...]  # the records named as its sources
 
 
+# --- incidents (trace/incidents.py): one event per lab concerned, so each lab sees its own ---
+
+
+@dataclass(frozen=True, kw_only=True)
+class IncidentOpened(Event):
+    name = "incident.opened"
+    incident_id: int
+    lab: str  # a controller concerned (FINESS): one event per lab
+    nature: tuple[str, ...]  # confidentiality, integrity, availability
+    aware_at: str  # the moment of awareness every clock runs from (ISO 8601, UTC)
+    aware_by: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class IncidentClockMet(Event):
+    name = "incident.clock_met"
+    incident_id: int
+    lab: str
+    clock: str  # notice | cnil | ars
+    reference: str  # the notification's number or the letter's reference
+    late: bool
+    complementary: bool  # a later notification completing the first (the CNIL's)
+
+
+@dataclass(frozen=True, kw_only=True)
+class IncidentDelayGiven(Event):
+    name = "incident.delay_given"
+    incident_id: int
+    lab: str
+    clock: str
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class IncidentClosed(Event):
+    name = "incident.closed"
+    incident_id: int
+    lab: str
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class StrayFound(Event):
+    """A sweep found a file outside every declared location holding people of recorded
+    readings: where (public, no password), how big, how old, which readings; never a value."""
+
+    name = "trace.stray_found"
+    alert = True
+    path: str
+    size: int
+    modified: str  # ISO 8601, UTC: with path and size, tells an unchanged file from a new one
+    age_days: int
+    rows: int
+    matched_rows: int
+    records: tuple[int, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Swept(Event):
+    """A sweep looked through folders or servers for stray copies (counts only)."""
+
+    name = "trace.swept"
+    locations: tuple[str, ...]  # public, without password
+    files: int
+    finds: int
+    skipped: int
+
+
 @dataclass(frozen=True, kw_only=True)
 class AuditVerified(Event):
     name = "audit.verified"

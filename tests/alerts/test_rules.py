@@ -42,6 +42,7 @@ from sceau.events import (
     ScanCompleted,
     ScanDisagreed,
     StagingShredded,
+    StrayFound,
     WitnessRefused,
 )
 from sceau.mandate.verify import REASONS
@@ -300,11 +301,13 @@ def test_every_rule_is_silent_on_a_normal_day(engine: Engine, log: Log):
 def test_the_registry_holds_every_rule():
     assert set(RULES) == {
         "beyond-mandate",
+        "incident-clock",
         "scan-disagreed",
         "volume-anomaly",
         "off-hours",
         "failed-auth",
         "staging-retention",
+        "stray-copy",
         "unverified-run",
         "unnamed-destination",
         "audit-verification",
@@ -606,6 +609,39 @@ def test_staging_retention_fires_once_per_overdue_run(engine: Engine):
     assert finding.summary == (
         "the staging of run run-old (started by alice) should have been shredded on "
         "2026-03-08 17:00 UTC and still exists"
+    )
+
+
+def test_stray_copy_says_where_how_old_and_which_readings_once_per_file_as_found(
+    engine: Engine, log: Log
+):
+    def found(size: int) -> LoggedEvent:
+        return log.add(
+            StrayFound(
+                at=NOW,
+                actor="sceau",
+                path="/srv/partage/extraction.csv",
+                size=size,
+                modified="2025-08-10T09:00:00+00:00",
+                age_days=212,
+                rows=80,
+                matched_rows=80,
+                records=(3, 5),
+            )
+        )
+
+    first, again, changed = found(48_210), found(48_210), found(50_000)
+    findings = evaluate("stray-copy", engine, [first, again, changed])
+    assert [f.key for f in findings] == [
+        "/srv/partage/extraction.csv|48210|2025-08-10T09:00:00+00:00",
+        "/srv/partage/extraction.csv|48210|2025-08-10T09:00:00+00:00",  # folded into one alert
+        "/srv/partage/extraction.csv|50000|2025-08-10T09:00:00+00:00",
+    ]
+    assert all(f.once for f in findings)
+    assert findings[0].summary == (
+        "a stray copy of patient data: /srv/partage/extraction.csv (48,210 bytes, last changed "
+        "212 day(s) ago) holds 80 rows of recorded reading(s) #3, #5, outside every location a "
+        "mandate declares; find who put it there, then remove it or declare it"
     )
 
 

@@ -31,6 +31,14 @@ def test_the_demo_tells_the_story_and_the_bad_day(tmp_path: Path) -> None:
     assert "still 2 e-mails in all" in text
     assert "Intact:" in text
     assert "TAMPERED: entry" in text
+    # the last act: a reordered, recased, re-encoded slice of lab A turns up and is traced
+    assert "9. A file of patients turns up" in text
+    assert "200 rows read in 1 table(s); 200 belong to people of 1 recorded reading(s)" in text
+    traced = json.loads((out / "trace.json").read_text())
+    (source,) = traced["sources"]
+    assert source["kind"] == "scan"
+    assert source["source"].endswith("lab-a.csv")
+    assert (out / "trace.html").exists()
 
     state = out / "home" / "state.db"
     with sqlite3.connect(state) as connection:

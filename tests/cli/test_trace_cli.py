@@ -64,6 +64,8 @@ def test_the_responder_traces_a_leak_to_the_scan_it_came_from(leaked, tmp_path):
         "60 rows read in 1 table(s); 60 belong to people of 1 recorded reading(s)" in result.output
     )
     assert "medilis_patients.csv" in result.output
+    assert "Whom it concerns: 60 distinct people (told apart by NIR)." in result.output
+    assert "60 with a national identifier" in result.output
     report = json.loads((tmp_path / "t.json").read_text())
     jsonschema.validate(report, closed_schema("trace"))
     (source,) = report["sources"]
@@ -72,6 +74,8 @@ def test_the_responder_traces_a_leak_to_the_scan_it_came_from(leaked, tmp_path):
     assert report["tables"][0]["sources"][0]["by_identifier"] == {"nir": 60}
     html = (tmp_path / "t.html").read_text()
     assert "Trace of a file that turned up" in html
+    assert "Whom it concerns" in html
+    assert report["impact"]["people"] == 60
     for value in frame["socialSecurityNumber"].to_list()[:5] + frame["lastName"].to_list()[:5]:
         assert value not in result.output
         assert value not in html

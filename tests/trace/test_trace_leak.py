@@ -149,3 +149,11 @@ def test_people_never_read_are_traced_to_nobody(world):
     assert table["sources"] == []
     assert table["matched_rows"] == 0
     assert table["unmatched_rows"] == PATIENTS
+
+
+def test_a_name_in_three_columns_counts_once_among_the_ways_rows_matched(world):
+    original = read_table(world[0] / "lab-a" / "axilab_export_patients.csv").head(70)
+    table = traced(world, original, "three-names.csv", csv)
+    (source,) = table["sources"]
+    assert set(source["by_identifier"]) == {"nir", "name_birth", "email", "phone"}
+    assert source["by_identifier"]["name_birth"] == source["by_identifier"]["nir"] == 70

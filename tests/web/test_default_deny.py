@@ -36,6 +36,7 @@ PARAMETERS = {
     "{session:str}": "000000000000",
     "{scan_id:int}": "1",
     "{fmt:str}": "json",
+    "{incident_id:int}": "1",
 }
 PUBLIC_ROUTES = {
     ("/health", "GET"),

@@ -23,6 +23,12 @@ _C, _O, _A, _ADM = Role.CONTROLLER, Role.OPERATOR, Role.AUDITOR, Role.ADMIN
 PERMISSIONS: dict[str, frozenset[Role]] = {
     "scan": frozenset({_C, _O}),
     "trace": frozenset({_C, _A}),  # a file that turned up: the lab and its incident responder
+    "sweep": frozenset({_C, _O}),  # stray copies on one's own servers: finds name files, not people
+    # incidents: the processor's people open one and record their notice; the lab does the rest
+    "incident.read": frozenset({_C, _O, _A}),
+    "incident.open": frozenset({_C, _O, _A}),
+    "incident.notice": frozenset({_C, _O, _A}),
+    "incident.record": frozenset({_C, _A}),
     "mandate.draft": frozenset({_C, _O}),
     "mandate.sign": frozenset({_C}),
     "mandate.overrule": frozenset({_C}),  # a draft: the scan's finding, the controller's fields

@@ -43,6 +43,8 @@ COMMANDS = {
     "labs": "labs",
     "tokens": "tokens",
     "trace": "trace",
+    "sweep": "sweep",
+    "incident": "incident",
 }
 
 

@@ -23,12 +23,13 @@ from sceau.accounts import Role, User, add_user, login, logout, require
 from sceau.audit.sink import AuditLog
 from sceau.cli._progress import ProgressPrinter
 from sceau.cli.demo_bad_day import SECURITY_OFFICER, tell_bad_day
+from sceau.cli.demo_leak import tell_leak
 from sceau.cli.migrate import run_printed
 from sceau.cli.scan import print_report
 from sceau.config import Settings
 from sceau.crypto.signing import fingerprint, public_pem
 from sceau.detect.report import ScanReport
-from sceau.detect.scan import scan
+from sceau.detect.scan import ScanOptions, scan
 from sceau.errors import SceauError
 from sceau.files import write_atomic
 from sceau.keys import open_provider
@@ -41,6 +42,7 @@ from sceau.reports.base import ReportFormat, write_report
 from sceau.store import open_store
 from sceau.synth import generate
 from sceau.synth.writers import write_csv
+from sceau.trace.record import start_fingerprinting
 
 MARKER = ".sceau-demo"  # a folder the demo made, and may therefore empty again
 
@@ -137,6 +139,7 @@ class Story:
         )
         self.engine = open_store(self.settings.store)
         self.events = AuditLog.from_settings(self.settings, self.engine)
+        self.labs = LABS
 
     def say(self, text: str) -> None:
         self.console.print(text)
@@ -150,6 +153,7 @@ class Story:
             self.migrate_step(lab, mandate)
         pinned = self.certificate_key_step()
         tell_bad_day(self, mandates[0])
+        tell_leak(self)
         self.console.rule("[bold]The end")
         self.say(
             "Each lab holds a signed mandate, a migration report and a deletion certificate; the "
@@ -213,9 +217,18 @@ class Story:
 
     def scan_step(self) -> None:
         self.console.rule("[bold]2. sceau scan: what do these exports hold?")
+        recorder = start_fingerprinting(
+            self.settings, self.engine, self.events, kind="scan", ref="demo-exports", by=OPERATOR
+        )
+        self.trace_index, self.trace_secret = recorder.index, recorder.secret
         with ProgressPrinter(Console(stderr=True)) as progress:
-            self.report = scan([self.exports], progress=progress)
+            options = ScanOptions(read_along=recorder)
+            self.report = scan([self.exports], options=options, progress=progress)
         print_report(self.console, self.report)
+        self.say(
+            f"  sceau recorded who is in each of the {len(recorder.records)} exports in its trace "
+            "index: keyed fingerprints, never a value."
+        )
         for fmt in (ReportFormat.HTML, ReportFormat.JSON, ReportFormat.SARIF):
             write_report(self.report, fmt, self.out / f"scan.{fmt.value}")
         self.say(f"  scan reports: {self.out}/scan.html, scan.json, scan.sarif")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 from rich.console import Console
@@ -56,7 +57,7 @@ def trace(
         )
     )
     if json_path != "-":
-        _print(Console(), report)
+        print_trace(Console(), report)
     words = chosen_words(lang, context.settings)
     for path, fmt in ((json_path, ReportFormat.JSON), (html_path, ReportFormat.HTML)):
         if path == "-":
@@ -66,7 +67,7 @@ def trace(
             console.print(f"Wrote the {fmt.value.upper()} report to {markup_safe(path)}")
 
 
-def _print(console: Console, report: TraceReport) -> None:
+def print_trace(console: Console, report: TraceReport) -> None:
     """The answer first (which readings, how much of the file), then what is left unexplained."""
     data = report.to_dict()
     summary = data["summary"]
@@ -94,3 +95,46 @@ def _print(console: Console, report: TraceReport) -> None:
                 f"({source['share']:.0%}), {source['explains']:,} of them explained by no "
                 "reading named before it."
             )
+    _print_impact(console, data["impact"])
+
+
+_FIGURES = {
+    "national_identifier": "with a national identifier (NIR, INS)",
+    "credentials": "with credentials (login, password, password hash)",
+    "contact_details": "with contact details (address, phone, e-mail)",
+    "minors": "minors (under 18 on {as_of})",
+}
+_TOLD_BY = {"reading": "a recorded reading", "file": "the file's FINESS column"}
+
+
+def _print_impact(console: Console, impact: dict[str, Any]) -> None:
+    """Whom the file concerns: the figures a notification takes, per controller."""
+    console.print(
+        f"\nWhom it concerns: {impact['people']:,} distinct people "
+        f"(told apart by {', '.join(impact['bases'])})."
+    )
+    if impact["people_by_row"]:
+        console.print(
+            f"  {impact['people_by_row']:,} of them are rows that name nobody, counted one "
+            "person each (an upper bound)."
+        )
+    for figure, words in _FIGURES.items():
+        console.print(f"  {impact['categories'][figure]:,} {words.format(**impact)}")
+    for name, n in impact["health"].items():
+        console.print(f"  {n:,} with health data: {name}")
+    for lab in impact["controllers"]:
+        who = f"FINESS {markup_safe(lab['finess'])}" if lab["finess"] else "Controller unknown"
+        told = " and ".join(_TOLD_BY[t] for t in lab["told_by"])
+        told = f" (told by {told})" if told else ""
+        console.print(f"  {who}{told}: {lab['people']:,} people")
+    if impact["people_in_several_controllers"]:
+        console.print(
+            f"  {impact['people_in_several_controllers']:,} people are held by more than one "
+            "controller and counted under each."
+        )
+    span = impact["span"]
+    if span["first"]:
+        console.print(f"  Records dated from {span['first']} to {span['last']}.")
+    for what in ("mandates", "runs", "recipients"):
+        if impact[what]:
+            console.print(f"  {what.capitalize()}: {', '.join(map(markup_safe, impact[what]))}")

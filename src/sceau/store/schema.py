@@ -398,3 +398,38 @@ mandate_drafts = Table(  # mandates being prepared at the service, before anyone
     Column("changed_by", String(64), nullable=False),
     Column("changed_at", UtcDateTime(), nullable=False),
 )
+
+incidents = Table(  # breaches being answered (trace/incidents.py): the clocks run from aware_at
+    "incidents",
+    metadata,
+    Column("incident_id", Integer, primary_key=True, autoincrement=True),
+    Column("title", Text, nullable=False),
+    Column("nature", String(64), nullable=False),  # confidentiality,integrity,availability
+    Column("aware_at", UtcDateTime(), nullable=False),
+    Column("aware_by", String(128), nullable=False),
+    Column("trace_sha256", String(64), nullable=True),  # the trace report it was opened from
+    Column("opened_by", String(64), nullable=False),
+    Column("opened_at", UtcDateTime(), nullable=False),
+    Column("closed_by", String(64), nullable=True),
+    Column("closed_at", UtcDateTime(), nullable=True),
+    Column("close_reason", Text, nullable=True),
+    sqlite_autoincrement=True,
+)
+
+incident_clocks = Table(  # one per incident, lab concerned and legal clock; due = aware_at + hours
+    "incident_clocks",
+    metadata,
+    Column("incident_id", Integer, nullable=False),
+    Column("finess", String(9), nullable=False),
+    Column("clock", String(16), nullable=False),  # notice | cnil | ars
+    Column("hours", Integer, nullable=False),  # the deadline in force when it was opened
+    Column("met_at", UtcDateTime(), nullable=True),
+    Column("met_by", String(64), nullable=True),
+    Column("reference", Text, nullable=True),
+    Column("delay_reason", Text, nullable=True),
+    Column("delay_by", String(64), nullable=True),
+    Column("complement_at", UtcDateTime(), nullable=True),  # the CNIL's complementary notice
+    Column("complement_by", String(64), nullable=True),
+    Column("complement_reference", Text, nullable=True),
+    PrimaryKeyConstraint("incident_id", "finess", "clock"),
+)

@@ -15,6 +15,7 @@ from sceau._version import __version__
 from sceau.detect.report import ScanReport
 from sceau.detect.scan import ScanOptions, scan
 from sceau.progress import Progress
+from sceau.trace.impact import Impact, measure
 from sceau.trace.index import Record, TraceIndex
 from sceau.trace.match import MIN_ROWS, MIN_SHARE, TableTrace, Tracing
 
@@ -26,14 +27,14 @@ class TraceReport:
     scan: ScanReport
     tables: list[TableTrace]
     indexed: int  # records in the index when the file was traced
+    impact: Impact
     started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     kind: str = "trace"
 
     @property
     def sources(self) -> list[Record]:
         """Every record named as a source of some table, once each, by number."""
-        named = {s.record.record_id: s.record for t in self.tables for s in t.sources}
-        return [named[n] for n in sorted(named)]
+        return named_sources(self.tables)
 
     def to_dict(self) -> dict[str, Any]:
         rows = sum(t.rows for t in self.tables)
@@ -52,8 +53,9 @@ class TraceReport:
                 "sources": len(self.sources),
                 "records_in_index": self.indexed,
             },
-            "sources": [_record(r) for r in self.sources],
+            "sources": [record_dict(r) for r in self.sources],
             "tables": [_table(t) for t in self.tables],
+            "impact": self.impact.to_dict(),
             "skipped": [{"location": s.location, "reason": s.reason} for s in self.scan.skipped],
         }
 
@@ -67,13 +69,28 @@ def trace_leak(
 ) -> TraceReport:
     """Read every table of ``locations`` (files, folders, archives) and match each against
     ``index`` under the trace key ``secret``."""
-    tracing = Tracing(index, secret)
-    indexed = len(index.records())
+    started_at = datetime.now(UTC)
+    tracing = Tracing(index, secret, as_of=started_at.date())
+    records = index.records()
     report = scan(locations, options=ScanOptions(read_along=tracing), progress=progress)
-    return TraceReport(scan=report, tables=tracing.tables, indexed=indexed)
+    sources = named_sources(tracing.tables)
+    return TraceReport(
+        scan=report,
+        tables=tracing.tables,
+        indexed=len(records),
+        impact=measure(tracing.impacts, sources, records, tracing.as_of),
+        started_at=started_at,
+    )
 
 
-def _record(record: Record) -> dict[str, Any]:
+def named_sources(tables: Iterable[TableTrace]) -> list[Record]:
+    """Every record named as a source of some table, once each, by number."""
+    named = {s.record.record_id: s.record for t in tables for s in t.sources}
+    return [named[n] for n in sorted(named)]
+
+
+def record_dict(record: Record) -> dict[str, Any]:
+    """A recorded reading as reports show it: where, when, by whom, for whom; no value."""
     return {
         "record": record.record_id,
         "kind": record.kind,

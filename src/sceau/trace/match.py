@@ -13,13 +13,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import date
 
 import polars as pl
 
 from sceau.detect.base import ColumnFinding
 from sceau.detect.report import TableScan
 from sceau.trace.fingerprint import fingerprints
-from sceau.trace.identity import IdentityColumns, Kind, identity_keys
+from sceau.trace.identity import SPLIT, IdentityColumns, Kind, identity_keys
+from sceau.trace.impact import ImpactColumns, TableImpact
 from sceau.trace.index import Record, TraceIndex
 
 MIN_ROWS = 5  # a record explaining fewer rows of a file is not named as its source
@@ -48,6 +50,9 @@ class TableTrace:
     sources: list[Explained] = field(default_factory=list)
     matched: int = 0  # rows held by at least one named source
     candidates: int = 0  # records that matched some rows, named or not
+    held: pl.DataFrame = field(  # (row, record) of the named records: the impact's controllers
+        default_factory=lambda: pl.DataFrame(schema={"row": pl.UInt32, "record": pl.UInt32})
+    )
 
     @property
     def unmatched(self) -> int:
@@ -57,14 +62,18 @@ class TableTrace:
 @dataclass
 class Tracing:
     """The scan's :class:`~sceau.detect.scan.ReadAlong` for a file that turned up: each table's
-    fingerprints, matched against ``index`` once the table is read."""
+    fingerprints, matched against ``index`` once the table is read, and its rows counted for
+    the impact (:mod:`sceau.trace.impact`) as of the day ``as_of``."""
 
     index: TraceIndex
     secret: bytes = field(repr=False)
+    as_of: date = field(default_factory=date.today)
     tables: list[TableTrace] = field(default_factory=list)
+    impacts: list[tuple[TableImpact, pl.DataFrame]] = field(default_factory=list)
 
     def __call__(self, table: str, findings: Sequence[ColumnFinding]) -> TableLookup:
-        return TableLookup(self, table, IdentityColumns.of(findings))
+        impact = TableImpact(len(self.tables), ImpactColumns.of(findings), self.as_of)
+        return TableLookup(self, table, IdentityColumns.of(findings), impact)
 
 
 @dataclass
@@ -74,11 +83,14 @@ class TableLookup:
     owner: Tracing
     table: str
     columns: IdentityColumns
+    impact: TableImpact
     parts: list[pl.DataFrame] = field(default_factory=list)
 
     def read(self, frame: pl.DataFrame) -> None:
+        keys = identity_keys(frame, self.columns)
         if self.columns.kinds:
-            self.parts.append(fingerprints(identity_keys(frame, self.columns), self.owner.secret))
+            self.parts.append(fingerprints(keys, self.owner.secret))
+        self.impact.read(frame, keys)
 
     def done(self, table: TableScan) -> None:
         traced = TableTrace(self.table, table.rows, self.columns.kinds)
@@ -86,6 +98,7 @@ class TableLookup:
             found = self.owner.index.lookup(pl.concat(self.parts))
             explain(traced, found, self.owner.index.records())
         self.owner.tables.append(traced)
+        self.owner.impacts.append((self.impact, traced.held))
 
 
 def explain(traced: TableTrace, found: pl.DataFrame, records: dict[int, Record]) -> None:
@@ -107,7 +120,12 @@ def explain(traced: TableTrace, found: pl.DataFrame, records: dict[int, Record])
         new = held - explained
         if len(new) < floor:
             break
-        kinds = matches.filter(pl.col("record") == number).explode("kind")
+        kinds = (  # a kind's several keys (name_birth, name_birth#1) are one way to match
+            matches.filter(pl.col("record") == number)
+            .explode("kind")
+            .with_columns(pl.col("kind").str.split(SPLIT).list.first())
+            .unique(["row", "kind"])
+        )
         traced.sources.append(
             Explained(
                 record=records[number],
@@ -121,3 +139,5 @@ def explain(traced: TableTrace, found: pl.DataFrame, records: dict[int, Record])
         )
         explained |= held
     traced.matched = len(explained)
+    named = [s.record.record_id for s in traced.sources]
+    traced.held = matches.filter(pl.col("record").is_in(named)).select("row", "record")

@@ -23,6 +23,7 @@ from sceau.accounts.mfa import mfa_key
 from sceau.audit.sink import AuditLog
 from sceau.config import Settings
 from sceau.store import open_store
+from sceau.trace.watch import Watch
 from sceau.web import (
     audit_routes,
     console,
@@ -105,7 +106,10 @@ def create_app(
     lifespan = []
     if supervise:  # built now: a wrong escalation policy is refused before anything listens
         supervisor = supervisor_for(service)
-        lifespan.append(supervision_lifespan(service, supervisor, settings.supervise_seconds))
+        watch = Watch(settings, service.engine, service.log) if settings.sweep else None
+        lifespan.append(
+            supervision_lifespan(service, supervisor, settings.supervise_seconds, watch)
+        )
     app = Litestar(
         route_handlers=[
             *login_routes.ROUTES,

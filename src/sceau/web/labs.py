@@ -83,14 +83,18 @@ def audit_scope(engine: Engine, labs: frozenset[str]) -> Scope:
 
 
 def visible_alerts(engine: Engine, found: Iterable[Alert], labs: frozenset[str]) -> list[Alert]:
-    """The alerts among ``found`` that name no run, or name a run of one of ``labs``."""
+    """The alerts among ``found`` that name no run nor lab, or name a run or lab (an incident's
+    clock) of one of ``labs``."""
     owners = mandate_labs(engine)
     with engine.connect() as connection:
         run_mandates = dict(connection.execute(select(runs.c.run_id, runs.c.mandate_sha256)).all())
     shown = []
     for alert in found:
-        run_id = alert.facts.get("run_id")
-        if run_id is None or owners.get(run_mandates.get(str(run_id), "")) in labs:
+        run_id, lab = alert.facts.get("run_id"), alert.facts.get("finess")
+        if lab is not None:
+            if lab in labs:
+                shown.append(alert)
+        elif run_id is None or owners.get(run_mandates.get(str(run_id), "")) in labs:
             shown.append(alert)
     return shown
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from sceau.web.console import (
     admin_pages,
     audit_pages,
+    incident_pages,
     key_pages,
     mandate_pages,
     pages,
@@ -28,6 +29,7 @@ ROUTES = [
     *audit_pages.ROUTES,
     *admin_pages.ROUTES,
     *key_pages.ROUTES,
+    *incident_pages.ROUTES,
 ]
 
 __all__ = ["ROUTES", "drawn_for_pages"]

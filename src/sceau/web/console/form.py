@@ -31,3 +31,23 @@ class Lab:
 
 
 LabForm = Annotated[Lab, URL_ENCODED]
+
+
+@dataclass
+class ClockMet:
+    clock: str
+    finess: str
+    reference: str = ""
+    reason: str = ""
+    complementary: str = ""  # "yes": a later notification completing the CNIL's
+
+
+@dataclass
+class ClockDelay:
+    clock: str
+    finess: str
+    reason: str = ""
+
+
+ClockMetForm = Annotated[ClockMet, URL_ENCODED]
+ClockDelayForm = Annotated[ClockDelay, URL_ENCODED]
