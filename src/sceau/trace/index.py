@@ -7,8 +7,9 @@ each row's identifiers (:mod:`sceau.trace.fingerprint`) under one *record*: a ro
 
 - each record's fingerprints are a *segment*: two arrays sorted by fingerprint, the fingerprints
   (8 bytes each) and their record number (4 bytes), in one NumPy file;
-- :meth:`TraceIndex.compact` merges the segments into one; a lookup searches each segment with
-  ``numpy.searchsorted``, so it costs O(m log n) per segment for m keys among n recorded ones.
+- :meth:`TraceIndex.compact` merges the segments into one; a lookup maps each segment into
+  memory and searches it for every key at once, block by block (:func:`_search`): it reads only
+  the blocks that may hold a key, never a whole 6 GB segment for a 50-row file.
 
 A row with every kind of identifier takes 4 x 12 = 48 bytes; a person read twice in one record is
 kept once. The files hold fingerprints only: nothing in them can be turned back into a value
