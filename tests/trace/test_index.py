@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sceau.store import open_store
-from sceau.trace.index import Reading, TraceIndex
+from sceau.trace.index import Reading, TraceIndex, _search
 
 AT = datetime(2026, 12, 8, 10, 0, tzinfo=UTC)
 
@@ -117,3 +117,19 @@ def test_many_readings_are_merged_as_they_come(index, monkeypatch):
         index.add(_reading(f"run-{n}", 1), _prints(nir=[n]))
     assert len(index._segments()) <= 3
     assert index.lookup(_prints(nir=[0, 1, 2, 3, 4]))["row"].to_list() == [0, 1, 2, 3, 4]
+
+
+@settings(max_examples=200)
+@given(
+    fps=st.lists(st.integers(0, 30), max_size=60),
+    wanted=st.lists(st.integers(0, 31), max_size=30),
+    block=st.sampled_from([1, 2, 4, 7]),
+)
+def test_the_search_by_blocks_agrees_with_numpy(fps, wanted, block):
+    recorded = np.array(sorted(fps), dtype=np.uint64)
+    keys = np.unique(np.array(wanted, dtype=np.uint64))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("sceau.trace.index.BLOCK", block)
+        for side in ("left", "right"):
+            expected = np.searchsorted(recorded, keys, side=side)
+            assert _search(recorded, keys, side).tolist() == expected.tolist()

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 
+import numpy as np
 import polars as pl
 
 from sceau.trace.identity import Kind, kind_of
@@ -31,19 +32,18 @@ def fingerprints(keys: pl.DataFrame, secret: bytes) -> pl.DataFrame:
 
 def _column(values: pl.Series, kind: Kind, secret: bytes) -> pl.Series:
     person = f"sceau-{kind.value}"[:16].encode("ascii")
+    keyed = hashlib.blake2b(key=secret, digest_size=8, person=person)
     distinct = values.drop_nulls().unique()
-    hashed = pl.Series(
-        [
-            int.from_bytes(
-                hashlib.blake2b(
-                    value.encode("utf-8"), key=secret, digest_size=8, person=person
-                ).digest(),
-                "big",
-            )
-            for value in distinct.to_list()
-        ],
-        dtype=FINGERPRINT,
-    )
+    digests = b"".join([_digest(keyed, value) for value in distinct.cast(pl.Binary).to_list()])
+    hashed = pl.Series(np.frombuffer(digests, dtype=">u8").astype(np.uint64), dtype=FINGERPRINT)
     return values.replace_strict(distinct, hashed, default=None, return_dtype=FINGERPRINT).alias(
         values.name
     )
+
+
+def _digest(keyed: hashlib.blake2b, value: bytes) -> bytes:
+    """BLAKE2b of ``value`` from a copy of the state that has already taken the key: the key's
+    block is compressed once per column, not once per value (the digest is the same)."""
+    state = keyed.copy()
+    state.update(value)
+    return state.digest()

