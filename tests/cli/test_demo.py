@@ -38,6 +38,9 @@ def test_the_demo_tells_the_story_and_the_bad_day(tmp_path: Path) -> None:
     (source,) = traced["sources"]
     assert source["kind"] == "scan"
     assert source["source"].endswith("lab-a.csv")
+    (also,) = traced["also_held_by"]  # the migration read the same export: named too
+    assert also["kind"] == "run"
+    assert "Also held by reading" in text
     assert (out / "trace.html").exists()
 
     state = out / "home" / "state.db"

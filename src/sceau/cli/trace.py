@@ -81,6 +81,7 @@ def print_trace(console: Console, report: TraceReport) -> None:
         f"(index of {summary['records_in_index']:,} readings)."
     )
     records = {r["record"]: r for r in data["sources"]}
+    also = {r["record"]: r for r in data["also_held_by"]}
     for table in data["tables"]:
         console.print(f"\n{markup_safe(table['table'])}: {table['rows']:,} rows")
         if not table["sources"]:
@@ -94,6 +95,14 @@ def print_trace(console: Console, report: TraceReport) -> None:
                 f"{markup_safe(record['recorded_by'])}: holds {source['rows']:,} of these rows "
                 f"({source['share']:.0%}), {source['explains']:,} of them explained by no "
                 "reading named before it."
+            )
+        for source in table["also_held_by"]:
+            record = also[source["record"]]
+            console.print(
+                f"  Also held by reading #{record['record']} ({record['kind']} "
+                f"{markup_safe(record['ref'])}), read from {markup_safe(record['source'])} on "
+                f"{record['recorded_at']} by {markup_safe(record['recorded_by'])}: "
+                f"{source['rows']:,} of these rows ({source['share']:.0%}), all among those above."
             )
     _print_impact(console, data["impact"])
 

@@ -36,6 +36,14 @@ class TraceReport:
         """Every record named as a source of some table, once each, by number."""
         return named_sources(self.tables)
 
+    @property
+    def also_held_by(self) -> list[Record]:
+        """Readings that hold enough of a table's people but explain none the sources did not:
+        where else these people were read (a run of the export a scan read)."""
+        named = {r.record_id for r in self.sources}
+        held = {s.record.record_id: s.record for t in self.tables for s in t.also}
+        return [held[n] for n in sorted(held) if n not in named]
+
     def to_dict(self) -> dict[str, Any]:
         rows = sum(t.rows for t in self.tables)
         matched = sum(t.matched for t in self.tables)
@@ -54,6 +62,7 @@ class TraceReport:
                 "records_in_index": self.indexed,
             },
             "sources": [record_dict(r) for r in self.sources],
+            "also_held_by": [record_dict(r) for r in self.also_held_by],
             "tables": [_table(t) for t in self.tables],
             "impact": self.impact.to_dict(),
             "skipped": [{"location": s.location, "reason": s.reason} for s in self.scan.skipped],
@@ -122,5 +131,13 @@ def _table(table: TableTrace) -> dict[str, Any]:
                 "by_identifier": dict(sorted(s.by_kind.items())),
             }
             for s in table.sources
+        ],
+        "also_held_by": [
+            {
+                "record": s.record.record_id,
+                "rows": s.rows,
+                "share": round(s.rows / table.rows, 4) if table.rows else 0.0,
+            }
+            for s in table.also
         ],
     }

@@ -48,6 +48,9 @@ class TableTrace:
     rows: int
     kinds: tuple[Kind, ...]  # the identifiers the table holds
     sources: list[Explained] = field(default_factory=list)
+    # readings holding enough of its rows to be named, but none the sources did not explain
+    # (a run that read the same export a scan read): where else these people were read
+    also: list[Explained] = field(default_factory=list)
     matched: int = 0  # rows held by at least one named source
     candidates: int = 0  # records that matched some rows, named or not
     held: pl.DataFrame = field(  # (row, record) of the named records: the impact's controllers
@@ -103,7 +106,8 @@ class TableLookup:
 
 def explain(traced: TableTrace, found: pl.DataFrame, records: dict[int, Record]) -> None:
     """Fill ``traced`` from the index's answer ``found`` (row, record, kind): the rows each
-    record matches, then the records named, greedily."""
+    record matches, the records named, greedily, and those holding as many of its people that
+    explain none the named ones did not."""
     by_row = found.group_by("row", "record").agg(pl.col("kind"))
     strong = pl.col("kind").list.eval(pl.element().is_in(_STRONG)).list.any()
     contacts = pl.col("kind").list.set_intersection(pl.lit(sorted(_CONTACT))).list.len()
@@ -114,30 +118,38 @@ def explain(traced: TableTrace, found: pl.DataFrame, records: dict[int, Record])
     }
     explained: set[int] = set()
     floor = max(MIN_ROWS, int(MIN_SHARE * traced.rows + 0.999999))
+    held_by = dict(rows_of)
     while rows_of:
         number = max(rows_of, key=lambda n: (len(rows_of[n] - explained), -n))
         held = rows_of.pop(number)
         new = held - explained
         if len(new) < floor:
             break
-        kinds = (  # a kind's several keys (name_birth, name_birth#1) are one way to match
-            matches.filter(pl.col("record") == number)
-            .explode("kind")
-            .with_columns(pl.col("kind").str.split(SPLIT).list.first())
-            .unique(["row", "kind"])
-        )
-        traced.sources.append(
-            Explained(
-                record=records[number],
-                rows=len(held),
-                new_rows=len(new),
-                by_kind={
-                    str(kind): int(n)
-                    for kind, n in kinds.group_by("kind").agg(pl.len()).iter_rows()
-                },
-            )
-        )
+        traced.sources.append(_explained(matches, records, number, held, len(new)))
         explained |= held
     traced.matched = len(explained)
     named = [s.record.record_id for s in traced.sources]
+    traced.also = [
+        _explained(matches, records, number, held, 0)
+        for number, held in sorted(held_by.items(), key=lambda item: (-len(item[1]), item[0]))
+        if number not in named and len(held) >= floor
+    ]
     traced.held = matches.filter(pl.col("record").is_in(named)).select("row", "record")
+
+
+def _explained(
+    matches: pl.DataFrame, records: dict[int, Record], number: int, held: set[int], new: int
+) -> Explained:
+    """Record ``number`` as the report states it: the rows it holds, through which kinds."""
+    kinds = (  # a kind's several keys (name_birth, name_birth#1) are one way to match
+        matches.filter(pl.col("record") == number)
+        .explode("kind")
+        .with_columns(pl.col("kind").str.split(SPLIT).list.first())
+        .unique(["row", "kind"])
+    )
+    return Explained(
+        record=records[number],
+        rows=len(held),
+        new_rows=new,
+        by_kind={str(kind): int(n) for kind, n in kinds.group_by("kind").agg(pl.len()).iter_rows()},
+    )
