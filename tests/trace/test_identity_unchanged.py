@@ -7,6 +7,7 @@ letterless names, every date and phone form."""
 
 from __future__ import annotations
 
+from datetime import date
 from itertools import combinations
 
 import polars as pl
@@ -151,3 +152,21 @@ def test_generated_values_give_the_recorded_keys(rows, name_columns):
             nirs=("nir",), names=names, birth_date="ddn", emails=("mail",), phones=("tel",)
         )
         assert_frame_equal(identity_keys(repeated, columns), _recorded_keys(repeated, columns))
+
+
+def test_typed_columns_give_the_recorded_keys():
+    """A Parquet copy holds dates, numbers and nulls where a CSV held text."""
+    frame = pl.DataFrame(
+        {
+            "nom": ["Dupont", None, "Dupont", "Ñúñez-Ça"],
+            "prenom": [None, None, "Jean Marc", "Ana"],
+            "ddn": [date(1984, 3, 12), None, date(1984, 3, 12), date(2001, 1, 1)],
+            "tel": [612345678, None, 33612345678, 145],
+            "vide": [None, None, None, None],
+        }
+    )
+    for columns in (
+        IdentityColumns(names=("nom", "prenom"), birth_date="ddn", phones=("tel", "vide")),
+        IdentityColumns(names=("vide",), birth_date="vide", nirs=("tel",), emails=("nom",)),
+    ):
+        assert_frame_equal(identity_keys(frame, columns), _recorded_keys(frame, columns))
