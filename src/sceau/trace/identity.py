@@ -101,14 +101,8 @@ def identity_keys(frame: pl.DataFrame, columns: IdentityColumns) -> pl.DataFrame
         ).with_columns(day.alias(_DAY))
         for chosen in sets:
             name = _joined_words([pl.col(_FOLDED + c) for c in chosen])
-            keys.append(
-                (
-                    Kind.NAME_BIRTH,
-                    pl.when(name.is_not_null() & pl.col(_DAY).is_not_null()).then(
-                        pl.concat_str([name, pl.col(_DAY)], separator="|")
-                    ),
-                )
-            )
+            both = pl.concat_str([name, pl.col(_DAY)], separator="|")  # null if either is
+            keys.append((Kind.NAME_BIRTH, both))
     keys += [(Kind.EMAIL, email_key(pl.col(c))) for c in columns.emails[:MAX_COLUMNS]]
     keys += [(Kind.PHONE, phone_key(pl.col(c))) for c in columns.phones[:MAX_COLUMNS]]
     seen: dict[Kind, int] = {}
@@ -140,8 +134,8 @@ def _joined_words(folded: list[pl.Expr]) -> pl.Expr:
     same words :func:`name_words` gives of the columns they were folded from (a space between
     two columns, which the fold would put there, is what separates their words)."""
     joined = pl.concat_str(folded, separator=" ", ignore_nulls=True)
-    text = joined.str.split(" ").list.sort().list.join(" ")
-    return pl.when(text != "").then(text)
+    text = joined.str.split(" ").list.sort().list.join(" ")  # computed once: not in the test
+    return pl.when(pl.any_horizontal([f.is_not_null() for f in folded])).then(text)
 
 
 def kind_of(column: str) -> Kind:
