@@ -12,6 +12,8 @@ from sceau.detect.base import Category, DetectError, Detector, HealthCategory
 from sceau.detect.freetext import (
     Span,
     TextAnalysis,
+    analyse_columns,
+    analyse_rows,
     analyse_text,
     count_embedded,
     embeddable_detectors,
@@ -164,6 +166,22 @@ def test_health_mask_and_rows_for_nulls_and_other_dtypes():
     categorical = pl.Series(["VIH", "RAS"], dtype=pl.Categorical)
     assert health_by_row(categorical).to_list() == [["HIV"], []]
     assert health_by_row(pl.Series("c", ["VIH"])).name == "c"
+
+
+def test_analyse_rows_gives_each_rows_health_as_each_column_would():
+    texts = [case["text"] for case in PHRASES]
+    frame = pl.DataFrame(
+        {
+            "a": [*texts, None, "RAS", texts[0]],
+            "b": [None, *reversed(texts), "VIH positif", texts[-1]],
+        }
+    )
+    by_column, health = analyse_rows(frame)
+    assert by_column == analyse_columns(frame)
+    expected = health_mask(frame["a"]) | health_mask(frame["b"])
+    assert health.dtype == pl.UInt16
+    assert health.to_list() == expected.to_list()
+    assert any(health.to_list())
 
 
 def test_prose_share():

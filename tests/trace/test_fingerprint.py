@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 
 import polars as pl
@@ -33,3 +34,18 @@ def test_kinds_are_kept_apart():
 def test_a_short_key_is_refused():
     with pytest.raises(ValueError, match="32 bytes"):
         fingerprints(pl.DataFrame({Kind.NIR: ["x"]}), b"short")
+
+
+def _recorded(value: str, kind: Kind, secret: bytes) -> int:
+    """The fingerprint as it is recorded: keyed BLAKE2b, 8 bytes, the kind as its person."""
+    person = f"sceau-{kind.value}"[:16].encode("ascii")
+    digest = hashlib.blake2b(value.encode(), key=secret, digest_size=8, person=person).digest()
+    return int.from_bytes(digest, "big")
+
+
+@pytest.mark.parametrize("repeats", [1, 5])  # each key hashed as it stands, or once per distinct
+def test_every_fingerprint_is_the_recorded_digest(repeats):
+    secret = os.urandom(32)
+    values = [f"06{n:08d}" if n % 7 else None for n in range(200)] * repeats
+    found = fingerprints(pl.DataFrame({Kind.PHONE: values}), secret)[Kind.PHONE].to_list()
+    assert found == [None if v is None else _recorded(v, Kind.PHONE, secret) for v in values]

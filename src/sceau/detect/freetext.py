@@ -99,6 +99,33 @@ def analyse_columns(
     detector's regex are built once for every column (building them costs more than searching a
     batch), and each distinct text of a column is analysed once.
     """
+    return _analyse(frame, detectors, lexicon)[0]
+
+
+def analyse_rows(
+    frame: pl.DataFrame,
+    detectors: Sequence[Detector] | None = None,
+    *,
+    lexicon: Lexicon | None = None,
+) -> tuple[dict[str, TextAnalysis], pl.Series]:
+    """:func:`analyse_columns`, and per row the bits of the health categories its cells mention
+    about the patient, every column together (``UInt16``; what :func:`health_mask` gives each
+    column): a reader of the rows needs them, and they are found here already."""
+    result, cells, mask = _analyse(frame, detectors, lexicon)
+    found = cells.select("c", "text", pl.Series("mask", mask, dtype=pl.UInt16))
+    health = pl.Series("health", np.zeros(frame.height, dtype=np.uint16))
+    for index, name in enumerate(frame.columns):
+        own = found.filter(pl.col("c") == index).drop("c")
+        cell = frame.select(pl.col(name).cast(pl.String).alias("text"))
+        joined = cell.join(own, on="text", how="left", maintain_order="left")
+        health = health | joined["mask"].fill_null(0)
+    return result, health.alias("health")
+
+
+def _analyse(
+    frame: pl.DataFrame, detectors: Sequence[Detector] | None, lexicon: Lexicon | None
+) -> tuple[dict[str, TextAnalysis], pl.DataFrame, np.ndarray]:
+    """Every column's analysis, with the distinct cells analysed and their health bits."""
     cells = _distinct_cells(frame)
     mask, aside = _health(cells["text"], _matcher(lexicon))
     embedded = _count_embedded(cells, detectors)
@@ -119,7 +146,7 @@ def analyse_columns(
             embedded=embedded.get(index, {}),
             set_aside={reason_name: n for reason_name, n in set_aside.items() if n},
         )
-    return result
+    return result, cells, mask
 
 
 def _matcher(lexicon: Lexicon | None) -> Matcher:

@@ -22,7 +22,7 @@ import pyarrow as pa
 
 from sceau.detect.base import Category, ColumnFinding, Detector, Evidence, registered
 from sceau.detect.classify import Classification, classify_table
-from sceau.detect.freetext import TextAnalysis, analyse_columns
+from sceau.detect.freetext import TextAnalysis, analyse_columns, analyse_rows
 from sceau.detect.names import (
     FREE_TEXT_EXAMPLE,
     example_shape,
@@ -53,9 +53,12 @@ T = TypeVar("T")
 
 class RowReader(Protocol):
     """Something else that reads a table's rows while the scan counts them (trace's
-    fingerprints): each batch as it is counted, then the table's scan once it is complete."""
+    fingerprints): each batch once counted, with ``health`` the bits
+    (:data:`~sceau.detect.health.terminology.BIT`) of the health categories each row's free
+    text mentions about the patient (0 without free text), as the scan's own analysis found
+    them; then the table's scan once it is complete."""
 
-    def read(self, frame: pl.DataFrame) -> None: ...
+    def read(self, frame: pl.DataFrame, health: pl.Series) -> None: ...
 
     def done(self, table: TableScan) -> None: ...
 
@@ -145,18 +148,16 @@ def scan_table(
         classes = classify_table(pl.concat(buffered).head(options.sample_rows), detectors)
         for cls in classes:
             _note_name(cls.finding, held.get(cls.finding.name, ()))
-        counter = _Counter(classes, helper)
         reader = None
         if options.read_along is not None:
             reader = options.read_along(name, [cls.finding for cls in classes])
+        counter = _Counter(classes, helper, by_row=reader is not None)
         rows = 0
         for frame in _chain(buffered, frames):
-            counter.add(frame)
-            if reader is not None:
-                reader.read(frame)
+            _read_along(reader, counter.add(frame))
             rows += len(frame)
             progress.rows(len(frame))
-        counter.finish()
+        _read_along(reader, counter.finish())
     complete = options.max_rows is None or rows < options.max_rows
     population = counter.population
     scan = TableScan(
@@ -183,21 +184,26 @@ class _Counter:
     The free-text columns are analysed on the ``helper`` thread while the identifier columns
     are counted: the analysis is mostly single-threaded, the counting queries use every core.
     The analysis of a batch may still run while the next batch is counted (one batch behind at
-    most); :meth:`finish` waits for the last.
+    most); :meth:`finish` waits for the last. ``by_row``: the rows are read along, so each batch
+    is handed back once analysed, with its rows' health bits (:class:`RowReader`).
     """
 
-    def __init__(self, classes: list[Classification], helper: Executor) -> None:
+    def __init__(self, classes: list[Classification], helper: Executor, *, by_row: bool) -> None:
         self.classes = classes
         self.helper = helper
+        self.by_row = by_row
         self.examples: dict[str, str] = {}
         self.population = Population.of([cls.finding for cls in classes])
         self.texts = [cls.finding.name for cls in classes if cls.is_text]
-        self.analysing: deque[Future[dict[str, TextAnalysis]]] = deque()
+        self.analysing: deque[tuple[pl.DataFrame, Future[_Analysed] | None]] = deque()
         self.analysed: dict[str, TextAnalysis] = {name: TextAnalysis() for name in self.texts}
 
-    def add(self, frame: pl.DataFrame) -> None:
+    def add(self, frame: pl.DataFrame) -> list[tuple[pl.DataFrame, pl.Series]]:
+        """Count one batch; the batches analysed by now, if read along (see ``by_row``)."""
+        analysis = None
         if self.texts:
-            self.analysing.append(self.helper.submit(analyse_columns, frame.select(self.texts)))
+            analysis = self.helper.submit(_analyse, frame.select(self.texts), self.by_row)
+        self.analysing.append((frame, analysis))
         counted = [cls for cls in self.classes if cls.detectors]
         queries = [self._query(frame, cls) for cls in counted]
         queries.append(frame.lazy().select(pl.all().is_not_null().sum()))
@@ -214,17 +220,25 @@ class _Counter:
         non_null = non_null_frame.row(0, named=True)
         for cls in self.classes:
             cls.finding.non_null += non_null[cls.finding.name]
-        while len(self.analysing) > _TEXT_BEHIND:
-            self._take_analysis()
+        return self._take(_TEXT_BEHIND if self.texts else 0)
 
-    def finish(self) -> None:
+    def finish(self) -> list[tuple[pl.DataFrame, pl.Series]]:
         """Wait for the free text's analyses still running."""
-        while self.analysing:
-            self._take_analysis()
+        return self._take(0)
 
-    def _take_analysis(self) -> None:
-        for name, analysis in self.analysing.popleft().result().items():
-            self.analysed[name] = self.analysed[name] + analysis
+    def _take(self, behind: int) -> list[tuple[pl.DataFrame, pl.Series]]:
+        """Sum the analyses of all but the last ``behind`` batches, oldest first."""
+        taken = []
+        while len(self.analysing) > behind:
+            frame, analysis = self.analysing.popleft()
+            health = pl.zeros(frame.height, pl.UInt16, eager=True).alias("health")
+            if analysis is not None:
+                by_column, by_row = analysis.result()
+                for name, counted in by_column.items():
+                    self.analysed[name] = self.analysed[name] + counted
+                health = health if by_row is None else by_row
+            taken.append((frame, health))
+        return taken if self.by_row else []
 
     def _query(self, frame: pl.DataFrame, cls: Classification) -> pl.LazyFrame:
         """Matches of the column's detectors, testing each distinct value once where they repeat.
@@ -264,6 +278,22 @@ class _Counter:
                 finding.example = self.examples.get(finding.name, "")
             result.append(finding)
         return result
+
+
+_Analysed = tuple[dict[str, TextAnalysis], pl.Series | None]
+
+
+def _analyse(texts: pl.DataFrame, by_row: bool) -> _Analysed:
+    """The free text's analysis, and each row's health bits when the rows are read along."""
+    if by_row:
+        return analyse_rows(texts)
+    return analyse_columns(texts), None
+
+
+def _read_along(reader: RowReader | None, batches: list[tuple[pl.DataFrame, pl.Series]]) -> None:
+    if reader is not None:
+        for frame, health in batches:
+            reader.read(frame, health)
 
 
 def _note_name(finding: ColumnFinding, held: tuple[Category, ...]) -> None:

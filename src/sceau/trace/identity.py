@@ -13,7 +13,7 @@ form (blank, malformed) gives null: it matches nothing.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from itertools import combinations
@@ -84,21 +84,25 @@ _EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 def identity_keys(frame: pl.DataFrame, columns: IdentityColumns) -> pl.DataFrame:
     """Each row's canonical keys (null: none), in columns named after their kind
     (:func:`kind_of`): one per identifier column, and for the name and birth date one per set
-    of name columns (all of them, then each pair)."""
+    of name columns (all of them, then each pair).
+
+    The same keys as :func:`nir_key`, :func:`name_words`, :func:`email_key` and
+    :func:`phone_key` give row by row; names and birth dates repeat, so each of their columns is
+    folded or read once per distinct value, and the name words of a set of columns are the
+    folded columns' words together."""
     keys: list[tuple[Kind, pl.Expr]] = []
     keys += [(Kind.NIR, nir_key(pl.col(c))) for c in columns.nirs[:MAX_COLUMNS]]
+    work = frame
     if columns.names and columns.birth_date:
-        day = read_day(_text(pl.col(columns.birth_date)), pivot=None).dt.strftime("%Y-%m-%d")
-        for chosen in _name_sets(columns.names):
-            name = name_words(*(pl.col(c) for c in chosen))
-            keys.append(
-                (
-                    Kind.NAME_BIRTH,
-                    pl.when(name.is_not_null() & day.is_not_null()).then(
-                        pl.concat_str([name, day], separator="|")
-                    ),
-                )
-            )
+        sets = _name_sets(columns.names)
+        day = distinct_key(frame[columns.birth_date], _iso_day)
+        work = frame.with_columns(
+            distinct_key(frame[c], _folded).alias(_FOLDED + c) for c in sets[0]
+        ).with_columns(day.alias(_DAY))
+        for chosen in sets:
+            name = _joined_words([pl.col(_FOLDED + c) for c in chosen])
+            both = pl.concat_str([name, pl.col(_DAY)], separator="|")  # null if either is
+            keys.append((Kind.NAME_BIRTH, both))
     keys += [(Kind.EMAIL, email_key(pl.col(c))) for c in columns.emails[:MAX_COLUMNS]]
     keys += [(Kind.PHONE, phone_key(pl.col(c))) for c in columns.phones[:MAX_COLUMNS]]
     seen: dict[Kind, int] = {}
@@ -107,7 +111,31 @@ def identity_keys(frame: pl.DataFrame, columns: IdentityColumns) -> pl.DataFrame
         number = seen.get(kind, 0)
         seen[kind] = number + 1
         named.append(expression.alias(f"{kind}{SPLIT}{number}" if number else kind.value))
-    return frame.select(named)
+    return work.select(named)
+
+
+_FOLDED, _DAY = "\x00folded\x00", "\x00day"  # working columns no file's header can name
+
+
+def distinct_key(values: pl.Series, key: Callable[[pl.Expr], pl.Expr]) -> pl.Series:
+    """``key`` of each value, computed once per distinct value (null stays null): names and
+    dates repeat, and mapping a value back costs less than folding or parsing it again."""
+    distinct = values.drop_nulls().unique()
+    keyed = distinct.to_frame("v").select(key(pl.col("v"))).to_series()
+    return values.replace_strict(distinct, keyed, default=None, return_dtype=keyed.dtype)
+
+
+def _iso_day(values: pl.Expr) -> pl.Expr:
+    return read_day(_text(values), pivot=None).dt.strftime("%Y-%m-%d")
+
+
+def _joined_words(folded: list[pl.Expr]) -> pl.Expr:
+    """The sorted words of several folded names (:func:`_folded`), null when there is none: the
+    same words :func:`name_words` gives of the columns they were folded from (a space between
+    two columns, which the fold would put there, is what separates their words)."""
+    joined = pl.concat_str(folded, separator=" ", ignore_nulls=True)
+    text = joined.str.split(" ").list.sort().list.join(" ")  # computed once: not in the test
+    return pl.when(pl.any_horizontal([f.is_not_null() for f in folded])).then(text)
 
 
 def kind_of(column: str) -> Kind:
@@ -133,16 +161,27 @@ def name_words(*columns: pl.Expr) -> pl.Expr:
     """The words of a name over ``columns``: accents and case folded, every other sign a
     space, the words sorted and joined by one space; null when there is none."""
     joined = pl.concat_str([_text(c).fill_null("") for c in columns], separator=" ")
+    words = (
+        _folded(joined)
+        .fill_null("")
+        .str.split(" ")
+        .list.eval(pl.element().filter(pl.element() != "").sort())
+    )
+    text = words.list.join(" ")
+    return pl.when(text != "").then(text)
+
+
+def _folded(values: pl.Expr) -> pl.Expr:
+    """A name's words, accents and case folded, one space between two (null: no letter)."""
     folded = (
-        joined.str.normalize("NFKD")
+        _text(values)
+        .str.normalize("NFKD")
         .str.replace_all(r"\p{Mn}", "")
         .str.to_lowercase()
         .str.replace_all(r"[^\p{L}]+", " ")
         .str.strip_chars()
     )
-    words = folded.str.split(" ").list.eval(pl.element().filter(pl.element() != "").sort())
-    text = words.list.join(" ")
-    return pl.when(text != "").then(text)
+    return pl.when(folded != "").then(folded)
 
 
 def email_key(values: pl.Expr) -> pl.Expr:
@@ -154,7 +193,7 @@ def email_key(values: pl.Expr) -> pl.Expr:
 def phone_key(values: pl.Expr) -> pl.Expr:
     """The ten national digits of a French number (``+33 6 ...``, ``0033 6...``, ``06 ...``
     all give ``06...``); other numbers keep their digits; null under eight digits."""
-    digits = _text(values).str.replace_all(r"\(0\)", "").str.replace_all(r"[^0-9]", "")
+    digits = _text(values).str.replace_all(r"\(0\)|[^0-9]", "")  # one pass: "(0)", then signs
     # +33, 0033 or the leading 0 a number cell lost: the same ten digits
     national = digits.str.replace(r"^(?:0033|33|0)?([1-9][0-9]{8})$", "0${1}")
     return pl.when(national.str.len_chars() >= 8).then(national)

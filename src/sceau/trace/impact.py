@@ -31,10 +31,9 @@ import polars as pl
 
 from sceau.dates import read_day
 from sceau.detect.base import Category, ColumnFinding, Subject
-from sceau.detect.freetext import health_mask
 from sceau.detect.health.terminology import BIT
 from sceau.detect.population import Population
-from sceau.trace.identity import Kind, email_key, phone_key
+from sceau.trace.identity import MAX_COLUMNS, Kind, distinct_key, email_key, kind_of, phone_key
 from sceau.trace.index import Record
 
 AGE_OF_MAJORITY = 18
@@ -46,7 +45,6 @@ MINORS = "minors"
 FLAGS = (NATIONAL_IDENTIFIER, CREDENTIALS, CONTACT_DETAILS, MINORS)
 READING, FILE = "reading", "file"  # what told a person's controller
 _PATIENT = frozenset({Subject.PATIENT, Subject.UNKNOWN})
-_TEXT = frozenset({Category.FREE_TEXT, Category.HEALTH_TEXT})
 _CREDENTIAL = frozenset({Category.LOGIN, Category.PASSWORD, Category.PASSWORD_HASH})
 
 
@@ -57,7 +55,6 @@ class ImpactColumns:
     basis: str  # the scan's population basis (NIR, name and birth date), or BY_ROW
     birth_date: str | None
     dates: tuple[str, ...]  # the record's dates: visits, samples (never the birth date)
-    texts: tuple[str, ...]  # free text, read for health categories
     credentials: tuple[str, ...]
     addresses: tuple[str, ...]
     emails: tuple[str, ...]
@@ -77,7 +74,6 @@ class ImpactColumns:
             basis=basis.value if basis else BY_ROW,
             birth_date=next(iter(named(frozenset({Category.BIRTH_DATE}), _PATIENT)), None),
             dates=named(frozenset({Category.DATE}), _PATIENT),
-            texts=named(_TEXT, every),
             credentials=named(_CREDENTIAL, _PATIENT),
             addresses=named(frozenset({Category.ADDRESS}), _PATIENT),
             emails=named(frozenset({Category.EMAIL}), _PATIENT),
@@ -98,8 +94,10 @@ class TableImpact:
     last: date | None = None
     rows: int = 0
 
-    def read(self, frame: pl.DataFrame, keys: pl.DataFrame) -> None:
-        """Count one batch in; ``keys`` are its rows' identity keys (:mod:`.identity`)."""
+    def read(self, frame: pl.DataFrame, keys: pl.DataFrame, health: pl.Series) -> None:
+        """Count one batch in; ``keys`` are its rows' identity keys (:mod:`.identity`),
+        ``health`` the bits of the health categories its rows' free text mentions about the
+        patient (the scan's own analysis: :class:`~sceau.detect.scan.RowReader`)."""
         c = self.columns
         ids = pl.DataFrame(
             [
@@ -113,40 +111,41 @@ class TableImpact:
         person = pl.coalesce(pl.lit("nir|") + nir, pl.lit("name|") + named, alone)
         born = pl.lit(None, pl.Date)
         if c.birth_date:  # a two-digit year is the latest one not after the day of the trace
-            born = read_day(_text(c.birth_date), pivot=self.as_of.year % 100)
+            pivot = self.as_of.year % 100
+            ids = ids.with_columns(
+                distinct_key(
+                    frame[c.birth_date], lambda d: read_day(_as_text(d), pivot=pivot)
+                ).alias("_born")
+            )
+            born = pl.col("_born")
         cutoff = _years_before(self.as_of, AGE_OF_MAJORITY)
-        contact = _any_filled(c.addresses) | _any_key(email_key, c.emails)
+        contact = (
+            _any_filled(c.addresses)
+            | _any_key(keys, Kind.EMAIL, email_key, c.emails)
+            | _any_key(keys, Kind.PHONE, phone_key, c.phones)
+        )
         facts = frame.hstack(ids).select(
             row.alias("row"),
             person.hash(seed=0).alias("person"),
             (nir.is_null() & named.is_null()).alias("by_row"),
             nir.is_not_null().alias(NATIONAL_IDENTIFIER),
             _any_filled(c.credentials).alias(CREDENTIALS),
-            (contact | _any_key(phone_key, c.phones)).alias(CONTACT_DETAILS),
+            contact.alias(CONTACT_DETAILS),
             ((born > cutoff) & (born <= self.as_of)).fill_null(False).alias(MINORS),
             _finess(c.finess).alias("finess"),
         )
-        self.parts.append(facts.with_columns(health=self._health(frame)))
+        self.parts.append(facts.with_columns(health.alias("health")))
         self._span(frame)
         self.rows += frame.height
 
-    def _health(self, frame: pl.DataFrame) -> pl.Series:
-        """Per row, the bits of the health categories its free text mentions about the patient."""
-        mask = pl.Series("health", [0] * frame.height, dtype=pl.UInt16)
-        for name in self.columns.texts:
-            mask = mask | health_mask(frame[name])
-        return mask.alias("health")
-
     def _span(self, frame: pl.DataFrame) -> None:
-        if not self.columns.dates:
-            return
-        days = frame.select(
-            pl.concat_list([read_day(_text(d), pivot=None) for d in self.columns.dates]).alias("d")
-        ).explode("d")["d"]
-        low, high = days.min(), days.max()
-        if isinstance(low, date) and isinstance(high, date):
-            self.first = min(low, self.first or low)
-            self.last = max(high, self.last or high)
+        """The first and last day of the record's dates (each distinct cell read once)."""
+        for name in self.columns.dates:
+            days = frame[name].unique().to_frame("d").select(read_day(_as_text(pl.col("d"))))
+            low, high = days.to_series().min(), days.to_series().max()
+            if isinstance(low, date) and isinstance(high, date):
+                self.first = min(low, self.first or low)
+                self.last = max(high, self.last or high)
 
     def people(self, held: pl.DataFrame, records: dict[int, Record]) -> pl.DataFrame:
         """Every row's person, controller, what told it, and the flags, once the table is read;
@@ -292,7 +291,11 @@ def _first(keys: pl.DataFrame, column: str, name: str, rows: int) -> pl.Series:
 
 
 def _text(name: str) -> pl.Expr:
-    return pl.col(name).cast(pl.String)
+    return _as_text(pl.col(name))
+
+
+def _as_text(values: pl.Expr) -> pl.Expr:
+    return values.cast(pl.String)
 
 
 def _any_filled(names: Sequence[str]) -> pl.Expr:
@@ -301,10 +304,14 @@ def _any_filled(names: Sequence[str]) -> pl.Expr:
     return pl.any_horizontal([_text(n).str.strip_chars().fill_null("") != "" for n in names])
 
 
-def _any_key(key: Callable[[pl.Expr], pl.Expr], names: Sequence[str]) -> pl.Expr:
-    if not names:
-        return pl.lit(False)
-    return pl.any_horizontal([key(pl.col(n)).is_not_null() for n in names])
+def _any_key(
+    keys: pl.DataFrame, kind: Kind, key: Callable[[pl.Expr], pl.Expr], names: Sequence[str]
+) -> pl.Expr:
+    """Whether the row holds a valid identifier of ``kind``: read from its identity keys, which
+    cover the first :data:`MAX_COLUMNS` columns of a kind, and from the others' own keys."""
+    held = [pl.lit(keys[n].is_not_null()) for n in keys.columns if kind_of(n) is kind]
+    rest = [key(pl.col(n)).is_not_null() for n in names[MAX_COLUMNS:]]
+    return pl.any_horizontal([pl.lit(False), *held, *rest])
 
 
 def _finess(name: str | None) -> pl.Expr:

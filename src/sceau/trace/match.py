@@ -89,11 +89,11 @@ class TableLookup:
     impact: TableImpact
     parts: list[pl.DataFrame] = field(default_factory=list)
 
-    def read(self, frame: pl.DataFrame) -> None:
+    def read(self, frame: pl.DataFrame, health: pl.Series) -> None:
         keys = identity_keys(frame, self.columns)
         if self.columns.kinds:
             self.parts.append(fingerprints(keys, self.owner.secret))
-        self.impact.read(frame, keys)
+        self.impact.read(frame, keys, health)
 
     def done(self, table: TableScan) -> None:
         traced = TableTrace(self.table, table.rows, self.columns.kinds)

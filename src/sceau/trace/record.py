@@ -55,7 +55,8 @@ class TableFingerprints:
     columns: IdentityColumns
     parts: list[pl.DataFrame] = field(default_factory=list)
 
-    def read(self, frame: pl.DataFrame) -> None:
+    def read(self, frame: pl.DataFrame, health: pl.Series) -> None:
+        del health  # a recorded reading keeps who the rows are about, nothing of their text
         self.parts.append(batch_prints(frame, self.columns, self.owner.secret))
 
     def done(self, table: TableScan) -> None:
