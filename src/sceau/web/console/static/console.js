@@ -30,6 +30,9 @@
     return data;
   }
 
+  // the one way the console's scripts post to the service (signing.js, loaded after, uses it)
+  window.sceauConsole = Object.freeze({ api: api });
+
   // --- base64url <-> ArrayBuffer, for WebAuthn's JSON forms --------------------------------
   function fromB64url(text) {
     const b64 = text.replace(/-/g, "+").replace(/_/g, "/");

@@ -8,34 +8,10 @@
 "use strict";
 
 (function () {
-  const CSRF_COOKIE = "__Host-csrf";
   const LABEL = "sceau mandate v2";
   const STORE = "keys";
 
-  function csrf() {
-    for (const part of document.cookie.split(";")) {
-      const [name, ...rest] = part.trim().split("=");
-      if (name === CSRF_COOKIE) return decodeURIComponent(rest.join("="));
-    }
-    const holder = document.querySelector("[data-csrf]");
-    return holder ? holder.dataset.csrf : "";
-  }
-
-  async function post(path, body) {
-    const answer = await fetch(path, {
-      method: "POST",
-      credentials: "same-origin",
-      headers: { "content-type": "application/json", "x-csrf-token": csrf() },
-      body: JSON.stringify(body),
-    });
-    const data = await answer.json().catch(() => ({}));
-    if (!answer.ok) {
-      const error = new Error(data.title || String(answer.status));
-      error.hint = data.hint || "";
-      throw error;
-    }
-    return data;
-  }
+  const post = window.sceauConsole.api; // console.js, loaded before: CSRF header, errors
 
   function said(id, error) {
     const where = typeof id === "string" ? document.getElementById(id) : id;
